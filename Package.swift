@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "landtrack",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "landtrack", targets: ["landtrack"]),
+        .library(name: "Geometry", targets: ["Geometry"]),
+        .library(name: "Parcels", targets: ["Parcels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // The only two places C is seen.
+        .systemLibrary(
+            name: "CGEOS", path: "Sources/CGEOS", pkgConfig: "geos",
+            providers: [.apt(["libgeos-dev"]), .brew(["geos"])]),
+        .systemLibrary(
+            name: "CPROJ", path: "Sources/CPROJ", pkgConfig: "proj",
+            providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
+        .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ"]),
+        .target(name: "Parcels", dependencies: ["Geometry"]),
+        .executableTarget(
+            name: "landtrack",
+            dependencies: [
+                "Geometry", "Parcels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // Shared by the test targets: paths to ../shared/data and the catalogue of test geometries.
+        .target(name: "TestSupport", dependencies: ["Geometry"], path: "Tests/TestSupport"),
+        .testTarget(
+            name: "GeometryTests",
+            dependencies: [
+                "Geometry", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(
+            name: "ParcelsTests",
+            dependencies: [
+                "Parcels", "Geometry", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(name: "landtrackTests", dependencies: ["Geometry", "Parcels", "TestSupport"]),
+    ]
+)

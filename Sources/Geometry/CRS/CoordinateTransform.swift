@@ -1,0 +1,90 @@
+import CPROJ
+
+/// A PROJ transformation between two CRSs, with both sides in east-first order
+/// (longitude/latitude degrees, easting/northing metres): `proj_normalize_for_visualization`.
+///
+/// Owns its PROJ context and PJ object; not `Sendable` (a PROJ context belongs to one thread).
+public final class CoordinateTransform {
+    public let source: CoordinateReferenceSystem
+    public let target: CoordinateReferenceSystem
+    private let context: PROJContext
+    private let pj: OpaquePointer
+
+    public init(from source: CoordinateReferenceSystem, to target: CoordinateReferenceSystem) throws(LandtrackError) {
+        self.source = source
+        self.target = target
+        context = PROJContext()
+        // proj_create_crs_to_crs: NULL on failure.
+        guard let raw = proj_create_crs_to_crs(context.pointer, source.identifier, target.identifier, nil) else {
+            throw .proj(operation: "proj_create_crs_to_crs(\(source.identifier) → \(target.identifier))",
+                        message: context.lastError)
+        }
+        defer { proj_destroy(raw) }
+        // proj_normalize_for_visualization: NULL on failure.
+        guard let normalized = proj_normalize_for_visualization(context.pointer, raw) else {
+            throw .proj(operation: "proj_normalize_for_visualization", message: context.lastError)
+        }
+        pj = normalized
+    }
+
+    deinit { proj_destroy(pj) }
+
+    /// Transforms interleaved x/y pairs in place (proj_trans_generic). Throws naming the first
+    /// position PROJ could not transform.
+    public func transform(interleaved xy: inout [Double]) throws(LandtrackError) {
+        let n = xy.count / 2
+        guard n > 0 else { return }
+        proj_errno_reset(pj)
+        xy.withUnsafeMutableBufferPointer { buf in
+            let base = buf.baseAddress!
+            _ = proj_trans_generic(
+                pj, PJ_FWD,
+                base, MemoryLayout<Double>.stride * 2, n,
+                base + 1, MemoryLayout<Double>.stride * 2, n,
+                nil, 0, 0, nil, 0, 0)
+        }
+        for i in 0..<n where !xy[2 * i].isFinite || !xy[2 * i + 1].isFinite {
+            throw .proj(operation: "transform \(source.identifier) → \(target.identifier)",
+                        message: "position \(i) cannot be transformed (outside the area of use?)")
+        }
+    }
+
+    public func transform(_ point: Point) throws(LandtrackError) -> Point {
+        var xy = [point.x, point.y]
+        try transform(interleaved: &xy)
+        return Point(uncheckedX: xy[0], y: xy[1])
+    }
+
+    /// Transforms a ring's positions in one PROJ call.
+    public func transform(_ points: [Point]) throws(LandtrackError) -> [Point] {
+        var xy = [Double]()
+        xy.reserveCapacity(points.count * 2)
+        for p in points {
+            xy.append(p.x)
+            xy.append(p.y)
+        }
+        try transform(interleaved: &xy)
+        var out = [Point]()
+        out.reserveCapacity(points.count)
+        for i in 0..<points.count { out.append(Point(uncheckedX: xy[2 * i], y: xy[2 * i + 1])) }
+        return out
+    }
+
+    public func transform(_ polygon: Polygon) throws(LandtrackError) -> Polygon {
+        var holes: [LinearRing] = []
+        for h in polygon.holes { holes.append(LinearRing(unchecked: try transform(h.points))) }
+        return Polygon(exterior: LinearRing(unchecked: try transform(polygon.exterior.points)), holes: holes)
+    }
+
+    public func transform(_ geometry: Geometry) throws(LandtrackError) -> Geometry {
+        switch geometry {
+        case let .polygon(p): return .polygon(try transform(p))
+        case let .multiPolygon(mp):
+            var out: [Polygon] = []
+            for p in mp.polygons { out.append(try transform(p)) }
+            return .multiPolygon(MultiPolygon(out))
+        default:
+            return try geometry.mapPoints { (p: Point) throws(LandtrackError) in try self.transform(p) }
+        }
+    }
+}

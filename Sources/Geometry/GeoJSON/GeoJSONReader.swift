@@ -1,0 +1,565 @@
+/// One feature as read from GeoJSON, positions in the file's own coordinates.
+public struct GeoJSONFeature: Sendable {
+    /// 1-based position in the file.
+    public let index: Int
+    /// The Feature's "id" member (string or number), if any.
+    public let id: JSONValue?
+    /// The "properties" member; nil when it is null.
+    public let properties: JSONObject?
+    /// nil when the geometry is null or empty (see `geometryType`).
+    public let geometry: Geometry?
+    /// The GeoJSON type of the geometry, also for an empty one; nil for a null geometry.
+    public let geometryType: String?
+}
+
+/// What the document says about itself, outside its features.
+public struct GeoJSONHeader: Sendable {
+    /// "FeatureCollection", "Feature" or a geometry type.
+    public var rootType: String
+    /// The legacy (GeoJSON 2008) "crs" member's name, e.g. "urn:ogc:def:crs:EPSG::4490".
+    public var crsName: String?
+    public var name: String?
+}
+
+/// Reads GeoJSON (RFC 7946) feature by feature.
+///
+/// A problem with one feature becomes a `Diagnostic` for that feature and reading goes on with
+/// the next; a document that is not JSON (or is truncated) stops with a `JSONSyntaxError`; a
+/// document that is JSON but not GeoJSON at its root stops with the diagnostics for the root.
+/// Foreign members are skipped, `bbox` checked, Z and further ordinates dropped.
+public struct GeoJSONReader {
+    /// Property consulted for the id shown in diagnostics before the Feature's "id" member.
+    public var idProperty: String?
+
+    public init(idProperty: String? = "id") {
+        self.idProperty = idProperty
+    }
+
+    /// Reads `input`, calling `header` once before any feature and `feature` for each feature
+    /// (a `Diagnostic` for a feature that cannot be read).
+    public func read(
+        _ input: InputBytes,
+        header: (GeoJSONHeader) throws(LandtrackError) -> Void = { _ throws(LandtrackError) in },
+        feature: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
+    ) throws(LandtrackError) {
+        do {
+            try input.withBytes { bytes in
+                try readDocument(bytes, input: input, header: header, feature: feature)
+            }
+        } catch let e as LandtrackError {
+            throw e
+        } catch let e as JSONSyntaxError {
+            throw .json(e)
+        } catch let d as Diagnostic {
+            throw .invalidInput(source: input.name, problems: [d])
+        } catch {
+            throw .io(path: input.name, message: "\(error)")
+        }
+    }
+
+    /// Convenience: every feature and problem of a document in memory.
+    public func readAll(_ input: InputBytes) throws(LandtrackError) -> (header: GeoJSONHeader?, features: [GeoJSONFeature], problems: [Diagnostic]) {
+        var features: [GeoJSONFeature] = []
+        var problems: [Diagnostic] = []
+        var head: GeoJSONHeader?
+        try read(input, header: { h throws(LandtrackError) in head = h }) { result throws(LandtrackError) in
+            switch result {
+            case let .success(f): features.append(f)
+            case let .failure(d): problems.append(d)
+            }
+        }
+        return (head, features, problems)
+    }
+
+    // MARK: Document
+
+    private static let geometryTypes: Set<String> = [
+        "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection",
+    ]
+
+    private func readDocument(
+        _ bytes: UnsafeRawBufferPointer, input: InputBytes,
+        header: (GeoJSONHeader) throws(LandtrackError) -> Void,
+        feature: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
+    ) throws {
+        var scanner = JSONScanner(bytes: bytes)
+        guard let first = scanner.peek() else {
+            throw scanner.error("the input is empty")
+        }
+        let rootStart = scanner.index
+        guard first == UInt8(ascii: "{") else {
+            // Check it is JSON at all before saying it is not GeoJSON.
+            let value = try scanner.parseValue()
+            try expectEnd(&scanner)
+            throw Diagnostic("not-geojson", "the root of a GeoJSON document must be an object, this one is \(value.kindDescription)")
+        }
+
+        // Pass over the root members, skipping "features" (remembered) so that a "crs" written
+        // after the features is known before the first feature is handed out.
+        var type: JSONValue?
+        var crs: JSONValue?
+        var name: String?
+        var featuresOffset: Int?
+        var keys: [String] = []
+        var bbox: JSONValue?
+        scanner.index += 1
+        if scanner.peek() == UInt8(ascii: "}") {
+            scanner.index += 1
+        } else {
+            repeat {
+                let key = try scanner.parseKey()
+                if keys.contains(key) {
+                    throw Diagnostic("duplicate-member", "the root object has member \"\(key)\" twice, which makes it ambiguous")
+                }
+                keys.append(key)
+                switch key {
+                case "type": type = try scanner.parseValue(depth: 1)
+                case "crs": crs = try scanner.parseValue(depth: 1)
+                case "name": name = try scanner.parseValue(depth: 1).stringValue
+                case "bbox": bbox = try scanner.parseValue(depth: 1)
+                case "features":
+                    scanner.skipWhitespace()
+                    featuresOffset = scanner.index
+                    try scanner.skipValue(depth: 1)
+                default: try scanner.skipValue(depth: 1)
+                }
+            } while try scanner.commaOrClose(UInt8(ascii: "}"), "the root object")
+        }
+        try expectEnd(&scanner)
+
+        guard let type else { throw Diagnostic("missing-type", "the root object has no \"type\" member: not GeoJSON") }
+        guard case let .string(typeName) = type else {
+            throw Diagnostic("bad-type", "\"type\" must be a string, but is \(type.kindDescription)")
+        }
+        if let bbox, let problem = Self.checkBBox(bbox) { throw Diagnostic("bad-bbox", problem, location: "bbox") }
+        var crsName: String?
+        if let crs {
+            crsName = try Self.legacyCRSName(crs)
+        }
+        let head = GeoJSONHeader(rootType: typeName, crsName: crsName, name: name)
+
+        switch typeName {
+        case "FeatureCollection":
+            for forbidden in ["coordinates", "geometries", "geometry", "properties"] where keys.contains(forbidden) {
+                throw Diagnostic("changed-semantics", "a FeatureCollection must not have a \"\(forbidden)\" member (RFC 7946 §7.1)")
+            }
+            guard let featuresOffset else {
+                throw Diagnostic("missing-features", "the FeatureCollection has no \"features\" member")
+            }
+            try header(head)
+            scanner.index = featuresOffset
+            guard scanner.peek() == UInt8(ascii: "[") else {
+                let v = try scanner.parseValue(depth: 1)
+                throw Diagnostic("bad-features", "\"features\" must be an array, but is \(v.kindDescription)")
+            }
+            scanner.index += 1
+            if scanner.peek() == UInt8(ascii: "]") { return }
+            var index = 0
+            repeat {
+                index += 1
+                input.releasePages(before: scanner.index)
+                try feature(readFeature(&scanner, index: index))
+            } while try scanner.commaOrClose(UInt8(ascii: "]"), "the features array")
+        case "Feature":
+            try header(head)
+            scanner.index = rootStart
+            try feature(readFeature(&scanner, index: 1))
+        case _ where Self.geometryTypes.contains(typeName):
+            try header(head)
+            scanner.index = rootStart
+            do {
+                let (g, t) = try readGeometry(&scanner, depth: 1)
+                try feature(.success(GeoJSONFeature(index: 1, id: nil, properties: nil, geometry: g, geometryType: t)))
+            } catch let d as Diagnostic {
+                var d = d
+                d.featureIndex = 1
+                try feature(.failure(d))
+            }
+        default:
+            let hint = Self.caseHint(typeName)
+            throw Diagnostic("unknown-type", "unknown GeoJSON type \"\(typeName)\"\(hint)")
+        }
+    }
+
+    private func expectEnd(_ scanner: inout JSONScanner) throws {
+        if scanner.peek() != nil { throw scanner.error("unexpected text after the end of the document") }
+    }
+
+    /// "(type names are case-sensitive: FeatureCollection)" when only the case is off.
+    private static func caseHint(_ name: String) -> String {
+        let all = geometryTypes.union(["Feature", "FeatureCollection"])
+        if let match = all.first(where: { $0.lowercased() == name.lowercased() }) {
+            return " (GeoJSON type names are case-sensitive: \(match))"
+        }
+        return ""
+    }
+
+    /// The "crs" member of GeoJSON 2008: {"type": "name", "properties": {"name": "EPSG:4490"}}.
+    private static func legacyCRSName(_ crs: JSONValue) throws -> String? {
+        if case .null = crs { return nil }
+        guard let object = crs.objectValue, let properties = object["properties"]?.objectValue else {
+            throw Diagnostic("bad-crs", "the \"crs\" member must be {\"type\": \"name\", \"properties\": {\"name\": …}}")
+        }
+        if let name = properties["name"]?.stringValue { return name }
+        throw Diagnostic("bad-crs", "only named CRSs are supported in the \"crs\" member (e.g. \"EPSG:4490\")")
+    }
+
+    /// nil when the bbox is well-formed.
+    static func checkBBox(_ value: JSONValue) -> String? {
+        guard case let .array(items) = value else {
+            return "bbox must be an array of numbers, but is \(value.kindDescription)"
+        }
+        guard items.allSatisfy({ $0.numberValue != nil }) else { return "each element of bbox must be a number" }
+        guard items.count == 4 || items.count == 6 else {
+            return "bbox must have 4 elements (2-D) or 6 (3-D), it has \(items.count)"
+        }
+        return nil
+    }
+
+    // MARK: Features
+
+    private func readFeature(_ scanner: inout JSONScanner, index: Int) throws -> Result<GeoJSONFeature, Diagnostic> {
+        scanner.skipWhitespace()
+        let start = scanner.index
+        do {
+            return .success(try parseFeature(&scanner, index: index))
+        } catch var d as Diagnostic {
+            // Find the end of the feature (and its id, for the message) from its start.
+            scanner.index = start
+            let whole = try scanner.parseValue(depth: 2)
+            d.featureIndex = index
+            if d.featureID == nil, let object = whole.objectValue { d.featureID = featureID(object) }
+            return .failure(d)
+        }
+    }
+
+    /// The id used in messages: the id property, else the Feature's "id".
+    private func featureID(_ feature: JSONObject) -> String? {
+        if let idProperty, let p = feature["properties"]?.objectValue?[idProperty]?.identifierText { return p }
+        return feature["id"]?.identifierText
+    }
+
+    private func parseFeature(_ scanner: inout JSONScanner, index: Int) throws -> GeoJSONFeature {
+        guard scanner.peek() == UInt8(ascii: "{") else {
+            let v = try scanner.parseValue(depth: 2)
+            throw Diagnostic("bad-feature", "every element of \"features\" must be a Feature object, this one is \(v.kindDescription)")
+        }
+        scanner.index += 1
+        var keys: [String] = []
+        var type: JSONValue?
+        var id: JSONValue?
+        var properties: JSONValue?
+        var geometry: (Geometry?, String?)?
+        var sawGeometry = false
+        if scanner.peek() == UInt8(ascii: "}") {
+            scanner.index += 1
+        } else {
+            repeat {
+                let key = try scanner.parseKey()
+                if keys.contains(key) {
+                    throw Diagnostic("duplicate-member", "the feature has member \"\(key)\" twice, which makes it ambiguous")
+                }
+                keys.append(key)
+                switch key {
+                case "type": type = try scanner.parseValue(depth: 3)
+                case "id": id = try scanner.parseValue(depth: 3)
+                case "properties":
+                    let value = try scanner.parseValue(depth: 3)
+                    if let dup = value.objectValue?.firstDuplicateKey {
+                        throw Diagnostic("duplicate-member", "properties has member \"\(dup)\" twice, which makes it ambiguous",
+                                         location: "properties")
+                    }
+                    properties = value
+                case "geometry":
+                    sawGeometry = true
+                    if scanner.peek() == UInt8(ascii: "n") {
+                        _ = try scanner.parseValue(depth: 3)
+                        geometry = (nil, nil)
+                    } else {
+                        geometry = try readGeometry(&scanner, depth: 3)
+                    }
+                case "bbox":
+                    if let problem = Self.checkBBox(try scanner.parseValue(depth: 3)) {
+                        throw Diagnostic("bad-bbox", problem, location: "bbox")
+                    }
+                case "coordinates", "geometries", "features":
+                    throw Diagnostic("changed-semantics", "a Feature must not have a \"\(key)\" member (RFC 7946 §7.1)")
+                default:
+                    try scanner.skipValue(depth: 3)
+                }
+            } while try scanner.commaOrClose(UInt8(ascii: "}"), "a feature")
+        }
+        guard let type else { throw Diagnostic("missing-type", "the feature has no \"type\" member") }
+        guard type == .string("Feature") else {
+            let shown = type.stringValue.map { "\"\($0)\"\(Self.caseHint($0))" } ?? type.kindDescription
+            throw Diagnostic("bad-type", "an element of \"features\" must have \"type\": \"Feature\", this one has \(shown)")
+        }
+        if let id {
+            switch id {
+            case .string, .number: break
+            default: throw Diagnostic("bad-id", "the feature's \"id\" must be a string or a number, but is \(id.kindDescription)")
+            }
+        }
+        var propertyObject: JSONObject?
+        switch properties {
+        case nil: throw Diagnostic("missing-properties", "the feature has no \"properties\" member (RFC 7946 requires one; it may be null)")
+        case .null?: propertyObject = nil
+        case let .object(o)?: propertyObject = o
+        case let other?: throw Diagnostic("bad-properties", "\"properties\" must be an object or null, but is \(other.kindDescription)")
+        }
+        guard sawGeometry, let geometry else {
+            throw Diagnostic("missing-geometry", "the feature has no \"geometry\" member (RFC 7946 requires one; it may be null)")
+        }
+        return GeoJSONFeature(index: index, id: id, properties: propertyObject, geometry: geometry.0, geometryType: geometry.1)
+    }
+
+    // MARK: Geometry
+
+    /// Reads a geometry object: the geometry (nil when empty) and its type name.
+    private func readGeometry(_ scanner: inout JSONScanner, depth: Int) throws -> (Geometry?, String) {
+        guard depth < 16 else { throw Diagnostic("too-deep", "geometry collections nested too deeply") }
+        guard scanner.peek() == UInt8(ascii: "{") else {
+            let v = try scanner.parseValue(depth: depth)
+            throw Diagnostic("bad-geometry", "a geometry must be an object, but is \(v.kindDescription)", location: "geometry")
+        }
+        scanner.index += 1
+        var keys: [String] = []
+        var type: JSONValue?
+        var coordinates: CoordinateNode?
+        var members: [(Geometry?, String)]?
+        if scanner.peek() == UInt8(ascii: "}") {
+            scanner.index += 1
+        } else {
+            repeat {
+                let key = try scanner.parseKey()
+                if keys.contains(key) {
+                    throw Diagnostic("duplicate-member", "the geometry has member \"\(key)\" twice, which makes it ambiguous",
+                                     location: "geometry")
+                }
+                keys.append(key)
+                switch key {
+                case "type": type = try scanner.parseValue(depth: depth + 1)
+                case "coordinates":
+                    var path: [Int] = []
+                    coordinates = try parseCoordinates(&scanner, path: &path)
+                case "geometries":
+                    guard scanner.peek() == UInt8(ascii: "[") else {
+                        let v = try scanner.parseValue(depth: depth + 1)
+                        throw Diagnostic("bad-geometry", "\"geometries\" must be an array, but is \(v.kindDescription)", location: "geometry")
+                    }
+                    scanner.index += 1
+                    var list: [(Geometry?, String)] = []
+                    if scanner.peek() == UInt8(ascii: "]") {
+                        scanner.index += 1
+                    } else {
+                        repeat {
+                            list.append(try readGeometry(&scanner, depth: depth + 1))
+                        } while try scanner.commaOrClose(UInt8(ascii: "]"), "a geometries array")
+                    }
+                    members = list
+                case "bbox":
+                    if let problem = Self.checkBBox(try scanner.parseValue(depth: depth + 1)) {
+                        throw Diagnostic("bad-bbox", problem, location: "geometry.bbox")
+                    }
+                case "geometry", "properties", "features":
+                    throw Diagnostic("changed-semantics", "a geometry must not have a \"\(key)\" member (RFC 7946 §7.1)",
+                                     location: "geometry")
+                default:
+                    try scanner.skipValue(depth: depth + 1)
+                }
+            } while try scanner.commaOrClose(UInt8(ascii: "}"), "a geometry")
+        }
+        guard let type else { throw Diagnostic("missing-type", "the geometry has no \"type\" member", location: "geometry") }
+        guard case let .string(typeName) = type else {
+            throw Diagnostic("bad-type", "the geometry's \"type\" must be a string, but is \(type.kindDescription)", location: "geometry")
+        }
+        guard Self.geometryTypes.contains(typeName) else {
+            throw Diagnostic("unknown-type", "unknown geometry type \"\(typeName)\"\(Self.caseHint(typeName))", location: "geometry")
+        }
+        if typeName == "GeometryCollection" {
+            guard let members else {
+                throw Diagnostic("missing-geometries", "the GeometryCollection has no \"geometries\" member", location: "geometry")
+            }
+            let present = members.compactMap(\.0)
+            return (present.isEmpty ? nil : .geometryCollection(present), typeName)
+        }
+        guard let coordinates else {
+            throw Diagnostic("missing-coordinates", "the \(typeName) has no \"coordinates\" member", location: "geometry")
+        }
+        return (try Self.build(typeName, coordinates), typeName)
+    }
+
+    /// Positions and nested arrays of positions, as parsed.
+    indirect enum CoordinateNode {
+        case empty
+        case position(Point)
+        case positions([Point])
+        case lists([CoordinateNode])
+    }
+
+    private func coordinatePath(_ path: [Int]) -> String {
+        "geometry.coordinates" + path.map { "[\($0)]" }.joined()
+    }
+
+    /// Parses a "coordinates" value without building a JSON tree for it.
+    private func parseCoordinates(_ scanner: inout JSONScanner, path: inout [Int]) throws -> CoordinateNode {
+        guard path.count < 8 else {
+            throw Diagnostic("too-deep", "coordinates are nested deeper than any GeoJSON geometry", location: coordinatePath(path))
+        }
+        guard let b = scanner.peek() else { throw scanner.error("input ends inside coordinates (truncated file?)") }
+        guard b == UInt8(ascii: "[") else {
+            let v = try scanner.parseValue(depth: 8)
+            if path.isEmpty {
+                throw Diagnostic("bad-coordinates", "\"coordinates\" must be an array, but is \(v.kindDescription)",
+                                 location: "geometry.coordinates")
+            }
+            throw Diagnostic("bad-coordinates", "a position must be an array of numbers, but this is \(v.kindDescription)",
+                             location: coordinatePath(path))
+        }
+        scanner.index += 1
+        guard let next = scanner.peek() else { throw scanner.error("input ends inside coordinates (truncated file?)") }
+        if next == UInt8(ascii: "]") {
+            scanner.index += 1
+            return .empty
+        }
+        if next != UInt8(ascii: "[") {
+            // A position: numbers.
+            var values: [Double] = []
+            repeat {
+                guard let c = scanner.peek(), scanner.isNumberStart(c) else {
+                    let v = try scanner.parseValue(depth: 8)
+                    throw Diagnostic("bad-position", "each element of a position must be a number, found \(v.kindDescription)",
+                                     location: coordinatePath(path))
+                }
+                values.append(try scanner.parseNumber())
+            } while try scanner.commaOrClose(UInt8(ascii: "]"), "a position")
+            guard values.count >= 2 else {
+                throw Diagnostic("bad-position", "a position needs at least 2 numbers (x, y), this one has \(values.count)",
+                                 location: coordinatePath(path))
+            }
+            return .position(Point(uncheckedX: values[0], y: values[1]))
+        }
+        path.append(0)
+        defer { path.removeLast() }
+        let first = try parseCoordinates(&scanner, path: &path)
+        if case let .position(p) = first {
+            var points = [p]
+            while try scanner.commaOrClose(UInt8(ascii: "]"), "a list of positions") {
+                path[path.count - 1] = points.count
+                let node = try parseCoordinates(&scanner, path: &path)
+                guard case let .position(q) = node else {
+                    throw Diagnostic("bad-nesting", "a list of positions contains an array nested more deeply than a position",
+                                     location: coordinatePath(path))
+                }
+                points.append(q)
+            }
+            return .positions(points)
+        }
+        var lists = [first]
+        while try scanner.commaOrClose(UInt8(ascii: "]"), "coordinates") {
+            path[path.count - 1] = lists.count
+            let node = try parseCoordinates(&scanner, path: &path)
+            if case .position = node {
+                throw Diagnostic("bad-nesting", "a position stands where an array of positions was expected",
+                                 location: coordinatePath(path))
+            }
+            lists.append(node)
+        }
+        return .lists(lists)
+    }
+
+    // MARK: Building geometries
+
+    private static func nesting(_ type: String, _ expected: String) -> Diagnostic {
+        Diagnostic("bad-nesting", "\(type) coordinates must be \(expected)", location: "geometry.coordinates")
+    }
+
+    private static func finite(_ points: [Point], part: Int? = nil, ring: Int? = nil) throws -> [Point] {
+        for (i, p) in points.enumerated() where !p.x.isFinite || !p.y.isFinite {
+            let problem = GeometryProblem(.nonFiniteCoordinate, "coordinate (\(p.x), \(p.y)) is not a finite number",
+                                          part: part, ring: ring, vertex: i)
+            throw Diagnostic(problem, featureIndex: nil, featureID: nil)
+        }
+        return points
+    }
+
+    private static func geometryProblem(_ body: () throws(LandtrackError) -> Geometry) throws -> Geometry {
+        do {
+            return try body()
+        } catch {
+            if case let .geometry(problem) = error { throw Diagnostic(problem, featureIndex: nil, featureID: nil) }
+            throw error
+        }
+    }
+
+    private static func rings(_ node: CoordinateNode, type: String, part: Int?) throws -> [[Point]] {
+        guard case let .lists(items) = node else {
+            if case .empty = node { return [] }
+            throw nesting(type, "an array of rings, each an array of positions")
+        }
+        var out: [[Point]] = []
+        for (r, item) in items.enumerated() {
+            switch item {
+            case let .positions(ps): out.append(try finite(ps, part: part, ring: r))
+            case .empty:
+                throw Diagnostic(GeometryProblem(.ringTooShort, "a ring needs at least 4 positions (first = last), this one is empty",
+                                                 part: part, ring: r), featureIndex: nil, featureID: nil)
+            default: throw nesting(type, "an array of rings, each an array of positions")
+            }
+        }
+        return out
+    }
+
+    /// nil for an empty geometry.
+    static func build(_ type: String, _ node: CoordinateNode) throws -> Geometry? {
+        if case .empty = node, type != "Point" { return nil }
+        switch type {
+        case "Point":
+            guard case let .position(p) = node else { throw nesting(type, "one position, [x, y]") }
+            return .point(try finite([p])[0])
+        case "MultiPoint":
+            guard case let .positions(ps) = node else { throw nesting(type, "an array of positions") }
+            return .multiPoint(try finite(ps))
+        case "LineString":
+            guard case let .positions(ps) = node else { throw nesting(type, "an array of positions") }
+            let checked = try finite(ps)
+            return try geometryProblem { () throws(LandtrackError) in .lineString(try LineString(checked)) }
+        case "MultiLineString":
+            guard case let .lists(items) = node else { throw nesting(type, "an array of lines, each an array of positions") }
+            var lines: [LineString] = []
+            for item in items {
+                guard case let .positions(ps) = item else { throw nesting(type, "an array of lines, each an array of positions") }
+                let checked = try finite(ps)
+                if case let .lineString(line) = try geometryProblem({ () throws(LandtrackError) in .lineString(try LineString(checked)) }) {
+                    lines.append(line)
+                }
+            }
+            return .multiLineString(lines)
+        case "Polygon":
+            let rs = try rings(node, type: type, part: nil)
+            return try geometryProblem { () throws(LandtrackError) in .polygon(try Polygon(rings: rs)) }
+        case "MultiPolygon":
+            guard case let .lists(parts) = node else {
+                throw nesting(type, "an array of polygons, each an array of rings")
+            }
+            var polygons: [Polygon] = []
+            for (i, part) in parts.enumerated() {
+                let rs = try rings(part, type: type, part: i)
+                guard !rs.isEmpty else {
+                    throw Diagnostic(GeometryProblem(.emptyGeometry, "polygon has no rings", part: i), featureIndex: nil, featureID: nil)
+                }
+                do {
+                    polygons.append(try Polygon(rings: rs))
+                } catch {
+                    if case let .geometry(problem) = error {
+                        throw Diagnostic(problem.located(part: i), featureIndex: nil, featureID: nil)
+                    }
+                    throw error
+                }
+            }
+            return .multiPolygon(MultiPolygon(polygons))
+        default:
+            throw Diagnostic("unknown-type", "unknown geometry type \"\(type)\"")
+        }
+    }
+}

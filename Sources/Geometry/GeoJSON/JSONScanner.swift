@@ -1,0 +1,419 @@
+import Foundation
+
+/// Where and why a text is not JSON.
+public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    /// Byte offset from the start of the input.
+    public let offset: Int
+    public let line: Int
+    public let column: Int
+
+    public var description: String {
+        "not valid JSON at line \(line), column \(column) (byte \(offset)): \(message)"
+    }
+}
+
+/// A pull parser over UTF-8 bytes. It parses one value at a time, so a FeatureCollection can be
+/// read feature by feature without a tree of the whole document.
+///
+/// Leniency, on purpose: `NaN`, `Infinity` and `-Infinity` (written by Python's json module) are
+/// read as numbers so that the GeoJSON layer can name the feature and vertex that holds them.
+/// Everything else follows RFC 8259.
+struct JSONScanner {
+    let bytes: UnsafeRawBufferPointer
+    var index: Int
+    /// Deeper nesting is refused: it is never real data, and recursion must stay bounded.
+    static let maximumDepth = 256
+
+    init(bytes: UnsafeRawBufferPointer, start: Int = 0) {
+        self.bytes = bytes
+        self.index = start
+        // A UTF-8 byte order mark is tolerated.
+        if start == 0, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
+    }
+
+    var isAtEnd: Bool { index >= bytes.count }
+
+    // MARK: Errors
+
+    func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
+        let offset = min(offset ?? index, bytes.count)
+        var line = 1, lineStart = 0
+        var i = 0
+        while i < offset {
+            if bytes[i] == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        // Columns count characters, not bytes: skip UTF-8 continuation bytes.
+        var column = 1
+        i = lineStart
+        while i < offset {
+            if bytes[i] & 0xC0 != 0x80 { column += 1 }
+            i += 1
+        }
+        return JSONSyntaxError(message: message, offset: offset, line: line, column: column)
+    }
+
+    private func describeByte(at i: Int) -> String {
+        guard i < bytes.count else { return "end of input" }
+        let b = bytes[i]
+        if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
+        return String(format: "byte 0x%02X", b)
+    }
+
+    // MARK: Tokens
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    /// The next non-whitespace byte, not consumed; nil at the end.
+    @inline(__always)
+    mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return index < bytes.count ? bytes[index] : nil
+    }
+
+    mutating func expect(_ byte: UInt8, _ what: String) throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("input ends where \(what) was expected (truncated file?)") }
+        guard bytes[index] == byte else { throw error("expected \(what), found \(describeByte(at: index))") }
+        index += 1
+    }
+
+    /// After a member or element: true for ',', false for the closing bracket.
+    mutating func commaOrClose(_ close: UInt8, _ context: String) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("input ends inside \(context) (truncated file?)") }
+        let b = bytes[index]
+        if b == UInt8(ascii: ",") {
+            index += 1
+            return true
+        }
+        if b == close {
+            index += 1
+            return false
+        }
+        throw error("expected ',' or '\(Character(Unicode.Scalar(close)))' in \(context), found \(describeByte(at: index))")
+    }
+
+    // MARK: Values
+
+    mutating func parseValue(depth: Int = 0) throws(JSONSyntaxError) -> JSONValue {
+        guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        guard let b = peek() else { throw error("input ends where a value was expected (empty or truncated file?)") }
+        switch b {
+        case UInt8(ascii: "{"): return .object(try parseObject(depth: depth))
+        case UInt8(ascii: "["):
+            index += 1
+            var items: [JSONValue] = []
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+                return .array(items)
+            }
+            repeat {
+                items.append(try parseValue(depth: depth + 1))
+            } while try commaOrClose(UInt8(ascii: "]"), "an array")
+            return .array(items)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default:
+            if isNumberStart(b) { return .number(try parseNumber()) }
+            throw error("expected a value, found \(describeByte(at: index))")
+        }
+    }
+
+    mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONObject {
+        try expect(UInt8(ascii: "{"), "'{'")
+        var object = JSONObject()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return object
+        }
+        repeat {
+            let key = try parseKey()
+            object.append(key, try parseValue(depth: depth + 1))
+        } while try commaOrClose(UInt8(ascii: "}"), "an object")
+        return object
+    }
+
+    /// A member name and its ':'.
+    mutating func parseKey() throws(JSONSyntaxError) -> String {
+        guard let b = peek() else { throw error("input ends inside an object (truncated file?)") }
+        guard b == UInt8(ascii: "\"") else { throw error("expected a member name in double quotes, found \(describeByte(at: index))") }
+        let key = try parseString()
+        try expect(UInt8(ascii: ":"), "':' after member name \"\(key)\"")
+        return key
+    }
+
+    private mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+        let start = index
+        let n = word.utf8CodeUnitCount
+        guard index + n <= bytes.count else { throw error("input ends inside '\(word)' (truncated file?)") }
+        let ok = word.withUTF8Buffer { w in
+            (0..<n).allSatisfy { bytes[start + $0] == w[$0] }
+        }
+        guard ok else { throw error("expected a value, found \(describeByte(at: index))") }
+        index += n
+    }
+
+    @inline(__always)
+    func isNumberStart(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-")
+            || b == UInt8(ascii: "N") || b == UInt8(ascii: "I")
+    }
+
+    // MARK: Strings
+
+    mutating func parseString() throws(JSONSyntaxError) -> String {
+        let open = index
+        try expect(UInt8(ascii: "\""), "'\"'")
+        let start = index
+        // Fast path: no escapes.
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                guard let s = String(validating: raw, as: UTF8.self) else {
+                    throw error("string is not valid UTF-8", at: start)
+                }
+                return s
+            }
+            if b == UInt8(ascii: "\\") { break }
+            if b < 0x20 { throw error("control character (byte 0x\(String(b, radix: 16))) inside a string") }
+            index += 1
+        }
+        guard index < bytes.count else { throw error("string never ends (truncated file?)", at: open) }
+        // Slow path with escapes.
+        var utf8 = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                index += 1
+                guard let s = String(validating: utf8, as: UTF8.self) else {
+                    throw error("string is not valid UTF-8", at: start)
+                }
+                return s
+            }
+            if b < 0x20 { throw error("control character (byte 0x\(String(b, radix: 16))) inside a string") }
+            if b != UInt8(ascii: "\\") {
+                utf8.append(b)
+                index += 1
+                continue
+            }
+            index += 1
+            guard index < bytes.count else { break }
+            let e = bytes[index]
+            index += 1
+            switch e {
+            case UInt8(ascii: "\""): utf8.append(0x22)
+            case UInt8(ascii: "\\"): utf8.append(0x5C)
+            case UInt8(ascii: "/"): utf8.append(0x2F)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800...0xDBFF).contains(scalar) {
+                    // A high surrogate must be followed by \u and a low surrogate.
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw error("unpaired UTF-16 surrogate in \\u escape")
+                    }
+                    index += 2
+                    let low = try hex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired UTF-16 surrogate in \\u escape") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw error("unpaired UTF-16 surrogate in \\u escape")
+                }
+                utf8.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+            default:
+                throw error("unknown escape '\\\(Character(Unicode.Scalar(e)))' in a string", at: index - 2)
+            }
+        }
+        throw error("string never ends (truncated file?)", at: open)
+    }
+
+    private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("input ends inside a \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let b = bytes[index]
+            let d: UInt32
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(b - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(b - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(b - UInt8(ascii: "A") + 10)
+            default: throw error("\\u escape needs four hex digits")
+            }
+            v = v << 4 | d
+            index += 1
+        }
+        return v
+    }
+
+    // MARK: Numbers
+
+    private static let exactPowersOfTen: [Double] = (0...22).map { Double("1e\($0)")! }
+
+    /// RFC 8259 number (plus NaN / ±Infinity, see the type's note). Short numbers take an exact
+    /// fast path (Clinger: ≤ 15 significant digits and a power of ten ≤ 10²² are both exact
+    /// doubles, so one multiplication or division rounds correctly); others go to strtod.
+    mutating func parseNumber() throws(JSONSyntaxError) -> Double {
+        let start = index
+        var negative = false
+        if bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        guard index < bytes.count else { throw error("input ends inside a number") }
+        if bytes[index] == UInt8(ascii: "N") {
+            try literal("NaN")
+            return .nan
+        }
+        if bytes[index] == UInt8(ascii: "I") {
+            try literal("Infinity")
+            return negative ? -.infinity : .infinity
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        let zero = UInt8(ascii: "0"), nine = UInt8(ascii: "9")
+        guard bytes[index] >= zero && bytes[index] <= nine else {
+            throw error("a number needs digits after '-'", at: index)
+        }
+        if bytes[index] == zero {
+            index += 1
+            if index < bytes.count, bytes[index] >= zero && bytes[index] <= nine {
+                throw error("numbers must not have leading zeros", at: start)
+            }
+        } else {
+            while index < bytes.count, bytes[index] >= zero && bytes[index] <= nine {
+                if digits < 19 {
+                    mantissa = mantissa * 10 + UInt64(bytes[index] - zero)
+                    if mantissa != 0 { digits += 1 }
+                } else {
+                    exponent += 1
+                }
+                index += 1
+            }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < bytes.count, bytes[index] >= zero && bytes[index] <= nine else {
+                throw error("a number needs digits after '.'", at: index)
+            }
+            while index < bytes.count, bytes[index] >= zero && bytes[index] <= nine {
+                if digits < 19 {
+                    mantissa = mantissa * 10 + UInt64(bytes[index] - zero)
+                    if mantissa != 0 { digits += 1 }
+                    exponent -= 1
+                }
+                index += 1
+            }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            var expNegative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                expNegative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            guard index < bytes.count, bytes[index] >= zero && bytes[index] <= nine else {
+                throw error("a number needs digits in its exponent", at: index)
+            }
+            var e = 0
+            while index < bytes.count, bytes[index] >= zero && bytes[index] <= nine {
+                if e < 100_000 { e = e * 10 + Int(bytes[index] - zero) }
+                index += 1
+            }
+            exponent += expNegative ? -e : e
+        }
+        if digits <= 15 && abs(exponent) <= 22 {
+            var value = Double(mantissa)
+            if exponent < 0 {
+                value /= Self.exactPowersOfTen[-exponent]
+            } else {
+                value *= Self.exactPowersOfTen[exponent]
+            }
+            return negative ? -value : value
+        }
+        // strtod on a NUL-terminated copy of the token: correctly rounded, overflow → ±inf.
+        var token = [CChar](repeating: 0, count: index - start + 1)
+        for i in start..<index { token[i - start] = CChar(bitPattern: bytes[i]) }
+        return strtod(token, nil)
+    }
+
+    // MARK: Skipping
+
+    /// Skips one value, checking its syntax but building nothing.
+    mutating func skipValue(depth: Int = 0) throws(JSONSyntaxError) {
+        guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        guard let b = peek() else { throw error("input ends where a value was expected (truncated file?)") }
+        switch b {
+        case UInt8(ascii: "{"):
+            index += 1
+            if peek() == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
+            repeat {
+                try skipString(expectingKey: true)
+                try expect(UInt8(ascii: ":"), "':' after a member name")
+                try skipValue(depth: depth + 1)
+            } while try commaOrClose(UInt8(ascii: "}"), "an object")
+        case UInt8(ascii: "["):
+            index += 1
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
+            repeat {
+                try skipValue(depth: depth + 1)
+            } while try commaOrClose(UInt8(ascii: "]"), "an array")
+        case UInt8(ascii: "\""):
+            try skipString(expectingKey: false)
+        default:
+            _ = try parseValue(depth: depth)
+        }
+    }
+
+    /// Skips a string; escapes and UTF-8 are checked only in what is later parsed.
+    private mutating func skipString(expectingKey: Bool) throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+            throw error(expectingKey ? "expected a member name in double quotes, found \(describeByte(at: index))"
+                                     : "expected a string")
+        }
+        let open = index
+        index += 1
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            if b == UInt8(ascii: "\\") {
+                index += 2
+                continue
+            }
+            if b < 0x20 { throw error("control character (byte 0x\(String(b, radix: 16))) inside a string") }
+            index += 1
+        }
+        throw error("string never ends (truncated file?)", at: open)
+    }
+}

@@ -1,0 +1,250 @@
+import Geometry
+
+/// How to read a parcel file.
+public struct ParcelReadOptions: Sendable {
+    public var fields = ParcelFields()
+    /// Overrides the file's CRS (its legacy "crs" member, else RFC 7946's CRS84).
+    public var crs: CoordinateReferenceSystem?
+    /// Overrides the axis order; nil decides from the first position.
+    public var axisOrder: AxisOrder?
+
+    public init(fields: ParcelFields = ParcelFields(), crs: CoordinateReferenceSystem? = nil, axisOrder: AxisOrder? = nil) {
+        self.fields = fields
+        self.crs = crs
+        self.axisOrder = axisOrder
+    }
+}
+
+/// What a read found out about the file as a whole.
+public struct ParcelFileInfo: Sendable {
+    public let source: String
+    /// The CRS the file declares or was given; `effectiveCRS` differs when zone-prefixed
+    /// Gauss-Krüger eastings were found under a plain zone code.
+    public let declaredCRS: CoordinateReferenceSystem
+    public let effectiveCRS: CoordinateReferenceSystem
+    /// The CRS of the parcels' longitude/latitude positions (its ellipsoid is the one areas use).
+    public let geographicCRS: CoordinateReferenceSystem
+    public let axisOrder: AxisOrder?
+    public let featureCount: Int
+}
+
+/// Reads parcels from GeoJSON and runs every check an import runs: GeoJSON structure, CRS and
+/// coordinate ranges (with swapped-axis detection), geometry type, ring validity and topology
+/// (GEOS `isValidDetail`), zero-area rings, ids (present, unique), state vocabulary, PBF flag.
+///
+/// One GEOS context serves the whole read (one synchronous batch).
+public struct ParcelReader {
+    public var options: ParcelReadOptions
+
+    public init(options: ParcelReadOptions = ParcelReadOptions()) {
+        self.options = options
+    }
+
+    /// Streams the file: `parcel` gets each parcel that passed every check, `problem` each
+    /// problem (a feature with problems yields no parcel). Throws only when the file cannot be
+    /// read at all (I/O, not JSON, not GeoJSON at its root, unknown CRS).
+    public func read(
+        _ input: InputBytes,
+        parcel: (Parcel) throws(LandtrackError) -> Void,
+        problem: (Diagnostic) throws(LandtrackError) -> Void
+    ) throws(LandtrackError) -> ParcelFileInfo {
+        let geos = GEOSContext()
+        var normalizer: CoordinateNormalizer?
+        var declared = CoordinateReferenceSystem.crs84
+        var seenIDs: [String: Int] = [:]
+        var count = 0
+        let fields = options.fields
+
+        try GeoJSONReader(idProperty: fields.id).read(input, header: { (header: GeoJSONHeader) throws(LandtrackError) in
+            if let forced = options.crs {
+                declared = forced
+            } else if let name = header.crsName {
+                do {
+                    declared = try CoordinateReferenceSystem.resolve(name)
+                } catch {
+                    throw LandtrackError.invalidInput(source: input.name, problems: [
+                        Diagnostic("crs", "the file's \"crs\" member names \(name), which landtrack cannot use: \(error)")])
+                }
+            }
+            normalizer = try CoordinateNormalizer(crs: declared, axisOrder: options.axisOrder)
+        }) { (result: Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) in
+            count += 1
+            switch result {
+            case let .failure(d):
+                try problem(d)
+            case let .success(feature):
+                switch makeParcel(feature, normalizer: normalizer!, geos: geos, seenIDs: &seenIDs) {
+                case let .success(p): try parcel(p)
+                case let .failure(failure): for d in failure.diagnostics { try problem(d) }
+                }
+            }
+        }
+        return ParcelFileInfo(
+            source: input.name, declaredCRS: declared, effectiveCRS: normalizer?.effectiveSourceCRS ?? declared,
+            geographicCRS: normalizer?.geographicCRS ?? declared, axisOrder: normalizer?.axisOrder, featureCount: count)
+    }
+
+    /// Reads every parcel and problem into memory.
+    public func readAll(_ input: InputBytes) throws(LandtrackError) -> (info: ParcelFileInfo, parcels: [Parcel], problems: [Diagnostic]) {
+        var parcels: [Parcel] = []
+        var problems: [Diagnostic] = []
+        let info = try read(input, parcel: { parcels.append($0) }, problem: { problems.append($0) })
+        return (info, parcels, problems)
+    }
+
+    // MARK: One feature
+
+    private struct FeatureFailure: Error {
+        var diagnostics: [Diagnostic]
+    }
+
+    private func makeParcel(
+        _ feature: GeoJSONFeature, normalizer: CoordinateNormalizer, geos: GEOSContext, seenIDs: inout [String: Int]
+    ) -> Result<Parcel, FeatureFailure> {
+        let fields = options.fields
+        let properties = feature.properties ?? JSONObject()
+        var problems: [Diagnostic] = []
+
+        // Identity first, so that every message can name the parcel.
+        var id = String(feature.index)
+        if let value = properties[fields.id], value != .null {
+            if let text = value.identifierText, !text.isEmpty {
+                id = text
+            } else {
+                problems.append(Diagnostic("bad-id", "id property \"\(fields.id)\" must be a non-empty string or a number, but is \(value.kindDescription)",
+                                           location: "properties.\(fields.id)"))
+            }
+        } else if let text = feature.id?.identifierText {
+            id = text
+        }
+        if let first = seenIDs[id] {
+            problems.append(Diagnostic("duplicate-id", "id \"\(id)\" is already used by feature \(first)"))
+        } else {
+            seenIDs[id] = feature.index
+        }
+
+        var state: ParcelState?
+        if let value = properties[fields.state], value != .null {
+            if let text = value.stringValue, let s = ParcelState(parsing: text) {
+                state = s
+            } else {
+                let shown = value.stringValue.map { "\"\($0)\"" } ?? value.kindDescription
+                problems.append(Diagnostic("unknown-state", "state \(shown) is not one of: \(ParcelState.vocabulary)",
+                                           location: "properties.\(fields.state)"))
+            }
+        }
+
+        var basicFarmland: Bool?
+        if let value = properties[fields.basicFarmland], value != .null {
+            if let flag = Self.flag(value) {
+                basicFarmland = flag
+            } else {
+                problems.append(Diagnostic("bad-pbf-flag", "\"\(fields.basicFarmland)\" must be true/false (or 1/0, 是/否), but is \(value.jsonText)",
+                                           location: "properties.\(fields.basicFarmland)"))
+            }
+        }
+
+        let village = properties[fields.village]?.identifierText
+        var landuse = properties[fields.landuseCode]?.identifierText
+        if case let .number(n)? = properties[fields.landuseCode], n >= 0, n < 1000, n == n.rounded() {
+            // A code written as a number lost its leading zero: 101 is "0101".
+            landuse = String(repeating: "0", count: 4 - String(Int(n)).count) + String(Int(n))
+        }
+
+        var polygons: [Polygon] = []
+        switch (feature.geometry, feature.geometryType) {
+        case (nil, nil):
+            problems.append(Diagnostic("null-geometry", "geometry is null: a parcel needs a Polygon or MultiPolygon"))
+        case let (nil, type?):
+            problems.append(Diagnostic("empty-geometry", "geometry is an empty \(type): a parcel needs an area"))
+        case let (geometry?, type):
+            if let ps = geometry.polygons {
+                do {
+                    polygons = try normalizer.normalize(ps)
+                    problems.append(contentsOf: Self.topologyProblems(polygons, geos: geos))
+                } catch {
+                    problems.append(error)
+                }
+            } else {
+                problems.append(Diagnostic("not-polygonal", "parcel geometry must be a Polygon or MultiPolygon, this is a \(type ?? geometry.typeName)"))
+            }
+        }
+
+        guard problems.isEmpty else {
+            return .failure(FeatureFailure(diagnostics: problems.map { d in
+                var d = d
+                d.featureIndex = feature.index
+                d.featureID = id
+                return d
+            }))
+        }
+        return .success(Parcel(
+            id: id, featureIndex: feature.index, state: state, basicFarmland: basicFarmland, village: village,
+            landuseCode: landuse, properties: properties, polygons: polygons))
+    }
+
+    static func flag(_ value: JSONValue) -> Bool? {
+        switch value {
+        case let .bool(b): return b
+        case let .number(n) where n == 0 || n == 1: return n == 1
+        case let .string(s):
+            switch s.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "yes", "y", "1", "t", "是": return true
+            case "false", "no", "n", "0", "f", "否": return false
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    /// Zero-area rings, then GEOS validity (self-intersection, holes outside shells, overlapping
+    /// multipolygon parts, …) with GEOS's own reason and location.
+    static func topologyProblems(_ polygons: [Polygon], geos: GEOSContext) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        for (partIndex, polygon) in polygons.enumerated() {
+            for (ringIndex, ring) in polygon.rings.enumerated() where ring.isDegenerate {
+                let loc = GeometryProblem(.emptyGeometry, "", part: polygons.count > 1 ? partIndex : nil, ring: ringIndex).locationText
+                problems.append(Diagnostic("zero-area-ring", "ring has zero area (its positions lie on one line or repeat)", location: loc))
+            }
+        }
+        guard problems.isEmpty else { return problems }
+        let geometry: Geometry = polygons.count == 1 ? .polygon(polygons[0]) : .multiPolygon(MultiPolygon(polygons))
+        do {
+            let handle = try geos.geometry(geometry)
+            let validity = try geos.validity(handle)
+            if !validity.isValid {
+                let (code, message) = describe(validity.reason ?? "invalid geometry", multipart: polygons.count > 1)
+                problems.append(Diagnostic(code, message, point: validity.location))
+            }
+        } catch {
+            problems.append(Diagnostic("geos", "\(error)"))
+        }
+        return problems
+    }
+
+    /// GEOS's IsValidOp reasons as landtrack codes and planner-readable sentences.
+    static func describe(_ reason: String, multipart: Bool) -> (String, String) {
+        switch reason {
+        case "Self-intersection":
+            return multipart
+                ? ("self-intersection", "self-intersection: a ring crosses itself or another ring, or two parts overlap (GEOS: Self-intersection)")
+                : ("self-intersection", "self-intersection: a ring crosses itself or another ring (GEOS: Self-intersection)")
+        case "Ring Self-intersection":
+            return ("ring-self-intersection", "a ring touches itself at a point, pinching the polygon (GEOS: Ring Self-intersection)")
+        case "Hole lies outside shell":
+            return ("hole-outside-shell", "a hole lies outside its exterior ring (GEOS: Hole lies outside shell)")
+        case "Nested shells":
+            return ("overlapping-parts", "multipolygon parts overlap: one part lies inside another (GEOS: Nested shells)")
+        case "Holes are nested":
+            return ("nested-holes", "a hole lies inside another hole (GEOS: Holes are nested)")
+        case "Interior is disconnected":
+            return ("interior-disconnected", "holes cut the polygon into pieces (GEOS: Interior is disconnected)")
+        case "Duplicate Rings":
+            return ("duplicate-rings", "two rings are identical (GEOS: Duplicate Rings)")
+        case let r where r.hasPrefix("Too few"):
+            return ("too-few-points", "a ring has too few distinct positions (GEOS: \(r))")
+        default:
+            return ("invalid-geometry", "invalid geometry (GEOS: \(reason))")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Geometry
+
+/// The outcome of every import check on a file. `landtrack validate` prints this.
+public struct ValidationReport: Sendable {
+    public let source: String
+    public let info: ParcelFileInfo
+    public let parcelCount: Int
+    public let problems: [Diagnostic]
+
+    public var isClean: Bool { !problems.contains { $0.severity == .error } }
+
+    /// Runs the checks. Throws only when the file cannot be read at all; a document that is JSON
+    /// but not GeoJSON at its root is reported as problems.
+    public static func check(
+        _ input: InputBytes, options: ParcelReadOptions = ParcelReadOptions(), progress: ((Int) -> Void)? = nil
+    ) throws(LandtrackError) -> ValidationReport {
+        var count = 0
+        var problems: [Diagnostic] = []
+        let info: ParcelFileInfo
+        do {
+            info = try ParcelReader(options: options).read(input, parcel: { _ in
+                count += 1
+                progress?(count)
+            }, problem: { problems.append($0) })
+        } catch let LandtrackError.invalidInput(_, rootProblems) {
+            let crs = options.crs ?? .crs84
+            info = ParcelFileInfo(source: input.name, declaredCRS: crs, effectiveCRS: crs, geographicCRS: crs,
+                                  axisOrder: nil, featureCount: 0)
+            problems = rootProblems
+        }
+        return ValidationReport(source: input.name, info: info, parcelCount: count, problems: problems)
+    }
+
+    public func render(_ format: ReportFormat) -> String {
+        switch format {
+        case .json: return json()
+        case .csv: return csv()
+        case .table: return table()
+        }
+    }
+
+    public func json() -> String {
+        var out = "{\"file\":"
+        JSONValue.writeString(source, to: &out)
+        out += ",\"valid\":\(isClean),\"feature_count\":\(info.featureCount),\"parcel_count\":\(parcelCount)"
+        out += ",\"crs\":"
+        JSONValue.writeString(info.effectiveCRS.description, to: &out)
+        out += ",\"axis_order\":"
+        JSONValue.writeString(info.axisOrder?.rawValue ?? "", to: &out)
+        out += ",\"problems\":["
+        for (i, d) in problems.enumerated() {
+            if i > 0 { out += "," }
+            var o = JSONObject()
+            o.append("severity", .string(d.severity.rawValue))
+            o.append("code", .string(d.code))
+            o.append("feature_index", d.featureIndex.map { .number(Double($0)) } ?? .null)
+            o.append("feature_id", d.featureID.map { .string($0) } ?? .null)
+            o.append("location", d.location.map { .string($0) } ?? .null)
+            o.append("message", .string(d.message))
+            o.append("x", d.point.map { .number($0.x) } ?? .null)
+            o.append("y", d.point.map { .number($0.y) } ?? .null)
+            out += "\n" + JSONValue.object(o).jsonText
+        }
+        out += "]}\n"
+        return out
+    }
+
+    public func csv() -> String {
+        var out = CSV.line(["severity", "code", "feature_index", "feature_id", "location", "message", "x", "y"])
+        for d in problems {
+            out += CSV.line([d.severity.rawValue, d.code, d.featureIndex.map(String.init) ?? "", d.featureID ?? "",
+                             d.location ?? "", d.message, d.point.map { String($0.x) } ?? "", d.point.map { String($0.y) } ?? ""])
+        }
+        return out
+    }
+
+    public func table() -> String {
+        var out = "\(source): \(grouped(info.featureCount)) features, CRS \(info.effectiveCRS)"
+        if let order = info.axisOrder { out += ", axis order \(order == .eastNorth ? "east/north (lon/lat)" : "north/east (lat/lon)")" }
+        out += "\n"
+        if isClean {
+            return out + "valid: all \(grouped(parcelCount)) parcels pass every import check\n"
+        }
+        let errors = problems.filter { $0.severity == .error }.count
+        out += "\(grouped(errors)) problem\(errors == 1 ? "" : "s") in \(grouped(Set(problems.compactMap(\.featureIndex)).count)) feature(s); "
+        out += "\(grouped(parcelCount)) parcels are clean\n\n"
+        for d in problems { out += "  " + d.description + "\n" }
+        return out
+    }
+}

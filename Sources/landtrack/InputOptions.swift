@@ -1,0 +1,56 @@
+import ArgumentParser
+import Geometry
+import Parcels
+
+extension ReportFormat: ExpressibleByArgument {}
+extension AreaMethod: ExpressibleByArgument {}
+extension AxisOrder: ExpressibleByArgument {}
+
+/// How to read a parcel file: shared by every command that reads one.
+struct ParcelFileOptions: ParsableArguments {
+    @Argument(help: "A GeoJSON file of parcels (RFC 7946; '-' reads standard input).")
+    var file: String
+
+    @Option(help: ArgumentHelp("CRS of the file's coordinates, overriding its \"crs\" member (e.g. EPSG:4490, EPSG:4547).",
+                               valueName: "EPSG:n"))
+    var crs: String?
+
+    @Option(name: .customLong("axis-order"),
+            help: "Order of the coordinates in the file: lonlat or latlon (default: decided from the first position).")
+    var axisOrder: AxisOrder?
+
+    @Option(name: .customLong("id-field"), help: "Property holding the parcel id (else the Feature's id, else its position).")
+    var idField = "id"
+
+    @Option(name: .customLong("state-field"), help: "Property holding the parcel state.")
+    var stateField = "state"
+
+    @Option(name: .customLong("pbf-field"), help: "Property holding the permanent basic farmland flag.")
+    var pbfField = "basic_farmland"
+
+    @Option(name: .customLong("village-field"), help: "Property holding the village name.")
+    var villageField = "village"
+
+    @Option(name: .customLong("landuse-field"), help: "Property holding the GB/T 21010 land-use code.")
+    var landuseField = "landuse_code"
+
+    func validate() throws {
+        if let crs, (try? CoordinateReferenceSystem.resolve(crs)) == nil {
+            throw ValidationError("--crs \(crs): not a CRS landtrack can use (give EPSG:n, e.g. EPSG:4490 or EPSG:4547)")
+        }
+        for (flag, value) in [("--id-field", idField), ("--state-field", stateField), ("--pbf-field", pbfField),
+                              ("--village-field", villageField), ("--landuse-field", landuseField)] where value.isEmpty {
+            throw ValidationError("\(flag) must not be empty")
+        }
+    }
+
+    func readOptions() throws(LandtrackError) -> ParcelReadOptions {
+        ParcelReadOptions(
+            fields: ParcelFields(id: idField, state: stateField, basicFarmland: pbfField, village: villageField,
+                                 landuseCode: landuseField),
+            crs: try crs.map { (text: String) throws(LandtrackError) in try CoordinateReferenceSystem.resolve(text) },
+            axisOrder: axisOrder)
+    }
+
+    func input() throws(LandtrackError) -> InputBytes { try InputBytes(path: file) }
+}

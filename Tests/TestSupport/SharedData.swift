@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// Locations of the project's shared, read-only test data (`../shared/data` beside the clone).
+/// A user's clone has no shared/: tests that need it are disabled with a message saying so.
+public enum SharedData {
+    /// The repository root, found from this file's path.
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `$LANDTRACK_SHARED_DATA`, else `../shared/data` next to the repository.
+    public static let directory: URL = {
+        if let env = ProcessInfo.processInfo.environment["LANDTRACK_SHARED_DATA"] {
+            return URL(fileURLWithPath: env)
+        }
+        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+    }()
+
+    public static var isAvailable: Bool {
+        FileManager.default.fileExists(atPath: directory.appendingPathComponent("README.md").path)
+    }
+
+    /// The trait of every test that reads shared data: skipped, saying why, when it is absent.
+    public static var required: ConditionTrait {
+        .enabled(if: isAvailable, "skipped: ../shared/data is not next to this clone (set LANDTRACK_SHARED_DATA to point at it)")
+    }
+
+    public static func url(_ relative: String) -> URL { directory.appendingPathComponent(relative) }
+
+    /// The four real parcel sets with GeographicLib reference areas.
+    public static let parcelSets = [
+        "parcels-at-invekos-2025", "parcels-nl-brp-2023", "parcels-kh-ai4smallfarms", "parcels-jp-fude-2024",
+    ]
+
+    /// `summary.json` of a parcel set, parsed by Foundation (an independent JSON reader).
+    public static func summary(_ set: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: url("\(set)/summary.json"))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    /// id → reference GeographicLib area (m²) from summary.json.
+    public static func referenceAreas(_ set: String) throws -> [String: Double] {
+        let features = try summary(set)["features"] as! [[String: Any]]
+        var out: [String: Double] = [:]
+        for f in features {
+            let id = "\(f["id"]!)"
+            out[id] = (f["geodesic_area_m2"] as! NSNumber).doubleValue
+        }
+        return out
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The main job on the sample data in geodata/: set up, build, validate and measure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+swift build -c release --product landtrack 2>&1 | grep -v "^\[" || true
+lt=".build/release/landtrack"
+
+echo "== validate geodata/nanhai-sample.geojson (2,000 synthetic parcels around Nanhai, Foshan)"
+"$lt" validate geodata/nanhai-sample.geojson
+
+echo; echo "== total area of the sample by each method"
+for m in geodesic survey planar; do
+  "$lt" area geodata/nanhai-sample.geojson --method "$m" --format csv | tail -n 1
+done
+
+echo; echo "== the first 40 parcels again, stored in CGCS2000 / 3-degree Gauss-Kruger zone 38 (EPSG:4526)"
+"$lt" area geodata/nanhai-sample-gk38.geojson | head -n 12
+echo "   …"
+
+echo; echo "== validate geodata/problem-parcels.geojson (a file with one problem of each kind; exit 1 expected)"
+"$lt" validate geodata/problem-parcels.geojson || echo "(exit $?: problems found, as expected)"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test. Tests that need ../shared/data skip, saying
+# so, when it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+swift build --build-tests
+swift test --skip-build
