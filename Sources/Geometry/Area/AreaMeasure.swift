@@ -64,7 +64,7 @@ public func makeAreaEngine(
     case .geodesic:
         return GeodesicAreaEngine(ellipsoid: geographicCRS.ellipsoid)
     case .survey:
-        return SurveyAreaEngine(referenceMeridian: (referenceLongitude / 3).rounded() * 3)
+        return try SurveyAreaEngine(referenceMeridian: (referenceLongitude / 3).rounded() * 3)
     case .planar:
         let target: CoordinateReferenceSystem
         if let planarCRS { target = planarCRS } else { target = try .gaussKruger3Degree(containing: referenceLongitude) }

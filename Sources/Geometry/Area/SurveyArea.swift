@@ -19,12 +19,18 @@ import Foundation
 ///
 /// A ring's area is |Σ over its edges| of S with ΔL replaced by the edge's mean longitude from a
 /// reference meridian L₀ ((L₁+L₂)/2 − L₀; L₀ cancels on a closed ring, a near one keeps
-/// precision: the zone's central meridian). Holes subtract. As in the survey software the
-/// formula is used with, edges longer than 70 m are first densified with ⌊length/70⌋ evenly
-/// spaced points (linear in B, L). Input positions are taken as CGCS2000 longitude/latitude;
-/// WGS 84 positions are used as they are (the datums agree to centimetres, the ellipsoids'
-/// areas to 1e-10 relative).
-public struct SurveyAreaEngine: AreaEngine, Sendable {
+/// precision: the zone's central meridian). Holes subtract.
+///
+/// In the survey the parcels are Gauss-Krüger plane coordinates and an edge is a straight line in
+/// that plane. As the survey software does, each ring is taken to the 3° Gauss-Krüger plane of L₀
+/// (CGCS2000, central meridian L₀), edges longer than 70 m are densified there with ⌊length/70⌋
+/// evenly spaced points, and the points go back to B, L for the series. (The software also rounds
+/// plane coordinates to 0.1 mm, a property of its stored data that is not repeated here.)
+/// Positions are taken as CGCS2000 longitude/latitude; WGS 84 positions are used as they are (the
+/// datums agree to centimetres, the ellipsoids' areas to 1e-10 relative).
+///
+/// Holds a PROJ transformation: one engine per task.
+public final class SurveyAreaEngine: AreaEngine {
     public var method: AreaMethod { .survey }
     public let ellipsoid: Ellipsoid = .cgcs2000
     /// L₀ in degrees.
@@ -34,10 +40,18 @@ public struct SurveyAreaEngine: AreaEngine, Sendable {
 
     private let coefficients: (a: Double, b: Double, c: Double, d: Double, e: Double)
     private let twoB2: Double
+    /// CGCS2000 longitude/latitude → the Gauss-Krüger plane of L₀.
+    private let plane: CoordinateTransform
 
-    public init(referenceMeridian: Double, densifyEdgesLongerThan: Double? = 70) {
+    /// - Parameter referenceMeridian: L₀ in degrees; the Gauss-Krüger zone's central meridian.
+    public init(referenceMeridian: Double, densifyEdgesLongerThan: Double? = 70) throws(LandtrackError) {
         self.referenceMeridian = referenceMeridian
         self.densifyEdgesLongerThan = densifyEdgesLongerThan
+        let tmerc = "+proj=tmerc +lat_0=0 +lon_0=\(referenceMeridian) +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
+        let planeCRS = CoordinateReferenceSystem(
+            identifier: "Gauss-Krüger CM \(referenceMeridian)°E", name: "CGCS2000 Gauss-Krüger, central meridian \(referenceMeridian)°",
+            isGeographic: false, ellipsoid: .cgcs2000, authorityAxisOrderIsNorthFirst: false, geographicIdentifier: "EPSG:4490")
+        plane = try CoordinateTransform(from: .cgcs2000, to: planeCRS, sourceDefinition: "EPSG:4490", targetDefinition: tmerc)
         let a = Ellipsoid.cgcs2000.semiMajorAxis
         let b = Ellipsoid.cgcs2000.semiMinorAxis
         let e2 = (a * a - b * b) / (a * a)
@@ -58,27 +72,57 @@ public struct SurveyAreaEngine: AreaEngine, Sendable {
     }
 
     public func area(of polygon: Polygon) throws(LandtrackError) -> Double {
-        var total = abs(ringArea(polygon.exterior.points))
-        for hole in polygon.holes { total -= abs(ringArea(hole.points)) }
+        var total = abs(try ringArea(polygon.exterior.points))
+        for hole in polygon.holes { total -= abs(try ringArea(hole.points)) }
         return total
     }
 
     /// Signed area of a closed ring (positive counter-clockwise), m².
-    public func ringArea(_ points: [Point]) -> Double {
+    public func ringArea(_ points: [Point]) throws(LandtrackError) -> Double {
+        let geographic = try densified(points)
         let degree = Double.pi / 180
         let l0 = referenceMeridian
         var sum = 0.0
-        for i in 1..<points.count {
-            let p = points[i - 1], q = points[i]
-            let pieces = densifyEdgesLongerThan.map { Self.pieces(p, q, longerThan: $0) } ?? 1
-            for k in 0..<pieces {
-                let t0 = Double(k) / Double(pieces), t1 = Double(k + 1) / Double(pieces)
-                let b1 = (p.y + (q.y - p.y) * t0) * degree, b2 = (p.y + (q.y - p.y) * t1) * degree
-                let l1 = p.x + (q.x - p.x) * t0, l2 = p.x + (q.x - p.x) * t1
-                sum += trapezoid(b1: b1, b2: b2, meanLongitudeOffset: ((l1 + l2) / 2 - l0) * degree)
-            }
+        for i in 1..<geographic.count {
+            let p = geographic[i - 1], q = geographic[i]
+            sum += trapezoid(b1: p.y * degree, b2: q.y * degree, meanLongitudeOffset: ((p.x + q.x) / 2 - l0) * degree)
         }
         return sum
+    }
+
+    /// The ring with every plane edge longer than the limit cut into ⌊length/limit⌋ + 1 equal
+    /// pieces, back in longitude/latitude.
+    func densified(_ points: [Point]) throws(LandtrackError) -> [Point] {
+        guard let limit = densifyEdgesLongerThan else { return points }
+        var xy = [Double]()
+        xy.reserveCapacity(points.count * 2)
+        for p in points {
+            xy.append(p.x)
+            xy.append(p.y)
+        }
+        try plane.transform(interleaved: &xy)
+        var dense = [Double]()
+        dense.reserveCapacity(xy.count * 2)
+        dense.append(xy[0])
+        dense.append(xy[1])
+        for i in 1..<points.count {
+            let x0 = xy[2 * i - 2], y0 = xy[2 * i - 1], x1 = xy[2 * i], y1 = xy[2 * i + 1]
+            let n = Self.pieces(length: ((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0)).squareRoot(), longerThan: limit)
+            for k in 1..<n {
+                let t = Double(k) / Double(n)
+                dense.append(x0 + (x1 - x0) * t)
+                dense.append(y0 + (y1 - y0) * t)
+            }
+            dense.append(x1)
+            dense.append(y1)
+        }
+        try plane.inverse(interleaved: &dense)
+        var out = [Point]()
+        out.reserveCapacity(dense.count / 2)
+        for i in 0..<(dense.count / 2) { out.append(Point(uncheckedX: dense[2 * i], y: dense[2 * i + 1])) }
+        // The closing position must repeat the first exactly after the round trip.
+        out[out.count - 1] = out[0]
+        return out
     }
 
     /// S for one edge (ΔL replaced by the mean longitude offset), m².
@@ -93,16 +137,10 @@ public struct SurveyAreaEngine: AreaEngine, Sendable {
         return twoB2 * dl * series
     }
 
-    /// How many pieces the 70 m rule cuts an edge into (length on a sphere of radius a is
-    /// close enough to decide where to cut).
-    static func pieces(_ p: Point, _ q: Point, longerThan limit: Double) -> Int {
-        let degree = Double.pi / 180
-        let r = Ellipsoid.cgcs2000.semiMajorAxis
-        let dy = (q.y - p.y) * degree * r
-        let dx = (q.x - p.x) * degree * r * cos((p.y + q.y) / 2 * degree)
-        let length = (dx * dx + dy * dy).squareRoot()
+    /// How many pieces the 70 m rule cuts an edge of this plane length into: ⌊length/70⌋
+    /// inserted points make ⌊length/70⌋ + 1 pieces.
+    static func pieces(length: Double, longerThan limit: Double) -> Int {
         guard length > limit else { return 1 }
-        // ⌊length/70⌋ inserted points cut the edge into ⌊length/70⌋ + 1 pieces.
         return min(Int(length / limit) + 1, 100_000)
     }
 }

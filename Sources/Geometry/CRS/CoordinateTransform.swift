@@ -10,13 +10,20 @@ public final class CoordinateTransform {
     private let context: PROJContext
     private let pj: OpaquePointer
 
-    public init(from source: CoordinateReferenceSystem, to target: CoordinateReferenceSystem) throws(LandtrackError) {
+    public convenience init(from source: CoordinateReferenceSystem, to target: CoordinateReferenceSystem) throws(LandtrackError) {
+        try self.init(from: source, to: target, sourceDefinition: source.identifier, targetDefinition: target.identifier)
+    }
+
+    /// With PROJ definitions for either side (e.g. a "+proj=tmerc … +type=crs" string);
+    /// `source`/`target` describe them for messages.
+    init(from source: CoordinateReferenceSystem, to target: CoordinateReferenceSystem,
+         sourceDefinition: String, targetDefinition: String) throws(LandtrackError) {
         self.source = source
         self.target = target
         context = PROJContext()
         // proj_create_crs_to_crs: NULL on failure.
-        guard let raw = proj_create_crs_to_crs(context.pointer, source.identifier, target.identifier, nil) else {
-            throw .proj(operation: "proj_create_crs_to_crs(\(source.identifier) → \(target.identifier))",
+        guard let raw = proj_create_crs_to_crs(context.pointer, sourceDefinition, targetDefinition, nil) else {
+            throw .proj(operation: "proj_create_crs_to_crs(\(sourceDefinition) → \(targetDefinition))",
                         message: context.lastError)
         }
         defer { proj_destroy(raw) }
@@ -29,16 +36,25 @@ public final class CoordinateTransform {
 
     deinit { proj_destroy(pj) }
 
-    /// Transforms interleaved x/y pairs in place (proj_trans_generic). Throws naming the first
-    /// position PROJ could not transform.
+    /// Transforms interleaved x/y pairs in place the other way (target → source).
+    public func inverse(interleaved xy: inout [Double]) throws(LandtrackError) {
+        try run(PJ_INV, &xy)
+    }
+
     public func transform(interleaved xy: inout [Double]) throws(LandtrackError) {
+        try run(PJ_FWD, &xy)
+    }
+
+    /// proj_trans_generic over interleaved x/y pairs, in place. Throws naming the first position
+    /// PROJ could not transform (PROJ marks those with HUGE_VAL).
+    private func run(_ direction: PJ_DIRECTION, _ xy: inout [Double]) throws(LandtrackError) {
         let n = xy.count / 2
         guard n > 0 else { return }
         proj_errno_reset(pj)
         xy.withUnsafeMutableBufferPointer { buf in
             let base = buf.baseAddress!
             _ = proj_trans_generic(
-                pj, PJ_FWD,
+                pj, direction,
                 base, MemoryLayout<Double>.stride * 2, n,
                 base + 1, MemoryLayout<Double>.stride * 2, n,
                 nil, 0, 0, nil, 0, 0)

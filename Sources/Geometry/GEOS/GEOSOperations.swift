@@ -204,6 +204,14 @@ extension GEOSContext {
         return area
     }
 
+    /// GEOSLength_r: planar length (perimeter for polygons); 0 on failure.
+    public func length(_ g: GEOSGeometryHandle) throws(LandtrackError) -> Double {
+        check(g)
+        var length = 0.0
+        guard GEOSLength_r(handle, g.pointer, &length) != 0 else { throw failure("GEOSLength_r") }
+        return length
+    }
+
     /// GEOSDistance_r: planar distance; 0 on failure.
     public func distance(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle) throws(LandtrackError) -> Double {
         check(a); check(b)
