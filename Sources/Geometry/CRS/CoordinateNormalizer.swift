@@ -91,8 +91,8 @@ public final class CoordinateNormalizer {
         let swapped = Point(uncheckedX: p.y, y: p.x)
         switch (fits(p), fits(swapped)) {
         case (false, true): return .northEast
-        case (true, false): return .eastNorth
-        default:
+        case (true, false), (false, false): return .eastNorth
+        case (true, true):
             if let zone = sourceCRS.gaussKrugerZone {
                 // Both fit: the larger value is the northing unless it carries the zone prefix.
                 let xPrefixed = Int(p.x / 1_000_000) == zone.zone

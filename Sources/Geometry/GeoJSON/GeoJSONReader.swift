@@ -389,11 +389,12 @@ public struct GeoJSONReader {
         return (try Self.build(typeName, coordinates), typeName)
     }
 
-    /// Positions and nested arrays of positions, as parsed.
+    /// Positions and nested arrays of positions, as parsed. Z values are dropped, but those of a
+    /// list's first and last positions are kept: a ring closes only when they agree too.
     indirect enum CoordinateNode {
         case empty
-        case position(Point)
-        case positions([Point])
+        case position(Point, z: Double?)
+        case positions([Point], firstZ: Double?, lastZ: Double?)
         case lists([CoordinateNode])
     }
 
@@ -437,23 +438,25 @@ public struct GeoJSONReader {
                 throw Diagnostic("bad-position", "a position needs at least 2 numbers (x, y), this one has \(values.count)",
                                  location: coordinatePath(path))
             }
-            return .position(Point(uncheckedX: values[0], y: values[1]))
+            return .position(Point(uncheckedX: values[0], y: values[1]), z: values.count > 2 ? values[2] : nil)
         }
         path.append(0)
         defer { path.removeLast() }
         let first = try parseCoordinates(&scanner, path: &path)
-        if case let .position(p) = first {
+        if case let .position(p, firstZ) = first {
             var points = [p]
+            var lastZ = firstZ
             while try scanner.commaOrClose(UInt8(ascii: "]"), "a list of positions") {
                 path[path.count - 1] = points.count
                 let node = try parseCoordinates(&scanner, path: &path)
-                guard case let .position(q) = node else {
+                guard case let .position(q, z) = node else {
                     throw Diagnostic("bad-nesting", "a list of positions contains an array nested more deeply than a position",
                                      location: coordinatePath(path))
                 }
                 points.append(q)
+                lastZ = z
             }
-            return .positions(points)
+            return .positions(points, firstZ: firstZ, lastZ: lastZ)
         }
         var lists = [first]
         while try scanner.commaOrClose(UInt8(ascii: "]"), "coordinates") {
@@ -500,7 +503,14 @@ public struct GeoJSONReader {
         var out: [[Point]] = []
         for (r, item) in items.enumerated() {
             switch item {
-            case let .positions(ps): out.append(try finite(ps, part: part, ring: r))
+            case let .positions(ps, firstZ, lastZ):
+                if firstZ != lastZ, ps.first == ps.last {
+                    let z = { (v: Double?) in v.map { "z = \($0)" } ?? "no z" }
+                    throw Diagnostic(GeometryProblem(
+                        .ringNotClosed, "ring is not closed: first and last positions differ in z (\(z(firstZ)) vs \(z(lastZ)))",
+                        part: part, ring: r, vertex: ps.count - 1), featureIndex: nil, featureID: nil)
+                }
+                out.append(try finite(ps, part: part, ring: r))
             case .empty:
                 throw Diagnostic(GeometryProblem(.ringTooShort, "a ring needs at least 4 positions (first = last), this one is empty",
                                                  part: part, ring: r), featureIndex: nil, featureID: nil)
@@ -515,20 +525,20 @@ public struct GeoJSONReader {
         if case .empty = node, type != "Point" { return nil }
         switch type {
         case "Point":
-            guard case let .position(p) = node else { throw nesting(type, "one position, [x, y]") }
+            guard case let .position(p, _) = node else { throw nesting(type, "one position, [x, y]") }
             return .point(try finite([p])[0])
         case "MultiPoint":
-            guard case let .positions(ps) = node else { throw nesting(type, "an array of positions") }
+            guard case let .positions(ps, _, _) = node else { throw nesting(type, "an array of positions") }
             return .multiPoint(try finite(ps))
         case "LineString":
-            guard case let .positions(ps) = node else { throw nesting(type, "an array of positions") }
+            guard case let .positions(ps, _, _) = node else { throw nesting(type, "an array of positions") }
             let checked = try finite(ps)
             return try geometryProblem { () throws(LandtrackError) in .lineString(try LineString(checked)) }
         case "MultiLineString":
             guard case let .lists(items) = node else { throw nesting(type, "an array of lines, each an array of positions") }
             var lines: [LineString] = []
             for item in items {
-                guard case let .positions(ps) = item else { throw nesting(type, "an array of lines, each an array of positions") }
+                guard case let .positions(ps, _, _) = item else { throw nesting(type, "an array of lines, each an array of positions") }
                 let checked = try finite(ps)
                 if case let .lineString(line) = try geometryProblem({ () throws(LandtrackError) in .lineString(try LineString(checked)) }) {
                     lines.append(line)

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import Geometry
+import TestSupport
+
+/// A geojsonhint document with its expected verdict.
+struct HintCase: Sendable, CustomTestStringConvertible {
+    let file: String
+    let expected: String
+    let note: String?
+    var testDescription: String { file }
+
+    static func all() -> [HintCase] {
+        guard SharedData.isAvailable,
+              let data = try? Data(contentsOf: SharedData.url("geojson-validity-geojsonhint/manifest.json")),
+              let entries = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
+        return entries.map { HintCase(file: $0["file"] as! String, expected: $0["expected"] as! String, note: $0["note"] as? String) }
+    }
+}
+
+/// Reads a whole document: nil when accepted, else the reason it was refused.
+func refusal(_ input: InputBytes) -> String? {
+    do {
+        let (_, _, problems) = try GeoJSONReader().readAll(input)
+        return problems.first.map(\.description)
+    } catch {
+        return error.description
+    }
+}
+
+@Suite("GeoJSON reader")
+struct GeoJSONReaderTests {
+    /// The external geojsonhint suite: valid documents are accepted, invalid ones refused with a
+    /// message (the three that RFC 7946 leaves open may go either way), and nothing crashes.
+    @Test(SharedData.required, arguments: HintCase.all())
+    func geojsonhintVerdicts(entry: HintCase) throws {
+        let input = try InputBytes(path: SharedData.url("geojson-validity-geojsonhint/\(entry.file)").path)
+        let reason = refusal(input)
+        switch entry.expected {
+        case "invalid" where entry.note == nil:
+            #expect(reason != nil, "accepted an invalid document")
+            #expect(reason.map { !$0.isEmpty } ?? true)
+        case "invalid":
+            break  // RFC 7946 leaves it open; reading it at all without crashing is the test
+        default:
+            #expect(reason == nil, "refused: \(reason ?? "")")
+        }
+    }
+
+    @Test func suiteIsPresentWhenSharedDataIs() {
+        if SharedData.isAvailable { #expect(HintCase.all().count == 62) }
+    }
+
+    @Test(SharedData.required)
+    func fiboaForeignMembersAndABareFeature() throws {
+        let collection = try GeoJSONReader().readAll(InputBytes(path: SharedData.url("fiboa-examples/fiboa-example.json").path))
+        #expect(collection.problems.isEmpty)
+        #expect(collection.features.count == 2)
+        #expect(collection.features.allSatisfy { $0.properties?["crop:name"] == .string("Ackerland") })
+        let single = try GeoJSONReader().readAll(InputBytes(path: SharedData.url("fiboa-examples/fiboa-feature-minimal.json").path))
+        #expect(single.header?.rootType == "Feature")
+        let f = try #require(single.features.first)
+        #expect(f.id == .string("12324"))
+        // PROVENANCE.md: geographiclib gives 16,321.512 m² for this ring.
+        let area = try GeodesicAreaEngine(ellipsoid: .wgs84).area(of: try #require(f.geometry?.polygons))
+        #expect(abs(area - 16_321.512) < 0.001)
+    }
+
+    @Test func aCRSWrittenAfterTheFeaturesIsKnownBeforeTheFirstFeature() throws {
+        let text = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":null,"geometry":null}],"crs":{"type":"name","properties":{"name":"EPSG:4490"}}}"#
+        var crsName: String?
+        var sawCRSFirst = false
+        try GeoJSONReader().read(InputBytes(text: text), header: { h throws(LandtrackError) in crsName = h.crsName }) { _ throws(LandtrackError) in
+            sawCRSFirst = crsName != nil
+        }
+        #expect(crsName == "EPSG:4490")
+        #expect(sawCRSFirst)
+    }
+
+    @Test func zValuesAreDroppedAndBBoxChecked() throws {
+        let text = #"{"type":"Feature","bbox":[0,0,1,1],"properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0,5],[1,0,5],[1,1,5],[0,0,5]]]}}"#
+        let r = try GeoJSONReader().readAll(InputBytes(text: text))
+        #expect(r.problems.isEmpty)
+        #expect(r.features[0].geometry == .polygon(try Polygon(rings: [[(0.0, 0.0), (1, 0), (1, 1), (0, 0)].map { try Point(x: $0.0, y: $0.1) }])))
+        let bad = #"{"type":"Feature","bbox":[0,0,1],"properties":{},"geometry":null}"#
+        #expect(refusal(InputBytes(text: bad))?.contains("bbox") == true)
+    }
+
+    /// A bad feature does not stop the others; its problem names it and says where.
+    @Test func problemsNameTheFeatureAndReadingGoesOn() throws {
+        let text = """
+            {"type":"FeatureCollection","features":[
+             {"type":"Feature","properties":{"id":"A"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}},
+             {"type":"Feature","properties":{"id":"B"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}},
+             {"type":"Feature","properties":{"id":"C"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],["x",1],[0,0]]]}},
+             {"type":"Feature","properties":{"id":"D"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[NaN,1],[0,0]]]}},
+             {"type":"Feature","properties":{"id":"E"},"geometry":{"type":"Polygon","coordinates":[[0,0],[1,0],[1,1],[0,0]]}},
+             {"type":"Feature","properties":{"id":"F"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}
+            ]}
+            """
+        let r = try GeoJSONReader().readAll(InputBytes(text: text))
+        #expect(r.features.map { $0.properties?["id"] } == [.string("A"), .string("F")])
+        #expect(r.problems.map(\.featureIndex) == [2, 3, 4, 5])
+        #expect(r.problems.map(\.featureID) == ["B", "C", "D", "E"])
+        #expect(r.problems[0].code == "ring-not-closed")
+        #expect(r.problems[1].location == "geometry.coordinates[0][2]")
+        #expect(r.problems[2].code == "non-finite-coordinate")
+        #expect(r.problems[2].location?.contains("vertex 2") == true)
+        #expect(r.problems[3].code == "bad-nesting")
+    }
+
+    @Test(arguments: [
+        ("not JSON at all", "not valid JSON"),
+        (#"{"type":"FeatureCollection","features":[{"type":"Feature""#, "truncated"),
+        (#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":null}"#, "truncated"),
+        ("", "empty"),
+    ])
+    func unreadableDocumentsThrowSyntaxErrors(text: String, words: String) {
+        do {
+            _ = try GeoJSONReader().readAll(InputBytes(text: text))
+            Issue.record("read \(text)")
+        } catch {
+            guard case .json = error else {
+                Issue.record("expected a JSON syntax error, got \(error)")
+                return
+            }
+            #expect(error.description.contains(words), "\(error)")
+        }
+    }
+
+    @Test func deeplyNestedCoordinatesAreRefused() throws {
+        let deep = String(repeating: "[", count: 20) + "0,0" + String(repeating: "]", count: 20)
+        let text = #"{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":\#(deep)}}"#
+        let r = try GeoJSONReader().readAll(InputBytes(text: text))
+        #expect(r.problems.first?.code == "too-deep")
+    }
+}
