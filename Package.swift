@@ -43,6 +43,6 @@ let package = Package(
                 "Parcels", "Geometry", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "landtrackTests", dependencies: ["Geometry", "Parcels", "TestSupport"]),
+        .testTarget(name: "landtrackTests", dependencies: ["landtrack", "Geometry", "Parcels", "TestSupport"]),
     ]
 )
