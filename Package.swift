@@ -29,6 +29,8 @@ let package = Package(
                 "Geometry", "Parcels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Micro-benchmarks: `swift run -c release landtrack-bench` (see Benchmarks/RESULTS.md).
+        .executableTarget(name: "landtrack-bench", dependencies: ["Geometry", "Parcels"], path: "Benchmarks/landtrack-bench"),
         // Shared by the test targets: paths to ../shared/data and the catalogue of test geometries.
         .target(name: "TestSupport", dependencies: ["Geometry"], path: "Tests/TestSupport"),
         .testTarget(

@@ -40,11 +40,13 @@ public struct ParcelReader {
         self.options = options
     }
 
-    /// Streams the file: `parcel` gets each parcel that passed every check, `problem` each
-    /// problem (a feature with problems yields no parcel). Throws only when the file cannot be
-    /// read at all (I/O, not JSON, not GeoJSON at its root, unknown CRS).
+    /// Streams the file: `start` learns the CRS of the parcels' longitude/latitude positions
+    /// before the first parcel, `parcel` gets each parcel that passed every check, `problem`
+    /// each problem (a feature with problems yields no parcel). Throws only when the file cannot
+    /// be read at all (I/O, not JSON, not GeoJSON at its root, unknown CRS).
     public func read(
         _ input: InputBytes,
+        start: (_ geographicCRS: CoordinateReferenceSystem) throws(LandtrackError) -> Void = { _ throws(LandtrackError) in },
         parcel: (Parcel) throws(LandtrackError) -> Void,
         problem: (Diagnostic) throws(LandtrackError) -> Void
     ) throws(LandtrackError) -> ParcelFileInfo {
@@ -66,7 +68,9 @@ public struct ParcelReader {
                         Diagnostic("crs", "the file's \"crs\" member names \(name), which landtrack cannot use: \(error)")])
                 }
             }
-            normalizer = try CoordinateNormalizer(crs: declared, axisOrder: options.axisOrder)
+            let made = try CoordinateNormalizer(crs: declared, axisOrder: options.axisOrder)
+            normalizer = made
+            try start(made.geographicCRS)
         }) { (result: Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) in
             count += 1
             switch result {

@@ -40,6 +40,11 @@ public enum ParcelState: String, Sendable, CaseIterable, Hashable, Codable {
 
     /// Reads a state from data: the English names (any case, '-' or ' ' for '_') or a Chinese alias.
     public init?(parsing text: String) {
+        // Exact names first: this runs once per parcel.
+        if let state = ParcelState(rawValue: text) {
+            self = state
+            return
+        }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let normalized = trimmed.lowercased().replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: " ", with: "_")
         if let state = ParcelState(rawValue: normalized) {

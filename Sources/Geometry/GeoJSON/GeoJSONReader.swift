@@ -120,7 +120,7 @@ public struct GeoJSONReader {
                 case "features":
                     scanner.skipWhitespace()
                     featuresOffset = scanner.index
-                    try scanner.skipValue(depth: 1)
+                    try skipReleasing(&scanner, input: input)
                 default: try scanner.skipValue(depth: 1)
                 }
             } while try scanner.commaOrClose(UInt8(ascii: "}"), "the root object")
@@ -179,6 +179,25 @@ public struct GeoJSONReader {
             let hint = Self.caseHint(typeName)
             throw Diagnostic("unknown-type", "unknown GeoJSON type \"\(typeName)\"\(hint)")
         }
+    }
+
+    /// Skips the features array element by element, handing pages back as it goes, so that the
+    /// first pass does not leave the whole file resident.
+    private func skipReleasing(_ scanner: inout JSONScanner, input: InputBytes) throws {
+        guard scanner.peek() == UInt8(ascii: "[") else {
+            try scanner.skipValue(depth: 1)
+            return
+        }
+        scanner.index += 1
+        if scanner.peek() == UInt8(ascii: "]") {
+            scanner.index += 1
+        } else {
+            repeat {
+                try scanner.skipValue(depth: 2)
+                input.releasePages(before: scanner.index)
+            } while try scanner.commaOrClose(UInt8(ascii: "]"), "the features array")
+        }
+        input.rewind()
     }
 
     private func expectEnd(_ scanner: inout JSONScanner) throws {

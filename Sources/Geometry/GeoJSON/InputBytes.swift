@@ -80,6 +80,9 @@ public final class InputBytes {
     /// Tells the kernel the mapped pages before `offset` are no longer needed (MADV_DONTNEED on
     /// a read-only private mapping drops them from the resident set; they would be re-read
     /// from the file if touched again). Does nothing for in-memory inputs.
+    /// Starts counting released pages from the beginning again, for a second pass over the input.
+    public func rewind() { released = 0 }
+
     public func releasePages(before offset: Int) {
         guard let mapped else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))

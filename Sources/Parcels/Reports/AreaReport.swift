@@ -19,48 +19,49 @@ public struct AreaReport: Sendable {
     public private(set) var rows: [Row] = []
     public private(set) var total = AreaMeasure.zero
 
-    /// Reads `input` and measures every parcel. Throws `.invalidInput` listing every problem
-    /// when any feature fails a check: no area is reported for a file with bad parcels.
+    /// Reads `input` and measures every parcel as it is read (the parcels themselves are not
+    /// kept, so memory stays small for large files). Throws `.invalidInput` listing every
+    /// problem when any feature fails a check: no area is reported for a file with bad parcels.
+    /// The Gauss-Krüger zone (planar) and reference meridian (survey) are those of the first
+    /// parcel's first vertex.
     public static func measure(
         _ input: InputBytes, method: AreaMethod, options: ParcelReadOptions = ParcelReadOptions(),
         planarCRS: CoordinateReferenceSystem? = nil, progress: ((Int) -> Void)? = nil
     ) throws(LandtrackError) -> AreaReport {
-        var parcels: [Parcel] = []
+        var rows: [Row] = []
         var problems: [Diagnostic] = []
-        let info = try ParcelReader(options: options).read(input, parcel: { p in
-            parcels.append(p)
-            progress?(parcels.count)
+        var engine: (any AreaEngine)?
+        var geographicCRS = CoordinateReferenceSystem.crs84
+        var sum = 0.0
+        let info = try ParcelReader(options: options).read(input, start: { geographicCRS = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
+            guard problems.isEmpty else { return }
+            if engine == nil {
+                engine = try makeAreaEngine(method, geographicCRS: geographicCRS,
+                                            planarCRS: planarCRS, referenceLongitude: p.polygons[0].exterior.points[0].x)
+            }
+            let m2 = try engine!.area(of: p.polygons)
+            sum += m2
+            rows.append(Row(id: p.id, area: AreaMeasure(squareMetres: m2)))
+            progress?(rows.count)
         }, problem: { problems.append($0) })
         guard problems.isEmpty else { throw .invalidInput(source: input.name, problems: problems) }
+        let used: any AreaEngine
+        if let engine { used = engine } else {
+            // No parcels: the engine is only needed to name the method.
+            used = try makeAreaEngine(method, geographicCRS: info.geographicCRS, planarCRS: planarCRS, referenceLongitude: 114)
+        }
 
-        let longitude = Self.referenceLongitude(parcels)
-        let engine = try makeAreaEngine(method, geographicCRS: info.geographicCRS, planarCRS: planarCRS, referenceLongitude: longitude)
-        let projected = (engine as? PlanarAreaEngine)?.projectedCRS
+        let projected = (used as? PlanarAreaEngine)?.projectedCRS
         let ellipsoid = switch method {
         case .geodesic: info.geographicCRS.ellipsoid.name
         case .survey: Ellipsoid.cgcs2000.name
         case .planar: projected?.ellipsoid.name ?? ""
         }
-        var report = AreaReport(source: input.name, method: method, methodDescription: engine.methodDescription,
+        var report = AreaReport(source: input.name, method: method, methodDescription: used.methodDescription,
                                 ellipsoid: ellipsoid, planarCRS: projected?.description, sourceCRS: info.effectiveCRS.description)
-        report.rows.reserveCapacity(parcels.count)
-        var sum = 0.0
-        for p in parcels {
-            let m2 = try engine.area(of: p.polygons)
-            sum += m2
-            report.rows.append(Row(id: p.id, area: AreaMeasure(squareMetres: m2)))
-        }
+        report.rows = rows
         report.total = AreaMeasure(squareMetres: sum)
         return report
-    }
-
-    /// The mean longitude of the parcels' first vertices: picks the Gauss-Krüger zone for
-    /// planar areas and the reference meridian of the survey formula.
-    static func referenceLongitude(_ parcels: [Parcel]) -> Double {
-        guard !parcels.isEmpty else { return 0 }
-        var sum = 0.0
-        for p in parcels { sum += p.polygons[0].exterior.points[0].x }
-        return sum / Double(parcels.count)
     }
 
     // MARK: Rendering

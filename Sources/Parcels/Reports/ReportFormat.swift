@@ -20,24 +20,43 @@ public struct TextTable {
 
     public mutating func append(_ row: [String]) { rows.append(row) }
 
+    /// Width in terminal cells: CJK characters take two.
+    static func width(_ s: String) -> Int {
+        var w = 0
+        for u in s.unicodeScalars {
+            w += u.value < 0x1100 ? 1 : (u.properties.isIdeographic || (0xFF00...0xFFEF).contains(u.value) ? 2 : 1)
+        }
+        return w
+    }
+
     public func render() -> String {
-        // Width in terminal cells: CJK characters take two.
-        func width(_ s: String) -> Int {
-            s.unicodeScalars.reduce(0) { $0 + (($1.value >= 0x1100 && $1.properties.isIdeographic) || (0xFF00...0xFFEF).contains($1.value) ? 2 : 1) }
-        }
-        var widths = headers.map(width)
+        var widths = headers.map(Self.width)
+        var cellWidths: [[Int]] = []
+        cellWidths.reserveCapacity(rows.count)
         for row in rows {
-            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], width(cell)) }
+            let ws = row.map(Self.width)
+            for (i, w) in ws.enumerated() where i < widths.count { widths[i] = max(widths[i], w) }
+            cellWidths.append(ws)
         }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, cell in
-                let pad = String(repeating: " ", count: max(0, widths[i] - width(cell)))
-                return rightAligned.contains(i) ? pad + cell : cell + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        var out = ""
+        func line(_ cells: [String], _ ws: [Int]) {
+            for (i, cell) in cells.enumerated() {
+                if i > 0 { out += "  " }
+                let pad = max(0, widths[i] - ws[i])
+                let last = i == cells.count - 1
+                if rightAligned.contains(i) {
+                    out += String(repeating: " ", count: pad) + cell
+                } else {
+                    out += cell
+                    if !last { out += String(repeating: " ", count: pad) }
+                }
+            }
+            out += "\n"
         }
-        var out = [line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-        out += rows.map(line)
-        return out.joined(separator: "\n") + "\n"
+        line(headers, headers.map(Self.width))
+        out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        for (row, ws) in zip(rows, cellWidths) { line(row, ws) }
+        return out
     }
 }
 
@@ -58,10 +77,24 @@ public enum CSV {
 /// Fixed-decimal number text for reports ("1234.5678"), so columns line up and JSON stays
 /// stable; "-0.0000" never appears.
 public func fixed(_ value: Double, _ decimals: Int) -> String {
-    let s = String(format: "%.\(decimals)f", value)
-    if s.hasPrefix("-"), Double(s) == 0 { return String(s.dropFirst()) }
-    return s
+    // Integer arithmetic instead of String(format:), which costs microseconds per call and
+    // reports print millions of numbers. Exact for |value| · 10^decimals below 2⁵³.
+    let scale = pow10[decimals]
+    let scaled = (abs(value) * scale).rounded()
+    guard decimals <= 9, scaled < 9_007_199_254_740_992 else {
+        let s = String(format: "%.\(decimals)f", value)
+        return s.hasPrefix("-") && Double(s) == 0 ? String(s.dropFirst()) : s
+    }
+    let n = Int64(scaled)
+    let unit = Int64(scale)
+    let whole = String(n / unit)
+    let sign = value < 0 && n != 0 ? "-" : ""
+    guard decimals > 0 else { return sign + whole }
+    let fraction = String(n % unit)
+    return sign + whole + "." + String(repeating: "0", count: decimals - fraction.count) + fraction
 }
+
+private let pow10: [Double] = (0...9).map { Double("1e\($0)")! }
 
 /// Thousands separators for counts in human-readable text.
 public func grouped(_ n: Int) -> String {
