@@ -100,30 +100,19 @@ public struct GeoJSONReader {
         var crs: JSONValue?
         var name: String?
         var featuresOffset: Int?
-        var keys: [String] = []
         var bbox: JSONValue?
-        scanner.index += 1
-        if scanner.peek() == UInt8(ascii: "}") {
-            scanner.index += 1
-        } else {
-            repeat {
-                let key = try scanner.parseKey()
-                if keys.contains(key) {
-                    throw Diagnostic("duplicate-member", "the root object has member \"\(key)\" twice, which makes it ambiguous")
-                }
-                keys.append(key)
-                switch key {
-                case "type": type = try scanner.parseValue(depth: 1)
-                case "crs": crs = try scanner.parseValue(depth: 1)
-                case "name": name = try scanner.parseValue(depth: 1).stringValue
-                case "bbox": bbox = try scanner.parseValue(depth: 1)
-                case "features":
-                    scanner.skipWhitespace()
-                    featuresOffset = scanner.index
-                    try skipReleasing(&scanner, input: input)
-                default: try scanner.skipValue(depth: 1)
-                }
-            } while try scanner.commaOrClose(UInt8(ascii: "}"), "the root object")
+        let keys = try forEachMember(&scanner, of: "the root object") { key, scanner in
+            switch key {
+            case "type": type = try scanner.parseValue(depth: 1)
+            case "crs": crs = try scanner.parseValue(depth: 1)
+            case "name": name = try scanner.parseValue(depth: 1).stringValue
+            case "bbox": bbox = try scanner.parseValue(depth: 1)
+            case "features":
+                scanner.skipWhitespace()
+                featuresOffset = scanner.index
+                try skipReleasing(&scanner, input: input)
+            default: try scanner.skipValue(depth: 1)
+            }
         }
         try expectEnd(&scanner)
 
@@ -181,23 +170,41 @@ public struct GeoJSONReader {
         }
     }
 
-    /// Skips the features array element by element, handing pages back as it goes, so that the
-    /// first pass does not leave the whole file resident.
+    /// Finds the end of the features array, handing pages back as it goes so that the first pass
+    /// does not leave the whole file resident. Only brackets and strings are followed: the
+    /// second pass parses (and checks) every byte of it.
     private func skipReleasing(_ scanner: inout JSONScanner, input: InputBytes) throws {
         guard scanner.peek() == UInt8(ascii: "[") else {
             try scanner.skipValue(depth: 1)
             return
         }
-        scanner.index += 1
-        if scanner.peek() == UInt8(ascii: "]") {
-            scanner.index += 1
-        } else {
-            repeat {
-                try scanner.skipValue(depth: 2)
-                input.releasePages(before: scanner.index)
-            } while try scanner.commaOrClose(UInt8(ascii: "]"), "the features array")
-        }
+        try scanner.skipBalanced { input.releasePages(before: $0) }
         input.rewind()
+    }
+
+    /// Calls `body` for each member of the object at the scanner (the scanner is left on the
+    /// member's value), refusing a member name given twice: for GeoJSON members that is
+    /// ambiguous. Returns the member names in order.
+    @discardableResult
+    private func forEachMember(
+        _ scanner: inout JSONScanner, of what: String, location: String? = nil,
+        _ body: (String, inout JSONScanner) throws -> Void
+    ) throws -> [String] {
+        try scanner.expect(UInt8(ascii: "{"), "'{'")
+        var keys: [String] = []
+        if scanner.peek() == UInt8(ascii: "}") {
+            scanner.index += 1
+            return keys
+        }
+        repeat {
+            let key = try scanner.parseKey()
+            if keys.contains(key) {
+                throw Diagnostic("duplicate-member", "\(what) has member \"\(key)\" twice, which makes it ambiguous", location: location)
+            }
+            keys.append(key)
+            try body(key, &scanner)
+        } while try scanner.commaOrClose(UInt8(ascii: "}"), what)
+        return keys
     }
 
     private func expectEnd(_ scanner: inout JSONScanner) throws {
@@ -263,50 +270,39 @@ public struct GeoJSONReader {
             let v = try scanner.parseValue(depth: 2)
             throw Diagnostic("bad-feature", "every element of \"features\" must be a Feature object, this one is \(v.kindDescription)")
         }
-        scanner.index += 1
-        var keys: [String] = []
         var type: JSONValue?
         var id: JSONValue?
         var properties: JSONValue?
         var geometry: (Geometry?, String?)?
         var sawGeometry = false
-        if scanner.peek() == UInt8(ascii: "}") {
-            scanner.index += 1
-        } else {
-            repeat {
-                let key = try scanner.parseKey()
-                if keys.contains(key) {
-                    throw Diagnostic("duplicate-member", "the feature has member \"\(key)\" twice, which makes it ambiguous")
+        try forEachMember(&scanner, of: "the feature") { key, scanner in
+            switch key {
+            case "type": type = try scanner.parseValue(depth: 3)
+            case "id": id = try scanner.parseValue(depth: 3)
+            case "properties":
+                let value = try scanner.parseValue(depth: 3)
+                if let dup = value.objectValue?.firstDuplicateKey {
+                    throw Diagnostic("duplicate-member", "properties has member \"\(dup)\" twice, which makes it ambiguous",
+                                     location: "properties")
                 }
-                keys.append(key)
-                switch key {
-                case "type": type = try scanner.parseValue(depth: 3)
-                case "id": id = try scanner.parseValue(depth: 3)
-                case "properties":
-                    let value = try scanner.parseValue(depth: 3)
-                    if let dup = value.objectValue?.firstDuplicateKey {
-                        throw Diagnostic("duplicate-member", "properties has member \"\(dup)\" twice, which makes it ambiguous",
-                                         location: "properties")
-                    }
-                    properties = value
-                case "geometry":
-                    sawGeometry = true
-                    if scanner.peek() == UInt8(ascii: "n") {
-                        _ = try scanner.parseValue(depth: 3)
-                        geometry = (nil, nil)
-                    } else {
-                        geometry = try readGeometry(&scanner, depth: 3)
-                    }
-                case "bbox":
-                    if let problem = Self.checkBBox(try scanner.parseValue(depth: 3)) {
-                        throw Diagnostic("bad-bbox", problem, location: "bbox")
-                    }
-                case "coordinates", "geometries", "features":
-                    throw Diagnostic("changed-semantics", "a Feature must not have a \"\(key)\" member (RFC 7946 §7.1)")
-                default:
-                    try scanner.skipValue(depth: 3)
+                properties = value
+            case "geometry":
+                sawGeometry = true
+                if scanner.peek() == UInt8(ascii: "n") {
+                    _ = try scanner.parseValue(depth: 3)
+                    geometry = (nil, nil)
+                } else {
+                    geometry = try readGeometry(&scanner, depth: 3)
                 }
-            } while try scanner.commaOrClose(UInt8(ascii: "}"), "a feature")
+            case "bbox":
+                if let problem = Self.checkBBox(try scanner.parseValue(depth: 3)) {
+                    throw Diagnostic("bad-bbox", problem, location: "bbox")
+                }
+            case "coordinates", "geometries", "features":
+                throw Diagnostic("changed-semantics", "a Feature must not have a \"\(key)\" member (RFC 7946 §7.1)")
+            default:
+                try scanner.skipValue(depth: 3)
+            }
         }
         guard let type else { throw Diagnostic("missing-type", "the feature has no \"type\" member") }
         guard type == .string("Feature") else {
@@ -341,52 +337,40 @@ public struct GeoJSONReader {
             let v = try scanner.parseValue(depth: depth)
             throw Diagnostic("bad-geometry", "a geometry must be an object, but is \(v.kindDescription)", location: "geometry")
         }
-        scanner.index += 1
-        var keys: [String] = []
         var type: JSONValue?
         var coordinates: CoordinateNode?
         var members: [(Geometry?, String)]?
-        if scanner.peek() == UInt8(ascii: "}") {
-            scanner.index += 1
-        } else {
-            repeat {
-                let key = try scanner.parseKey()
-                if keys.contains(key) {
-                    throw Diagnostic("duplicate-member", "the geometry has member \"\(key)\" twice, which makes it ambiguous",
-                                     location: "geometry")
+        try forEachMember(&scanner, of: "the geometry", location: "geometry") { key, scanner in
+            switch key {
+            case "type": type = try scanner.parseValue(depth: depth + 1)
+            case "coordinates":
+                var path: [Int] = []
+                coordinates = try parseCoordinates(&scanner, path: &path)
+            case "geometries":
+                guard scanner.peek() == UInt8(ascii: "[") else {
+                    let v = try scanner.parseValue(depth: depth + 1)
+                    throw Diagnostic("bad-geometry", "\"geometries\" must be an array, but is \(v.kindDescription)", location: "geometry")
                 }
-                keys.append(key)
-                switch key {
-                case "type": type = try scanner.parseValue(depth: depth + 1)
-                case "coordinates":
-                    var path: [Int] = []
-                    coordinates = try parseCoordinates(&scanner, path: &path)
-                case "geometries":
-                    guard scanner.peek() == UInt8(ascii: "[") else {
-                        let v = try scanner.parseValue(depth: depth + 1)
-                        throw Diagnostic("bad-geometry", "\"geometries\" must be an array, but is \(v.kindDescription)", location: "geometry")
-                    }
+                scanner.index += 1
+                var list: [(Geometry?, String)] = []
+                if scanner.peek() == UInt8(ascii: "]") {
                     scanner.index += 1
-                    var list: [(Geometry?, String)] = []
-                    if scanner.peek() == UInt8(ascii: "]") {
-                        scanner.index += 1
-                    } else {
-                        repeat {
-                            list.append(try readGeometry(&scanner, depth: depth + 1))
-                        } while try scanner.commaOrClose(UInt8(ascii: "]"), "a geometries array")
-                    }
-                    members = list
-                case "bbox":
-                    if let problem = Self.checkBBox(try scanner.parseValue(depth: depth + 1)) {
-                        throw Diagnostic("bad-bbox", problem, location: "geometry.bbox")
-                    }
-                case "geometry", "properties", "features":
-                    throw Diagnostic("changed-semantics", "a geometry must not have a \"\(key)\" member (RFC 7946 §7.1)",
-                                     location: "geometry")
-                default:
-                    try scanner.skipValue(depth: depth + 1)
+                } else {
+                    repeat {
+                        list.append(try readGeometry(&scanner, depth: depth + 1))
+                    } while try scanner.commaOrClose(UInt8(ascii: "]"), "a geometries array")
                 }
-            } while try scanner.commaOrClose(UInt8(ascii: "}"), "a geometry")
+                members = list
+            case "bbox":
+                if let problem = Self.checkBBox(try scanner.parseValue(depth: depth + 1)) {
+                    throw Diagnostic("bad-bbox", problem, location: "geometry.bbox")
+                }
+            case "geometry", "properties", "features":
+                throw Diagnostic("changed-semantics", "a geometry must not have a \"\(key)\" member (RFC 7946 §7.1)",
+                                 location: "geometry")
+            default:
+                try scanner.skipValue(depth: depth + 1)
+            }
         }
         guard let type else { throw Diagnostic("missing-type", "the geometry has no \"type\" member", location: "geometry") }
         guard case let .string(typeName) = type else {
@@ -443,21 +427,29 @@ public struct GeoJSONReader {
             return .empty
         }
         if next != UInt8(ascii: "[") {
-            // A position: numbers.
-            var values: [Double] = []
+            // A position: numbers, read into locals (no array per position).
+            var count = 0
+            var x = 0.0, y = 0.0, z: Double?
             repeat {
                 guard let c = scanner.peek(), scanner.isNumberStart(c) else {
                     let v = try scanner.parseValue(depth: 8)
                     throw Diagnostic("bad-position", "each element of a position must be a number, found \(v.kindDescription)",
                                      location: coordinatePath(path))
                 }
-                values.append(try scanner.parseNumber())
+                let value = try scanner.parseNumber()
+                switch count {
+                case 0: x = value
+                case 1: y = value
+                case 2: z = value
+                default: break
+                }
+                count += 1
             } while try scanner.commaOrClose(UInt8(ascii: "]"), "a position")
-            guard values.count >= 2 else {
-                throw Diagnostic("bad-position", "a position needs at least 2 numbers (x, y), this one has \(values.count)",
+            guard count >= 2 else {
+                throw Diagnostic("bad-position", "a position needs at least 2 numbers (x, y), this one has \(count)",
                                  location: coordinatePath(path))
             }
-            return .position(Point(uncheckedX: values[0], y: values[1]), z: values.count > 2 ? values[2] : nil)
+            return .position(Point(uncheckedX: x, y: y), z: z)
         }
         path.append(0)
         defer { path.removeLast() }

@@ -393,6 +393,38 @@ struct JSONScanner {
         }
     }
 
+    /// Skips from an opening '[' or '{' to its matching close, following only brackets and
+    /// strings (no syntax check: for a first pass whose text is parsed again). `progress` is
+    /// called with the offset every megabyte.
+    mutating func skipBalanced(progress: (Int) -> Void) throws(JSONSyntaxError) {
+        let open = index
+        var depth = 0
+        var nextReport = index + (1 << 20)
+        let n = bytes.count
+        while index < n {
+            let b = bytes[index]
+            index += 1
+            switch b {
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0 { return }
+            case UInt8(ascii: "\""):
+                while index < n, bytes[index] != UInt8(ascii: "\"") {
+                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                index += 1
+            default:
+                if index >= nextReport {
+                    progress(index)
+                    nextReport = index + (1 << 20)
+                }
+            }
+        }
+        throw error("input ends inside an array or object that starts here (truncated file?)", at: open)
+    }
+
     /// Skips a string; escapes and UTF-8 are checked only in what is later parsed.
     private mutating func skipString(expectingKey: Bool) throws(JSONSyntaxError) {
         skipWhitespace()

@@ -1,7 +1,7 @@
 import Geometry
 
 /// Each parcel's area and the total, by one named method. `landtrack area` prints this.
-public struct AreaReport: Sendable {
+public struct AreaReport: Sendable, RenderableReport {
     public struct Row: Sendable, Hashable {
         public let id: String
         public let area: AreaMeasure
@@ -65,14 +65,6 @@ public struct AreaReport: Sendable {
     }
 
     // MARK: Rendering
-
-    public func render(_ format: ReportFormat) -> String {
-        switch format {
-        case .json: return json()
-        case .csv: return csv()
-        case .table: return table()
-        }
-    }
 
     /// `{"method", "ellipsoid", "features": [{"id", "area_m2", "area_mu", "area_ha"}], "total": {…}}`:
     /// scripts depend on this shape; keys are only ever added.

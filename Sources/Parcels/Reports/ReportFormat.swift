@@ -6,6 +6,23 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case table, json, csv
 }
 
+/// A report that can be printed in each format.
+public protocol RenderableReport {
+    func json() -> String
+    func csv() -> String
+    func table() -> String
+}
+
+extension RenderableReport {
+    public func render(_ format: ReportFormat) -> String {
+        switch format {
+        case .json: json()
+        case .csv: csv()
+        case .table: table()
+        }
+    }
+}
+
 /// A plain-text table with right-aligned numeric columns, for terminals.
 public struct TextTable {
     public var headers: [String]

@@ -1,7 +1,7 @@
 import Geometry
 
 /// The outcome of every import check on a file. `landtrack validate` prints this.
-public struct ValidationReport: Sendable {
+public struct ValidationReport: Sendable, RenderableReport {
     public let source: String
     public let info: ParcelFileInfo
     public let parcelCount: Int
@@ -29,14 +29,6 @@ public struct ValidationReport: Sendable {
             problems = rootProblems
         }
         return ValidationReport(source: input.name, info: info, parcelCount: count, problems: problems)
-    }
-
-    public func render(_ format: ReportFormat) -> String {
-        switch format {
-        case .json: return json()
-        case .csv: return csv()
-        case .table: return table()
-        }
     }
 
     public func json() -> String {
