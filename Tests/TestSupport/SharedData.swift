@@ -22,7 +22,7 @@ public enum SharedData {
 
     /// The trait of every test that reads shared data: skipped, saying why, when it is absent.
     public static var required: ConditionTrait {
-        .enabled(if: isAvailable, "skipped: ../shared/data is not next to this clone (set LANDTRACK_SHARED_DATA to point at it)")
+        .enabled(if: isAvailable, "../shared/data is not next to this clone (set LANDTRACK_SHARED_DATA to point at it)")
     }
 
     public static func url(_ relative: String) -> URL { directory.appendingPathComponent(relative) }
