@@ -9,7 +9,7 @@ lt=".build/release/landtrack"
 echo "== validate geodata/nanhai-sample.geojson (2,000 synthetic parcels around Nanhai, Foshan)"
 "$lt" validate geodata/nanhai-sample.geojson
 
-echo; echo "== total area of the sample by each method"
+echo; echo "== total area of the sample by each method"; echo "id,area_m2,area_mu,area_ha,method"
 for m in geodesic survey planar; do
   "$lt" area geodata/nanhai-sample.geojson --method "$m" --format csv | tail -n 1
 done

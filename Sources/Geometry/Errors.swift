@@ -65,7 +65,10 @@ public struct GeometryProblem: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "part 2, ring 0 (exterior), vertex 5"
-    public var locationText: String {
+    public var locationText: String { Self.locationText(part: part, ring: ring, vertex: vertex) }
+
+    /// Where in a (multi)polygon: "part 2, ring 0 (exterior), vertex 5"; empty when nothing is given.
+    public static func locationText(part: Int? = nil, ring: Int? = nil, vertex: Int? = nil) -> String {
         var pieces: [String] = []
         if let part { pieces.append("part \(part)") }
         if let ring { pieces.append(ring == 0 ? "ring 0 (exterior)" : "ring \(ring) (hole \(ring))") }

@@ -207,7 +207,7 @@ public struct ParcelReader {
         var problems: [Diagnostic] = []
         for (partIndex, polygon) in polygons.enumerated() {
             for (ringIndex, ring) in polygon.rings.enumerated() where ring.isDegenerate {
-                let loc = GeometryProblem(.emptyGeometry, "", part: polygons.count > 1 ? partIndex : nil, ring: ringIndex).locationText
+                let loc = GeometryProblem.locationText(part: polygons.count > 1 ? partIndex : nil, ring: ringIndex)
                 problems.append(Diagnostic("zero-area-ring", "ring has zero area (its positions lie on one line or repeat)", location: loc))
             }
         }

@@ -54,7 +54,7 @@ public final class CoordinateNormalizer {
                 for (vertex, p) in ring.points.enumerated() {
                     let ordered = axisOrder == .northEast ? Point(uncheckedX: p.y, y: p.x) : p
                     if let problem = rangeProblem(ordered, original: p) {
-                        let loc = GeometryProblem(.nonFiniteCoordinate, "", part: part, ring: ringIndex, vertex: vertex).locationText
+                        let loc = GeometryProblem.locationText(part: part, ring: ringIndex, vertex: vertex)
                         throw Diagnostic("coordinate-out-of-range", problem, location: loc)
                     }
                     points.append(ordered)
@@ -63,7 +63,7 @@ public final class CoordinateNormalizer {
                     do {
                         points = try transform.transform(points)
                     } catch {
-                        let loc = GeometryProblem(.nonFiniteCoordinate, "", part: part, ring: ringIndex).locationText
+                        let loc = GeometryProblem.locationText(part: part, ring: ringIndex)
                         throw Diagnostic("projection-failed", "\(error)", location: loc)
                     }
                 }
