@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The only two places C is seen.
@@ -22,7 +23,7 @@ let package = Package(
             name: "CPROJ", path: "Sources/CPROJ", pkgConfig: "proj",
             providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
         .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ"]),
-        .target(name: "Parcels", dependencies: ["Geometry"]),
+        .target(name: "Parcels", dependencies: ["Geometry", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "landtrack",
             dependencies: [
@@ -44,6 +45,7 @@ let package = Package(
             dependencies: [
                 "Parcels", "Geometry", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "landtrackTests", dependencies: ["landtrack", "Geometry", "Parcels", "TestSupport"]),
     ]

@@ -3,6 +3,6 @@
 # so, when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh gdal-bin python3-gdal
 swift build --build-tests
 swift test --skip-build

@@ -7,11 +7,16 @@ public struct ParcelReadOptions: Sendable {
     public var crs: CoordinateReferenceSystem?
     /// Overrides the axis order; nil decides from the first position.
     public var axisOrder: AxisOrder?
+    /// Repairs invalid geometries with GEOS make-valid (structure method) instead of refusing
+    /// them; each repair is reported as a warning with the area it changed.
+    public var repairInvalid = false
 
-    public init(fields: ParcelFields = ParcelFields(), crs: CoordinateReferenceSystem? = nil, axisOrder: AxisOrder? = nil) {
+    public init(fields: ParcelFields = ParcelFields(), crs: CoordinateReferenceSystem? = nil, axisOrder: AxisOrder? = nil,
+                repairInvalid: Bool = false) {
         self.fields = fields
         self.crs = crs
         self.axisOrder = axisOrder
+        self.repairInvalid = repairInvalid
     }
 }
 
@@ -42,8 +47,9 @@ public struct ParcelReader {
 
     /// Streams the file: `start` learns the CRS of the parcels' longitude/latitude positions
     /// before the first parcel, `parcel` gets each parcel that passed every check, `problem`
-    /// each problem (a feature with problems yields no parcel). Throws only when the file cannot
-    /// be read at all (I/O, not JSON, not GeoJSON at its root, unknown CRS).
+    /// each problem (a feature with an error yields no parcel; warnings, such as repairs, come
+    /// with their parcel). Throws only when the file cannot be read at all (I/O, not JSON, not
+    /// GeoJSON at its root, unknown CRS).
     public func read(
         _ input: InputBytes,
         start: (_ geographicCRS: CoordinateReferenceSystem) throws(LandtrackError) -> Void = { _ throws(LandtrackError) in },
@@ -77,10 +83,9 @@ public struct ParcelReader {
             case let .failure(d):
                 try problem(d)
             case let .success(feature):
-                switch makeParcel(feature, normalizer: normalizer!, geos: geos, seenIDs: &seenIDs) {
-                case let .success(p): try parcel(p)
-                case let .failure(failure): for d in failure.diagnostics { try problem(d) }
-                }
+                let (made, diagnostics) = makeParcel(feature, normalizer: normalizer!, geos: geos, seenIDs: &seenIDs)
+                for d in diagnostics { try problem(d) }
+                if let made { try parcel(made) }
             }
         }
         return ParcelFileInfo(
@@ -98,13 +103,10 @@ public struct ParcelReader {
 
     // MARK: One feature
 
-    private struct FeatureFailure: Error {
-        var diagnostics: [Diagnostic]
-    }
-
+    /// The parcel (nil when any error was found) and the feature's diagnostics.
     private func makeParcel(
         _ feature: GeoJSONFeature, normalizer: CoordinateNormalizer, geos: GEOSContext, seenIDs: inout [String: Int]
-    ) -> Result<Parcel, FeatureFailure> {
+    ) -> (Parcel?, [Diagnostic]) {
         let fields = options.fields
         let properties = feature.properties ?? JSONObject()
         var problems: [Diagnostic] = []
@@ -165,7 +167,20 @@ public struct ParcelReader {
             if let ps = geometry.polygons {
                 do {
                     polygons = try normalizer.normalize(ps)
-                    problems.append(contentsOf: Self.topologyProblems(polygons, geos: geos))
+                    let topology = Self.topologyProblems(polygons, geos: geos)
+                    if options.repairInvalid, !topology.isEmpty, let fixed = Self.repaired(polygons, geos: geos) {
+                        let engine = GeodesicAreaEngine(ellipsoid: normalizer.geographicCRS.ellipsoid)
+                        let before = (try? engine.area(of: polygons)) ?? .nan
+                        let after = (try? engine.area(of: fixed)) ?? .nan
+                        problems.append(Diagnostic(
+                            "repaired",
+                            "repaired with GEOS make-valid (structure method): \(topology.map(\.code).joined(separator: ", ")); "
+                                + "area as drawn \(fixed2(before)) m², after repair \(fixed2(after)) m² (change \(fixed2(after - before)) m²)",
+                            severity: .warning))
+                        polygons = fixed
+                    } else {
+                        problems.append(contentsOf: topology)
+                    }
                 } catch {
                     problems.append(error)
                 }
@@ -174,18 +189,36 @@ public struct ParcelReader {
             }
         }
 
-        guard problems.isEmpty else {
-            return .failure(FeatureFailure(diagnostics: problems.map { d in
-                var d = d
-                d.featureIndex = feature.index
-                d.featureID = id
-                return d
-            }))
+        let located = problems.map { d in
+            var d = d
+            d.featureIndex = feature.index
+            d.featureID = id
+            return d
         }
-        return .success(Parcel(
+        guard !located.contains(where: { $0.severity == .error }) else { return (nil, located) }
+        return (Parcel(
             id: id, featureIndex: feature.index, state: state, basicFarmland: basicFarmland, village: village,
-            landuseCode: landuse, properties: properties, polygons: polygons))
+            landuseCode: landuse, properties: properties, polygons: polygons), located)
     }
+
+    /// GEOS make-valid (structure method), keeping the polygonal parts; nil when nothing with
+    /// area is left.
+    static func repaired(_ polygons: [Polygon], geos: GEOSContext) -> [Polygon]? {
+        let geometry: Geometry = polygons.count == 1 ? .polygon(polygons[0]) : .multiPolygon(MultiPolygon(polygons))
+        guard let fixed = try? geos.value(geos.makeValid(geos.geometry(geometry))) else { return nil }
+        func polygonal(_ g: Geometry) -> [Polygon] {
+            switch g {
+            case let .polygon(p): [p]
+            case let .multiPolygon(mp): mp.polygons
+            case let .geometryCollection(gs): gs.flatMap(polygonal)
+            default: []
+            }
+        }
+        let parts = polygonal(fixed)
+        return parts.isEmpty ? nil : parts
+    }
+
+    private func fixed2(_ v: Double) -> String { fixed(v, 2) }
 
     static func flag(_ value: JSONValue) -> Bool? {
         switch value {

@@ -17,8 +17,12 @@ struct Landtrack: ParsableCommand {
               landtrack area geodata/nanhai-sample.geojson
               landtrack area parcels.geojson --method survey --format csv > areas.csv
               landtrack validate parcels.geojson --format json
+              landtrack import geodata/nanhai-sample.geojson --date 2023-01-01
+              landtrack transition NH-000123 --to reclaimed_farmland --date 2024-05-01
+              landtrack parcels --as-of 2023-12-31 --state wasteland
             """,
-        subcommands: [AreaCommand.self, ValidateCommand.self])
+        subcommands: [AreaCommand.self, ValidateCommand.self, ImportCommand.self, TransitionCommand.self, PBFCommand.self,
+                      HistoryCommand.self, ParcelsCommand.self, ExportCommand.self])
 }
 
 /// Exit codes shared by the commands.

@@ -173,6 +173,30 @@ public struct CoordinateReferenceSystem: Sendable, Hashable, CustomStringConvert
     }
 }
 
+extension CoordinateReferenceSystem {
+    /// The EPSG code, 4326 for OGC:CRS84 (GeoPackage registers CRS84 data as EPSG:4326, x = longitude).
+    public var epsgCode: Int? {
+        if identifier == "OGC:CRS84" { return 4326 }
+        guard identifier.hasPrefix("EPSG:") else { return nil }
+        return Int(identifier.dropFirst(5))
+    }
+
+    /// The CRS as WKT 1 in GDAL's dialect (proj_as_wkt), what GeoPackage's
+    /// gpkg_spatial_ref_sys.definition holds.
+    public func wkt1() throws(LandtrackError) -> String {
+        let ctx = PROJContext()
+        let id = epsgCode.map { "EPSG:\($0)" } ?? identifier
+        guard let crs = proj_create(ctx.pointer, id) else {
+            throw .proj(operation: "proj_create(\(id))", message: ctx.lastError)
+        }
+        defer { proj_destroy(crs) }
+        guard let text = proj_as_wkt(ctx.pointer, crs, PJ_WKT1_GDAL, nil) else {
+            throw .proj(operation: "proj_as_wkt(\(id))", message: ctx.lastError)
+        }
+        return String(cString: text)
+    }
+}
+
 /// Owns one PJ_CONTEXT (PROJ contexts are not thread-safe: one per object that uses it).
 final class PROJContext {
     let pointer: OpaquePointer?

@@ -47,6 +47,26 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Parses one JSON document.
+    public static func parse(_ text: String) throws(LandtrackError) -> JSONValue {
+        let bytes = Array(text.utf8)
+        let result: Result<JSONValue, JSONSyntaxError> = bytes.withUnsafeBytes { raw in
+            var scanner = JSONScanner(bytes: raw)
+            do throws(JSONSyntaxError) {
+                let value = try scanner.parseValue()
+                if scanner.peek() != nil { throw scanner.error("unexpected text after the end of the document") }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        do {
+            return try result.get()
+        } catch {
+            throw .json(error)
+        }
+    }
+
     /// Compact JSON text.
     public var jsonText: String {
         var out = ""

@@ -34,7 +34,7 @@ public struct AreaReport: Sendable, RenderableReport {
         var geographicCRS = CoordinateReferenceSystem.crs84
         var sum = 0.0
         let info = try ParcelReader(options: options).read(input, start: { geographicCRS = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
-            guard problems.isEmpty else { return }
+            guard !problems.contains(where: { $0.severity == .error }) else { return }
             if engine == nil {
                 engine = try makeAreaEngine(method, geographicCRS: geographicCRS,
                                             planarCRS: planarCRS, referenceLongitude: p.polygons[0].exterior.points[0].x)
@@ -44,7 +44,7 @@ public struct AreaReport: Sendable, RenderableReport {
             rows.append(Row(id: p.id, area: AreaMeasure(squareMetres: m2)))
             progress?(rows.count)
         }, problem: { problems.append($0) })
-        guard problems.isEmpty else { throw .invalidInput(source: input.name, problems: problems) }
+        guard !problems.contains(where: { $0.severity == .error }) else { throw .invalidInput(source: input.name, problems: problems) }
         let used: any AreaEngine
         if let engine { used = engine } else {
             // No parcels: the engine is only needed to name the method.

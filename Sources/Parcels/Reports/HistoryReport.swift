@@ -1,0 +1,69 @@
+import Geometry
+
+/// A parcel's dated history: `landtrack history` prints this.
+public struct HistoryReport: Sendable, RenderableReport {
+    public let parcelID: String
+    public let events: [ParcelEvent]
+
+    public init(store: ParcelStore, parcelID: String) throws(LandtrackError) {
+        guard try store.parcel(parcelID) != nil else {
+            throw .invalidInput(source: store.path, problems: [Diagnostic("unknown-parcel", "no parcel \"\(parcelID)\" in the store")])
+        }
+        self.parcelID = parcelID
+        events = try store.history(parcelID)
+    }
+
+    private func change(_ e: ParcelEvent) -> String {
+        var parts: [String] = []
+        if e.fromState != nil || e.toState != nil {
+            parts.append("\(e.fromState?.rawValue ?? "–") → \(e.toState?.rawValue ?? "–")")
+        }
+        if let after = e.pbfAfter {
+            parts.append("PBF \(e.pbfBefore.map { $0 ? "yes" : "no" } ?? "–") → \(after ? "yes" : "no")")
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    public func table() -> String {
+        var t = TextTable(headers: ["date", "event", "change", "rule", "ref", "by", "recorded", "note"])
+        for e in events {
+            t.append([e.effectiveDate.description, e.kind.rawValue, change(e), e.ruleID ?? "", e.ref ?? "", e.recordedBy, e.recordedAt, e.note ?? ""])
+        }
+        return "history of parcel \(parcelID) (\(events.count) event\(events.count == 1 ? "" : "s"))\n\n" + t.render()
+    }
+
+    public func csv() -> String {
+        var out = CSV.line(["date", "event", "from_state", "to_state", "pbf_before", "pbf_after", "rule", "ref", "by", "recorded_at", "note"])
+        for e in events {
+            out += CSV.line([e.effectiveDate.description, e.kind.rawValue, e.fromState?.rawValue ?? "", e.toState?.rawValue ?? "",
+                             e.pbfBefore.map(String.init) ?? "", e.pbfAfter.map(String.init) ?? "", e.ruleID ?? "", e.ref ?? "",
+                             e.recordedBy, e.recordedAt, e.note ?? ""])
+        }
+        return out
+    }
+
+    public func json() -> String {
+        var out = "{\"id\":"
+        JSONValue.writeString(parcelID, to: &out)
+        out += ",\"events\":["
+        for (i, e) in events.enumerated() {
+            if i > 0 { out += "," }
+            var o = JSONObject()
+            func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+            o.append("event_id", .number(Double(e.eventID)))
+            o.append("date", .string(e.effectiveDate.description))
+            o.append("kind", .string(e.kind.rawValue))
+            o.append("from_state", text(e.fromState?.rawValue))
+            o.append("to_state", text(e.toState?.rawValue))
+            o.append("pbf_before", e.pbfBefore.map { .bool($0) } ?? .null)
+            o.append("pbf_after", e.pbfAfter.map { .bool($0) } ?? .null)
+            o.append("rule", text(e.ruleID))
+            o.append("ref", text(e.ref))
+            o.append("by", .string(e.recordedBy))
+            o.append("recorded_at", .string(e.recordedAt))
+            o.append("note", text(e.note))
+            out += "\n" + JSONValue.object(o).jsonText
+        }
+        return out + "]}\n"
+    }
+}

@@ -1,0 +1,343 @@
+import ArgumentParser
+import Foundation
+import Geometry
+import Parcels
+
+extension InvalidFeaturePolicy: ExpressibleByArgument {}
+extension ConstraintLayer: ExpressibleByArgument {}
+
+extension ParcelState: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+}
+
+/// The store to work on.
+struct StoreOption: ParsableArguments {
+    @Option(name: .customLong("db"), help: ArgumentHelp("The GeoPackage store.", valueName: "FILE.gpkg"))
+    var path = "landtrack.gpkg"
+}
+
+func parseDate(_ text: String, _ flag: String) throws -> CalendarDate {
+    do { return try CalendarDate(parsing: text) } catch { throw ValidationError("\(flag): \(error)") }
+}
+
+/// Runs a library call, printing its error and exiting as `report` says.
+func running<T>(_ body: () throws(LandtrackError) -> T) throws -> T {
+    do { return try body() } catch { throw report(error) }
+}
+
+enum Layer: String, ExpressibleByArgument, CaseIterable {
+    case parcels, urban_boundary, eco_redline, programme_area, barriers
+}
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import parcels (or a constraint layer) from GeoJSON into the store, in one transaction.",
+        discussion: """
+            Every check of `landtrack validate` runs first. By default a file with any problem is \
+            refused as a whole and the store is left exactly as it was (--on-invalid refuse); \
+            `repair` fixes invalid geometries with GEOS make-valid and reports the area each repair \
+            changed; `skip` imports the clean parcels and writes the rejected ones, with their \
+            reasons, to --rejects. Importing a newer version of a file records every change in the \
+            history; importing the same file twice changes nothing.
+
+            A parcel's state is its state property, else its land-use code (GB/T 21010: 0101–0103 \
+            farmland, 0601–0602 industrial_park, 1204–1207 wasteland, 03/04 eco_restored, other codes \
+            other; --landuse-map replaces the table), else --default-state.
+
+            Examples:
+              landtrack import geodata/nanhai-sample.geojson --date 2023-01-01 --ref NH-2023
+              landtrack import fields.geojson --id-field GEO_ID --default-state farmland --db austria.gpkg
+              landtrack import redline.geojson --layer eco_redline
+              landtrack import parcels.geojson --on-invalid skip --rejects rejects.geojson
+            """)
+
+    @OptionGroup var input: ParcelFileOptions
+    @OptionGroup var store: StoreOption
+
+    @Option(help: "Layer to import into: parcels, urban_boundary, eco_redline, programme_area or barriers.")
+    var layer: Layer = .parcels
+
+    @Option(name: .customLong("default-state"), help: "State of parcels that have neither a state nor a land-use code.")
+    var defaultState: ParcelState?
+
+    @Option(name: .customLong("landuse-map"), help: ArgumentHelp("CSV of code,state replacing the default land-use table.", valueName: "FILE"))
+    var landuseMap: String?
+
+    @Option(help: ArgumentHelp("Effective date of the import (default today).", valueName: "YYYY-MM-DD"))
+    var date: String?
+
+    @Option(name: .customLong("on-invalid"), help: "What to do with features that fail a check: refuse, repair or skip.")
+    var onInvalid: InvalidFeaturePolicy = .refuse
+
+    @Option(help: ArgumentHelp("GeoJSON file for the features rejected with --on-invalid skip.", valueName: "FILE"))
+    var rejects: String?
+
+    @Option(help: "Programme reference recorded with the import.")
+    var ref: String?
+
+    @Option(help: "Who records the import (default the OS user).")
+    var by: String?
+
+    func validate() throws {
+        if rejects != nil && onInvalid != .skip { throw ValidationError("--rejects goes with --on-invalid skip") }
+        if let date { _ = try parseDate(date, "--date") }
+    }
+
+    func run() throws {
+        let progress = ProgressLine("importing")
+        defer { progress.finish() }
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, create: true) }
+        if layer != .parcels {
+            let n = try running { () throws(LandtrackError) in
+                try store.importLayer(ConstraintLayer(rawValue: layer.rawValue)!, from: try input.input())
+            }
+            print("\(input.file): \(grouped(n)) features imported into layer \(layer.rawValue) of \(store.path) (the layer was replaced)")
+            return
+        }
+        var options = ImportOptions()
+        options.read = try running { () throws(LandtrackError) in try input.readOptions() }
+        options.defaultState = defaultState
+        if let landuseMap { options.landuse = try running { () throws(LandtrackError) in try LanduseMapping.load(path: landuseMap) } }
+        if let date { options.date = try parseDate(date, "--date") }
+        options.onInvalid = onInvalid
+        options.rejectsPath = rejects
+        options.ref = ref
+        if let by { options.recordedBy = by }
+        let summary = try running { () throws(LandtrackError) in
+            try store.importParcels(try input.input(), options: options, progress: progress.update)
+        }
+        progress.finish()
+        for note in summary.notes { FileHandle.standardError.write(Data(("  " + note.description + "\n").utf8)) }
+        print(summary.line + " → \(store.path)")
+    }
+}
+
+struct TransitionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transition",
+        abstract: "Move a parcel to another state (or apply a CSV of moves, all or nothing), checked against the rules.",
+        discussion: """
+            The built-in rules: wasteland → reclaimed_farmland | eco_restored | farmland (R1); \
+            industrial_park → reclaimed_farmland | eco_restored (R2); farmland → wasteland, recorded \
+            as a loss of cultivated land (R3); reclaimed_farmland → farmland (R4); other → \
+            reclaimed_farmland | eco_restored (R5). Refused whatever the allowing rules say: a PBF \
+            parcel into industrial_park (D1); into industrial_park inside the eco_redline layer (D2). \
+            --rules FILE replaces the table (JSON, see README).
+
+            Examples:
+              landtrack transition NH-000123 --to reclaimed_farmland --date 2024-05-01 --ref NH-2024-07
+              landtrack transition --file changes.csv --by "Li Wei"
+            """)
+
+    @Argument(help: "Parcel id (omit with --file).")
+    var id: String?
+
+    @Option(help: "The new state.")
+    var to: ParcelState?
+
+    @Option(help: ArgumentHelp("Effective date.", valueName: "YYYY-MM-DD"))
+    var date: String?
+
+    @Option(help: "Programme reference.")
+    var ref: String?
+
+    @Option(help: "A note kept with the event.")
+    var note: String?
+
+    @Option(help: "Who records the change (default the OS user).")
+    var by: String?
+
+    @Option(help: ArgumentHelp("CSV with columns id,to,date[,ref,note]; applied all or nothing.", valueName: "FILE"))
+    var file: String?
+
+    @Option(help: ArgumentHelp("JSON rules replacing the built-in transition table.", valueName: "FILE"))
+    var rules: String?
+
+    @OptionGroup var store: StoreOption
+
+    func validate() throws {
+        if file != nil {
+            guard id == nil, to == nil, date == nil else { throw ValidationError("give either --file or ID --to STATE --date D") }
+        } else {
+            guard id != nil else { throw ValidationError("give a parcel id (or --file)") }
+            guard to != nil else { throw ValidationError("--to STATE is required (\(ParcelState.allCases.map(\.rawValue).joined(separator: ", ")))") }
+            guard let date else { throw ValidationError("--date YYYY-MM-DD is required") }
+            _ = try parseDate(date, "--date")
+        }
+    }
+
+    func run() throws {
+        var table = TransitionRules.standard
+        if let rules { table = try running { () throws(LandtrackError) in try TransitionRules.load(path: rules) } }
+        let requests: [TransitionRequest]
+        if let file {
+            requests = try running { () throws(LandtrackError) in try TransitionRequest.load(csv: file) }
+        } else {
+            requests = [TransitionRequest(parcelID: id!, to: to!, date: try parseDate(date!, "--date"), ref: ref, note: note)]
+        }
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let events = try running { () throws(LandtrackError) in try store.transition(requests, rules: table, by: by ?? ParcelStore.defaultUser) }
+        for e in events {
+            print("\(e.parcelID): \(e.fromState?.rawValue ?? "") → \(e.toState?.rawValue ?? "") on \(e.effectiveDate) (rule \(e.ruleID ?? ""))"
+                  + (e.note.map { "; \($0)" } ?? ""))
+        }
+    }
+}
+
+struct PBFCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pbf",
+        abstract: "Designate a parcel permanent basic farmland (永久基本农田) or release it, as a dated event.",
+        discussion: """
+            Examples:
+              landtrack pbf NH-000123 --designate --date 2024-06-30 --ref NH-PBF-2024
+              landtrack pbf NH-000456 --release --date 2024-06-30 --note "moved out of the urban boundary"
+            """)
+
+    @Argument(help: "Parcel id.")
+    var id: String
+
+    @Flag(help: "Designate the parcel.")
+    var designate = false
+
+    @Flag(help: "Release the parcel.")
+    var release = false
+
+    @Option(help: ArgumentHelp("Effective date.", valueName: "YYYY-MM-DD"))
+    var date: String
+
+    @Option(help: "Programme reference.")
+    var ref: String?
+
+    @Option(help: "A note kept with the event.")
+    var note: String?
+
+    @Option(help: "Who records the change (default the OS user).")
+    var by: String?
+
+    @OptionGroup var store: StoreOption
+
+    func validate() throws {
+        guard designate != release else { throw ValidationError("give exactly one of --designate and --release") }
+        _ = try parseDate(date, "--date")
+    }
+
+    func run() throws {
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let when = try parseDate(date, "--date")
+        let e = try running { () throws(LandtrackError) in
+            try store.setBasicFarmland(id, designated: designate, date: when, ref: ref, note: note, by: by ?? ParcelStore.defaultUser)
+        }
+        print("\(e.parcelID): basic farmland \(designate ? "designated" : "released") on \(e.effectiveDate)")
+    }
+}
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Print a parcel's dated history: imports, transitions, PBF changes, with who, when and why.",
+        discussion: """
+            Examples:
+              landtrack history NH-000123
+              landtrack history NH-000123 --format json
+            """)
+
+    @Argument(help: "Parcel id.")
+    var id: String
+
+    @Option(help: "Output format: table, json or csv.")
+    var format: ReportFormat = .table
+
+    @OptionGroup var store: StoreOption
+
+    func run() throws {
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let report = try running { () throws(LandtrackError) in try HistoryReport(store: store, parcelID: id) }
+        print(report.render(format), terminator: "")
+    }
+}
+
+struct ParcelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parcels",
+        abstract: "List the parcels as they stood on a date (default now), with state, PBF flag and area.",
+        discussion: """
+            Examples:
+              landtrack parcels --state wasteland
+              landtrack parcels --as-of 2023-12-31 --format csv > parcels-2023.csv
+            """)
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Date to reconstruct.", valueName: "YYYY-MM-DD"))
+    var asOf: String?
+
+    @Option(help: "Only parcels in this state.")
+    var state: ParcelState?
+
+    @Option(help: "Output format: table, json or csv.")
+    var format: ReportFormat = .table
+
+    @OptionGroup var store: StoreOption
+
+    func validate() throws {
+        if let asOf { _ = try parseDate(asOf, "--as-of") }
+    }
+
+    func run() throws {
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let date = try asOf.map { try parseDate($0, "--as-of") }
+        let report = try running { () throws(LandtrackError) in try ParcelListReport(store: store, asOf: date, state: state) }
+        print(report.render(format), terminator: "")
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the parcels as they stood on a date to RFC 7946 GeoJSON or CSV.",
+        discussion: """
+            GeoJSON: longitude/latitude, exterior rings counter-clockwise, with id, state, \
+            basic_farmland, village, landuse_code, area_m2, area_mu and the parcel's other original \
+            properties. Importing the export into a new store gives the same parcels, up to --precision.
+
+            Examples:
+              landtrack export parcels-2024.geojson --as-of 2024-12-31
+              landtrack export wasteland.csv --state wasteland
+            """)
+
+    @Argument(help: "Output file: .geojson (or .json) or .csv.")
+    var output: String
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Date to reconstruct.", valueName: "YYYY-MM-DD"))
+    var asOf: String?
+
+    @Option(help: "Only parcels in this state.")
+    var state: ParcelState?
+
+    @Option(help: "Decimals of the coordinates (7 ≈ 1 cm).")
+    var precision = 7
+
+    @OptionGroup var store: StoreOption
+
+    func validate() throws {
+        if let asOf { _ = try parseDate(asOf, "--as-of") }
+        guard (0...15).contains(precision) else { throw ValidationError("--precision must be between 0 and 15") }
+        let ext = (output as NSString).pathExtension.lowercased()
+        guard ["geojson", "json", "csv"].contains(ext) else {
+            throw ValidationError("\(output): write .geojson or .csv (the store itself is the GeoPackage)")
+        }
+    }
+
+    func run() throws {
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let date = try asOf.map { try parseDate($0, "--as-of") }
+        let list = try running { () throws(LandtrackError) in try ParcelListReport(store: store, asOf: date, state: state) }
+        let text = (output as NSString).pathExtension.lowercased() == "csv" ? list.csv() : list.geojson(precision: precision)
+        do {
+            try text.write(toFile: output, atomically: true, encoding: .utf8)
+        } catch {
+            throw report(LandtrackError.io(path: output, message: "cannot write: \(error.localizedDescription)"))
+        }
+        print("\(output): \(grouped(list.parcels.count)) parcels" + (date.map { " as of \($0)" } ?? ""))
+    }
+}

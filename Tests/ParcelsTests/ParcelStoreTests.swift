@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+import Testing
+import Geometry
+@testable import Parcels
+import TestSupport
+
+/// A fresh directory for one test's files.
+func scratchDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+let geodata = SharedData.repositoryRoot.appendingPathComponent("geodata")
+
+/// Runs a command line tool; nil when it is not installed.
+func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
+    guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+@Suite("Parcel store (GeoPackage)")
+struct ParcelStoreTests {
+    func sampleStore(date: String = "2023-01-01") throws -> (ParcelStore, URL) {
+        let dir = try scratchDirectory()
+        let store = try ParcelStore(path: dir.appendingPathComponent("store.gpkg").path, create: true)
+        var options = ImportOptions()
+        options.date = try CalendarDate(parsing: date)
+        options.ref = "NH-2023"
+        let summary = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample.geojson").path), options: options)
+        #expect(summary.added == 2000)
+        return (store, dir)
+    }
+
+    /// GDAL opens the store as it is: layers, feature counts, CRS; its GeoPackage validator passes.
+    @Test func gdalReadsTheStore() throws {
+        let (store, _) = try sampleStore()
+        guard let info = try tool("/usr/bin/ogrinfo", ["-so", "-al", store.path]) else {
+            Issue.record("ogrinfo is not installed (scripts/test.sh installs gdal-bin)")
+            return
+        }
+        #expect(info.status == 0, "\(info.output)")
+        #expect(info.output.contains("Layer name: parcels"))
+        #expect(info.output.contains("Feature Count: 2000"))
+        #expect(info.output.contains("Layer name: parcel_events"))
+        #expect(info.output.contains("WGS 84"))
+        for layer in ConstraintLayer.allCases { #expect(info.output.contains("Layer name: \(layer.rawValue)")) }
+        let validator = try #require(try tool("/usr/bin/python3", ["-m", "osgeo_utils.samples.validate_gpkg", store.path]))
+        #expect(validator.status == 0, "GDAL validate_gpkg: \(validator.output)")
+        // GDAL's reading of the geometries agrees with the store's areas: a spatial filter uses the R*Tree.
+        let filtered = try #require(try tool("/usr/bin/ogrinfo", ["-q", "-spat", "113.1", "23.05", "113.1005", "23.0505", store.path, "parcels"]))
+        #expect(filtered.output.contains("parcel_id (String) = NH-"))
+    }
+
+    @Test func cgcs2000DataGiveACGCS2000Store() throws {
+        let dir = try scratchDirectory()
+        let store = try ParcelStore(path: dir.appendingPathComponent("gk.gpkg").path, create: true)
+        _ = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample-gk38.geojson").path), options: ImportOptions())
+        #expect(try store.srsID() == 4490)
+        if let info = try tool("/usr/bin/ogrinfo", ["-so", store.path, "parcels"]) {
+            #expect(info.output.contains("China Geodetic Coordinate System 2000"))
+            #expect(info.output.contains("Feature Count: 40"))
+        }
+    }
+
+    @Test func importingTheSameFileTwiceChangesNothing() throws {
+        let (store, _) = try sampleStore()
+        let before = try store.counts()
+        let again = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample.geojson").path), options: ImportOptions())
+        #expect(again.unchanged == 2000 && again.added == 0 && again.updated == 0)
+        #expect(try store.counts() == before)
+    }
+
+    /// A newer version of the file: changed parcels get one event each, the old values kept; the
+    /// state before the change is what an as-of query before its date sees.
+    @Test func reimportRecordsEachChange() throws {
+        let (store, dir) = try sampleStore()
+        var text = try String(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"), encoding: .utf8)
+        let first = try #require(try store.parcel("NH-000001"))
+        #expect(first.state == .wasteland)
+        let original = #""id":"NH-000001","state":"wasteland""#
+        #expect(text.contains(original))
+        text = text.replacingOccurrences(of: original, with: #""id":"NH-000001","state":"farmland""#)
+        let newer = dir.appendingPathComponent("newer.geojson")
+        try text.write(to: newer, atomically: true, encoding: .utf8)
+        var options = ImportOptions()
+        options.date = try CalendarDate(parsing: "2024-03-01")
+        let summary = try store.importParcels(try InputBytes(path: newer.path), options: options)
+        #expect(summary.updated == 1 && summary.unchanged == 1999)
+        let history = try store.history("NH-000001")
+        try #require(history.map(\.kind) == [.imported, .updated])
+        #expect(history[1].fromState == .wasteland && history[1].toState == .farmland)
+        #expect(try store.parcels(asOf: CalendarDate(parsing: "2023-06-01")).first { $0.id == "NH-000001" }?.state == .wasteland)
+        #expect(try store.parcel("NH-000001")?.state == .farmland)
+    }
+
+    /// All or nothing: a file with problems is refused whole and the store is as it was.
+    @Test func aFileWithProblemsChangesNothing() throws {
+        let (store, _) = try sampleStore()
+        let before = try store.counts()
+        let modified = try Data(contentsOf: URL(fileURLWithPath: store.path))
+        do {
+            _ = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("problem-parcels.geojson").path), options: ImportOptions())
+            Issue.record("a file with problems was imported")
+        } catch let LandtrackError.invalidInput(_, problems) {
+            #expect(problems.count == 10)
+        }
+        #expect(try store.counts() == before)
+        #expect(try store.parcel("NH-P001") == nil)
+        _ = modified
+    }
+
+    @Test func skipImportsTheCleanParcelsAndWritesRejects() throws {
+        let dir = try scratchDirectory()
+        let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        var options = ImportOptions()
+        options.onInvalid = .skip
+        options.rejectsPath = dir.appendingPathComponent("rejects.geojson").path
+        let summary = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("problem-parcels.geojson").path), options: options)
+        #expect(summary.added == 2)
+        #expect(summary.rejected == 10)
+        let rejects = try GeoJSONReader().readAll(InputBytes(path: options.rejectsPath!))
+        #expect(rejects.features.count == 10)
+        #expect(rejects.features.allSatisfy { ($0.properties?["problems"]).map { if case .array(let a) = $0 { !a.isEmpty } else { false } } ?? false })
+    }
+
+    @Test func repairFixesABowTieAndReportsTheArea() throws {
+        let dir = try scratchDirectory()
+        let file = dir.appendingPathComponent("bowtie.geojson")
+        try parcelDocument(geometry: #"{"type":"Polygon","coordinates":[[[113.1,23.05],[113.101,23.051],[113.101,23.05],[113.1,23.051],[113.1,23.05]]]}"#)
+            .write(to: file, atomically: true, encoding: .utf8)
+        let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        var options = ImportOptions()
+        options.onInvalid = .repair
+        let summary = try store.importParcels(try InputBytes(path: file.path), options: options)
+        #expect(summary.added == 1)
+        let note = try #require(summary.notes.first)
+        #expect(note.code == "repaired" && note.severity == .warning)
+        #expect(note.message.contains("self-intersection"))
+        let parcel = try #require(try store.parcel("NH-1"))
+        #expect(parcel.polygons.count == 2)
+        // Two triangles, each a quarter of the 0.001° square.
+        let square = try GeodesicAreaEngine(ellipsoid: .wgs84).area(of: Polygon(rings: [[(113.1, 23.05), (113.101, 23.05), (113.101, 23.051), (113.1, 23.051), (113.1, 23.05)].map { try Point(x: $0.0, y: $0.1) }]))
+        #expect(abs(parcel.areaSquareMetres - square / 2) < 0.5)
+    }
+
+    @Test func statesComeFromLanduseCodesOrTheDefault() throws {
+        let dir = try scratchDirectory()
+        let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        let g = #"{"type":"Polygon","coordinates":[\#(nanhaiSquare)]}"#
+        let file = dir.appendingPathComponent("codes.geojson")
+        try (#"{"type":"FeatureCollection","features":["#
+            + #"{"type":"Feature","properties":{"id":"A","landuse_code":"0601"},"geometry":\#(g)},"#
+            + #"{"type":"Feature","properties":{"id":"B","landuse_code":"0305"},"geometry":\#(g)},"#
+            + #"{"type":"Feature","properties":{"id":"C"},"geometry":\#(g)}]}"#).write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: LandtrackError.self) { try store.importParcels(try InputBytes(path: file.path), options: ImportOptions()) }
+        var options = ImportOptions()
+        options.defaultState = .other
+        _ = try store.importParcels(try InputBytes(path: file.path), options: options)
+        #expect(try store.parcel("A")?.state == .industrialPark)
+        #expect(try store.parcel("B")?.state == .ecoRestored)
+        #expect(try store.parcel("C")?.state == .other)
+    }
+
+    @Test func theHistoryIsAppendOnly() throws {
+        let (store, _) = try sampleStore()
+        #expect(throws: (any Error).self) {
+            try store.pool.write { db in try db.execute(sql: "UPDATE parcel_events SET note = 'x'") }
+        }
+        #expect(throws: (any Error).self) {
+            try store.pool.write { db in try db.execute(sql: "DELETE FROM parcel_events") }
+        }
+        #expect(try store.counts()["parcel_events"] == 2000)
+    }
+
+    @Test func refusesFilesThatAreNotLandtrackStores() throws {
+        let dir = try scratchDirectory()
+        let text = dir.appendingPathComponent("notes.gpkg")
+        try "not a database".write(to: text, atomically: true, encoding: .utf8)
+        let e1 = #expect(throws: LandtrackError.self) { try ParcelStore(path: text.path) }
+        #expect(e1?.description.contains("not a GeoPackage") == true)
+        #expect(throws: LandtrackError.self) { try ParcelStore(path: dir.appendingPathComponent("missing.gpkg").path) }
+        if let _ = try tool("/usr/bin/ogr2ogr", ["-f", "GPKG", dir.appendingPathComponent("gdal.gpkg").path,
+                                                   geodata.appendingPathComponent("nanhai-sample-gk38.geojson").path]) {
+            let e2 = #expect(throws: LandtrackError.self) { try ParcelStore(path: dir.appendingPathComponent("gdal.gpkg").path) }
+            #expect(e2?.description.contains("not a landtrack store") == true)
+        }
+    }
+
+    @Test func refusesAStoreFromANewerLandtrack() throws {
+        let (store, _) = try sampleStore()
+        try store.pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99: from the future')") }
+        let error = #expect(throws: LandtrackError.self) { try ParcelStore(path: store.path) }
+        #expect(error?.description.contains("newer landtrack") == true)
+    }
+
+    /// The four real parcel sets import with a default state, with their areas.
+    @Test(SharedData.required, arguments: SharedData.parcelSets)
+    func realParcelSetsImport(set: String) throws {
+        let dir = try scratchDirectory()
+        let store = try ParcelStore(path: dir.appendingPathComponent("\(set).gpkg").path, create: true)
+        var options = ImportOptions()
+        options.defaultState = .farmland
+        let summary = try store.importParcels(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), options: options)
+        let reference = try SharedData.referenceAreas(set)
+        #expect(summary.added == reference.count)
+        for p in try store.parcels() {
+            #expect(abs(p.areaSquareMetres - (reference[p.id] ?? -1)) < 0.01, "\(p.id)")
+        }
+    }
+
+    /// import → export → import into a new store gives the same parcels up to the precision.
+    @Test func exportRoundTrip() throws {
+        let (store, dir) = try sampleStore()
+        let report = try ParcelListReport(store: store, asOf: nil, state: nil)
+        let file = dir.appendingPathComponent("export.geojson")
+        try report.geojson(precision: 9).write(to: file, atomically: true, encoding: .utf8)
+        let second = try ParcelStore(path: dir.appendingPathComponent("second.gpkg").path, create: true)
+        _ = try second.importParcels(try InputBytes(path: file.path), options: ImportOptions())
+        let a = try store.parcels(), b = try second.parcels()
+        #expect(a.count == b.count)
+        for (x, y) in zip(a, b) {
+            #expect(x.id == y.id && x.state == y.state && x.basicFarmland == y.basicFarmland)
+            #expect(x.village == y.village && x.landuseCode == y.landuseCode)
+            #expect(abs(x.areaSquareMetres - y.areaSquareMetres) < 1e-3, "\(x.id)")
+        }
+    }
+}
