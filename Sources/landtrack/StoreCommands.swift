@@ -341,3 +341,115 @@ struct ExportCommand: ParsableCommand {
         print("\(output): \(grouped(list.parcels.count)) parcels" + (date.map { " as of \($0)" } ?? ""))
     }
 }
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge touching parcels into one new parcel; the old ones are retired, lineage recorded.",
+        discussion: """
+            The parcels must touch (or lie within --gap metres), share one state and one PBF flag, \
+            and not overlap: the merged area must equal the sum of the parts within 0.01 m².
+
+            Examples:
+              landtrack merge NH-000010 NH-000011 NH-000012 --into NH-M-0001 --date 2024-09-01 --ref NH-2024-12
+            """)
+
+    @Argument(help: "The parcels to merge.")
+    var ids: [String]
+
+    @Option(help: "Id of the merged parcel.")
+    var into: String
+
+    @Option(help: ArgumentHelp("Effective date.", valueName: "YYYY-MM-DD"))
+    var date: String
+
+    @Option(help: "Largest gap in metres between parts that still counts as touching.")
+    var gap = 0.5
+
+    @Option(help: "Programme reference.")
+    var ref: String?
+
+    @Option(help: "A note kept with the events.")
+    var note: String?
+
+    @Option(help: "Who records the change (default the OS user).")
+    var by: String?
+
+    @OptionGroup var store: StoreOption
+
+    func validate() throws {
+        guard ids.count >= 2 else { throw ValidationError("name at least two parcels to merge") }
+        guard gap >= 0, gap <= 100 else { throw ValidationError("--gap must be between 0 and 100 metres") }
+        _ = try parseDate(date, "--date")
+    }
+
+    func run() throws {
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let when = try parseDate(date, "--date")
+        let merged = try running { () throws(LandtrackError) in
+            try store.merge(ids, into: into, date: when, gap: gap, ref: ref, note: note, by: by ?? ParcelStore.defaultUser)
+        }
+        print("\(ids.joined(separator: " + ")) → \(merged.id): \(fixed(merged.areaSquareMetres, 2)) m² (\(fixed(merged.areaSquareMetres * 3 / 2000, 4)) mu, geodesic) on \(when)")
+    }
+}
+
+struct SplitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "split",
+        abstract: "Split a parcel along a line (or by a polygon) into new parcels; the old one is retired, lineage recorded.",
+        discussion: """
+            The cutter is a GeoJSON file with one LineString/MultiLineString (the parcel is cut along \
+            it) or Polygon (the parcel is cut into the part inside and the part outside), in the \
+            store's longitude/latitude. Children are named ID-1, ID-2, … (from south-west) or as \
+            --names gives; their areas must add up to the parent's within 0.01 m².
+
+            Examples:
+              landtrack split NH-000200 --by ditch.geojson --date 2024-10-01
+              landtrack split NH-000200 --by ditch.geojson --names NH-000200A,NH-000200B --date 2024-10-01
+            """)
+
+    @Argument(help: "The parcel to split.")
+    var id: String
+
+    @Option(name: .customLong("by"), help: ArgumentHelp("GeoJSON with the cutting line or polygon.", valueName: "FILE"))
+    var cutter: String
+
+    @Option(help: "Comma-separated ids for the pieces.")
+    var names: String?
+
+    @Option(help: ArgumentHelp("Effective date.", valueName: "YYYY-MM-DD"))
+    var date: String
+
+    @Option(help: "Programme reference.")
+    var ref: String?
+
+    @Option(help: "A note kept with the events.")
+    var note: String?
+
+    @Option(name: .customLong("recorded-by"), help: "Who records the change (default the OS user).")
+    var recordedBy: String?
+
+    @OptionGroup var store: StoreOption
+
+    func validate() throws {
+        _ = try parseDate(date, "--date")
+    }
+
+    func run() throws {
+        let geometry = try running { () throws(LandtrackError) -> Geometry in
+            let read = try GeoJSONReader().readAll(try InputBytes(path: cutter))
+            if let problem = read.problems.first { throw LandtrackError.invalidInput(source: cutter, problems: [problem]) }
+            guard read.features.count == 1, let g = read.features[0].geometry else {
+                throw LandtrackError.invalidInput(source: cutter, problems: [Diagnostic("cutter", "the file must hold exactly one line or polygon")])
+            }
+            return g
+        }
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let when = try parseDate(date, "--date")
+        let pieces = try running { () throws(LandtrackError) in
+            try store.split(id, by: geometry, names: names?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
+                            date: when, ref: ref, note: note, by: recordedBy ?? ParcelStore.defaultUser)
+        }
+        for p in pieces { print("\(id) → \(p.id): \(fixed(p.areaSquareMetres, 2)) m² (\(fixed(p.areaSquareMetres * 3 / 2000, 4)) mu, geodesic)") }
+    }
+}

@@ -184,6 +184,26 @@ extension GEOSContext {
         try own(GEOSGeom_createRectangle_r(handle, e.minX, e.minY, e.maxX, e.maxY), "GEOSGeom_createRectangle_r")
     }
 
+    /// GEOSBoundary_r: the rings of a polygon as lines.
+    public func boundary(_ g: GEOSGeometryHandle) throws(LandtrackError) -> GEOSGeometryHandle {
+        check(g)
+        return try own(GEOSBoundary_r(handle, g.pointer), "GEOSBoundary_r")
+    }
+
+    /// GEOSPointOnSurface_r: a point guaranteed to lie in the geometry's interior.
+    public func pointOnSurface(_ g: GEOSGeometryHandle) throws(LandtrackError) -> GEOSGeometryHandle {
+        check(g)
+        return try own(GEOSPointOnSurface_r(handle, g.pointer), "GEOSPointOnSurface_r")
+    }
+
+    /// GEOSPolygonize_r: the polygons formed by noded lines (inputs borrowed; NULL on failure).
+    public func polygonize(_ lines: GEOSGeometryHandle) throws(LandtrackError) -> GEOSGeometryHandle {
+        check(lines)
+        var input: [OpaquePointer?] = [lines.pointer]
+        let made = input.withUnsafeMutableBufferPointer { GEOSPolygonize_r(handle, $0.baseAddress, 1) }
+        return try own(made, "GEOSPolygonize_r")
+    }
+
     /// GEOSGetCentroid_r.
     public func centroid(_ g: GEOSGeometryHandle) throws(LandtrackError) -> GEOSGeometryHandle {
         check(g)

@@ -4,6 +4,9 @@ import Geometry
 public struct HistoryReport: Sendable, RenderableReport {
     public let parcelID: String
     public let events: [ParcelEvent]
+    /// Split/merge lineage: the parcels this one came from and those it became.
+    public let parents: [String]
+    public let children: [String]
 
     public init(store: ParcelStore, parcelID: String) throws(LandtrackError) {
         guard try store.parcel(parcelID) != nil else {
@@ -11,6 +14,14 @@ public struct HistoryReport: Sendable, RenderableReport {
         }
         self.parcelID = parcelID
         events = try store.history(parcelID)
+        (parents, children) = try store.lineage(parcelID)
+    }
+
+    private var lineageText: String {
+        var lines: [String] = []
+        if !parents.isEmpty { lines.append("came from: \(parents.joined(separator: ", "))") }
+        if !children.isEmpty { lines.append("became: \(children.joined(separator: ", "))") }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 
     private func change(_ e: ParcelEvent) -> String {
@@ -29,7 +40,7 @@ public struct HistoryReport: Sendable, RenderableReport {
         for e in events {
             t.append([e.effectiveDate.description, e.kind.rawValue, change(e), e.ruleID ?? "", e.ref ?? "", e.recordedBy, e.recordedAt, e.note ?? ""])
         }
-        return "history of parcel \(parcelID) (\(events.count) event\(events.count == 1 ? "" : "s"))\n\n" + t.render()
+        return "history of parcel \(parcelID) (\(events.count) event\(events.count == 1 ? "" : "s"))\n" + lineageText + "\n" + t.render()
     }
 
     public func csv() -> String {
@@ -45,6 +56,8 @@ public struct HistoryReport: Sendable, RenderableReport {
     public func json() -> String {
         var out = "{\"id\":"
         JSONValue.writeString(parcelID, to: &out)
+        out += ",\"parents\":" + JSONValue.array(parents.map { .string($0) }).jsonText
+        out += ",\"children\":" + JSONValue.array(children.map { .string($0) }).jsonText
         out += ",\"events\":["
         for (i, e) in events.enumerated() {
             if i > 0 { out += "," }

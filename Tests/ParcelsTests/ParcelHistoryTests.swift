@@ -1,0 +1,193 @@
+import Foundation
+import GRDB
+import Testing
+import Geometry
+@testable import Parcels
+import TestSupport
+
+/// A store holding square parcels at Nanhai: `(id, state, pbf, x offset in 0.001°, y offset)`.
+func squaresStore(_ squares: [(String, String, Bool, Double, Double)], size: Double = 0.001) throws -> ParcelStore {
+    let dir = try scratchDirectory()
+    let features = squares.map { id, state, pbf, dx, dy in
+        let x = 113.1 + dx * 0.001, y = 23.05 + dy * 0.001
+        let ring = [(x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y)].map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
+        return #"{"type":"Feature","properties":{"id":"\#(id)","state":"\#(state)","basic_farmland":\#(pbf),"village":"大岗村"},"geometry":{"type":"Polygon","coordinates":[[\#(ring)]]}}"#
+    }
+    let file = dir.appendingPathComponent("squares.geojson")
+    try (#"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}").write(to: file, atomically: true, encoding: .utf8)
+    let store = try ParcelStore(path: dir.appendingPathComponent("store.gpkg").path, create: true)
+    var options = ImportOptions()
+    options.date = try CalendarDate(parsing: "2023-01-01")
+    _ = try store.importParcels(try InputBytes(path: file.path), options: options)
+    return store
+}
+
+func date(_ s: String) throws -> CalendarDate { try CalendarDate(parsing: s) }
+
+@Suite("States, transitions, PBF, split and merge")
+struct ParcelHistoryTests {
+    @Test func allowedTransitionIsRecordedWithItsRule() throws {
+        let store = try squaresStore([("A", "wasteland", false, 0, 0)])
+        let events = try store.transition([TransitionRequest(parcelID: "A", to: .reclaimedFarmland, date: date("2024-05-01"), ref: "NH-7")], by: "Li Wei")
+        #expect(events.first?.ruleID == "R1")
+        #expect(events.first?.recordedBy == "Li Wei")
+        #expect(try store.parcel("A")?.state == .reclaimedFarmland)
+        #expect(try store.parcels(asOf: date("2024-04-30")).first?.state == .wasteland)
+        #expect(try store.parcels(asOf: date("2024-05-01")).first?.state == .reclaimedFarmland)
+        #expect(try store.parcels(asOf: date("2022-12-31")).isEmpty)
+    }
+
+    /// Refusals name the parcel and the rule, and list what is allowed.
+    @Test func refusedTransitionsSayWhy() throws {
+        let store = try squaresStore([("P", "farmland", true, 0, 0), ("Q", "farmland", false, 2, 0)])
+        let d1 = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: "P", to: .industrialPark, date: date("2024-01-01"))]) }
+        #expect(d1?.description.contains("parcel \"P\" cannot move farmland → industrial_park: rule D1 refuses it") == true)
+        #expect(d1?.description.contains("moves allowed from farmland for this parcel: wasteland") == true)
+        let none = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: "Q", to: .industrialPark, date: date("2024-01-01"))]) }
+        #expect(none?.description.contains("no rule allows farmland → industrial_park") == true)
+        #expect(try store.history("P").count == 1)
+    }
+
+    @Test func farmlandAbandonmentIsRecordedAsALoss() throws {
+        let store = try squaresStore([("F", "farmland", false, 0, 0)])
+        let e = try store.transition([TransitionRequest(parcelID: "F", to: .wasteland, date: date("2024-01-01"))])
+        #expect(e.first?.note?.contains("cultivated land loss") == true)
+    }
+
+    /// The eco red line layer refuses construction inside it (rule D2), and a bureau's rules
+    /// file can tighten the table.
+    @Test func redLineAndConfiguredRules() throws {
+        let store = try squaresStore([("I", "farmland", false, 0, 0), ("J", "wasteland", false, 3, 0)])
+        let dir = try scratchDirectory()
+        let redline = dir.appendingPathComponent("redline.geojson")
+        try #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"红线1"},"geometry":{"type":"Polygon","coordinates":[[[113.0995,23.0495],[113.1015,23.0495],[113.1015,23.0515],[113.0995,23.0515],[113.0995,23.0495]]]}}]}"#
+            .write(to: redline, atomically: true, encoding: .utf8)
+        #expect(try store.importLayer(.ecoRedline, from: InputBytes(path: redline.path)) == 1)
+        var rules = TransitionRules.standard
+        rules.rules.append(.init(id: "X1", from: [.farmland], to: [.industrialPark], effect: .allow, reason: "test allowance"))
+        let inside = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: "I", to: .industrialPark, date: date("2024-01-01"))], rules: rules) }
+        #expect(inside?.description.contains("rule D2") == true)
+
+        let file = dir.appendingPathComponent("strict.json")
+        try #"{"rules":[{"id":"S1","from":["wasteland"],"to":["eco_restored"],"effect":"allow","reason":"re-greening only"}]}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let strict = try TransitionRules.load(path: file.path)
+        let refused = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: "J", to: .farmland, date: date("2024-01-01"))], rules: strict) }
+        #expect(refused?.description.contains("moves allowed from wasteland for this parcel: eco_restored") == true)
+        #expect(try store.transition([TransitionRequest(parcelID: "J", to: .ecoRestored, date: date("2024-01-01"))], rules: strict).first?.ruleID == "S1")
+    }
+
+    @Test func changesDatedBeforeTheLastEventAreRefused() throws {
+        let store = try squaresStore([("A", "wasteland", false, 0, 0)])
+        let e = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: "A", to: .farmland, date: date("2022-06-01"))]) }
+        #expect(e?.description.contains("before the parcel's last event (2023-01-01)") == true)
+        let unknown = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: "ZZ", to: .farmland, date: date("2024-06-01"))]) }
+        #expect(unknown?.description.contains("no parcel \"ZZ\"") == true)
+    }
+
+    /// A CSV of changes is applied all or nothing, every bad row named with its line.
+    @Test func csvOfChangesIsAllOrNothing() throws {
+        let store = try squaresStore([("A", "wasteland", false, 0, 0), ("B", "industrial_park", false, 2, 0)])
+        let dir = try scratchDirectory()
+        let bad = dir.appendingPathComponent("bad.csv")
+        try "id,to,date,ref,note\nA,farmland,2024-03-01,R-1,ok\nB,paddy,2024-03-01,,\nB,eco_restored,2024-13-01,,\n".write(to: bad, atomically: true, encoding: .utf8)
+        let e = #expect(throws: LandtrackError.self) { try TransitionRequest.load(csv: bad.path) }
+        #expect(e?.description.contains("bad.csv line 3") == true)
+        #expect(e?.description.contains("bad.csv line 4") == true)
+
+        let illegal = dir.appendingPathComponent("illegal.csv")
+        try "id,to,date\nA,farmland,2024-03-01\nB,wasteland,2024-03-01\n".write(to: illegal, atomically: true, encoding: .utf8)
+        let requests = try TransitionRequest.load(csv: illegal.path)
+        let refused = #expect(throws: LandtrackError.self) { try store.transition(requests) }
+        #expect(refused?.description.contains("illegal.csv line 3") == true)
+        #expect(try store.parcel("A")?.state == .wasteland, "the good row must not have been applied")
+
+        let good = dir.appendingPathComponent("good.csv")
+        try "id,to,date,ref,note\nA,farmland,2024-03-01,R-1,\"reclaimed, irrigated\"\nB,eco_restored,2024-03-01,R-1,\n".write(to: good, atomically: true, encoding: .utf8)
+        #expect(try store.transition(TransitionRequest.load(csv: good.path)).count == 2)
+        #expect(try store.history("A").last?.note == "reclaimed, irrigated")
+    }
+
+    @Test func basicFarmlandIsTrackedOverTime() throws {
+        let store = try squaresStore([("A", "farmland", true, 0, 0)])
+        try store.setBasicFarmland("A", designated: false, date: date("2024-06-30"), ref: "PBF-1")
+        #expect(try store.parcels(asOf: date("2024-06-29")).first?.basicFarmland == true)
+        #expect(try store.parcels(asOf: date("2024-06-30")).first?.basicFarmland == false)
+        #expect(throws: LandtrackError.self) { try store.setBasicFarmland("A", designated: false, date: date("2024-07-01")) }
+        let e = try store.history("A").last!
+        #expect(e.kind == .pbf && e.pbfBefore == true && e.pbfAfter == false && e.ref == "PBF-1")
+    }
+
+    @Test func mergeOfTouchingParcels() throws {
+        let store = try squaresStore([("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0), ("C", "farmland", false, 5, 0),
+                                      ("W", "wasteland", false, 0, 1)])
+        let a = try #require(try store.parcel("A")), b = try #require(try store.parcel("B"))
+        let merged = try store.merge(["A", "B"], into: "AB", date: date("2024-09-01"))
+        #expect(abs(merged.areaSquareMetres - (a.areaSquareMetres + b.areaSquareMetres)) <= 0.01)
+        #expect(merged.polygons.count == 1)
+        #expect(try store.lineage("AB").parents == ["A", "B"])
+        #expect(try store.lineage("A").children == ["AB"])
+        #expect(try store.parcels(asOf: date("2024-08-31")).map(\.id).sorted() == ["A", "B", "C", "W"])
+        #expect(try store.parcels(asOf: date("2024-09-01")).map(\.id).sorted() == ["AB", "C", "W"])
+        let apart = #expect(throws: LandtrackError.self) { try store.merge(["AB", "C"], into: "X", date: date("2024-09-02")) }
+        #expect(apart?.description.contains("do not touch") == true)
+        let mixed = #expect(throws: LandtrackError.self) { try store.merge(["AB", "W"], into: "X", date: date("2024-09-02")) }
+        #expect(mixed?.description.contains("different states") == true)
+        let retired = #expect(throws: LandtrackError.self) { try store.merge(["A", "C"], into: "X", date: date("2024-09-02")) }
+        #expect(retired?.description.contains("already retired") == true)
+    }
+
+    @Test func mergeOfOverlappingParcelsIsRefusedWithTheDifference() throws {
+        let store = try squaresStore([("A", "farmland", false, 0, 0), ("B", "farmland", false, 0.5, 0)])
+        let e = #expect(throws: LandtrackError.self) { try store.merge(["A", "B"], into: "AB", date: date("2024-09-01")) }
+        #expect(e?.description.contains("differs from the parts' sum") == true)
+    }
+
+    /// A line across a parcel gives two children whose areas add up to the parent's.
+    @Test func splitAlongALine() throws {
+        let store = try squaresStore([("A", "farmland", true, 0, 0)])
+        let parent = try #require(try store.parcel("A"))
+        let line = Geometry.lineString(try LineString([try Point(x: 113.1003, y: 23.0495), try Point(x: 113.1006, y: 23.0515)]))
+        let children = try store.split("A", by: line, date: date("2024-10-01"))
+        #expect(children.map(\.id) == ["A-1", "A-2"])
+        #expect(abs(children.reduce(0) { $0 + $1.areaSquareMetres } - parent.areaSquareMetres) <= 0.01)
+        #expect(children.allSatisfy { $0.basicFarmland && $0.state == .farmland })
+        #expect(try store.parcels(asOf: date("2024-09-30")).map(\.id) == ["A"])
+        #expect(try store.parcels(asOf: date("2024-10-01")).map(\.id) == ["A-1", "A-2"])
+        #expect(try store.lineage("A").children == ["A-1", "A-2"])
+
+        let miss = Geometry.lineString(try LineString([try Point(x: 113.2, y: 23.0), try Point(x: 113.2, y: 23.1)]))
+        let e = #expect(throws: LandtrackError.self) { try store.split("A-1", by: miss, date: date("2024-10-02")) }
+        #expect(e?.description.contains("does not cross") == true)
+    }
+
+    @Test func splitByAPolygonAndNamedChildren() throws {
+        let store = try squaresStore([("A", "farmland", false, 0, 0)])
+        let cutter = Geometry.polygon(try Polygon(rings: [[(113.1002, 23.0502), (113.1004, 23.0502), (113.1004, 23.0504), (113.1002, 23.0504), (113.1002, 23.0502)].map { try Point(x: $0.0, y: $0.1) }]))
+        let children = try store.split("A", by: cutter, names: ["A-pond", "A-field"], date: date("2024-10-01"))
+        #expect(Set(children.map(\.id)) == ["A-pond", "A-field"])
+        let field = try #require(children.first { $0.id == "A-field" } ?? children.first)
+        #expect(field.polygons.contains { !$0.holes.isEmpty } || children.contains { $0.polygons.contains { !$0.holes.isEmpty } })
+    }
+
+    /// Readers keep reading while a writer holds a long transaction (WAL).
+    @Test func readersReadWhileAnImportWrites() async throws {
+        let store = try squaresStore([("A", "farmland", false, 0, 0)])
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let writer = Task.detached {
+            try store.pool.write { db in
+                try db.execute(sql: "UPDATE parcels SET village = 'writing' WHERE parcel_id = 'A'")
+                started.signal()
+                release.wait()
+            }
+        }
+        started.wait()
+        // The writer holds its transaction: a reader sees the committed state, without waiting.
+        let village = try store.parcel("A")?.village
+        release.signal()
+        try await writer.value
+        #expect(village == "大岗村")
+        #expect(try store.parcel("A")?.village == "writing")
+    }
+}

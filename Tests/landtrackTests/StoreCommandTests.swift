@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import Geometry
+import Parcels
+import TestSupport
+
+@Suite("landtrack store commands", .serialized)
+struct StoreCommandTests {
+    func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// import, transition, pbf, history, parcels and export, end to end; outputs compared whole
+    /// with what the library renders from the same store.
+    @Test func aProgrammeFromTheCommandLine() throws {
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("nh.gpkg").path
+        let imported = try Run(["import", "geodata/nanhai-sample.geojson", "--db", db, "--date", "2023-01-01", "--ref", "NH-2023"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout == "geodata/nanhai-sample.geojson: 2,000 added, 0 updated, 0 unchanged, 0 rejected → \(db)\n")
+
+        let moved = try Run(["transition", "NH-000001", "--to", "reclaimed_farmland", "--date", "2024-05-01", "--ref", "NH-2024-07", "--db", db, "--by", "Li Wei"])
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(moved.stdout == "NH-000001: wasteland → reclaimed_farmland on 2024-05-01 (rule R1)\n")
+
+        let refused = try Run(["transition", "NH-000001", "--to", "industrial_park", "--date", "2024-06-01", "--db", db])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("rule D1 refuses it"))
+
+        let pbf = try Run(["pbf", "NH-000001", "--release", "--date", "2024-07-01", "--db", db])
+        #expect(pbf.status == 0)
+
+        let store = try ParcelStore(path: db)
+        let history = try Run(["history", "NH-000001", "--db", db])
+        #expect(history.stdout == (try HistoryReport(store: store, parcelID: "NH-000001").table()))
+        let json = try Run(["history", "NH-000001", "--format", "json", "--db", db])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect((object["events"] as! [[String: Any]]).map { $0["kind"] as! String } == ["import", "transition", "pbf"])
+
+        let listed = try Run(["parcels", "--as-of", "2023-12-31", "--state", "wasteland", "--format", "csv", "--db", db])
+        #expect(listed.stdout == (try ParcelListReport(store: store, asOf: CalendarDate(parsing: "2023-12-31"), state: .wasteland).csv()))
+        #expect(listed.stdout.contains("NH-000001,wasteland,true"))
+
+        let out = dir.appendingPathComponent("export.geojson").path
+        let exported = try Run(["export", out, "--as-of", "2024-12-31", "--db", db])
+        #expect(exported.status == 0)
+        let area = try Run(["area", out, "--format", "json"])
+        #expect(area.status == 0)
+        let total = try JSONSerialization.jsonObject(with: Data(area.stdout.utf8)) as! [String: Any]
+        let m2 = ((total["total"] as! [String: Any])["area_m2"] as! NSNumber).doubleValue
+        #expect(abs(m2 - (try store.parcels().reduce(0) { $0 + $1.areaSquareMetres })) < 0.05)
+    }
+
+    @Test func refusalsChangeNothingAndExplain() throws {
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("s.gpkg").path
+        _ = try Run(["import", "geodata/nanhai-sample-gk38.geojson", "--db", db])
+        let before = try ParcelStore(path: db).counts()
+        let bad = try Run(["import", "geodata/problem-parcels.geojson", "--db", db])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("10 problems"))
+        #expect(try ParcelStore(path: db).counts() == before)
+
+        let notStore = dir.appendingPathComponent("readme.gpkg")
+        try "hello".write(to: notStore, atomically: true, encoding: .utf8)
+        let wrong = try Run(["parcels", "--db", notStore.path])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("not a GeoPackage"))
+
+        let unknown = try Run(["history", "NH-999999", "--db", db])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no parcel \"NH-999999\""))
+    }
+
+    /// An import killed midway (SIGKILL) leaves the store as it was; a rerun completes.
+    @Test func aKilledImportLeavesTheStoreAsItWas() throws {
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("k.gpkg").path
+        _ = try Run(["import", "geodata/nanhai-sample-gk38.geojson", "--db", db])
+        let before = try ParcelStore(path: db).counts()
+
+        // 30,000 small squares (generated here: large data is never committed).
+        var text = #"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4490"}},"features":["#
+        for i in 0..<30_000 {
+            let x = 113.0 + Double(i % 200) * 0.0005, y = 23.1 + Double(i / 200) * 0.0005
+            if i > 0 { text += "," }
+            text += #"{"type":"Feature","properties":{"id":"K-\#(i)","state":"farmland"},"geometry":{"type":"Polygon","coordinates":[[[\#(y),\#(x)],[\#(y),\#(x + 0.0004)],[\#(y + 0.0004),\#(x + 0.0004)],[\#(y + 0.0004),\#(x)],[\#(y),\#(x)]]]}}"#
+        }
+        text += "]}"
+        let file = dir.appendingPathComponent("big.geojson")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = Run.binary
+        process.arguments = ["import", file.path, "--db", db]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Kill once the write transaction has spilled pages into the WAL.
+        let wal = db + "-wal"
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline {
+            let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+            if size > 512 * 1024 { break }
+            usleep(2_000)
+        }
+        let killedMidway = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(killedMidway, "the import finished before it could be killed; the test proves nothing")
+
+        #expect(try ParcelStore(path: db).counts() == before)
+        let rerun = try Run(["import", file.path, "--db", db])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(rerun.stdout.contains("30,000 added"))
+    }
+}
