@@ -294,18 +294,21 @@ struct ParcelsCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the parcels as they stood on a date to RFC 7946 GeoJSON or CSV.",
+        abstract: "Write the parcels as they stood on a date to RFC 7946 GeoJSON, a GeoPackage or CSV.",
         discussion: """
             GeoJSON: longitude/latitude, exterior rings counter-clockwise, with id, state, \
             basic_farmland, village, landuse_code, area_m2, area_mu and the parcel's other original \
             properties. Importing the export into a new store gives the same parcels, up to --precision.
 
+            A .gpkg export is a new standalone GeoPackage with one parcels layer (never overwritten).
+
             Examples:
               landtrack export parcels-2024.geojson --as-of 2024-12-31
+              landtrack export parcels-2024.gpkg --as-of 2024-12-31
               landtrack export wasteland.csv --state wasteland
             """)
 
-    @Argument(help: "Output file: .geojson (or .json) or .csv.")
+    @Argument(help: "Output file: .geojson (or .json), .gpkg or .csv.")
     var output: String
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Date to reconstruct.", valueName: "YYYY-MM-DD"))
@@ -323,8 +326,8 @@ struct ExportCommand: ParsableCommand {
         if let asOf { _ = try parseDate(asOf, "--as-of") }
         guard (0...15).contains(precision) else { throw ValidationError("--precision must be between 0 and 15") }
         let ext = (output as NSString).pathExtension.lowercased()
-        guard ["geojson", "json", "csv"].contains(ext) else {
-            throw ValidationError("\(output): write .geojson or .csv (the store itself is the GeoPackage)")
+        guard ["geojson", "json", "csv", "gpkg"].contains(ext) else {
+            throw ValidationError("\(output): the file name must end in .geojson, .gpkg or .csv")
         }
     }
 
@@ -332,7 +335,13 @@ struct ExportCommand: ParsableCommand {
         let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
         let date = try asOf.map { try parseDate($0, "--as-of") }
         let list = try running { () throws(LandtrackError) in try ParcelListReport(store: store, asOf: date, state: state) }
-        let text = (output as NSString).pathExtension.lowercased() == "csv" ? list.csv() : list.geojson(precision: precision)
+        let ext = (output as NSString).pathExtension.lowercased()
+        if ext == "gpkg" {
+            try running { () throws(LandtrackError) in try list.writeGeoPackage(output, srs: try store.ellipsoid()) }
+            print("\(output): \(grouped(list.parcels.count)) parcels" + (date.map { " as of \($0)" } ?? ""))
+            return
+        }
+        let text = ext == "csv" ? list.csv() : list.geojson(precision: precision)
         do {
             try text.write(toFile: output, atomically: true, encoding: .utf8)
         } catch {

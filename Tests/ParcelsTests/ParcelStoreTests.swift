@@ -235,4 +235,66 @@ struct ParcelStoreTests {
             #expect(abs(x.areaSquareMetres - y.areaSquareMetres) < 1e-3, "\(x.id)")
         }
     }
+
+    @Test func geoPackageExportIsValidAndNeverOverwrites() throws {
+        let (store, dir) = try sampleStore()
+        let out = dir.appendingPathComponent("export.gpkg").path
+        let report = try ParcelListReport(store: store, asOf: nil, state: .farmland)
+        try report.writeGeoPackage(out, srs: try store.ellipsoid())
+        if let validator = try tool("/usr/bin/python3", ["-m", "osgeo_utils.samples.validate_gpkg", out]) {
+            #expect(validator.status == 0, "\(validator.output)")
+        }
+        if let info = try tool("/usr/bin/ogrinfo", ["-so", out, "parcels"]) {
+            #expect(info.output.contains("Feature Count: \(report.parcels.count)"))
+        }
+        #expect(throws: LandtrackError.self) { try report.writeGeoPackage(out, srs: try store.ellipsoid()) }
+    }
+
+    /// A second writer waits, then is told the store is locked; nothing is half-written.
+    @Test func aLockedStoreIsReported() async throws {
+        let (store, _) = try sampleStore()
+        let other = try ParcelStore(path: store.path)
+        let holding = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let writer = Task.detached {
+            try store.pool.write { _ in
+                holding.signal()
+                done.wait()
+            }
+        }
+        holding.wait()
+        let error = #expect(throws: LandtrackError.self) { try other.setBasicFarmland("NH-000001", designated: false, date: CalendarDate(parsing: "2024-01-01")) }
+        done.signal()
+        try await writer.value
+        #expect(error?.description.contains("locked by another landtrack process") == true)
+        #expect(try store.parcel("NH-000001")?.basicFarmland == true)
+    }
+
+    @Test func landuseMappingCanBeReplaced() throws {
+        let dir = try scratchDirectory()
+        let map = dir.appendingPathComponent("map.csv")
+        try "code,state\n0101,wasteland\n".write(to: map, atomically: true, encoding: .utf8)
+        let mapping = try LanduseMapping.load(path: map.path)
+        #expect(mapping.state(for: "0101") == .wasteland)
+        #expect(mapping.state(for: "0103") == .other)
+        #expect(LanduseMapping.standard.state(for: "0103") == .farmland)
+        #expect(LanduseMapping.standard.state(for: "0305") == .ecoRestored)
+        try "code,state\n0101,paddy\n".write(to: map, atomically: true, encoding: .utf8)
+        let e = #expect(throws: LandtrackError.self) { try LanduseMapping.load(path: map.path) }
+        #expect(e?.description.contains("line 2") == true)
+    }
+
+    @Test func constraintLayersImportLinesAndPolygons() throws {
+        let (store, dir) = try sampleStore()
+        let barriers = dir.appendingPathComponent("barriers.geojson")
+        try #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"G1501"},"geometry":{"type":"LineString","coordinates":[[113.09,23.04],[113.11,23.06]]}},{"type":"Feature","properties":{"name":"river"},"geometry":{"type":"Polygon","coordinates":[[[113.1,23.04],[113.101,23.04],[113.101,23.06],[113.1,23.04]]]}}]}"#
+            .write(to: barriers, atomically: true, encoding: .utf8)
+        #expect(try store.importLayer(.barriers, from: InputBytes(path: barriers.path)) == 2)
+        // A line is not a boundary.
+        let e = #expect(throws: LandtrackError.self) { try store.importLayer(.urbanBoundary, from: InputBytes(path: barriers.path)) }
+        #expect(e?.description.contains("urban_boundary needs polygons") == true)
+        #expect(try store.counts()["barriers"] == 2)
+        if let info = try tool("/usr/bin/ogrinfo", ["-so", store.path, "barriers"]) {
+            #expect(info.output.contains("Feature Count: 2"))
+        }
+    }
 }

@@ -113,17 +113,22 @@ extension ParcelStore {
                   recorded_at, recorded_by, ref, note, previous_geom, previous_attributes)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            let lookup = try db.cachedStatement(sql: "SELECT * FROM parcels WHERE parcel_id = ?")
+            let lastEvent = try db.cachedStatement(sql: "SELECT max(effective_date) FROM parcel_events WHERE parcel_id = ?")
+            // A store without parcels needs no comparison: the first import of a file is a bulk insert.
+            let storeIsEmpty = try Int.fetchOne(db, sql: "SELECT count(*) FROM parcels") == 0
+            let dateText = options.date.description
+            let importNote = "imported from \(input.name)"
             for p in accepted {
                 let state = p.state!
                 let pbf = p.basicFarmland ?? false
                 let blob = GeoPackage.blob(p.polygons, srsID: srs)
                 let properties = JSONValue.object(p.properties).jsonText
                 let area = try engine.area(of: p.polygons)
-                guard let old = try Row.fetchOne(db, sql: "SELECT * FROM parcels WHERE parcel_id = ?", arguments: [p.id]) else {
+                guard !storeIsEmpty, let old = try Row.fetchOne(lookup, arguments: [p.id]) else {
                     try insert.execute(arguments: [blob, p.id, state.rawValue, pbf, p.village, p.landuseCode, area, properties])
                     try event.execute(arguments: [p.id, ParcelEvent.Kind.imported.rawValue, nil, state.rawValue, nil, pbf,
-                                                  options.date.description, recordedAt, options.recordedBy, options.ref,
-                                                  "imported from \(input.name)", nil, nil])
+                                                  dateText, recordedAt, options.recordedBy, options.ref, importNote, nil, nil])
                     summary.added += 1
                     continue
                 }
@@ -139,8 +144,7 @@ extension ParcelStore {
                     summary.unchanged += 1
                     continue
                 }
-                if let last = try String.fetchOne(db, sql: "SELECT max(effective_date) FROM parcel_events WHERE parcel_id = ?", arguments: [p.id]),
-                   last > options.date.description {
+                if let last = try String.fetchOne(lastEvent, arguments: [p.id]), last > dateText {
                     throw LandtrackError.invalidInput(source: input.name, problems: [Diagnostic(
                         "dated-before-history", "the import is dated \(options.date), before the parcel's last event (\(last))",
                         featureIndex: p.featureIndex, featureID: p.id)])
@@ -159,7 +163,7 @@ extension ParcelStore {
                     p.id, ParcelEvent.Kind.updated.rawValue,
                     oldState != state.rawValue ? oldState : nil, oldState != state.rawValue ? state.rawValue : nil,
                     oldPBF != pbf ? oldPBF : nil, oldPBF != pbf ? pbf : nil,
-                    options.date.description, recordedAt, options.recordedBy, options.ref,
+                    dateText, recordedAt, options.recordedBy, options.ref,
                     "re-imported from \(input.name): \(changed.joined(separator: ", ")) changed",
                     geometryChanged ? oldBlob : nil, attributesChanged ? JSONValue.object(previous).jsonText : nil,
                 ])
