@@ -10,6 +10,20 @@ extension ParcelState: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }
 
+/// What every recorded change carries besides its date.
+struct RecordOptions: ParsableArguments {
+    @Option(help: "Programme reference.")
+    var ref: String?
+
+    @Option(help: "A note kept with the event.")
+    var note: String?
+
+    @Option(help: "Who records the change (default the OS user).")
+    var by: String?
+
+    var recordedBy: String { by ?? ParcelStore.defaultUser }
+}
+
 /// The store to work on.
 struct StoreOption: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("The GeoPackage store.", valueName: "FILE.gpkg"))
@@ -139,14 +153,7 @@ struct TransitionCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Effective date.", valueName: "YYYY-MM-DD"))
     var date: String?
 
-    @Option(help: "Programme reference.")
-    var ref: String?
-
-    @Option(help: "A note kept with the event.")
-    var note: String?
-
-    @Option(help: "Who records the change (default the OS user).")
-    var by: String?
+    @OptionGroup var record: RecordOptions
 
     @Option(help: ArgumentHelp("CSV with columns id,to,date[,ref,note]; applied all or nothing.", valueName: "FILE"))
     var file: String?
@@ -174,10 +181,10 @@ struct TransitionCommand: ParsableCommand {
         if let file {
             requests = try running { () throws(LandtrackError) in try TransitionRequest.load(csv: file) }
         } else {
-            requests = [TransitionRequest(parcelID: id!, to: to!, date: try parseDate(date!, "--date"), ref: ref, note: note)]
+            requests = [TransitionRequest(parcelID: id!, to: to!, date: try parseDate(date!, "--date"), ref: record.ref, note: record.note)]
         }
         let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
-        let events = try running { () throws(LandtrackError) in try store.transition(requests, rules: table, by: by ?? ParcelStore.defaultUser) }
+        let events = try running { () throws(LandtrackError) in try store.transition(requests, rules: table, by: record.recordedBy) }
         for e in events {
             print("\(e.parcelID): \(e.fromState?.rawValue ?? "") → \(e.toState?.rawValue ?? "") on \(e.effectiveDate) (rule \(e.ruleID ?? ""))"
                   + (e.note.map { "; \($0)" } ?? ""))
@@ -207,14 +214,7 @@ struct PBFCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Effective date.", valueName: "YYYY-MM-DD"))
     var date: String
 
-    @Option(help: "Programme reference.")
-    var ref: String?
-
-    @Option(help: "A note kept with the event.")
-    var note: String?
-
-    @Option(help: "Who records the change (default the OS user).")
-    var by: String?
+    @OptionGroup var record: RecordOptions
 
     @OptionGroup var store: StoreOption
 
@@ -227,7 +227,7 @@ struct PBFCommand: ParsableCommand {
         let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
         let when = try parseDate(date, "--date")
         let e = try running { () throws(LandtrackError) in
-            try store.setBasicFarmland(id, designated: designate, date: when, ref: ref, note: note, by: by ?? ParcelStore.defaultUser)
+            try store.setBasicFarmland(id, designated: designate, date: when, ref: record.ref, note: record.note, by: record.recordedBy)
         }
         print("\(e.parcelID): basic farmland \(designate ? "designated" : "released") on \(e.effectiveDate)")
     }
@@ -375,14 +375,7 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Largest gap in metres between parts that still counts as touching.")
     var gap = 0.5
 
-    @Option(help: "Programme reference.")
-    var ref: String?
-
-    @Option(help: "A note kept with the events.")
-    var note: String?
-
-    @Option(help: "Who records the change (default the OS user).")
-    var by: String?
+    @OptionGroup var record: RecordOptions
 
     @OptionGroup var store: StoreOption
 
@@ -396,7 +389,7 @@ struct MergeCommand: ParsableCommand {
         let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
         let when = try parseDate(date, "--date")
         let merged = try running { () throws(LandtrackError) in
-            try store.merge(ids, into: into, date: when, gap: gap, ref: ref, note: note, by: by ?? ParcelStore.defaultUser)
+            try store.merge(ids, into: into, date: when, gap: gap, ref: record.ref, note: record.note, by: record.recordedBy)
         }
         print("\(ids.joined(separator: " + ")) → \(merged.id): \(fixed(merged.areaSquareMetres, 2)) m² (\(fixed(merged.areaSquareMetres * 3 / 2000, 4)) mu, geodesic) on \(when)")
     }

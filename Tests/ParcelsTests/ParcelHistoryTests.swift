@@ -171,11 +171,11 @@ struct ParcelHistoryTests {
     }
 
     /// Readers keep reading while a writer holds a long transaction (WAL).
-    @Test func readersReadWhileAnImportWrites() async throws {
+    @Test func readersReadWhileAnImportWrites() throws {
         let store = try squaresStore([("A", "farmland", false, 0, 0)])
         let started = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
-        let writer = Task.detached {
+        let writer = BackgroundThread {
             try store.pool.write { db in
                 try db.execute(sql: "UPDATE parcels SET village = 'writing' WHERE parcel_id = 'A'")
                 started.signal()
@@ -186,7 +186,7 @@ struct ParcelHistoryTests {
         // The writer holds its transaction: a reader sees the committed state, without waiting.
         let village = try store.parcel("A")?.village
         release.signal()
-        try await writer.value
+        try writer.join()
         #expect(village == "大岗村")
         #expect(try store.parcel("A")?.village == "writing")
     }

@@ -251,11 +251,11 @@ struct ParcelStoreTests {
     }
 
     /// A second writer waits, then is told the store is locked; nothing is half-written.
-    @Test func aLockedStoreIsReported() async throws {
+    @Test func aLockedStoreIsReported() throws {
         let (store, _) = try sampleStore()
         let other = try ParcelStore(path: store.path)
         let holding = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
-        let writer = Task.detached {
+        let writer = BackgroundThread {
             try store.pool.write { _ in
                 holding.signal()
                 done.wait()
@@ -264,7 +264,7 @@ struct ParcelStoreTests {
         holding.wait()
         let error = #expect(throws: LandtrackError.self) { try other.setBasicFarmland("NH-000001", designated: false, date: CalendarDate(parsing: "2024-01-01")) }
         done.signal()
-        try await writer.value
+        try writer.join()
         #expect(error?.description.contains("locked by another landtrack process") == true)
         #expect(try store.parcel("NH-000001")?.basicFarmland == true)
     }

@@ -49,3 +49,24 @@ public enum SharedData {
         return out
     }
 }
+
+/// Runs `body` on its own OS thread (not the Swift concurrency pool, which has one thread per
+/// core: a test that blocks on a semaphore there can starve the task it waits for).
+public final class BackgroundThread: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var failure: (any Error)?
+
+    public init(_ body: @escaping @Sendable () throws -> Void) {
+        let thread = Thread { [self] in
+            do { try body() } catch { failure = error }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Waits for the thread; rethrows what it threw.
+    public func join() throws {
+        done.wait()
+        if let failure { throw failure }
+    }
+}
