@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "landtrack", targets: ["landtrack"]),
         .library(name: "Geometry", targets: ["Geometry"]),
         .library(name: "Parcels", targets: ["Parcels"]),
+        .library(name: "Planner", targets: ["Planner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,10 +25,11 @@ let package = Package(
             providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
         .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ"]),
         .target(name: "Parcels", dependencies: ["Geometry", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Planner", dependencies: ["Geometry", "Parcels"]),
         .executableTarget(
             name: "landtrack",
             dependencies: [
-                "Geometry", "Parcels",
+                "Geometry", "Parcels", "Planner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Micro-benchmarks: `swift run -c release landtrack-bench` (see Benchmarks/RESULTS.md).
@@ -46,6 +48,12 @@ let package = Package(
                 "Parcels", "Geometry", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "PlannerTests",
+            dependencies: [
+                "Planner", "Parcels", "Geometry", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "landtrackTests", dependencies: ["landtrack", "Geometry", "Parcels", "TestSupport"]),
     ]

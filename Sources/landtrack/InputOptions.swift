@@ -11,6 +11,15 @@ struct ParcelFileOptions: ParsableArguments {
     @Argument(help: "A GeoJSON file of parcels (RFC 7946; '-' reads standard input).")
     var file: String
 
+    @OptionGroup var fields: ParcelFieldOptions
+
+    func readOptions() throws(LandtrackError) -> ParcelReadOptions { try fields.readOptions() }
+
+    func input() throws(LandtrackError) -> InputBytes { try InputBytes(path: file) }
+}
+
+/// CRS, axis order and property names of a parcel file.
+struct ParcelFieldOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CRS of the file's coordinates, overriding its \"crs\" member (e.g. EPSG:4490, EPSG:4547).",
                                valueName: "EPSG:n"))
     var crs: String?
@@ -51,6 +60,4 @@ struct ParcelFileOptions: ParsableArguments {
             crs: try crs.map { (text: String) throws(LandtrackError) in try CoordinateReferenceSystem.resolve(text) },
             axisOrder: axisOrder)
     }
-
-    func input() throws(LandtrackError) -> InputBytes { try InputBytes(path: file) }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Geometry
 import Parcels
+import Planner
 import TestSupport
 
 @Suite("landtrack store commands", .serialized)
@@ -115,5 +116,28 @@ struct StoreCommandTests {
         let rerun = try Run(["import", file.path, "--db", db])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("30,000 added"))
+    }
+
+    /// summary and contiguity print what the planner library renders, from a file and from the store.
+    @Test func plannerCommands() throws {
+        let file = "geodata/nanhai-sample.geojson"
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent(file).path))
+        var options = ContiguityReport.Options()
+        options.gapMetres = 10
+        let blocks = try Run(["contiguity", file, "--gap", "10", "--format", "json"])
+        #expect(blocks.status == 0, "\(blocks.stderr)")
+        #expect(blocks.stdout == (try ContiguityReport.analyse(parcels, crs: crs, options: options).json()))
+
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("p.gpkg").path
+        _ = try Run(["import", file, "--db", db, "--date", "2023-01-01"])
+        let summary = try Run(["summary", "--db", db, "--by", "village", "--by", "state", "--format", "csv"])
+        #expect(summary.status == 0, "\(summary.stderr)")
+        let fromStore = try PlannerInput.load(try ParcelStore(path: db), asOf: nil)
+        #expect(summary.stdout == (try SummaryReport(parcels: fromStore.parcels, crs: fromStore.crs, by: [.village, .state]).csv()))
+
+        let wrong = try Run(["contiguity", file, "--as-of", "2024-01-01"])
+        #expect(wrong.status == 64)
+        #expect(wrong.stderr.contains("--as-of reads the store"))
     }
 }

@@ -47,11 +47,7 @@ public final class SurveyAreaEngine: AreaEngine {
     public init(referenceMeridian: Double, densifyEdgesLongerThan: Double? = 70) throws(LandtrackError) {
         self.referenceMeridian = referenceMeridian
         self.densifyEdgesLongerThan = densifyEdgesLongerThan
-        let tmerc = "+proj=tmerc +lat_0=0 +lon_0=\(referenceMeridian) +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
-        let planeCRS = CoordinateReferenceSystem(
-            identifier: "Gauss-Krüger CM \(referenceMeridian)°E", name: "CGCS2000 Gauss-Krüger, central meridian \(referenceMeridian)°",
-            isGeographic: false, ellipsoid: .cgcs2000, authorityAxisOrderIsNorthFirst: false, geographicIdentifier: "EPSG:4490")
-        plane = try CoordinateTransform(from: .cgcs2000, to: planeCRS, sourceDefinition: "EPSG:4490", targetDefinition: tmerc)
+        plane = try CoordinateTransform.gaussKrugerPlane(from: .cgcs2000, near: referenceMeridian)
         let a = Ellipsoid.cgcs2000.semiMajorAxis
         let b = Ellipsoid.cgcs2000.semiMinorAxis
         let e2 = (a * a - b * b) / (a * a)

@@ -36,6 +36,22 @@ public final class CoordinateTransform {
 
     deinit { proj_destroy(pj) }
 
+    /// From `source` to the 3° Gauss-Krüger plane whose central meridian is nearest to
+    /// `longitude`: the CGCS2000 zone's EPSG CRS where one exists (75°E–135°E), else the same
+    /// construction (transverse Mercator, k = 1, false easting 500 km, GRS80 = CGCS2000 ellipsoid).
+    public static func gaussKrugerPlane(from source: CoordinateReferenceSystem, near longitude: Double) throws(LandtrackError) -> CoordinateTransform {
+        let meridian = (longitude / 3).rounded() * 3
+        if let zone = try? CoordinateReferenceSystem.gaussKruger3Degree(containing: meridian) {
+            return try CoordinateTransform(from: source, to: zone)
+        }
+        let plane = CoordinateReferenceSystem(
+            identifier: "Gauss-Krüger CM \(JSONValue.numberText(meridian))°", name: "3° Gauss-Krüger plane, central meridian \(JSONValue.numberText(meridian))°",
+            isGeographic: false, ellipsoid: .cgcs2000, authorityAxisOrderIsNorthFirst: false, geographicIdentifier: "EPSG:4490")
+        let definition = "+proj=tmerc +lat_0=0 +lon_0=\(meridian) +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
+        let sourceDefinition = source.identifier == "OGC:CRS84" ? "EPSG:4326" : source.identifier
+        return try CoordinateTransform(from: source, to: plane, sourceDefinition: sourceDefinition, targetDefinition: definition)
+    }
+
     /// Transforms interleaved x/y pairs in place the other way (target → source).
     public func inverse(interleaved xy: inout [Double]) throws(LandtrackError) {
         try run(PJ_INV, &xy)

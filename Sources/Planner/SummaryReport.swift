@@ -1,0 +1,95 @@
+import Geometry
+import Parcels
+
+/// Area totals grouped by any combination of state, village, land use and PBF flag:
+/// `landtrack summary` prints this.
+public struct SummaryReport: Sendable, RenderableReport {
+    public enum Key: String, Sendable, CaseIterable {
+        case state, village, landuse, pbf
+    }
+
+    public struct Row: Sendable, Hashable {
+        public var values: [String]
+        public var count: Int
+        public var area: AreaMeasure
+    }
+
+    public let keys: [Key]
+    public let asOf: CalendarDate?
+    public let methodDescription: String
+    public let method: AreaMethod
+    public let rows: [Row]
+    public let total: Row
+
+    public init(parcels: [PlannerParcel], crs: CoordinateReferenceSystem, by keys: [Key], method: AreaMethod = .geodesic,
+                asOf: CalendarDate? = nil) throws(LandtrackError) {
+        self.keys = keys
+        self.asOf = asOf
+        self.method = method
+        let longitude = parcels.first?.polygons[0].exterior.points[0].x ?? 114
+        let engine = try makeAreaEngine(method, geographicCRS: crs, referenceLongitude: longitude)
+        methodDescription = engine.methodDescription
+        var groups: [[String]: (Int, Double)] = [:]
+        var count = 0, sum = 0.0
+        for p in parcels {
+            // Geodesic areas are the parcels' own; the other methods measure again.
+            let area = method == .geodesic ? p.area : try engine.area(of: p.polygons)
+            let values = keys.map { key -> String in
+                switch key {
+                case .state: p.state.rawValue
+                case .village: p.village ?? "(none)"
+                case .landuse: p.landuseCode ?? "(none)"
+                case .pbf: p.basicFarmland ? "PBF" : "not PBF"
+                }
+            }
+            groups[values, default: (0, 0)].0 += 1
+            groups[values, default: (0, 0)].1 += area
+            count += 1
+            sum += area
+        }
+        rows = groups.map { Row(values: $0.key, count: $0.value.0, area: AreaMeasure(squareMetres: $0.value.1)) }
+            .sorted { $0.values.lexicographicallyPrecedes($1.values) }
+        total = Row(values: keys.map { _ in "" }, count: count, area: AreaMeasure(squareMetres: sum))
+    }
+
+    public func table() -> String {
+        var t = TextTable(headers: keys.map(\.rawValue) + ["parcels", "area (m²)", "area (mu)", "area (ha)"],
+                          rightAligned: Set(keys.count..<(keys.count + 4)))
+        for r in rows {
+            t.append(r.values + [grouped(r.count), fixed(r.area.squareMetres, 2), fixed(r.area.mu, 2), fixed(r.area.hectares, 4)])
+        }
+        var totalCells = total.values
+        if !totalCells.isEmpty { totalCells[0] = "total" }
+        t.append((keys.isEmpty ? [] : totalCells) + [grouped(total.count), fixed(total.area.squareMetres, 2), fixed(total.area.mu, 2),
+                                                     fixed(total.area.hectares, 4)])
+        return "summary \(asOf.map { "as of \($0)" } ?? "now")" + (keys.isEmpty ? "" : " by \(keys.map(\.rawValue).joined(separator: ", "))")
+            + "\nmethod: \(methodDescription)\n1 mu = 2000/3 m², 1 ha = 15 mu\n\n" + t.render()
+    }
+
+    public func csv() -> String {
+        var out = CSV.line(keys.map(\.rawValue) + ["parcel_count", "area_m2", "area_mu", "area_ha", "method"])
+        for r in rows + [total] {
+            var values = r.values
+            if r == total, !values.isEmpty { values[0] = "(total)" }
+            out += CSV.line(values + [String(r.count), fixed(r.area.squareMetres, 4), fixed(r.area.mu, 6), fixed(r.area.hectares, 8), method.rawValue])
+        }
+        return out
+    }
+
+    public func json() -> String {
+        func measure(_ r: Row) -> String {
+            "\"parcel_count\":\(r.count),\"area_m2\":\(fixed(r.area.squareMetres, 4)),\"area_mu\":\(fixed(r.area.mu, 6)),\"area_ha\":\(fixed(r.area.hectares, 8))"
+        }
+        var out = "{\"as_of\":" + (asOf.map { "\"\($0)\"" } ?? "null") + ",\"method\":\"\(method.rawValue)\",\"method_description\":"
+        JSONValue.writeString(methodDescription, to: &out)
+        out += ",\"by\":" + JSONValue.array(keys.map { .string($0.rawValue) }).jsonText + ",\"groups\":["
+        for (i, r) in rows.enumerated() {
+            if i > 0 { out += "," }
+            var o = JSONObject()
+            for (k, v) in zip(keys, r.values) { o.append(k.rawValue, .string(v)) }
+            let head = JSONValue.object(o).jsonText
+            out += "\n" + head.dropLast() + (o.isEmpty ? "" : ",") + measure(r) + "}"
+        }
+        return out + "],\n\"total\":{" + measure(total) + "}}\n"
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import PropertyBased
+import Testing
+import Geometry
+import Parcels
+@testable import Planner
+import TestSupport
+
+@Suite("Contiguity")
+struct ContiguityTests {
+    /// Component sizes from summary.json (GEOS via shapely on the same coordinates).
+    func referenceSizes(_ set: String, _ graph: String) throws -> [Int] {
+        let contiguity = try SharedData.summary(set)["contiguity"] as! [String: Any]
+        return ((contiguity[graph] as! [String: Any])["sizes"] as! [Int]).sorted(by: >)
+    }
+
+    func components(_ set: String, gap: Double) throws -> [Int] {
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), defaultState: .farmland)
+        var options = ContiguityReport.Options()
+        options.states = nil
+        options.gapMetres = gap
+        let report = try ContiguityReport.analyse(parcels, crs: crs, options: options)
+        #expect(report.blocks.reduce(0) { $0 + $1.parcels.count } == parcels.count)
+        return report.blocks.map(\.parcels.count).sorted(by: >)
+    }
+
+    /// Any contact (a shared corner counts): the same components as the reference.
+    @Test(SharedData.required, arguments: SharedData.parcelSets)
+    func anyContactMatchesTheReference(set: String) throws {
+        #expect(try components(set, gap: 0) == referenceSizes(set, "any_contact"))
+    }
+
+    /// Within 0.5 m: the reference measured in each set's metric source CRS, landtrack in the
+    /// Gauss-Krüger plane; no pair of these sets sits near enough to 0.5 m for that to matter.
+    @Test(SharedData.required, arguments: SharedData.parcelSets)
+    func withinHalfAMetreMatchesTheReference(set: String) throws {
+        #expect(try components(set, gap: 0.5) == referenceSizes(set, "tolerance_0.5m"))
+    }
+
+    /// The real registers' sliver overlaps are reported and counted once.
+    @Test(SharedData.required)
+    func sliverOverlapsAreCountedOnce() throws {
+        let set = "parcels-at-invekos-2025"
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), defaultState: .farmland)
+        var options = ContiguityReport.Options()
+        options.states = nil
+        let report = try ContiguityReport.analyse(parcels, crs: crs, options: options)
+        let components = (try SharedData.summary(set)["contiguity"] as! [String: Any])["any_contact"] as! [String: Any]
+        for reference in components["components"] as! [[String: Any]] where (reference["size"] as! Int) > 1 {
+            let ids = (reference["ids"] as! [Any]).map { "\($0)" }.sorted()
+            let block = try #require(report.blocks.first { $0.parcels == ids })
+            let union = (reference["union_geodesic_area_m2"] as! NSNumber).doubleValue
+            let sum = (reference["sum_geodesic_area_m2"] as! NSNumber).doubleValue
+            #expect(abs(block.memberAreaSum.squareMetres - sum) < 0.01)
+            #expect(abs(block.area.squareMetres - union) < 0.01, "block \(ids): \(block.area.squareMetres) vs union \(union)")
+        }
+    }
+
+    /// PostGIS's ST_ClusterIntersecting and ST_ClusterDBSCAN(minpoints 1) expectations, planar.
+    @Test(SharedData.required)
+    func postgisClusterCases() throws {
+        let data = try Data(contentsOf: SharedData.url("postgis-regress-cases/cases.json"))
+        let cases = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let clusterCases = cases["cluster_intersecting"] as! [[String: Any]]
+        let t1Inputs = clusterCases[0]["inputs"] as! [[String: Any]]
+        for c in clusterCases {
+            let ctx = GEOSContext()
+            // "same as t1": the later cases reuse t1's inputs with ST_ClusterWithin(…, d).
+            let inputs = c["inputs"] as? [[String: Any]] ?? t1Inputs
+            let function = c["function"] as! String
+            var gap = 0.0
+            if function.hasPrefix("ST_ClusterWithin"), let open = function.lastIndex(of: ","), let close = function.lastIndex(of: ")") {
+                gap = Double(function[function.index(after: open)..<close].trimmingCharacters(in: .whitespaces))!
+            }
+            let handles = try inputs.map { i in try (i["wkt"] as? String).map { try ctx.readWKT($0) } }
+            let got = try ContiguityAnalysis.components(ctx, handles, gap: gap).map { $0.map { inputs[$0]["id"] as! Int } }
+            let expected = c["expected_clusters_by_input_id"] as! [[Int]]
+            #expect(Set(got.map { Set($0) }) == Set(expected.map { Set($0) }), "\(c["id"]!)")
+        }
+        let dbscan = cases["cluster_dbscan"] as! [String: Any]
+        let inputs = dbscan["inputs"] as! [[String: Any]]
+        for c in dbscan["cases"] as! [[String: Any]] where (c["minpoints"] as! Int) == 1 {
+            let ctx = GEOSContext()
+            let handles = try inputs.map { try ctx.readWKT($0["wkt"] as! String) as GEOSGeometryHandle? }
+            let got = try ContiguityAnalysis.components(ctx, handles, gap: (c["eps"] as! NSNumber).doubleValue)
+            let expected = c["expected_cluster_id_by_input_id"] as! [String: Any]
+            var clusters: [Int: Set<Int>] = [:]
+            for (k, v) in expected { clusters[(v as! NSNumber).intValue, default: []].insert(Int(k)!) }
+            #expect(Set(got.map { Set($0.map { inputs[$0]["id"] as! Int }) }) == Set(clusters.values), "\(c["id"]!)")
+        }
+    }
+
+    /// Block counts and memberships do not depend on the order of the input.
+    @Test func blocksDoNotDependOnInputOrder() async throws {
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path))
+        let subset = Array(parcels.prefix(400))
+        var options = ContiguityReport.Options()
+        options.gapMetres = 10
+        let base = try ContiguityReport.analyse(subset, crs: crs, options: options).blocks.map(\.parcels)
+        #expect(base.count > 1)
+        await propertyCheck(count: 5, input: Gen.int(in: 0...Int.max)) { seed in
+            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
+            let shuffled = subset.shuffled(using: &rng)
+            let blocks = try ContiguityReport.analyse(shuffled, crs: crs, options: options).blocks.map(\.parcels)
+            #expect(blocks == base)
+        }
+    }
+
+    /// A gap joins what touching does not: roads 3–8 m wide split the sample's farmland at gap 0
+    /// and not at 10 m.
+    @Test func aGapJoinsAcrossNarrowRoads() throws {
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path))
+        var options = ContiguityReport.Options()
+        let touching = try ContiguityReport.analyse(parcels, crs: crs, options: options)
+        options.gapMetres = 10
+        let within = try ContiguityReport.analyse(parcels, crs: crs, options: options)
+        #expect(within.blocks.count < touching.blocks.count)
+        #expect(within.parcelCount == touching.parcelCount)
+        #expect(within.distanceMethod.contains("EPSG:4547"))
+        options.basicFarmlandOnly = true
+        let pbf = try ContiguityReport.analyse(parcels, crs: crs, options: options)
+        #expect(pbf.parcelCount == parcels.filter { $0.basicFarmland && ($0.state == .farmland || $0.state == .reclaimedFarmland) }.count)
+    }
+}
+
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
