@@ -129,3 +129,45 @@ struct ContiguityCommand: ParsableCommand {
         print(report.render(format), terminator: "")
     }
 }
+
+struct ChangesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "changes",
+        abstract: "What changed between two dates: the state-to-state matrix by area and the figures a programme reports.",
+        discussion: """
+            Figures: new cultivated land (新增耕地: area that entered farmland or reclaimed_farmland), \
+            reclaimed or re-greened (复垦复绿: area moved into reclaimed_farmland or eco_restored), \
+            cultivated land lost, PBF designated and released. Parcels are compared as they stood on \
+            the two dates (net changes); --ref keeps the parcels with an event of that programme.
+
+            Examples:
+              landtrack changes --from 2023-01-01 --to 2025-12-31
+              landtrack changes --from 2024-01-01 --to 2024-12-31 --ref NH-2024 --format json
+            """)
+
+    @Option(help: ArgumentHelp("Start date.", valueName: "YYYY-MM-DD"))
+    var from: String
+
+    @Option(help: ArgumentHelp("End date.", valueName: "YYYY-MM-DD"))
+    var to: String
+
+    @Option(help: "Only parcels with an event of this programme reference in the period.")
+    var ref: String?
+
+    @Option(help: "Output format: table, json or csv.")
+    var format: ReportFormat = .table
+
+    @OptionGroup var store: StoreOption
+
+    func validate() throws {
+        let a = try parseDate(from, "--from"), b = try parseDate(to, "--to")
+        guard a <= b else { throw ValidationError("--from \(from) is after --to \(to)") }
+    }
+
+    func run() throws {
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let (a, b) = (try parseDate(from, "--from"), try parseDate(to, "--to"))
+        let report = try running { () throws(LandtrackError) in try ChangesReport(store: store, from: a, to: b, ref: ref) }
+        print(report.render(format), terminator: "")
+    }
+}

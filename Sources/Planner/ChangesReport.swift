@@ -1,0 +1,118 @@
+import Geometry
+import Parcels
+
+/// What a programme changed between two dates: `landtrack changes` prints this.
+///
+/// Parcels are compared as they stood on `from` and on `to` (net changes: a parcel moved twice
+/// counts once, from its first to its last state). Parcels created by a split or merge in the
+/// period come from "(new)", retired ones go to "(retired)". Areas are geodesic.
+public struct ChangesReport: Sendable, RenderableReport {
+    public static let cultivated: Set<ParcelState> = [.farmland, .reclaimedFarmland]
+
+    public struct Cell: Sendable, Hashable {
+        public var from: String
+        public var to: String
+        public var count: Int
+        public var area: AreaMeasure
+    }
+
+    public let from: CalendarDate
+    public let to: CalendarDate
+    public let ref: String?
+    /// State on `from` → state on `to`, by area, unchanged parcels included (diagonal).
+    public let matrix: [Cell]
+    /// 新增耕地: area that entered a cultivated state (farmland, reclaimed_farmland).
+    public let newCultivatedLand: AreaMeasure
+    /// 复垦复绿: area moved into reclaimed_farmland or eco_restored.
+    public let reclaimedOrRegreened: AreaMeasure
+    /// Cultivated land lost: area that left a cultivated state.
+    public let cultivatedLandLost: AreaMeasure
+    public let basicFarmlandDesignated: AreaMeasure
+    public let basicFarmlandReleased: AreaMeasure
+
+    public init(store: ParcelStore, from: CalendarDate, to: CalendarDate, ref: String? = nil) throws(LandtrackError) {
+        guard from <= to else { throw .invalidArgument("--from \(from) is after --to \(to)") }
+        self.from = from
+        self.to = to
+        self.ref = ref
+        var before = Dictionary(uniqueKeysWithValues: try store.parcels(asOf: from).map { ($0.id, $0) })
+        var after = Dictionary(uniqueKeysWithValues: try store.parcels(asOf: to).map { ($0.id, $0) })
+        if let ref {
+            // Only parcels with an event of this programme reference in the period.
+            var touched = Set<String>()
+            for id in Set(before.keys).union(after.keys)
+            where try store.history(id).contains(where: { $0.ref == ref && $0.effectiveDate > from && $0.effectiveDate <= to }) {
+                touched.insert(id)
+            }
+            before = before.filter { touched.contains($0.key) }
+            after = after.filter { touched.contains($0.key) }
+        }
+        var cells: [[String]: (Int, Double)] = [:]
+        var gained = 0.0, regreened = 0.0, lost = 0.0, designated = 0.0, released = 0.0
+        for id in Set(before.keys).union(after.keys) {
+            let b = before[id], a = after[id]
+            let fromState = b.map(\.state.rawValue) ?? "(new)"
+            let toState = a.map(\.state.rawValue) ?? "(retired)"
+            let area = (a ?? b)!.areaSquareMetres
+            cells[[fromState, toState], default: (0, 0)].0 += 1
+            cells[[fromState, toState], default: (0, 0)].1 += area
+            let wasCultivated = b.map { Self.cultivated.contains($0.state) }, isCultivated = a.map { Self.cultivated.contains($0.state) }
+            // Re-parcelling keeps land where it was: only a parcel seen on both dates moves area.
+            guard let b, let a else { continue }
+            if wasCultivated == false && isCultivated == true { gained += area }
+            if wasCultivated == true && isCultivated == false { lost += area }
+            if b.state != a.state && (a.state == .reclaimedFarmland || a.state == .ecoRestored) { regreened += area }
+            if !b.basicFarmland && a.basicFarmland { designated += area }
+            if b.basicFarmland && !a.basicFarmland { released += area }
+        }
+        matrix = cells.map { Cell(from: $0.key[0], to: $0.key[1], count: $0.value.0, area: AreaMeasure(squareMetres: $0.value.1)) }
+            .sorted { ($0.from, $0.to) < ($1.from, $1.to) }
+        newCultivatedLand = AreaMeasure(squareMetres: gained)
+        reclaimedOrRegreened = AreaMeasure(squareMetres: regreened)
+        cultivatedLandLost = AreaMeasure(squareMetres: lost)
+        basicFarmlandDesignated = AreaMeasure(squareMetres: designated)
+        basicFarmlandReleased = AreaMeasure(squareMetres: released)
+    }
+
+    private var figures: [(String, String, AreaMeasure)] {
+        [("new_cultivated_land", "new cultivated land (新增耕地)", newCultivatedLand),
+         ("reclaimed_or_regreened", "reclaimed or re-greened (复垦复绿)", reclaimedOrRegreened),
+         ("cultivated_land_lost", "cultivated land lost", cultivatedLandLost),
+         ("pbf_designated", "PBF designated", basicFarmlandDesignated),
+         ("pbf_released", "PBF released", basicFarmlandReleased)]
+    }
+
+    public func table() -> String {
+        var m = TextTable(headers: ["from state", "to state", "parcels", "area (m²)", "area (mu)"], rightAligned: [2, 3, 4])
+        for c in matrix where c.from != c.to {
+            m.append([c.from, c.to, grouped(c.count), fixed(c.area.squareMetres, 2), fixed(c.area.mu, 2)])
+        }
+        var f = TextTable(headers: ["figure", "area (m²)", "area (mu)", "area (ha)"], rightAligned: [1, 2, 3])
+        for (_, label, a) in figures { f.append([label, fixed(a.squareMetres, 2), fixed(a.mu, 2), fixed(a.hectares, 4)]) }
+        let unchanged = matrix.filter { $0.from == $0.to }.reduce(0) { $0 + $1.count }
+        return "changes from \(from) to \(to)" + (ref.map { " (programme \($0))" } ?? "")
+            + "; net per parcel, areas geodesic, 1 mu = 2000/3 m²\n\n" + f.render()
+            + "\nstate changes (\(grouped(unchanged)) parcels unchanged):\n" + m.render()
+    }
+
+    public func csv() -> String {
+        var out = CSV.line(["from_state", "to_state", "parcel_count", "area_m2", "area_mu"])
+        for c in matrix { out += CSV.line([c.from, c.to, String(c.count), fixed(c.area.squareMetres, 4), fixed(c.area.mu, 6)]) }
+        return out
+    }
+
+    public func json() -> String {
+        var out = "{\"from\":\"\(from)\",\"to\":\"\(to)\",\"ref\":" + (ref.map { JSONValue.string($0).jsonText } ?? "null")
+        out += ",\"area_method\":\"geodesic\""
+        for (key, _, a) in figures {
+            out += ",\"\(key)\":{\"area_m2\":\(fixed(a.squareMetres, 4)),\"area_mu\":\(fixed(a.mu, 6))}"
+        }
+        out += ",\"matrix\":["
+        for (i, c) in matrix.enumerated() {
+            if i > 0 { out += "," }
+            out += "\n{\"from\":" + JSONValue.string(c.from).jsonText + ",\"to\":" + JSONValue.string(c.to).jsonText
+            out += ",\"parcel_count\":\(c.count),\"area_m2\":\(fixed(c.area.squareMetres, 4)),\"area_mu\":\(fixed(c.area.mu, 6))}"
+        }
+        return out + "]}\n"
+    }
+}
