@@ -22,7 +22,7 @@ struct Landtrack: ParsableCommand {
               landtrack parcels --as-of 2023-12-31 --state wasteland
             """,
         subcommands: [AreaCommand.self, ValidateCommand.self, ImportCommand.self, TransitionCommand.self, PBFCommand.self,
-                      MergeCommand.self, SplitCommand.self, HistoryCommand.self, ParcelsCommand.self, ExportCommand.self, SummaryCommand.self, ChangesCommand.self, ContiguityCommand.self])
+                      MergeCommand.self, SplitCommand.self, HistoryCommand.self, ParcelsCommand.self, ExportCommand.self, SummaryCommand.self, ChangesCommand.self, ContiguityCommand.self, CheckCommand.self])
 }
 
 /// Exit codes shared by the commands.

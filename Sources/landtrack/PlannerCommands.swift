@@ -171,3 +171,84 @@ struct ChangesCommand: ParsableCommand {
         print(report.render(format), terminator: "")
     }
 }
+
+extension PlannerRule: ExpressibleByArgument {}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check the programme against the rules; exit 1 when any rule is violated.",
+        discussion: """
+            Rules: pbf-fragmentation (PBF blocks under --pbf-min-mu), pbf-in-urban-boundary, \
+            construction-in-red-line, control-lines-overlap, new-cultivated-land (≥ 5 % of the \
+            cultivated land at the start, inside the programme_area layer), new-basic-farmland \
+            (designated ≥ released + 5 %), cultivated-balance (gained ≥ lost), invalid-geometry, \
+            parcel-overlap (above --max-overlap-m2), sliver (below the minimum mapping units). Each \
+            result names its rule, the parcels, the figures and the rule's source. The period rules \
+            run from --from (default the store's first event) to --as-of (default today).
+
+            Examples:
+              landtrack check
+              landtrack check --rules pbf-fragmentation,sliver --pbf-min-mu 20 --format json
+              landtrack check --as-of 2024-12-31 --from 2023-01-01
+            """)
+
+    @Option(help: "Rules to run, comma-separated (default all).")
+    var rules: String?
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Check the programme as it stood on this date.", valueName: "YYYY-MM-DD"))
+    var asOf: String?
+
+    @Option(help: ArgumentHelp("Start of the programme period.", valueName: "YYYY-MM-DD"))
+    var from: String?
+
+    @Option(name: .customLong("pbf-min-mu"), help: "Smallest acceptable PBF block, mu.")
+    var pbfMinMu = 10.0
+
+    @Option(name: .customLong("max-overlap-m2"), help: "Parcel overlaps up to this area (m²) are tolerated slivers.")
+    var maxOverlap = 1.0
+
+    @Option(name: .customLong("min-construction-m2"), help: "Minimum mapping unit for construction land, m².")
+    var minConstruction = 200.0
+
+    @Option(name: .customLong("min-farmland-m2"), help: "Minimum mapping unit for farmland, m².")
+    var minFarmland = 400.0
+
+    @Option(name: .customLong("min-other-m2"), help: "Minimum mapping unit for other land, m².")
+    var minOther = 600.0
+
+    @Option(help: "Output format: table, json or csv.")
+    var format: ReportFormat = .table
+
+    @OptionGroup var store: StoreOption
+
+    func validate() throws {
+        if let asOf { _ = try parseDate(asOf, "--as-of") }
+        if let from { _ = try parseDate(from, "--from") }
+        if let rules {
+            for r in rules.split(separator: ",") where PlannerRule(rawValue: String(r)) == nil {
+                throw ValidationError("--rules: '\(r)' is not a rule; rules: \(PlannerRule.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        for (flag, v) in [("--pbf-min-mu", pbfMinMu), ("--max-overlap-m2", maxOverlap), ("--min-construction-m2", minConstruction),
+                          ("--min-farmland-m2", minFarmland), ("--min-other-m2", minOther)] where v < 0 || !v.isFinite {
+            throw ValidationError("\(flag) must be a number ≥ 0")
+        }
+    }
+
+    func run() throws {
+        var options = CheckOptions()
+        if let rules { options.rules = Set(rules.split(separator: ",").compactMap { PlannerRule(rawValue: String($0)) }) }
+        options.asOf = try asOf.map { try parseDate($0, "--as-of") }
+        options.from = try from.map { try parseDate($0, "--from") }
+        options.pbfMinimumMu = pbfMinMu
+        options.overlapThreshold = maxOverlap
+        options.minimumConstruction = minConstruction
+        options.minimumFarmland = minFarmland
+        options.minimumOther = minOther
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let report = try running { () throws(LandtrackError) in try CheckReport(store: store, options: options) }
+        print(report.render(format), terminator: "")
+        if !report.passed { throw Exit.problems }
+    }
+}

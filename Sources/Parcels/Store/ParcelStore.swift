@@ -294,6 +294,25 @@ public final class ParcelStore: Sendable {
         }
     }
 
+    /// The features of a constraint layer: name and geometry (longitude/latitude).
+    public func layer(_ layer: ConstraintLayer) throws(LandtrackError) -> [(name: String?, geometry: Geometry)] {
+        let rows: [(String?, Data)] = try read { db in
+            try Row.fetchAll(db, sql: "SELECT name, geom FROM \"\(layer.rawValue)\" WHERE geom IS NOT NULL").map { ($0["name"], $0["geom"]) }
+        }
+        let ctx = GEOSContext()
+        var out: [(name: String?, geometry: Geometry)] = []
+        for (name, blob) in rows {
+            out.append((name, try ctx.value(ctx.readWKB(try GeoPackage.wkb(blob)))))
+        }
+        return out
+    }
+
+    /// The date of the first event in the store (the start of the programme's record).
+    public func firstEventDate() throws(LandtrackError) -> CalendarDate? {
+        let text: String? = try read { db in try String.fetchOne(db, sql: "SELECT min(effective_date) FROM parcel_events") }
+        return try text.map { (t: String) throws(LandtrackError) in try CalendarDate(parsing: t) }
+    }
+
     /// Counts of rows per layer (for summaries and tests).
     public func counts() throws(LandtrackError) -> [String: Int] {
         try read { db in

@@ -1,0 +1,302 @@
+import Foundation
+import Geometry
+import Parcels
+
+/// The programme rules `landtrack check` runs, each with an id, a threshold where one makes
+/// sense, and its source.
+public enum PlannerRule: String, Sendable, CaseIterable {
+    case pbfFragmentation = "pbf-fragmentation"
+    case pbfInUrbanBoundary = "pbf-in-urban-boundary"
+    case constructionInRedLine = "construction-in-red-line"
+    case controlLinesOverlap = "control-lines-overlap"
+    case newCultivatedLand = "new-cultivated-land"
+    case newBasicFarmland = "new-basic-farmland"
+    case cultivatedBalance = "cultivated-balance"
+    case invalidGeometry = "invalid-geometry"
+    case parcelOverlap = "parcel-overlap"
+    case sliver
+
+    public var title: String {
+        switch self {
+        case .pbfFragmentation: "permanent basic farmland blocks below the minimum size"
+        case .pbfInUrbanBoundary: "permanent basic farmland inside the urban development boundary"
+        case .constructionInRedLine: "construction (industrial_park) inside the ecological protection red line"
+        case .controlLinesOverlap: "the three control lines overlap (urban boundary, red line, basic farmland)"
+        case .newCultivatedLand: "new cultivated land in the programme area at least 5 % of the cultivated land at the start"
+        case .newBasicFarmland: "new permanent basic farmland at least 5 % more than the PBF released"
+        case .cultivatedBalance: "cultivated land balance: gained at least as much as lost (占补平衡)"
+        case .invalidGeometry: "invalid parcel geometries"
+        case .parcelOverlap: "parcels overlapping each other above the threshold"
+        case .sliver: "slivers below the minimum mapping unit"
+        }
+    }
+
+    public var source: String {
+        switch self {
+        case .pbfFragmentation: "永久基本农田集中连片 (自然资规〔2019〕1号); threshold configurable"
+        case .pbfInUrbanBoundary, .controlLinesOverlap: "三区三线划定规则: the three control lines must not overlap (自然资办函〔2022〕2207号)"
+        case .constructionInRedLine: "自然资发〔2022〕142号 (生态保护红线管理)"
+        case .newCultivatedLand, .newBasicFarmland: "自然资发〔2019〕194号 (全域土地综合整治试点): 新增耕地 ≥ 5 %, 新增永久基本农田 ≥ 调整面积的 5 %"
+        case .cultivatedBalance: "土地管理法 第三十条 (耕地占补平衡)"
+        case .invalidGeometry, .parcelOverlap, .sliver: "GB/T 21010-2017 and 第三次全国国土调查 topology rules; minimum mapping units configurable"
+        }
+    }
+}
+
+/// One violation.
+public struct Finding: Sendable, Hashable {
+    public var rule: PlannerRule
+    public var parcels: [String]
+    public var message: String
+    public var area: AreaMeasure?
+}
+
+public struct CheckOptions: Sendable {
+    public var rules: Set<PlannerRule> = Set(PlannerRule.allCases)
+    public var asOf: CalendarDate?
+    /// Start of the programme period (default: the store's first event).
+    public var from: CalendarDate?
+    public var pbfMinimumMu = 10.0
+    /// Overlaps smaller than this (m²) are normal register slivers, not findings.
+    public var overlapThreshold = 1.0
+    /// Minimum mapping units (m²).
+    public var minimumConstruction = 200.0
+    public var minimumFarmland = 400.0
+    public var minimumOther = 600.0
+    public init() {}
+}
+
+/// `landtrack check`: every selected rule, its verdict and its findings.
+public struct CheckReport: Sendable, RenderableReport {
+    public struct Result: Sendable, Hashable {
+        public var rule: PlannerRule
+        public var passed: Bool
+        public var detail: String
+        public var findings: [Finding]
+    }
+
+    public let asOf: CalendarDate?
+    public let results: [Result]
+    public var passed: Bool { results.allSatisfy(\.passed) }
+
+    public init(store: ParcelStore, options: CheckOptions) throws(LandtrackError) {
+        asOf = options.asOf
+        let (parcels, crs) = try PlannerInput.load(store, asOf: options.asOf)
+        let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
+        let ctx = GEOSContext()
+        func handle(_ p: PlannerParcel) throws(LandtrackError) -> GEOSGeometryHandle { try ctx.geometry(.multiPolygon(MultiPolygon(p.polygons))) }
+        func layerUnion(_ layer: ConstraintLayer) throws(LandtrackError) -> GEOSGeometryHandle? {
+            var hs: [GEOSGeometryHandle] = []
+            for f in try store.layer(layer) { hs.append(try ctx.geometry(f.geometry)) }
+            return hs.isEmpty ? nil : try ctx.unaryUnion(ctx.collection(hs))
+        }
+        /// Geodesic area of the interiors' overlap, 0 when they only touch.
+        func overlapArea(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle) throws(LandtrackError) -> Double {
+            guard try ctx.relate(a, b, pattern: "T********") else { return 0 }
+            func polygonal(_ g: Geometry) -> [Polygon] {
+                switch g {
+                case let .polygon(p): [p]
+                case let .multiPolygon(mp): mp.polygons
+                case let .geometryCollection(gs): gs.flatMap(polygonal)
+                default: []
+                }
+            }
+            return try engine.area(of: polygonal(ctx.value(ctx.intersection(a, b))))
+        }
+        let urban = try layerUnion(.urbanBoundary)
+        let redline = try layerUnion(.ecoRedline)
+        let programme = try layerUnion(.programmeArea)
+        var results: [Result] = []
+        let run = options.rules
+
+        if run.contains(.pbfFragmentation) {
+            var o = ContiguityReport.Options()
+            o.states = nil
+            o.basicFarmlandOnly = true
+            let blocks = try ContiguityReport.analyse(parcels, crs: crs, options: o).blocks
+            let small = blocks.filter { $0.area.mu < options.pbfMinimumMu }
+            results.append(Result(rule: .pbfFragmentation, passed: small.isEmpty,
+                detail: "\(blocks.count) PBF blocks, \(small.count) under \(JSONValue.numberText(options.pbfMinimumMu)) mu",
+                findings: small.map { Finding(rule: .pbfFragmentation, parcels: $0.parcels,
+                                              message: "PBF block of \(fixed($0.area.mu, 2)) mu (\($0.parcels.count) parcels)", area: $0.area) }))
+        }
+        if run.contains(.pbfInUrbanBoundary) {
+            var findings: [Finding] = []
+            if let urban {
+                for p in parcels where p.basicFarmland {
+                    let overlap = try overlapArea(handle(p), urban)
+                    if overlap > 0 {
+                        findings.append(Finding(rule: .pbfInUrbanBoundary, parcels: [p.id],
+                            message: "PBF parcel overlaps the urban development boundary by \(fixed(overlap, 2)) m²", area: AreaMeasure(squareMetres: overlap)))
+                    }
+                }
+            }
+            results.append(Result(rule: .pbfInUrbanBoundary, passed: findings.isEmpty,
+                detail: urban == nil ? "no urban_boundary layer in the store" : "\(findings.count) PBF parcels inside", findings: findings))
+        }
+        if run.contains(.constructionInRedLine) {
+            var findings: [Finding] = []
+            if let redline {
+                for p in parcels where p.state == .industrialPark {
+                    let overlap = try overlapArea(handle(p), redline)
+                    if overlap > 0 {
+                        findings.append(Finding(rule: .constructionInRedLine, parcels: [p.id],
+                            message: "industrial_park parcel lies \(fixed(overlap, 2)) m² inside the ecological red line", area: AreaMeasure(squareMetres: overlap)))
+                    }
+                }
+            }
+            results.append(Result(rule: .constructionInRedLine, passed: findings.isEmpty,
+                detail: redline == nil ? "no eco_redline layer in the store" : "\(findings.count) construction parcels inside", findings: findings))
+        }
+        if run.contains(.controlLinesOverlap) {
+            var findings: [Finding] = []
+            if let urban, let redline {
+                let a = try overlapArea(urban, redline)
+                if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [], message: "the urban boundary and the red line overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
+            }
+            if let redline {
+                for p in parcels where p.basicFarmland {
+                    let a = try overlapArea(handle(p), redline)
+                    if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [p.id], message: "PBF parcel overlaps the red line by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
+                }
+            }
+            results.append(Result(rule: .controlLinesOverlap, passed: findings.isEmpty, detail: "\(findings.count) overlaps", findings: findings))
+        }
+
+        // Period rules: the programme from its start to the as-of date.
+        let periodRules: Set<PlannerRule> = [.newCultivatedLand, .newBasicFarmland, .cultivatedBalance]
+        var programmeStart = options.from
+        if programmeStart == nil { programmeStart = try store.firstEventDate() }
+        if !run.isDisjoint(with: periodRules), let start = programmeStart {
+            let end = options.asOf ?? .today
+            let changes = try ChangesReport(store: store, from: start, to: end)
+            let period = "\(start) to \(end)"
+            if run.contains(.newCultivatedLand) {
+                // Cultivated land at the start inside the programme area (all parcels without one).
+                let atStart = try PlannerInput.load(store, asOf: start).parcels
+                var base = 0.0
+                var ids = Set<String>()
+                for p in atStart where ChangesReport.cultivated.contains(p.state) {
+                    if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
+                    base += p.area
+                    ids.insert(p.id)
+                }
+                var gained = 0.0
+                for p in parcels where ChangesReport.cultivated.contains(p.state) && !ids.contains(p.id) {
+                    if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
+                    if atStart.contains(where: { $0.id == p.id }) { gained += p.area }
+                }
+                let share = base > 0 ? gained / base : 0
+                let ok = share >= 0.05
+                results.append(Result(rule: .newCultivatedLand, passed: ok,
+                    detail: "\(period): new cultivated land \(fixed(gained * 3 / 2000, 2)) mu = \(fixed(share * 100, 2)) % of \(fixed(base * 3 / 2000, 2)) mu at the start"
+                        + (programme == nil ? " (no programme_area layer: all parcels)" : " (inside the programme area)"),
+                    findings: ok ? [] : [Finding(rule: .newCultivatedLand, parcels: [], message: "new cultivated land is \(fixed(share * 100, 2)) %, below 5 %", area: AreaMeasure(squareMetres: gained))]))
+            }
+            if run.contains(.newBasicFarmland) {
+                let designated = changes.basicFarmlandDesignated.squareMetres, released = changes.basicFarmlandReleased.squareMetres
+                let ok = released == 0 || designated - released >= 0.05 * released
+                results.append(Result(rule: .newBasicFarmland, passed: ok,
+                    detail: "\(period): PBF designated \(fixed(designated * 3 / 2000, 2)) mu, released \(fixed(released * 3 / 2000, 2)) mu",
+                    findings: ok ? [] : [Finding(rule: .newBasicFarmland, parcels: [], message: "net new PBF (designated − released) is \(fixed((designated - released) * 3 / 2000, 2)) mu, less than 5 % of the \(fixed(released * 3 / 2000, 2)) mu released", area: nil)]))
+            }
+            if run.contains(.cultivatedBalance) {
+                let gained = changes.newCultivatedLand.squareMetres, lost = changes.cultivatedLandLost.squareMetres
+                let ok = gained >= lost
+                results.append(Result(rule: .cultivatedBalance, passed: ok,
+                    detail: "\(period): gained \(fixed(gained * 3 / 2000, 2)) mu, lost \(fixed(lost * 3 / 2000, 2)) mu",
+                    findings: ok ? [] : [Finding(rule: .cultivatedBalance, parcels: [], message: "cultivated land lost exceeds the land gained by \(fixed((lost - gained) * 3 / 2000, 2)) mu", area: AreaMeasure(squareMetres: lost - gained))]))
+            }
+        }
+
+        var handles: [GEOSGeometryHandle] = []
+        if !run.isDisjoint(with: [.invalidGeometry, .parcelOverlap]) { for p in parcels { handles.append(try handle(p)) } }
+        if run.contains(.invalidGeometry) {
+            var findings: [Finding] = []
+            for (p, h) in zip(parcels, handles) {
+                let v = try ctx.validity(h)
+                if !v.isValid { findings.append(Finding(rule: .invalidGeometry, parcels: [p.id], message: "invalid geometry (GEOS: \(v.reason ?? ""))", area: nil)) }
+            }
+            results.append(Result(rule: .invalidGeometry, passed: findings.isEmpty, detail: "\(parcels.count) parcels checked", findings: findings))
+        }
+        if run.contains(.parcelOverlap) {
+            var findings: [Finding] = []
+            let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
+            for (i, h) in handles.enumerated() {
+                for j in index.query(h) where j > i {
+                    let a = try overlapArea(h, handles[j])
+                    if a > options.overlapThreshold {
+                        findings.append(Finding(rule: .parcelOverlap, parcels: [parcels[i].id, parcels[j].id],
+                                                message: "parcels overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a)))
+                    }
+                }
+            }
+            results.append(Result(rule: .parcelOverlap, passed: findings.isEmpty,
+                detail: "overlaps above \(JSONValue.numberText(options.overlapThreshold)) m²: \(findings.count)", findings: findings))
+        }
+        if run.contains(.sliver) {
+            var findings: [Finding] = []
+            for p in parcels {
+                let (minimum, kind) = switch p.state {
+                case .industrialPark: (options.minimumConstruction, "construction")
+                case .farmland, .reclaimedFarmland: (options.minimumFarmland, "farmland")
+                default: (options.minimumOther, "other land")
+                }
+                if p.area < minimum {
+                    findings.append(Finding(rule: .sliver, parcels: [p.id],
+                        message: "\(fixed(p.area, 2)) m² \(p.state.rawValue) parcel, below the \(JSONValue.numberText(minimum)) m² minimum for \(kind)",
+                        area: AreaMeasure(squareMetres: p.area)))
+                }
+            }
+            results.append(Result(rule: .sliver, passed: findings.isEmpty,
+                detail: "minimum mapping units \(JSONValue.numberText(options.minimumConstruction)) / \(JSONValue.numberText(options.minimumFarmland)) / \(JSONValue.numberText(options.minimumOther)) m² (construction / farmland / other)",
+                findings: findings))
+        }
+        self.results = results
+    }
+
+    public func table() -> String {
+        var out = "checks " + (asOf.map { "as of \($0)" } ?? "now") + ": \(results.filter(\.passed).count) of \(results.count) rules pass\n\n"
+        for r in results {
+            out += "\(r.passed ? "PASS" : "FAIL")  \(r.rule.rawValue): \(r.rule.title)\n      \(r.detail)\n      source: \(r.rule.source)\n"
+            for f in r.findings.prefix(50) {
+                out += "      - " + (f.parcels.isEmpty ? "" : f.parcels.prefix(8).joined(separator: ", ") + (f.parcels.count > 8 ? ", …" : "") + ": ") + f.message + "\n"
+            }
+            if r.findings.count > 50 { out += "      … and \(r.findings.count - 50) more\n" }
+        }
+        return out
+    }
+
+    public func csv() -> String {
+        var out = CSV.line(["rule", "passed", "parcels", "message", "area_m2"])
+        for r in results {
+            if r.findings.isEmpty { out += CSV.line([r.rule.rawValue, String(r.passed), "", r.detail, ""]) }
+            for f in r.findings {
+                out += CSV.line([r.rule.rawValue, String(r.passed), f.parcels.joined(separator: " "), f.message, f.area.map { fixed($0.squareMetres, 4) } ?? ""])
+            }
+        }
+        return out
+    }
+
+    public func json() -> String {
+        var out = "{\"as_of\":" + (asOf.map { "\"\($0)\"" } ?? "null") + ",\"passed\":\(passed),\"rules\":["
+        for (i, r) in results.enumerated() {
+            if i > 0 { out += "," }
+            var o = JSONObject()
+            o.append("id", .string(r.rule.rawValue))
+            o.append("title", .string(r.rule.title))
+            o.append("source", .string(r.rule.source))
+            o.append("passed", .bool(r.passed))
+            o.append("detail", .string(r.detail))
+            o.append("findings", .array(r.findings.map { f in
+                var fo = JSONObject()
+                fo.append("parcels", .array(f.parcels.map { .string($0) }))
+                fo.append("message", .string(f.message))
+                fo.append("area_m2", f.area.map { .number(($0.squareMetres * 10_000).rounded() / 10_000) } ?? .null)
+                return .object(fo)
+            }))
+            out += "\n" + JSONValue.object(o).jsonText
+        }
+        return out + "]}\n"
+    }
+}

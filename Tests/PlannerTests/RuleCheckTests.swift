@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import Testing
+import Geometry
+@testable import Parcels
+@testable import Planner
+import TestSupport
+
+/// A store of 0.001° squares at Nanhai (≈ 11,400 m², 17 mu each): `(id, state, pbf, column, row, size)`.
+func ruleStore(_ squares: [(String, String, Bool, Double, Double, Double)], layers: [ConstraintLayer: [(Double, Double, Double)]] = [:]) throws -> ParcelStore {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-rules-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    func ring(_ c: Double, _ r: Double, _ size: Double) -> String {
+        let x = 113.1 + c * 0.001, y = 23.05 + r * 0.001, d = 0.001 * size
+        return "[[" + [(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)].map { "[\($0.0),\($0.1)]" }.joined(separator: ",") + "]]"
+    }
+    let features = squares.map { id, state, pbf, c, r, size in
+        #"{"type":"Feature","properties":{"id":"\#(id)","state":"\#(state)","basic_farmland":\#(pbf)},"geometry":{"type":"Polygon","coordinates":\#(ring(c, r, size))}}"#
+    }
+    let file = dir.appendingPathComponent("p.geojson")
+    try (#"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}").write(to: file, atomically: true, encoding: .utf8)
+    let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+    var options = ImportOptions()
+    options.date = try CalendarDate(parsing: "2023-01-01")
+    _ = try store.importParcels(try InputBytes(path: file.path), options: options)
+    for (layer, boxes) in layers {
+        let f = boxes.map { c, r, size in #"{"type":"Feature","properties":{"name":"\#(layer.rawValue)"},"geometry":{"type":"Polygon","coordinates":\#(ring(c, r, size))}}"# }
+        let path = dir.appendingPathComponent("\(layer.rawValue).geojson")
+        try (#"{"type":"FeatureCollection","features":["# + f.joined(separator: ",") + "]}").write(to: path, atomically: true, encoding: .utf8)
+        _ = try store.importLayer(layer, from: InputBytes(path: path.path))
+    }
+    return store
+}
+
+func check(_ store: ParcelStore, _ rule: PlannerRule, _ configure: (inout CheckOptions) -> Void = { _ in }) throws -> CheckReport.Result {
+    var options = CheckOptions()
+    options.rules = [rule]
+    options.asOf = try CalendarDate(parsing: "2025-12-31")
+    configure(&options)
+    return try #require(try CheckReport(store: store, options: options).results.first)
+}
+
+func day(_ s: String) throws -> CalendarDate { try CalendarDate(parsing: s) }
+
+/// Every rule is shown passing and failing.
+@Suite("Rule checks")
+struct RuleCheckTests {
+    @Test func pbfFragmentation() throws {
+        let store = try ruleStore([("P", "farmland", true, 0, 0, 1)])
+        #expect(try check(store, .pbfFragmentation).passed)                         // 17 mu ≥ 10 mu
+        let failing = try check(store, .pbfFragmentation) { $0.pbfMinimumMu = 20 }
+        #expect(!failing.passed && failing.findings.first?.parcels == ["P"])
+    }
+
+    @Test func pbfInsideTheUrbanBoundary() throws {
+        let inside = try ruleStore([("P", "farmland", true, 0, 0, 1), ("Q", "farmland", false, 3, 0, 1)], layers: [.urbanBoundary: [(0.5, 0, 1)]])
+        let r = try check(inside, .pbfInUrbanBoundary)
+        #expect(!r.passed && r.findings.map(\.parcels) == [["P"]])
+        #expect(abs((r.findings[0].area?.squareMetres ?? 0) - 11_390 / 2) < 200)
+        let apart = try ruleStore([("P", "farmland", true, 0, 0, 1)], layers: [.urbanBoundary: [(1, 0, 1)]])  // touches only
+        #expect(try check(apart, .pbfInUrbanBoundary).passed)
+    }
+
+    @Test func constructionInsideTheRedLine() throws {
+        let store = try ruleStore([("I", "industrial_park", false, 0, 0, 1), ("F", "farmland", false, 0, 2, 1)], layers: [.ecoRedline: [(0, 0, 3)]])
+        let r = try check(store, .constructionInRedLine)
+        #expect(!r.passed && r.findings.map(\.parcels) == [["I"]])
+        let outside = try ruleStore([("I", "industrial_park", false, 5, 5, 1)], layers: [.ecoRedline: [(0, 0, 3)]])
+        #expect(try check(outside, .constructionInRedLine).passed)
+    }
+
+    @Test func controlLinesMustNotOverlap() throws {
+        let overlapping = try ruleStore([("F", "farmland", false, 9, 9, 1)], layers: [.urbanBoundary: [(0, 0, 2)], .ecoRedline: [(1, 1, 2)]])
+        let r = try check(overlapping, .controlLinesOverlap)
+        #expect(!r.passed && r.findings.first?.message.contains("urban boundary and the red line overlap") == true)
+        let separate = try ruleStore([("F", "farmland", true, 9, 9, 1)], layers: [.urbanBoundary: [(0, 0, 2)], .ecoRedline: [(4, 4, 2)]])
+        #expect(try check(separate, .controlLinesOverlap).passed)
+    }
+
+    /// 19 farmland squares at the start: reclaiming a half square is 2.6 % (fails), a whole one 5.3 % (passes).
+    @Test func newCultivatedLandAtLeastFivePercent() throws {
+        var squares = (0..<19).map { ("F\($0)", "farmland", false, Double($0 % 5), Double($0 / 5), 1.0) }
+        squares.append(("H", "wasteland", false, 8, 6, 0.7071))
+        squares.append(("W", "wasteland", false, 8, 8, 1))
+        let store = try ruleStore(squares)
+        #expect(try !check(store, .newCultivatedLand).passed)
+        try store.transition([TransitionRequest(parcelID: "H", to: .reclaimedFarmland, date: try day("2024-03-01"))])
+        #expect(try !check(store, .newCultivatedLand).passed)
+        try store.transition([TransitionRequest(parcelID: "H", to: .farmland, date: try day("2024-03-02")),
+                              TransitionRequest(parcelID: "W", to: .reclaimedFarmland, date: try day("2024-03-01"))])
+        let r = try check(store, .newCultivatedLand)
+        #expect(r.passed, "\(r.detail)")
+        #expect(r.detail.contains("no programme_area layer"))
+    }
+
+    @Test func newBasicFarmlandAtLeastFivePercentOverReleased() throws {
+        let store = try ruleStore([("A", "farmland", true, 0, 0, 1), ("B", "farmland", false, 2, 0, 1), ("C", "farmland", false, 4, 0, 0.1)])
+        try store.setBasicFarmland("A", designated: false, date: try day("2024-01-01"))
+        try store.setBasicFarmland("B", designated: true, date: try day("2024-01-01"))
+        // Equal squares: designated = released, not 5 % more.
+        #expect(try !check(store, .newBasicFarmland).passed)
+        try store.setBasicFarmland("C", designated: true, date: try day("2024-02-01"))  // +1 % of a square… not enough
+        #expect(try !check(store, .newBasicFarmland).passed)
+        let bigger = try ruleStore([("A", "farmland", true, 0, 0, 1), ("B", "farmland", false, 2, 0, 1.05)])
+        try bigger.setBasicFarmland("A", designated: false, date: try day("2024-01-01"))
+        try bigger.setBasicFarmland("B", designated: true, date: try day("2024-01-01"))
+        #expect(try check(bigger, .newBasicFarmland).passed)
+    }
+
+    @Test func cultivatedBalance() throws {
+        let store = try ruleStore([("F", "farmland", false, 0, 0, 1), ("W", "wasteland", false, 2, 0, 1)])
+        try store.transition([TransitionRequest(parcelID: "F", to: .wasteland, date: try day("2024-01-01"))])
+        #expect(try !check(store, .cultivatedBalance).passed)
+        try store.transition([TransitionRequest(parcelID: "W", to: .farmland, date: try day("2024-02-01"))])
+        #expect(try check(store, .cultivatedBalance).passed)
+    }
+
+    /// The store refuses invalid parcels on import; one written behind landtrack's back is found.
+    @Test func invalidGeometry() throws {
+        let store = try ruleStore([("A", "farmland", false, 0, 0, 1)])
+        #expect(try check(store, .invalidGeometry).passed)
+        let bowtie = try Polygon(rings: [[(113.2, 23.1), (113.201, 23.101), (113.201, 23.1), (113.2, 23.101), (113.2, 23.1)].map { try Point(x: $0.0, y: $0.1) }])
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE parcels SET geom = ? WHERE parcel_id = 'A'", arguments: [GeoPackage.blob([bowtie], srsID: 4326)])
+        }
+        let r = try check(store, .invalidGeometry)
+        #expect(!r.passed && r.findings.first?.message.contains("Self-intersection") == true)
+    }
+
+    @Test func parcelOverlapAboveTheThreshold() throws {
+        let store = try ruleStore([("A", "farmland", false, 0, 0, 1), ("B", "farmland", false, 0.9, 0, 1)])  // 10 % overlap ≈ 1,100 m²
+        let r = try check(store, .parcelOverlap)
+        #expect(!r.passed && r.findings.first?.parcels == ["A", "B"])
+        #expect(try check(store, .parcelOverlap) { $0.overlapThreshold = 2000 }.passed)
+    }
+
+    @Test func sliversBelowTheMinimumMappingUnit() throws {
+        let store = try ruleStore([("S", "farmland", false, 0, 0, 0.15), ("I", "industrial_park", false, 3, 0, 0.15)])  // ≈ 256 m² each
+        let r = try check(store, .sliver)
+        #expect(r.findings.map(\.parcels) == [["S"]], "farmland under 400 m² is a sliver, construction over 200 m² is not")
+        #expect(try check(store, .sliver) { $0.minimumFarmland = 200 }.passed)
+    }
+}
