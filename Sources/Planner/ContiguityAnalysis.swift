@@ -9,7 +9,10 @@ public enum ContiguityAnalysis {
     /// or lie within `gap` (GEOSPreparedDistanceWithin), found through an STRtree of envelopes
     /// and union-find. nil geometries are left out; empty ones are components of their own.
     /// Components are lists of indices, ascending, ordered by their first index.
-    public static func components(_ ctx: GEOSContext, _ geometries: [GEOSGeometryHandle?], gap: Double) throws(LandtrackError) -> [[Int]] {
+    /// With `barriers`, two geometries that do not touch are not joined when the shortest segment
+    /// between them crosses a barrier (a road or river between two fields).
+    public static func components(_ ctx: GEOSContext, _ geometries: [GEOSGeometryHandle?], gap: Double,
+                                  barriers: GEOSPreparedGeometry? = nil) throws(LandtrackError) -> [[Int]] {
         var parent = Array(0..<geometries.count)
         func find(_ i: Int) -> Int {
             var i = i
@@ -33,7 +36,10 @@ public enum ContiguityAnalysis {
                 let (ri, rj) = (find(i), find(j))
                 if ri == rj { continue }
                 let other = handles[m]
-                let joined = gap > 0 ? try prepared.distanceWithin(other, gap) : try prepared.intersects(other)
+                var joined = gap > 0 ? try prepared.distanceWithin(other, gap) : try prepared.intersects(other)
+                if joined, let barriers, !(try prepared.intersects(other)) {
+                    joined = !(try barriers.intersects(ctx.shortestLine(g, other)))
+                }
                 if joined { parent[max(ri, rj)] = min(ri, rj) }
             }
         }
@@ -75,6 +81,8 @@ public struct Block: Sendable, Hashable {
     public var area: AreaMeasure
     public var memberAreaSum: AreaMeasure
     public var overlap: AreaMeasure
+    /// The block's outline (longitude/latitude), when asked for.
+    public var outline: [Polygon]?
     /// 千亩方 / 万亩方.
     public var sizeClass: String? {
         area.mu >= 10_000 ? "10,000-mu block (万亩方)" : area.mu >= 1_000 ? "1,000-mu block (千亩方)" : nil
@@ -97,6 +105,10 @@ public struct ContiguityReport: Sendable, RenderableReport {
         public var gapMetres = 0.0
         /// Blocks smaller than this are left out of the report (not of the analysis).
         public var minimumMu = 0.0
+        /// Roads, rivers: parcels on either side are not joined across them (longitude/latitude).
+        public var barriers: [Geometry] = []
+        /// Compute each block's outline (for GeoJSON output).
+        public var outlines = false
         public init() {}
     }
 
@@ -122,8 +134,15 @@ public struct ContiguityReport: Sendable, RenderableReport {
                 for polygon in p.polygons { ps.append(try transform.transform(polygon)) }
                 projected.append(try ctx.geometry(.multiPolygon(MultiPolygon(ps))))
             }
-            components = try ContiguityAnalysis.components(ctx, projected, gap: options.gapMetres)
+            var barriers: GEOSPreparedGeometry?
+            if !options.barriers.isEmpty {
+                var hs: [GEOSGeometryHandle] = []
+                for b in options.barriers { hs.append(try ctx.geometry(try transform.transform(b))) }
+                barriers = try GEOSPreparedGeometry(try ctx.collection(hs))
+            }
+            components = try ContiguityAnalysis.components(ctx, projected, gap: options.gapMetres, barriers: barriers)
             method = "within \(JSONValue.numberText(options.gapMetres)) m, distances in the plane of \(plane) (PROJ transverse Mercator)"
+                + (barriers == nil ? "" : "; not across the \(options.barriers.count) barrier features")
         } else {
             components = try ContiguityAnalysis.components(ctx, lonlat, gap: 0)
         }
@@ -147,9 +166,11 @@ public struct ContiguityReport: Sendable, RenderableReport {
                     }
                 }
             }
+            var outline: [Polygon]?
+            if options.outlines { outline = try Self.outline(ctx, members.map { lonlat[$0] }) }
             blocks.append(Block(id: 0, parcels: members.map { selected[$0].id }.sorted(),
                                 area: AreaMeasure(squareMetres: sum - overlap), memberAreaSum: AreaMeasure(squareMetres: sum),
-                                overlap: AreaMeasure(squareMetres: overlap)))
+                                overlap: AreaMeasure(squareMetres: overlap), outline: outline))
         }
         blocks.sort { $0.area.squareMetres != $1.area.squareMetres ? $0.area.squareMetres > $1.area.squareMetres : $0.parcels[0] < $1.parcels[0] }
         for i in blocks.indices { blocks[i].id = i + 1 }
@@ -159,6 +180,47 @@ public struct ContiguityReport: Sendable, RenderableReport {
         if options.basicFarmlandOnly { selection += ", permanent basic farmland only" }
         return ContiguityReport(gapMetres: options.gapMetres, distanceMethod: method, selection: selection, blocks: blocks,
                                 parcelCount: selected.count)
+    }
+
+    /// A block's outline: the coverage union where the members form a clean coverage (the union's
+    /// area equals the members' sum), else a union snapped to a 1e-9° grid (≈ 0.1 mm).
+    static func outline(_ ctx: GEOSContext, _ members: [GEOSGeometryHandle]) throws(LandtrackError) -> [Polygon] {
+        func polygonal(_ g: Geometry) -> [Polygon] {
+            switch g {
+            case let .polygon(p): [p]
+            case let .multiPolygon(mp): mp.polygons
+            case let .geometryCollection(gs): gs.flatMap(polygonal)
+            default: []
+            }
+        }
+        let collection = try ctx.collection(members, multiPolygon: true)
+        var sum = 0.0
+        for m in members { sum += try ctx.planarArea(m) }
+        if let union = try? ctx.coverageUnion(collection), try ctx.validity(union).isValid,
+           abs(try ctx.planarArea(union) - sum) <= 1e-9 * sum {
+            return polygonal(try ctx.value(union))
+        }
+        return polygonal(try ctx.value(ctx.unaryUnion(ctx.collection(members), gridSize: 1e-9)))
+    }
+
+    /// GeoJSON of the blocks' outlines with their figures.
+    public func geojson() -> String {
+        var out = "{\"type\":\"FeatureCollection\",\"name\":\"contiguous blocks\",\"features\":["
+        var first = true
+        for b in blocks {
+            guard let outline = b.outline, !outline.isEmpty else { continue }
+            if !first { out += "," }
+            first = false
+            var props = JSONObject()
+            props.append("block", .number(Double(b.id)))
+            props.append("parcel_count", .number(Double(b.parcels.count)))
+            props.append("area_m2", .number((b.area.squareMetres * 10_000).rounded() / 10_000))
+            props.append("area_mu", .number((b.area.mu * 1_000_000).rounded() / 1_000_000))
+            props.append("class", b.sizeClass.map { .string($0) } ?? .null)
+            props.append("parcels", .array(b.parcels.map { .string($0) }))
+            out += "\n" + GeoJSONWriter.feature(id: "block-\(b.id)", properties: props, polygons: outline, precision: 9)
+        }
+        return out + "]}\n"
     }
 
     // MARK: Rendering

@@ -6,6 +6,11 @@ import Planner
 
 extension SummaryReport.Key: ExpressibleByArgument {}
 
+/// Contiguity prints the report formats, or the blocks' outlines as GeoJSON.
+enum BlockFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv, geojson
+}
+
 /// Parcels from a GeoJSON file, or from the store as of a date.
 struct PlannerSourceOptions: ParsableArguments {
     @Argument(help: "A GeoJSON file of parcels; without it the store (--db) is read.")
@@ -85,6 +90,7 @@ struct ContiguityCommand: ParsableCommand {
               landtrack contiguity --gap 2
               landtrack contiguity parcels.geojson --gap 10 --format json
               landtrack contiguity --pbf-only --as-of 2024-12-31 --min-mu 100
+              landtrack contiguity --gap 10 --barriers --format geojson > blocks.geojson
             """)
 
     @OptionGroup var source: PlannerSourceOptions
@@ -104,11 +110,15 @@ struct ContiguityCommand: ParsableCommand {
     @Option(name: .customLong("min-mu"), help: "Leave blocks smaller than this out of the report.")
     var minMu = 0.0
 
-    @Option(help: "Output format: table, json or csv.")
-    var format: ReportFormat = .table
+    @Flag(help: "Do not join parcels across a feature of the store's barriers layer (roads, rivers), even within the gap.")
+    var barriers = false
+
+    @Option(help: "Output format: table, json, csv, or geojson (the blocks' outlines).")
+    var format: BlockFormat = .table
 
     func validate() throws {
         guard gap >= 0, gap <= 1000 else { throw ValidationError("--gap must be between 0 and 1000 metres") }
+        if barriers && gap == 0 { throw ValidationError("--barriers matters only with a --gap: touching parcels are joined anyway") }
         guard !(all && states != nil) else { throw ValidationError("give --states or --all, not both") }
         if let states {
             for s in states.split(separator: ",") where ParcelState(parsing: String(s)) == nil {
@@ -125,8 +135,19 @@ struct ContiguityCommand: ParsableCommand {
         options.basicFarmlandOnly = pbfOnly
         options.gapMetres = gap
         options.minimumMu = minMu
+        options.outlines = format == .geojson
+        if barriers {
+            options.barriers = try running { () throws(LandtrackError) in
+                try ParcelStore(path: source.store.path).layer(.barriers).map(\.geometry)
+            }
+        }
         let report = try running { () throws(LandtrackError) in try ContiguityReport.analyse(parcels, crs: crs, options: options) }
-        print(report.render(format), terminator: "")
+        switch format {
+        case .geojson: print(report.geojson(), terminator: "")
+        case .table: print(report.table(), terminator: "")
+        case .json: print(report.json(), terminator: "")
+        case .csv: print(report.csv(), terminator: "")
+        }
     }
 }
 

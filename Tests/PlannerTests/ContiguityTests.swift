@@ -123,6 +123,43 @@ struct ContiguityTests {
     }
 }
 
+extension ContiguityTests {
+    /// Two fields 5 m apart across a road: one block within 10 m, two when the road is a barrier.
+    @Test func barriersSplitBlocksAcrossRoads() throws {
+        let engine = GeodesicAreaEngine(ellipsoid: .wgs84)
+        let gapDegrees = 5 / (111_320 * cos(23.05 * Double.pi / 180))
+        func field(_ id: String, _ x: Double) throws -> PlannerParcel {
+            let p = try Polygon(rings: [[(x, 23.05), (x + 0.001, 23.05), (x + 0.001, 23.051), (x, 23.051), (x, 23.05)].map { try Point(x: $0.0, y: $0.1) }])
+            return PlannerParcel(id: id, state: .farmland, basicFarmland: false, village: nil, landuseCode: nil, polygons: [p], area: try engine.area(of: p))
+        }
+        let a = try field("A", 113.1), b = try field("B", 113.101 + gapDegrees)
+        var options = ContiguityReport.Options()
+        options.gapMetres = 10
+        #expect(try ContiguityReport.analyse([a, b], crs: .crs84, options: options).blocks.count == 1)
+        let roadX = 113.101 + gapDegrees / 2
+        options.barriers = [.lineString(try LineString([try Point(x: roadX, y: 23.04), try Point(x: roadX, y: 23.06)]))]
+        #expect(try ContiguityReport.analyse([a, b], crs: .crs84, options: options).blocks.count == 2)
+        options.barriers = [.lineString(try LineString([try Point(x: 113.2, y: 23.04), try Point(x: 113.2, y: 23.06)]))]
+        #expect(try ContiguityReport.analyse([a, b], crs: .crs84, options: options).blocks.count == 1)
+    }
+
+    /// A block's outline: one polygon whose geodesic area is the block's.
+    @Test func outlinesAreTheUnionOfTheMembers() throws {
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path))
+        var options = ContiguityReport.Options()
+        options.outlines = true
+        let report = try ContiguityReport.analyse(Array(parcels.prefix(300)), crs: crs, options: options)
+        let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
+        for b in report.blocks {
+            let outline = try #require(b.outline)
+            #expect(abs(try engine.area(of: outline) - b.area.squareMetres) < 0.01, "block \(b.id)")
+        }
+        let collection = try GeoJSONReader().readAll(InputBytes(text: report.geojson()))
+        #expect(collection.problems.isEmpty)
+        #expect(collection.features.count == report.blocks.count)
+    }
+}
+
 struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }

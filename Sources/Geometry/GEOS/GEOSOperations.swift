@@ -184,6 +184,21 @@ extension GEOSContext {
         try own(GEOSGeom_createRectangle_r(handle, e.minX, e.minY, e.maxX, e.maxY), "GEOSGeom_createRectangle_r")
     }
 
+    /// GEOSUnaryUnionPrec_r: unary union on a grid of `gridSize` (snap-rounding overlay), robust
+    /// for inputs whose shared edges do not match exactly.
+    public func unaryUnion(_ g: GEOSGeometryHandle, gridSize: Double) throws(LandtrackError) -> GEOSGeometryHandle {
+        check(g)
+        return try own(GEOSUnaryUnionPrec_r(handle, g.pointer, gridSize), "GEOSUnaryUnionPrec_r")
+    }
+
+    /// GEOSNearestPoints_r: the shortest segment between two geometries, as a line
+    /// (the returned sequence is ours and handed to GEOSGeom_createLineString_r).
+    public func shortestLine(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle) throws(LandtrackError) -> GEOSGeometryHandle {
+        check(a); check(b)
+        guard let seq = GEOSNearestPoints_r(handle, a.pointer, b.pointer) else { throw failure("GEOSNearestPoints_r") }
+        return try own(GEOSGeom_createLineString_r(handle, seq), "GEOSGeom_createLineString_r")
+    }
+
     /// GEOSBoundary_r: the rings of a polygon as lines.
     public func boundary(_ g: GEOSGeometryHandle) throws(LandtrackError) -> GEOSGeometryHandle {
         check(g)
