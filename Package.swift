@@ -32,6 +32,8 @@ let package = Package(
                 "Geometry", "Parcels", "Planner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Writes the demo programme in geodata/programme from geodata/nanhai-sample.geojson.
+        .executableTarget(name: "geodata-gen", dependencies: ["Geometry", "Parcels"], path: "Sources/geodata-gen"),
         // Micro-benchmarks: `swift run -c release landtrack-bench` (see Benchmarks/RESULTS.md).
         .executableTarget(name: "landtrack-bench", dependencies: ["Geometry", "Parcels"], path: "Benchmarks/landtrack-bench"),
         // Shared by the test targets: paths to ../shared/data and the catalogue of test geometries.

@@ -118,7 +118,7 @@ public struct CheckReport: Sendable, RenderableReport {
             results.append(Result(rule: .pbfFragmentation, passed: small.isEmpty,
                 detail: "\(blocks.count) PBF blocks, \(small.count) under \(JSONValue.numberText(options.pbfMinimumMu)) mu",
                 findings: small.map { Finding(rule: .pbfFragmentation, parcels: $0.parcels,
-                                              message: "PBF block of \(fixed($0.area.mu, 2)) mu (\($0.parcels.count) parcels)", area: $0.area) }))
+                                              message: "PBF block of \(fixed($0.area.mu, 2)) mu (\($0.parcels.count) parcel\($0.parcels.count == 1 ? "" : "s"))", area: $0.area) }))
         }
         if run.contains(.pbfInUrbanBoundary) {
             var findings: [Finding] = []

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import Geometry
+import Parcels
+import Planner
+import TestSupport
+
+/// The demo programme in geodata/programme replays cleanly and leaves exactly the violations
+/// its story describes for the checks to find.
+@Suite("Demo programme")
+struct ProgrammeTests {
+    @Test func theLogReplaysAndTheChecksFindTheStorysViolations() throws {
+        let log = SharedData.repositoryRoot.appendingPathComponent("geodata/programme")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-programme-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let store = try ParcelStore(path: dir.appendingPathComponent("p.gpkg").path, create: true)
+        var options = ImportOptions()
+        options.date = try CalendarDate(parsing: "2023-01-01")
+        _ = try store.importParcels(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path), options: options)
+        for layer in ConstraintLayer.allCases {
+            #expect(try store.importLayer(layer, from: InputBytes(path: log.appendingPathComponent("\(layer.rawValue).geojson").path)) >= 1)
+        }
+        let transitions = try TransitionRequest.load(csv: log.appendingPathComponent("transitions.csv").path)
+        #expect(try store.transition(transitions).count == transitions.count)
+        for line in try String(contentsOf: log.appendingPathComponent("pbf.csv"), encoding: .utf8).split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",").map(String.init)
+            try store.setBasicFarmland(f[0], designated: f[1] == "designate", date: try CalendarDate(parsing: f[2]), ref: f[3])
+        }
+        for line in try String(contentsOf: log.appendingPathComponent("merges.csv"), encoding: .utf8).split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",").map(String.init)
+            try store.merge(f[0].split(separator: " ").map(String.init), into: f[1], date: try CalendarDate(parsing: f[2]), ref: f[3])
+        }
+        var check = CheckOptions()
+        check.asOf = try CalendarDate(parsing: "2025-12-31")
+        let report = try CheckReport(store: store, options: check)
+        let failed = Set(report.results.filter { !$0.passed }.map(\.rule))
+        #expect(failed == [.pbfFragmentation, .pbfInUrbanBoundary, .constructionInRedLine, .controlLinesOverlap, .sliver])
+        let changes = try ChangesReport(store: store, from: try CalendarDate(parsing: "2023-01-01"), to: try CalendarDate(parsing: "2025-12-31"))
+        #expect(changes.newCultivatedLand > changes.cultivatedLandLost)
+        #expect(changes.basicFarmlandDesignated.squareMetres >= 1.05 * changes.basicFarmlandReleased.squareMetres)
+    }
+}
