@@ -31,6 +31,18 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         return CalendarDate(year: c.year!, month: c.month!, day: c.day!)!
     }
 
+    /// The previous calendar day.
+    public func dayBefore() throws(LandtrackError) -> CalendarDate {
+        if day > 1 { return CalendarDate(year: year, month: month, day: day - 1)! }
+        if month > 1 {
+            for d in stride(from: 31, through: 28, by: -1) {
+                if let date = CalendarDate(year: year, month: month - 1, day: d) { return date }
+            }
+        }
+        guard let date = CalendarDate(year: year - 1, month: 12, day: 31) else { throw .invalidArgument("no day before \(self)") }
+        return date
+    }
+
     public var description: String {
         String(format: "%04d-%02d-%02d", year, month, day)
     }

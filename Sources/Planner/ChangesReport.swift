@@ -39,11 +39,7 @@ public struct ChangesReport: Sendable, RenderableReport {
         var after = Dictionary(uniqueKeysWithValues: try store.parcels(asOf: to).map { ($0.id, $0) })
         if let ref {
             // Only parcels with an event of this programme reference in the period.
-            var touched = Set<String>()
-            for id in Set(before.keys).union(after.keys)
-            where try store.history(id).contains(where: { $0.ref == ref && $0.effectiveDate > from && $0.effectiveDate <= to }) {
-                touched.insert(id)
-            }
+            let touched = try store.parcels(withEventsOf: ref, after: from, through: to)
             before = before.filter { touched.contains($0.key) }
             after = after.filter { touched.contains($0.key) }
         }

@@ -54,8 +54,11 @@ public struct Finding: Sendable, Hashable {
 public struct CheckOptions: Sendable {
     public var rules: Set<PlannerRule> = Set(PlannerRule.allCases)
     public var asOf: CalendarDate?
-    /// Start of the programme period (default: the store's first event).
+    /// Start of the programme period (default: the store's first event, or the programme's).
     public var from: CalendarDate?
+    /// Only this programme's changes count in the period rules (new cultivated land, new PBF,
+    /// balance); the period starts with its first event unless `from` is given.
+    public var programme: String?
     public var pbfMinimumMu = 10.0
     /// Overlaps smaller than this (m²) are normal register slivers, not findings.
     public var overlapThreshold = 1.0
@@ -166,11 +169,22 @@ public struct CheckReport: Sendable, RenderableReport {
         // Period rules: the programme from its start to the as-of date.
         let periodRules: Set<PlannerRule> = [.newCultivatedLand, .newBasicFarmland, .cultivatedBalance]
         var programmeStart = options.from
-        if programmeStart == nil { programmeStart = try store.firstEventDate() }
+        if programmeStart == nil {
+            // The programme's first event is dated on the day its first change takes effect:
+            // the state before it is the day before.
+            if let ref = options.programme {
+                if let first = try store.firstEventDate(ref: ref) { programmeStart = try first.dayBefore() }
+            } else {
+                programmeStart = try store.firstEventDate()
+            }
+        }
         if !run.isDisjoint(with: periodRules), let start = programmeStart {
             let end = options.asOf ?? .today
-            let changes = try ChangesReport(store: store, from: start, to: end)
-            let period = "\(start) to \(end)"
+            let changes = try ChangesReport(store: store, from: start, to: end, ref: options.programme)
+            let period = "\(start) to \(end)" + (options.programme.map { ", programme \($0)" } ?? "")
+            let programmeParcels = try options.programme.map { (ref: String) throws(LandtrackError) in
+                try store.parcels(withEventsOf: ref, after: start, through: end)
+            }
             if run.contains(.newCultivatedLand) {
                 // Cultivated land at the start inside the programme area (all parcels without one).
                 let atStart = try PlannerInput.load(store, asOf: start).parcels
@@ -183,6 +197,7 @@ public struct CheckReport: Sendable, RenderableReport {
                 }
                 var gained = 0.0
                 for p in parcels where ChangesReport.cultivated.contains(p.state) && !ids.contains(p.id) {
+                    if let programmeParcels, !programmeParcels.contains(p.id) { continue }
                     if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
                     if atStart.contains(where: { $0.id == p.id }) { gained += p.area }
                 }

@@ -212,6 +212,7 @@ struct CheckCommand: ParsableCommand {
               landtrack check
               landtrack check --rules pbf-fragmentation,sliver --pbf-min-mu 20 --format json
               landtrack check --as-of 2024-12-31 --from 2023-01-01
+              landtrack check --programme NH-2024-02 --rules new-cultivated-land,cultivated-balance
             """)
 
     @Option(help: "Rules to run, comma-separated (default all).")
@@ -222,6 +223,9 @@ struct CheckCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Start of the programme period.", valueName: "YYYY-MM-DD"))
     var from: String?
+
+    @Option(help: "Only this programme reference's changes count in the period rules (from its first event).")
+    var programme: String?
 
     @Option(name: .customLong("pbf-min-mu"), help: "Smallest acceptable PBF block, mu.")
     var pbfMinMu = 10.0
@@ -262,6 +266,7 @@ struct CheckCommand: ParsableCommand {
         if let rules { options.rules = Set(rules.split(separator: ",").compactMap { PlannerRule(rawValue: String($0)) }) }
         options.asOf = try asOf.map { try parseDate($0, "--as-of") }
         options.from = try from.map { try parseDate($0, "--from") }
+        options.programme = programme
         options.pbfMinimumMu = pbfMinMu
         options.overlapThreshold = maxOverlap
         options.minimumConstruction = minConstruction

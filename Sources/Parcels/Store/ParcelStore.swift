@@ -307,10 +307,22 @@ public final class ParcelStore: Sendable {
         return out
     }
 
-    /// The date of the first event in the store (the start of the programme's record).
-    public func firstEventDate() throws(LandtrackError) -> CalendarDate? {
-        let text: String? = try read { db in try String.fetchOne(db, sql: "SELECT min(effective_date) FROM parcel_events") }
+    /// The date of the first event in the store, or of the first event with programme
+    /// reference `ref` (the start of a programme's record).
+    public func firstEventDate(ref: String? = nil) throws(LandtrackError) -> CalendarDate? {
+        let text: String? = try read { db in
+            if let ref { return try String.fetchOne(db, sql: "SELECT min(effective_date) FROM parcel_events WHERE ref = ?", arguments: [ref]) }
+            return try String.fetchOne(db, sql: "SELECT min(effective_date) FROM parcel_events")
+        }
         return try text.map { (t: String) throws(LandtrackError) in try CalendarDate(parsing: t) }
+    }
+
+    /// Ids of the parcels with an event of programme `ref` in (from, to].
+    public func parcels(withEventsOf ref: String, after from: CalendarDate, through to: CalendarDate) throws(LandtrackError) -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT parcel_id FROM parcel_events WHERE ref = ? AND effective_date > ? AND effective_date <= ?",
+                                    arguments: [ref, from.description, to.description]))
+        }
     }
 
     /// Counts of rows per layer (for summaries and tests).
