@@ -187,6 +187,17 @@ public indirect enum Geometry: Sendable, Hashable {
         }
     }
 
+    /// The polygons of a polygonal result, collections searched (GEOS overlay and make-valid
+    /// results can mix polygons with lower-dimensional leftovers, which are dropped).
+    public var polygonalParts: [Polygon] {
+        switch self {
+        case let .polygon(p): [p]
+        case let .multiPolygon(mp): mp.polygons
+        case let .geometryCollection(gs): gs.flatMap(\.polygonalParts)
+        default: []
+        }
+    }
+
     /// Every position, in order (used for envelopes and coordinate checks).
     public var allPoints: [Point] {
         switch self {

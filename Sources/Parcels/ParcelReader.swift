@@ -206,15 +206,7 @@ public struct ParcelReader {
     static func repaired(_ polygons: [Polygon], geos: GEOSContext) -> [Polygon]? {
         let geometry: Geometry = polygons.count == 1 ? .polygon(polygons[0]) : .multiPolygon(MultiPolygon(polygons))
         guard let fixed = try? geos.value(geos.makeValid(geos.geometry(geometry))) else { return nil }
-        func polygonal(_ g: Geometry) -> [Polygon] {
-            switch g {
-            case let .polygon(p): [p]
-            case let .multiPolygon(mp): mp.polygons
-            case let .geometryCollection(gs): gs.flatMap(polygonal)
-            default: []
-            }
-        }
-        let parts = polygonal(fixed)
+        let parts = fixed.polygonalParts
         return parts.isEmpty ? nil : parts
     }
 

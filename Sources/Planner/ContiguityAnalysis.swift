@@ -158,11 +158,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
                     for b in index.query(lonlat[i]) where b > a {
                         let j = members[b]
                         guard try ctx.relate(lonlat[i], lonlat[j], pattern: "T********") else { continue }
-                        if let ps = try ctx.value(ctx.intersection(lonlat[i], lonlat[j])).polygons {
-                            overlap += try engine.area(of: ps)
-                        } else if case let .geometryCollection(parts) = try ctx.value(ctx.intersection(lonlat[i], lonlat[j])) {
-                            for part in parts { if let ps = part.polygons { overlap += try engine.area(of: ps) } }
-                        }
+                        overlap += try engine.area(of: ctx.value(ctx.intersection(lonlat[i], lonlat[j])).polygonalParts)
                     }
                 }
             }
@@ -185,22 +181,14 @@ public struct ContiguityReport: Sendable, RenderableReport {
     /// A block's outline: the coverage union where the members form a clean coverage (the union's
     /// area equals the members' sum), else a union snapped to a 1e-9° grid (≈ 0.1 mm).
     static func outline(_ ctx: GEOSContext, _ members: [GEOSGeometryHandle]) throws(LandtrackError) -> [Polygon] {
-        func polygonal(_ g: Geometry) -> [Polygon] {
-            switch g {
-            case let .polygon(p): [p]
-            case let .multiPolygon(mp): mp.polygons
-            case let .geometryCollection(gs): gs.flatMap(polygonal)
-            default: []
-            }
-        }
         let collection = try ctx.collection(members, multiPolygon: true)
         var sum = 0.0
         for m in members { sum += try ctx.planarArea(m) }
         if let union = try? ctx.coverageUnion(collection), try ctx.validity(union).isValid,
            abs(try ctx.planarArea(union) - sum) <= 1e-9 * sum {
-            return polygonal(try ctx.value(union))
+            return try ctx.value(union).polygonalParts
         }
-        return polygonal(try ctx.value(ctx.unaryUnion(ctx.collection(members), gridSize: 1e-9)))
+        return try ctx.value(ctx.unaryUnion(ctx.collection(members), gridSize: 1e-9)).polygonalParts
     }
 
     /// GeoJSON of the blocks' outlines with their figures.

@@ -96,15 +96,7 @@ public struct CheckReport: Sendable, RenderableReport {
         /// Geodesic area of the interiors' overlap, 0 when they only touch.
         func overlapArea(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle) throws(LandtrackError) -> Double {
             guard try ctx.relate(a, b, pattern: "T********") else { return 0 }
-            func polygonal(_ g: Geometry) -> [Polygon] {
-                switch g {
-                case let .polygon(p): [p]
-                case let .multiPolygon(mp): mp.polygons
-                case let .geometryCollection(gs): gs.flatMap(polygonal)
-                default: []
-                }
-            }
-            return try engine.area(of: polygonal(ctx.value(ctx.intersection(a, b))))
+            return try engine.area(of: ctx.value(ctx.intersection(a, b)).polygonalParts)
         }
         let urban = try layerUnion(.urbanBoundary)
         let redline = try layerUnion(.ecoRedline)
@@ -123,33 +115,30 @@ public struct CheckReport: Sendable, RenderableReport {
                 findings: small.map { Finding(rule: .pbfFragmentation, parcels: $0.parcels,
                                               message: "PBF block of \(fixed($0.area.mu, 2)) mu (\($0.parcels.count) parcel\($0.parcels.count == 1 ? "" : "s"))", area: $0.area) }))
         }
-        if run.contains(.pbfInUrbanBoundary) {
+        /// Parcels (those `selected`) whose interiors overlap `layer`, with the overlap area.
+        func insideLayer(_ rule: PlannerRule, _ layer: GEOSGeometryHandle?, _ layerName: String, _ what: String,
+                         _ selected: (PlannerParcel) -> Bool, _ message: (Double) -> String) throws(LandtrackError) {
             var findings: [Finding] = []
-            if let urban {
-                for p in parcels where p.basicFarmland {
-                    let overlap = try overlapArea(handle(p), urban)
+            if let layer {
+                for p in parcels where selected(p) {
+                    let overlap = try overlapArea(handle(p), layer)
                     if overlap > 0 {
-                        findings.append(Finding(rule: .pbfInUrbanBoundary, parcels: [p.id],
-                            message: "PBF parcel overlaps the urban development boundary by \(fixed(overlap, 2)) m²", area: AreaMeasure(squareMetres: overlap)))
+                        findings.append(Finding(rule: rule, parcels: [p.id], message: message(overlap), area: AreaMeasure(squareMetres: overlap)))
                     }
                 }
             }
-            results.append(Result(rule: .pbfInUrbanBoundary, passed: findings.isEmpty,
-                detail: urban == nil ? "no urban_boundary layer in the store" : "\(findings.count) PBF parcels inside", findings: findings))
+            results.append(Result(rule: rule, passed: findings.isEmpty,
+                detail: layer == nil ? "no \(layerName) layer in the store" : "\(findings.count) \(what) inside", findings: findings))
+        }
+        if run.contains(.pbfInUrbanBoundary) {
+            try insideLayer(.pbfInUrbanBoundary, urban, "urban_boundary", "PBF parcels", { $0.basicFarmland }) {
+                "PBF parcel overlaps the urban development boundary by \(fixed($0, 2)) m²"
+            }
         }
         if run.contains(.constructionInRedLine) {
-            var findings: [Finding] = []
-            if let redline {
-                for p in parcels where p.state == .industrialPark {
-                    let overlap = try overlapArea(handle(p), redline)
-                    if overlap > 0 {
-                        findings.append(Finding(rule: .constructionInRedLine, parcels: [p.id],
-                            message: "industrial_park parcel lies \(fixed(overlap, 2)) m² inside the ecological red line", area: AreaMeasure(squareMetres: overlap)))
-                    }
-                }
+            try insideLayer(.constructionInRedLine, redline, "eco_redline", "construction parcels", { $0.state == .industrialPark }) {
+                "industrial_park parcel lies \(fixed($0, 2)) m² inside the ecological red line"
             }
-            results.append(Result(rule: .constructionInRedLine, passed: findings.isEmpty,
-                detail: redline == nil ? "no eco_redline layer in the store" : "\(findings.count) construction parcels inside", findings: findings))
         }
         if run.contains(.controlLinesOverlap) {
             var findings: [Finding] = []
