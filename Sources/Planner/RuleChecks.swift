@@ -177,6 +177,7 @@ public struct CheckReport: Sendable, RenderableReport {
             if run.contains(.newCultivatedLand) {
                 // Cultivated land at the start inside the programme area (all parcels without one).
                 let atStart = try PlannerInput.load(store, asOf: start).parcels
+                let existedAtStart = Set(atStart.map(\.id))
                 var base = 0.0
                 var ids = Set<String>()
                 for p in atStart where ChangesReport.cultivated.contains(p.state) {
@@ -188,7 +189,7 @@ public struct CheckReport: Sendable, RenderableReport {
                 for p in parcels where ChangesReport.cultivated.contains(p.state) && !ids.contains(p.id) {
                     if let programmeParcels, !programmeParcels.contains(p.id) { continue }
                     if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
-                    if atStart.contains(where: { $0.id == p.id }) { gained += p.area }
+                    if existedAtStart.contains(p.id) { gained += p.area }
                 }
                 let share = base > 0 ? gained / base : 0
                 let ok = share >= 0.05

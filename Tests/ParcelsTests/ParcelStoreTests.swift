@@ -104,6 +104,31 @@ struct ParcelStoreTests {
         #expect(try store.parcel("NH-000001")?.state == .farmland)
     }
 
+    /// A re-import that moves a parcel's boundary keeps the old geometry in its event: as-of
+    /// queries before the change see the old shape and area.
+    @Test func geometryChangesAreReconstructedAsOf() throws {
+        let (store, dir) = try sampleStore()
+        let before = try #require(try store.parcel("NH-000002"))
+        var text = try String(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"), encoding: .utf8)
+        let old = #""id":"NH-000002","state":"farmland","basic_farmland":true,"village":"黄庄村","landuse_code":"0103"},"geometry":{"type":"Polygon","coordinates":[[[113.09919,23.0509222]"#
+        #expect(text.contains(old))
+        // Move the first vertex (and so the closing one) by about 1 m.
+        text = text.replacingOccurrences(of: old, with: old.replacingOccurrences(of: "[[[113.09919,23.0509222]", with: "[[[113.09918,23.0509222]"))
+        text = text.replacingOccurrences(of: "[113.09919,23.0509222]]]}", with: "[113.09918,23.0509222]]]}")
+        let newer = dir.appendingPathComponent("moved.geojson")
+        try text.write(to: newer, atomically: true, encoding: .utf8)
+        var options = ImportOptions()
+        options.date = try CalendarDate(parsing: "2024-03-01")
+        let summary = try store.importParcels(try InputBytes(path: newer.path), options: options)
+        #expect(summary.updated == 1)
+        let now = try #require(try store.parcel("NH-000002"))
+        #expect(now.areaSquareMetres != before.areaSquareMetres)
+        let then = try #require(try store.parcels(asOf: CalendarDate(parsing: "2023-06-01")).first { $0.id == "NH-000002" })
+        #expect(then.polygons == before.polygons)
+        #expect(abs(then.areaSquareMetres - before.areaSquareMetres) < 1e-6)
+        #expect(try store.parcels(asOf: CalendarDate(parsing: "2024-03-01")).first { $0.id == "NH-000002" }?.polygons == now.polygons)
+    }
+
     /// All or nothing: a file with problems is refused whole and the store is as it was.
     @Test func aFileWithProblemsChangesNothing() throws {
         let (store, _) = try sampleStore()

@@ -259,30 +259,50 @@ public final class ParcelStore: Sendable {
     }
 
     /// Parcels as they stood on `asOf` (nil: now), optionally only those in `state`.
-    /// A parcel exists on a date from its first event on; its state and PBF flag are those of
-    /// its last event on or before that date.
+    /// A parcel exists on a date from its first event on (until a split or merge retires it);
+    /// its state and PBF flag are those of its last event on or before that date, and its
+    /// geometry the one it had then (kept in the first later event that replaced it).
     public func parcels(asOf: CalendarDate? = nil, state: ParcelState? = nil) throws(LandtrackError) -> [StoredParcel] {
-        try read { db in
+        let engine = GeodesicAreaEngine(ellipsoid: try ellipsoid().ellipsoid)
+        return try read { db in
+            // The history up to the date, and the geometries replaced after it: two queries.
+            var history: [String: [Row]] = [:]
+            var replaced: [String: Data] = [:]
+            if let asOf {
+                let date = asOf.description
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT parcel_id, kind, to_state, pbf_after FROM parcel_events WHERE effective_date <= ?
+                    ORDER BY effective_date, event_id
+                    """, arguments: [date]) {
+                    history[row["parcel_id"], default: []].append(row)
+                }
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT parcel_id, previous_geom FROM parcel_events WHERE effective_date > ? AND previous_geom IS NOT NULL
+                    ORDER BY effective_date DESC, event_id DESC
+                    """, arguments: [date]) {
+                    // Descending: the earliest replacement is written last and wins.
+                    replaced[row["parcel_id"]] = row["previous_geom"]
+                }
+            }
             var out: [StoredParcel] = []
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM parcels ORDER BY parcel_id")
             while let row = try rows.next() {
                 var p = try Self.storedParcel(row)
-                if let asOf {
-                    let history = try Self.events(db, parcel: p.id).filter { $0.effectiveDate <= asOf }
-                    guard !history.isEmpty else { continue }
+                if asOf != nil {
+                    guard let events = history[p.id] else { continue }
                     var exists = true
-                    for e in history {
-                        if let s = e.toState { p.state = s }
-                        if let f = e.pbfAfter { p.basicFarmland = f }
-                        if e.kind == .split || e.kind == .merge { exists = e.toState != nil }
+                    for e in events {
+                        let to: String? = e["to_state"]
+                        let pbf: Bool? = e["pbf_after"]
+                        let kind: String = e["kind"]
+                        if let to, let s = ParcelState(rawValue: to) { p.state = s }
+                        if let pbf { p.basicFarmland = pbf }
+                        if kind == ParcelEvent.Kind.split.rawValue || kind == ParcelEvent.Kind.merge.rawValue { exists = to != nil }
                     }
                     guard exists else { continue }
-                    // A geometry replaced later is in the first later event that kept it.
-                    if let previous = try Data.fetchOne(db, sql: """
-                        SELECT previous_geom FROM parcel_events WHERE parcel_id = ? AND effective_date > ? AND previous_geom IS NOT NULL
-                        ORDER BY effective_date, event_id LIMIT 1
-                        """, arguments: [p.id, asOf.description]) {
+                    if let previous = replaced[p.id] {
                         p.polygons = try GeoPackage.polygons(previous)
+                        p.areaSquareMetres = try engine.area(of: p.polygons)
                     }
                 } else if !p.active {
                     continue
