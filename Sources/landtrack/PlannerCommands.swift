@@ -40,7 +40,7 @@ struct PlannerSourceOptions: ParsableArguments {
             if let file {
                 return try PlannerInput.load(try InputBytes(path: file), options: try fields.readOptions(), defaultState: defaultState)
             }
-            return try PlannerInput.load(try ParcelStore(path: store.path), asOf: date)
+            return try PlannerInput.load(try ParcelStore(path: store.path, readOnly: true), asOf: date)
         }
     }
 }
@@ -138,7 +138,7 @@ struct ContiguityCommand: ParsableCommand {
         options.outlines = format == .geojson
         if barriers {
             options.barriers = try running { () throws(LandtrackError) in
-                try ParcelStore(path: source.store.path).layer(.barriers).map(\.geometry)
+                try ParcelStore(path: source.store.path, readOnly: true).layer(.barriers).map(\.geometry)
             }
         }
         let report = try running { () throws(LandtrackError) in try ContiguityReport.analyse(parcels, crs: crs, options: options) }
@@ -186,7 +186,7 @@ struct ChangesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
         let (a, b) = (try parseDate(from, "--from"), try parseDate(to, "--to"))
         let report = try running { () throws(LandtrackError) in try ChangesReport(store: store, from: a, to: b, ref: ref) }
         print(report.render(format), terminator: "")
@@ -272,7 +272,7 @@ struct CheckCommand: ParsableCommand {
         options.minimumConstruction = minConstruction
         options.minimumFarmland = minFarmland
         options.minimumOther = minOther
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
         let report = try running { () throws(LandtrackError) in try CheckReport(store: store, options: options) }
         print(report.render(format), terminator: "")
         if !report.passed { throw Exit.problems }

@@ -252,7 +252,7 @@ struct HistoryCommand: ParsableCommand {
     @OptionGroup var store: StoreOption
 
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
         let report = try running { () throws(LandtrackError) in try HistoryReport(store: store, parcelID: id) }
         print(report.render(format), terminator: "")
     }
@@ -284,7 +284,7 @@ struct ParcelsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
         let date = try asOf.map { try parseDate($0, "--as-of") }
         let report = try running { () throws(LandtrackError) in try ParcelListReport(store: store, asOf: date, state: state) }
         print(report.render(format), terminator: "")
@@ -332,7 +332,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
         let date = try asOf.map { try parseDate($0, "--as-of") }
         let list = try running { () throws(LandtrackError) in try ParcelListReport(store: store, asOf: date, state: state) }
         let ext = (output as NSString).pathExtension.lowercased()

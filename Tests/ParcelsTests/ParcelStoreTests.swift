@@ -294,6 +294,29 @@ struct ParcelStoreTests {
         #expect(try store.parcel("NH-000001")?.basicFarmland == true)
     }
 
+    /// A reader that opens the store while an import holds the write lock reads at once (the
+    /// command-line case: `landtrack parcels` during `landtrack import`).
+    @Test func openingTheStoreDoesNotWaitForAWriter() throws {
+        let (store, _) = try sampleStore()
+        let holding = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let writer = BackgroundThread {
+            try store.pool.write { db in
+                try db.execute(sql: "UPDATE parcels SET village = 'importing' WHERE parcel_id = 'NH-000001'")
+                holding.signal()
+                done.wait()
+            }
+        }
+        holding.wait()
+        let started = Date()
+        let reader = try ParcelStore(path: store.path, readOnly: true)
+        let count = try reader.parcels().count
+        let waited = Date().timeIntervalSince(started)
+        done.signal()
+        try writer.join()
+        #expect(count == 2000)
+        #expect(waited < 2, "opening and reading waited \(waited) s for the writer")
+    }
+
     @Test func landuseMappingCanBeReplaced() throws {
         let dir = try scratchDirectory()
         let map = dir.appendingPathComponent("map.csv")

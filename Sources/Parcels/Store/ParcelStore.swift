@@ -98,8 +98,9 @@ public final class ParcelStore: Sendable {
 
     /// Opens the store at `path`; creates it when `create` and there is no file.
     /// Refuses, saying why, a file that is not a GeoPackage, a GeoPackage that is not a landtrack
-    /// store, and a store made by a newer landtrack.
-    public init(path: String, create: Bool = false) throws(LandtrackError) {
+    /// store, and a store made by a newer landtrack. `readOnly` stores never take the write lock,
+    /// so they open and read while another process imports.
+    public init(path: String, create: Bool = false, readOnly: Bool = false) throws(LandtrackError) {
         self.path = path
         let exists = FileManager.default.fileExists(atPath: path)
         guard exists || create else {
@@ -111,16 +112,24 @@ public final class ParcelStore: Sendable {
         }
         // A writer waits a little for another one, then says the store is locked.
         config.busyMode = .timeout(3)
+        config.readonly = readOnly && exists
         do {
             if exists { try Self.checkIsLandtrackStore(path) }
             pool = try DatabasePool(path: path, configuration: config)
-            try pool.write { db in
-                if try Self.migrator.hasBeenSuperseded(db) {
-                    throw LandtrackError.io(path: path, message: "this store was written by a newer landtrack; upgrade landtrack to use it")
-                }
+            // Read first: opening a store must not wait for a writer (an import in progress).
+            let (complete, superseded) = try pool.read { db in
+                (try Self.migrator.hasCompletedMigrations(db), try Self.migrator.hasBeenSuperseded(db))
             }
-            try Self.migrator.migrate(pool)
-            try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            if superseded {
+                throw LandtrackError.io(path: path, message: "this store was written by a newer landtrack; upgrade landtrack to use it")
+            }
+            if !complete && config.readonly {
+                throw LandtrackError.io(path: path, message: "this store was written by an older landtrack; any writing command (e.g. an import) upgrades it")
+            }
+            if !complete {
+                try Self.migrator.migrate(pool)
+                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            }
         } catch let error as LandtrackError {
             throw error
         } catch {
