@@ -87,7 +87,15 @@ public struct CheckReport: Sendable, RenderableReport {
         let (parcels, crs) = try PlannerInput.load(store, asOf: options.asOf)
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
         let ctx = GEOSContext()
-        func handle(_ p: PlannerParcel) throws(LandtrackError) -> GEOSGeometryHandle { try ctx.geometry(.multiPolygon(MultiPolygon(p.polygons))) }
+        // Each parcel goes to GEOS once, whichever rules use it (parcels at the programme's start
+        // are other values of the same ids, with their own geometry: keyed by id and polygons).
+        var converted: [String: (polygons: [Polygon], handle: GEOSGeometryHandle)] = [:]
+        func handle(_ p: PlannerParcel) throws(LandtrackError) -> GEOSGeometryHandle {
+            if let c = converted[p.id], c.polygons == p.polygons { return c.handle }
+            let h = try ctx.geometry(.multiPolygon(MultiPolygon(p.polygons)))
+            converted[p.id] = (p.polygons, h)
+            return h
+        }
         func layerUnion(_ layer: ConstraintLayer) throws(LandtrackError) -> GEOSGeometryHandle? {
             var hs: [GEOSGeometryHandle] = []
             for f in try store.layer(layer) { hs.append(try ctx.geometry(f.geometry)) }
