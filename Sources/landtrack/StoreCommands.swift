@@ -101,10 +101,28 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let progress = ProgressLine("importing")
         defer { progress.finish() }
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, create: true) }
+        // The input must be readable before a store is created for it; a store this command
+        // created is removed again when the import is refused (nothing half-written is left).
+        let bytes = try running { () throws(LandtrackError) in try input.input() }
+        let path = self.store.path
+        let existed = FileManager.default.fileExists(atPath: path)
+        func removeNewStore() {
+            guard !existed else { return }
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        do {
+            try importInto(path, bytes, progress)
+        } catch {
+            removeNewStore()
+            throw error
+        }
+    }
+
+    private func importInto(_ path: String, _ bytes: InputBytes, _ progress: ProgressLine) throws {
+        let store = try running { () throws(LandtrackError) in try ParcelStore(path: path, create: true) }
         if layer != .parcels {
             let n = try running { () throws(LandtrackError) in
-                try store.importLayer(ConstraintLayer(rawValue: layer.rawValue)!, from: try input.input())
+                try store.importLayer(ConstraintLayer(rawValue: layer.rawValue)!, from: bytes)
             }
             print("\(input.file): \(grouped(n)) features imported into layer \(layer.rawValue) of \(store.path) (the layer was replaced)")
             return
@@ -119,7 +137,7 @@ struct ImportCommand: ParsableCommand {
         options.ref = ref
         if let by { options.recordedBy = by }
         let summary = try running { () throws(LandtrackError) in
-            try store.importParcels(try input.input(), options: options, progress: progress.update)
+            try store.importParcels(bytes, options: options, progress: progress.update)
         }
         progress.finish()
         for note in summary.notes { FileHandle.standardError.write(Data(("  " + note.description + "\n").utf8)) }

@@ -64,6 +64,12 @@ struct StoreCommandTests {
         #expect(bad.stderr.contains("10 problems"))
         #expect(try ParcelStore(path: db).counts() == before)
 
+        // A refused first import, or a missing input, leaves no store file behind.
+        let fresh = dir.appendingPathComponent("fresh.gpkg").path
+        #expect(try Run(["import", "geodata/problem-parcels.geojson", "--db", fresh]).status == 1)
+        #expect(try Run(["import", "geodata/no-such.geojson", "--db", fresh]).status == 2)
+        #expect(!FileManager.default.fileExists(atPath: fresh))
+
         let notStore = dir.appendingPathComponent("readme.gpkg")
         try "hello".write(to: notStore, atomically: true, encoding: .utf8)
         let wrong = try Run(["parcels", "--db", notStore.path])
