@@ -68,6 +68,17 @@ names = {"T2": "summary --by village --by state", "T3": "contiguity --gap 0", "T
 for t, wall, rss in rows:
     print(f"| landtrack {names[t]} ({t}, reads the file itself) | {wall:.2f} | {rss:.0f} | {wall / ref_wall:.2f} |")
 print(f"| landtrack, the four commands together | {total:.2f} | {max(r[2] for r in rows):.0f} | **{total / ref_wall:.2f}** |")
+for peer in ("geopandas", "postgis"):
+    path = os.path.join(out, f"peer_{peer}.time")
+    if not os.path.exists(path):
+        continue
+    wall, rss = timing(f"peer_{peer}")
+    theirs = load(f"peer_{peer}.json")
+    agree = all(theirs[t]["blocks"] == ref[t]["blocks"] for t in ("T3", "T4", "T5"))
+    timings = theirs.get("timings_s", {})
+    extra = f"; load {timings['load']:.2f} s" if "load" in timings else ""
+    print(f"| {peer}, T1–T5 ({'agrees' if agree else 'DISAGREES'} with the reference{extra}) | {wall:.2f} | {rss:.0f} | {wall / ref_wall:.2f} |")
+    print(f"| landtrack's four commands / {peer} | | | **{total / wall:.2f}** |")
 print()
 print("results: " + ("all agree with the reference (block counts and lists exact, areas to 0.01 mu)" if not problems
                      else "DISAGREE:\n" + "\n".join("- " + p for p in problems)))

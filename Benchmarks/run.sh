@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# landtrack against the C/GEOS reference of ../shared/bench on the same generated file, in one run:
-# wall time and peak RSS per task, the ratios, and a check that the results agree.
+# landtrack against the peers of ../shared/bench on the same generated file, in one run: wall time
+# and peak RSS per task, the ratios, and a check that the results agree.
 # Usage: Benchmarks/run.sh [10k|100k|1m]     (data cached in $BENCH_WORK, default /tmp/landtrack-bench)
+# Peers: $PEERS (default "ref geopandas postgis"); a peer whose tools are missing is skipped with the
+# command that installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-100k}
@@ -27,7 +29,27 @@ timed() { # name, command…: runs it, writes $out/NAME.json (stdout) and $out/N
   local name=$1; shift
   /usr/bin/time -f "%e %M" -o "$out/$name.time" "$@" > "$out/$name.json"
 }
-timed ref "$work/ref_geos" "$data" "$out/ref_geos.json"
+cat "$data" > /dev/null   # warm the page cache: every run reads from RAM
+peers=${PEERS:-"ref geopandas postgis"}
+rm -f "$out"/peer_*.time
+for peer in $peers; do
+  case $peer in
+    ref) timed ref "$work/ref_geos" "$data" "$out/ref_geos.json" ;;
+    geopandas)
+      if python3 -c "import geopandas, pyogrio, pyproj, scipy, orjson" 2>/dev/null; then
+        /usr/bin/time -f "%e %M" -o "$out/peer_geopandas.time" python3 "$shared/peer_geopandas.py" "$data" "$out/peer_geopandas.json" >&2
+      else
+        echo "skipping GeoPandas: pip install geopandas pyogrio pyarrow pyproj scipy orjson" >&2
+      fi ;;
+    postgis)
+      if [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -d /usr/share/postgresql/15/extension ] && ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1; then
+        /usr/bin/time -f "%e %M" -o "$out/peer_postgis.time" "$shared/peer_postgis.sh" "$data" "$out/peer_postgis.json" >&2
+      else
+        echo "skipping PostGIS: apt-get install postgresql-15-postgis-3 gdal-bin (run as root)" >&2
+      fi ;;
+    *) echo "unknown peer $peer" >&2; exit 2 ;;
+  esac
+done
 timed T2 "$lt" summary "$data" --by village --by state --format json
 timed T3 "$lt" contiguity "$data" --gap 0 --format json
 timed T4 "$lt" contiguity "$data" --gap 10 --format json
