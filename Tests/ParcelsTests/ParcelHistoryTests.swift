@@ -5,21 +5,9 @@ import Geometry
 @testable import Parcels
 import TestSupport
 
-/// A store holding square parcels at Nanhai: `(id, state, pbf, x offset in 0.001°, y offset)`.
-func squaresStore(_ squares: [(String, String, Bool, Double, Double)], size: Double = 0.001) throws -> ParcelStore {
-    let dir = try scratchDirectory()
-    let features = squares.map { id, state, pbf, dx, dy in
-        let x = 113.1 + dx * 0.001, y = 23.05 + dy * 0.001
-        let ring = [(x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y)].map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
-        return #"{"type":"Feature","properties":{"id":"\#(id)","state":"\#(state)","basic_farmland":\#(pbf),"village":"大岗村"},"geometry":{"type":"Polygon","coordinates":[[\#(ring)]]}}"#
-    }
-    let file = dir.appendingPathComponent("squares.geojson")
-    try (#"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}").write(to: file, atomically: true, encoding: .utf8)
-    let store = try ParcelStore(path: dir.appendingPathComponent("store.gpkg").path, create: true)
-    var options = ImportOptions()
-    options.date = try CalendarDate(parsing: "2023-01-01")
-    _ = try store.importParcels(try InputBytes(path: file.path), options: options)
-    return store
+/// Unit squares at Nanhai: `(id, state, pbf, column, row)` (see `squareParcelStore`).
+func squaresStore(_ squares: [(String, String, Bool, Double, Double)]) throws -> ParcelStore {
+    try squareParcelStore(squares.map { ($0.0, $0.1, $0.2, $0.3, $0.4, 1) })
 }
 
 func date(_ s: String) throws -> CalendarDate { try CalendarDate(parsing: s) }

@@ -9,22 +9,9 @@ import TestSupport
 struct ChangesTests {
     /// Squares of known area at Nanhai moved through a small programme; each figure by hand.
     @Test func figuresOfASmallProgramme() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-changes-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var features: [String] = []
-        let squares = [("W1", "wasteland", false), ("W2", "wasteland", false), ("I1", "industrial_park", false),
-                       ("F1", "farmland", true), ("F2", "farmland", false)]
-        for (i, (id, state, pbf)) in squares.enumerated() {
-            let x = 113.1 + Double(i) * 0.002, y = 23.05
-            let ring = [(x, y), (x + 0.001, y), (x + 0.001, y + 0.001), (x, y + 0.001), (x, y)].map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
-            features.append(#"{"type":"Feature","properties":{"id":"\#(id)","state":"\#(state)","basic_farmland":\#(pbf)},"geometry":{"type":"Polygon","coordinates":[[\#(ring)]]}}"#)
-        }
-        let file = dir.appendingPathComponent("p.geojson")
-        try (#"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}").write(to: file, atomically: true, encoding: .utf8)
-        let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
-        var options = ImportOptions()
-        options.date = try CalendarDate(parsing: "2023-01-01")
-        _ = try store.importParcels(try InputBytes(path: file.path), options: options)
+        let store = try squareParcelStore([("W1", "wasteland", false, 0, 0, 1), ("W2", "wasteland", false, 2, 0, 1),
+                                           ("I1", "industrial_park", false, 4, 0, 1), ("F1", "farmland", true, 6, 0, 1),
+                                           ("F2", "farmland", false, 8, 0, 1)])
         let d = { (s: String) throws -> CalendarDate in try CalendarDate(parsing: s) }
         try store.transition([
             TransitionRequest(parcelID: "W1", to: .reclaimedFarmland, date: try d("2024-03-01"), ref: "P1"),

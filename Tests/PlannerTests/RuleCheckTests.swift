@@ -6,30 +6,8 @@ import Geometry
 @testable import Planner
 import TestSupport
 
-/// A store of 0.001° squares at Nanhai (≈ 11,400 m², 17 mu each): `(id, state, pbf, column, row, size)`.
 func ruleStore(_ squares: [(String, String, Bool, Double, Double, Double)], layers: [ConstraintLayer: [(Double, Double, Double)]] = [:]) throws -> ParcelStore {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-rules-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    func ring(_ c: Double, _ r: Double, _ size: Double) -> String {
-        let x = 113.1 + c * 0.001, y = 23.05 + r * 0.001, d = 0.001 * size
-        return "[[" + [(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)].map { "[\($0.0),\($0.1)]" }.joined(separator: ",") + "]]"
-    }
-    let features = squares.map { id, state, pbf, c, r, size in
-        #"{"type":"Feature","properties":{"id":"\#(id)","state":"\#(state)","basic_farmland":\#(pbf)},"geometry":{"type":"Polygon","coordinates":\#(ring(c, r, size))}}"#
-    }
-    let file = dir.appendingPathComponent("p.geojson")
-    try (#"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}").write(to: file, atomically: true, encoding: .utf8)
-    let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
-    var options = ImportOptions()
-    options.date = try CalendarDate(parsing: "2023-01-01")
-    _ = try store.importParcels(try InputBytes(path: file.path), options: options)
-    for (layer, boxes) in layers {
-        let f = boxes.map { c, r, size in #"{"type":"Feature","properties":{"name":"\#(layer.rawValue)"},"geometry":{"type":"Polygon","coordinates":\#(ring(c, r, size))}}"# }
-        let path = dir.appendingPathComponent("\(layer.rawValue).geojson")
-        try (#"{"type":"FeatureCollection","features":["# + f.joined(separator: ",") + "]}").write(to: path, atomically: true, encoding: .utf8)
-        _ = try store.importLayer(layer, from: InputBytes(path: path.path))
-    }
-    return store
+    try squareParcelStore(squares, layers: layers)
 }
 
 func check(_ store: ParcelStore, _ rule: PlannerRule, _ configure: (inout CheckOptions) -> Void = { _ in }) throws -> CheckReport.Result {
