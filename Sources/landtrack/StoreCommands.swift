@@ -124,7 +124,7 @@ struct ImportCommand: ParsableCommand {
             let n = try running { () throws(LandtrackError) in
                 try store.importLayer(ConstraintLayer(rawValue: layer.rawValue)!, from: bytes)
             }
-            print("\(input.file): \(grouped(n)) features imported into layer \(layer.rawValue) of \(store.path) (the layer was replaced)")
+            print("\(input.file): \(grouped(n)) feature\(n == 1 ? "" : "s") imported into layer \(layer.rawValue) of \(store.path) (the layer was replaced)")
             return
         }
         var options = ImportOptions()
