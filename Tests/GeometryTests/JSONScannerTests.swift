@@ -3,18 +3,14 @@ import PropertyBased
 import Testing
 @testable import Geometry
 
+/// The library's parser, with its syntax error unwrapped for line/column checks.
 private func parse(bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-    let result: Result<JSONValue, JSONSyntaxError> = bytes.withUnsafeBytes { raw in
-        var s = JSONScanner(bytes: raw)
-        do throws(JSONSyntaxError) {
-            let v = try s.parseValue()
-            if s.peek() != nil { throw s.error("trailing text") }
-            return .success(v)
-        } catch {
-            return .failure(error)
-        }
+    do {
+        return try JSONValue.parse(bytes: bytes)
+    } catch {
+        guard case let .json(syntax) = error else { fatalError("unexpected \(error)") }
+        throw syntax
     }
-    return try result.get()
 }
 
 private func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
@@ -69,7 +65,7 @@ struct JSONScannerTests {
         ("[\"\\x\"]", 1, 3, "unknown escape"),
         ("[\"\\ud83c\"]", 1, 9, "surrogate"),
         ("", 1, 1, "input ends"),
-        ("{\"a\": 1} x", 1, 10, "trailing"),
+        ("{\"a\": 1} x", 1, 10, "after the end"),
     ])
     func malformedInputIsLocated(text: String, line: Int, column: Int, words: String) throws {
         do {

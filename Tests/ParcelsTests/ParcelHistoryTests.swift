@@ -149,13 +149,24 @@ struct ParcelHistoryTests {
         #expect(e?.description.contains("does not cross") == true)
     }
 
+    /// A polygon cutter gives the part inside it and the part outside (with a hole); names go to
+    /// the pieces from the south-west, as for a line.
     @Test func splitByAPolygonAndNamedChildren() throws {
         let store = try squaresStore([("A", "farmland", false, 0, 0)])
-        let cutter = Geometry.polygon(try Polygon(rings: [[(113.1002, 23.0502), (113.1004, 23.0502), (113.1004, 23.0504), (113.1002, 23.0504), (113.1002, 23.0502)].map { try Point(x: $0.0, y: $0.1) }]))
-        let children = try store.split("A", by: cutter, names: ["A-pond", "A-field"], date: date("2024-10-01"))
-        #expect(Set(children.map(\.id)) == ["A-pond", "A-field"])
-        let field = try #require(children.first { $0.id == "A-field" } ?? children.first)
-        #expect(field.polygons.contains { !$0.holes.isEmpty } || children.contains { $0.polygons.contains { !$0.holes.isEmpty } })
+        let parent = try #require(try store.parcel("A"))
+        let pond = try Polygon(rings: [[(113.1002, 23.0502), (113.1004, 23.0502), (113.1004, 23.0504), (113.1002, 23.0504), (113.1002, 23.0502)].map { try Point(x: $0.0, y: $0.1) }])
+        let children = try store.split("A", by: .polygon(pond), names: ["A-field", "A-pond"], date: date("2024-10-01"))
+        #expect(children.map(\.id) == ["A-field", "A-pond"])
+        let field = children[0], inner = children[1]
+        #expect(field.polygons.count == 1 && field.polygons[0].holes.count == 1)
+        #expect(abs(inner.areaSquareMetres - (try GeodesicAreaEngine(ellipsoid: .wgs84).area(of: pond))) < 0.01)
+        #expect(abs(field.areaSquareMetres + inner.areaSquareMetres - parent.areaSquareMetres) <= 0.01)
+        // The pond is now a hole of A-field: cutting by it again leaves one piece.
+        let again = #expect(throws: LandtrackError.self) { try store.split("A-field", by: .polygon(pond), date: date("2024-10-02")) }
+        #expect(again?.description.contains("does not cross") == true)
+        let line = Geometry.lineString(try LineString([try Point(x: 113.1007, y: 23.049), try Point(x: 113.1007, y: 23.052)]))
+        let names = #expect(throws: LandtrackError.self) { try store.split("A-field", by: line, names: ["only-one"], date: date("2024-10-02")) }
+        #expect(names?.description.contains("2 pieces but 1 names were given") == true)
     }
 
     /// Readers keep reading while a writer holds a long transaction (WAL).

@@ -49,7 +49,11 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses one JSON document.
     public static func parse(_ text: String) throws(LandtrackError) -> JSONValue {
-        let bytes = Array(text.utf8)
+        try parse(bytes: Array(text.utf8))
+    }
+
+    /// Parses one JSON document from UTF-8 bytes (a byte order mark is skipped).
+    public static func parse(bytes: [UInt8]) throws(LandtrackError) -> JSONValue {
         let result: Result<JSONValue, JSONSyntaxError> = bytes.withUnsafeBytes { raw in
             var scanner = JSONScanner(bytes: raw)
             do throws(JSONSyntaxError) {
