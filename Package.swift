@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The only two places C is seen.
@@ -24,12 +26,27 @@ let package = Package(
             name: "CPROJ", path: "Sources/CPROJ", pkgConfig: "proj",
             providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
         .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ"]),
-        .target(name: "Parcels", dependencies: ["Geometry", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Parcels",
+            dependencies: [
+                "Geometry", .product(name: "GRDB", package: "GRDB.swift"),
+                // SHA-256 of access tokens: only their hashes are stored.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "Planner", dependencies: ["Geometry", "Parcels"]),
+        // `landtrack map`: one self-contained HTML page (data and drawing code inline, no network).
+        .target(name: "ParcelMap", dependencies: ["Geometry", "Parcels", "Planner"]),
+        // `landtrack serve`: OGC API - Features, the planner's JSON reports and token-checked writes.
+        .target(
+            name: "FeatureServer",
+            dependencies: [
+                "Geometry", "Parcels", "Planner", "ParcelMap",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .executableTarget(
             name: "landtrack",
             dependencies: [
-                "Geometry", "Parcels", "Planner",
+                "Geometry", "Parcels", "Planner", "ParcelMap", "FeatureServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Writes the demo programme in geodata/programme from geodata/nanhai-sample.geojson.
@@ -57,6 +74,8 @@ let package = Package(
                 "Planner", "Parcels", "Geometry", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
+        .testTarget(name: "ParcelMapTests", dependencies: ["ParcelMap", "Planner", "Parcels", "Geometry", "TestSupport"]),
+        .testTarget(name: "FeatureServerTests", dependencies: ["FeatureServer", "Parcels", "Geometry", "TestSupport"]),
         .testTarget(name: "landtrackTests", dependencies: ["landtrack", "Geometry", "Parcels", "TestSupport"]),
     ]
 )

@@ -4,7 +4,7 @@ import Geometry
 import Parcels
 
 @main
-struct Landtrack: ParsableCommand {
+struct Landtrack: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "landtrack",
         abstract: "Track land parcels through a consolidation programme and check the results against the rules.",
@@ -22,7 +22,8 @@ struct Landtrack: ParsableCommand {
               landtrack parcels --as-of 2023-12-31 --state wasteland
             """,
         subcommands: [AreaCommand.self, ValidateCommand.self, ImportCommand.self, TransitionCommand.self, PBFCommand.self,
-                      MergeCommand.self, SplitCommand.self, HistoryCommand.self, ParcelsCommand.self, ExportCommand.self, SummaryCommand.self, ChangesCommand.self, ContiguityCommand.self, CheckCommand.self])
+                      MergeCommand.self, SplitCommand.self, HistoryCommand.self, ParcelsCommand.self, ExportCommand.self, SummaryCommand.self, ChangesCommand.self, ContiguityCommand.self, CheckCommand.self,
+                      MapCommand.self, ServeCommand.self, TokenCommand.self])
 }
 
 /// Exit codes shared by the commands.

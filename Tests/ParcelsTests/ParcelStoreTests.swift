@@ -15,18 +15,11 @@ func scratchDirectory() throws -> URL {
 let geodata = SharedData.repositoryRoot.appendingPathComponent("geodata")
 
 /// Runs a command line tool; nil when it is not installed.
+/// Runs an installed tool (ogrinfo, GDAL's validator); nil when it is not installed.
 func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
     guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let r = try ProcessRun(URL(fileURLWithPath: path), arguments)
+    return (r.status, r.stdout + r.stderr)
 }
 
 @Suite("Parcel store (GeoPackage)")

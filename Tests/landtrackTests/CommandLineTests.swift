@@ -20,38 +20,8 @@ struct Run {
     }()
 
     init(_ arguments: [String], stdin: String? = nil) throws {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = SharedData.repositoryRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // stderr is drained on its own thread so that a child filling one pipe cannot block on it
-        // while we wait for the other.
-        let errorData = LockedData()
-        let drain = BackgroundThread { errorData.value = err.fileHandleForReading.readDataToEndOfFile() }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        try drain.join()
-        let e = errorData.value
-        process.waitUntilExit()
-        status = process.terminationStatus
-        stdout = String(decoding: o, as: UTF8.self)
-        stderr = String(decoding: e, as: UTF8.self)
-    }
-}
-
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    var value: Data {
-        get { lock.withLock { data } }
-        set { lock.withLock { data = newValue } }
+        let r = try ProcessRun(Self.binary, arguments, stdin: stdin)
+        (status, stdout, stderr) = (r.status, r.stdout, r.stderr)
     }
 }
 

@@ -24,21 +24,10 @@ public struct HistoryReport: Sendable, RenderableReport {
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 
-    private func change(_ e: ParcelEvent) -> String {
-        var parts: [String] = []
-        if e.fromState != nil || e.toState != nil {
-            parts.append("\(e.fromState?.rawValue ?? "–") → \(e.toState?.rawValue ?? "–")")
-        }
-        if let after = e.pbfAfter {
-            parts.append("PBF \(e.pbfBefore.map { $0 ? "yes" : "no" } ?? "–") → \(after ? "yes" : "no")")
-        }
-        return parts.joined(separator: "; ")
-    }
-
     public func table() -> String {
         var t = TextTable(headers: ["date", "event", "change", "rule", "ref", "by", "recorded", "note"])
         for e in events {
-            t.append([e.effectiveDate.description, e.kind.rawValue, change(e), e.ruleID ?? "", e.ref ?? "", e.recordedBy, e.recordedAt, e.note ?? ""])
+            t.append([e.effectiveDate.description, e.kind.rawValue, e.changeDescription, e.ruleID ?? "", e.ref ?? "", e.recordedBy, e.recordedAt, e.note ?? ""])
         }
         return "history of parcel \(parcelID) (\(events.count) event\(events.count == 1 ? "" : "s"))\n" + lineageText + "\n" + t.render()
     }
@@ -78,5 +67,19 @@ public struct HistoryReport: Sendable, RenderableReport {
             out += "\n" + JSONValue.object(o).jsonText
         }
         return out + "]}\n"
+    }
+}
+
+extension ParcelEvent {
+    /// "wasteland → farmland", "PBF no → yes": the change in one phrase (history tables, the map).
+    public var changeDescription: String {
+        var parts: [String] = []
+        if fromState != nil || toState != nil {
+            parts.append("\(fromState?.rawValue ?? "–") → \(toState?.rawValue ?? "–")")
+        }
+        if let after = pbfAfter {
+            parts.append("PBF \(pbfBefore.map { $0 ? "yes" : "no" } ?? "–") → \(after ? "yes" : "no")")
+        }
+        return parts.joined(separator: "; ")
     }
 }

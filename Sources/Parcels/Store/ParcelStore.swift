@@ -93,6 +93,15 @@ public final class ParcelStore: Sendable {
                     columns: "name TEXT, properties TEXT NOT NULL DEFAULT '{}'", description: "constraint layer \(layer.rawValue)")
             }
         }
+        m.registerMigration("v2: access tokens for landtrack serve") { db in
+            // Not registered in gpkg_contents: no layer for GIS clients, only for the server.
+            try db.execute(sql: """
+                CREATE TABLE landtrack_tokens (
+                  token_id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL,
+                  role TEXT NOT NULL CHECK (role IN ('viewer', 'planner')), token_sha256 TEXT NOT NULL UNIQUE,
+                  created_at DATETIME NOT NULL, revoked_at DATETIME);
+                """)
+        }
         return m
     }()
 
@@ -117,16 +126,19 @@ public final class ParcelStore: Sendable {
             if exists { try Self.checkIsLandtrackStore(path) }
             pool = try DatabasePool(path: path, configuration: config)
             // Read first: opening a store must not wait for a writer (an import in progress).
-            let (complete, superseded) = try pool.read { db in
-                (try Self.migrator.hasCompletedMigrations(db), try Self.migrator.hasBeenSuperseded(db))
+            let (complete, superseded, applied) = try pool.read { db in
+                (try Self.migrator.hasCompletedMigrations(db), try Self.migrator.hasBeenSuperseded(db),
+                 try Self.migrator.appliedIdentifiers(db))
             }
             if superseded {
                 throw LandtrackError.io(path: path, message: "this store was written by a newer landtrack; upgrade landtrack to use it")
             }
-            if !complete && config.readonly {
+            // Reading needs the v1 schema only (later migrations add what the server writes).
+            let readable = applied.contains { $0.hasPrefix("v1:") }
+            if !complete && config.readonly && !readable {
                 throw LandtrackError.io(path: path, message: "this store was written by an older landtrack; any writing command (e.g. an import) upgrades it")
             }
-            if !complete {
+            if !complete && !config.readonly {
                 try Self.migrator.migrate(pool)
                 try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
             }
@@ -252,19 +264,37 @@ public final class ParcelStore: Sendable {
         try read { db in try Self.events(db, parcel: id) }
     }
 
-    static func events(_ db: Database, parcel id: String) throws -> [ParcelEvent] {
-        try Row.fetchAll(db, sql: "SELECT * FROM parcel_events WHERE parcel_id = ? ORDER BY effective_date, event_id", arguments: [id]).map { row in
-            let dateText: String = row["effective_date"]
-            let kindText: String = row["kind"]
-            let from: String? = row["from_state"]
-            let to: String? = row["to_state"]
-            return ParcelEvent(
-                eventID: row["event_id"], parcelID: row["parcel_id"], kind: ParcelEvent.Kind(rawValue: kindText) ?? .updated,
-                fromState: from.flatMap(ParcelState.init(rawValue:)), toState: to.flatMap(ParcelState.init(rawValue:)),
-                pbfBefore: row["pbf_before"], pbfAfter: row["pbf_after"],
-                effectiveDate: try CalendarDate(parsing: dateText), recordedAt: row["recorded_at"], recordedBy: row["recorded_by"],
-                ref: row["ref"], note: row["note"], ruleID: row["rule_id"])
+    /// Every parcel's history up to `through` (nil: all of it), oldest first: one query, for
+    /// views that show many parcels' histories at once (the map).
+    public func histories(through: CalendarDate? = nil) throws(LandtrackError) -> [String: [ParcelEvent]] {
+        try read { db in
+            var out: [String: [ParcelEvent]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT * FROM parcel_events WHERE ? IS NULL OR effective_date <= ? ORDER BY effective_date, event_id
+                """, arguments: [through?.description, through?.description])
+            while let row = try rows.next() {
+                let e = try Self.event(row)
+                out[e.parcelID, default: []].append(e)
+            }
+            return out
         }
+    }
+
+    static func events(_ db: Database, parcel id: String) throws -> [ParcelEvent] {
+        try Row.fetchAll(db, sql: "SELECT * FROM parcel_events WHERE parcel_id = ? ORDER BY effective_date, event_id", arguments: [id]).map(event)
+    }
+
+    private static func event(_ row: Row) throws -> ParcelEvent {
+        let dateText: String = row["effective_date"]
+        let kindText: String = row["kind"]
+        let from: String? = row["from_state"]
+        let to: String? = row["to_state"]
+        return ParcelEvent(
+            eventID: row["event_id"], parcelID: row["parcel_id"], kind: ParcelEvent.Kind(rawValue: kindText) ?? .updated,
+            fromState: from.flatMap(ParcelState.init(rawValue:)), toState: to.flatMap(ParcelState.init(rawValue:)),
+            pbfBefore: row["pbf_before"], pbfAfter: row["pbf_after"],
+            effectiveDate: try CalendarDate(parsing: dateText), recordedAt: row["recorded_at"], recordedBy: row["recorded_by"],
+            ref: row["ref"], note: row["note"], ruleID: row["rule_id"])
     }
 
     /// Parcels as they stood on `asOf` (nil: now), optionally only those in `state`.

@@ -1,0 +1,108 @@
+import Foundation
+import Geometry
+import Hummingbird
+
+/// Every error the server answers with: a status and a JSON body
+/// `{"error": code, "reason": sentence, "problems": [...]}`. Library errors are mapped here,
+/// in one place, so a refusal reads the same on the CLI and over HTTP.
+struct APIError: Error, Sendable {
+    var status: HTTPResponse.Status
+    var code: String
+    var reason: String
+    var problems: [Diagnostic] = []
+    var headers: HTTPFields = [:]
+
+    static func badRequest(_ reason: String, code: String = "bad-request") -> APIError {
+        APIError(status: .badRequest, code: code, reason: reason)
+    }
+
+    static func notFound(_ reason: String) -> APIError { APIError(status: .notFound, code: "not-found", reason: reason) }
+
+    static let missingToken = APIError(
+        status: .unauthorized, code: "unauthorized",
+        reason: "this request needs a bearer token: Authorization: Bearer lt_… (landtrack token create)",
+        headers: [.wwwAuthenticate: "Bearer realm=\"landtrack\""])
+
+    static let invalidToken = APIError(
+        status: .unauthorized, code: "unauthorized", reason: "the bearer token is unknown or revoked",
+        headers: [.wwwAuthenticate: "Bearer realm=\"landtrack\", error=\"invalid_token\""])
+
+    static func forbidden(_ role: String) -> APIError {
+        APIError(status: .forbidden, code: "forbidden", reason: "changes need a token with the planner role; this token's role is \(role)")
+    }
+
+    init(status: HTTPResponse.Status, code: String, reason: String, problems: [Diagnostic] = [], headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.reason = reason
+        self.problems = problems
+        self.headers = headers
+    }
+
+    /// Library errors: refusals of the data are 422 (404 for an unknown parcel), unreadable
+    /// requests 400, a busy store 503, anything else 500.
+    init(_ error: LandtrackError) {
+        switch error {
+        case let .invalidInput(source, problems):
+            let unknown = problems.count == 1 && problems[0].code == "unknown-parcel"
+            self.init(status: unknown ? .notFound : .unprocessableContent, code: unknown ? "not-found" : "refused",
+                      reason: problems.count == 1 ? problems[0].message : "\(source): \(problems.count) problems", problems: problems)
+        case .json, .geometry:
+            self.init(status: .badRequest, code: "invalid-body", reason: error.description)
+        case let .invalidArgument(message):
+            self.init(status: .badRequest, code: "bad-request", reason: message)
+        case let .io(_, message) where message.contains("locked"):
+            self.init(status: .serviceUnavailable, code: "busy", reason: message)
+        default:
+            self.init(status: .internalServerError, code: "internal", reason: error.description)
+        }
+    }
+
+    /// Any error thrown by a handler or by Hummingbird itself (unknown route, body too large).
+    init(any error: any Error) {
+        switch error {
+        case let e as APIError: self = e
+        case let e as LandtrackError: self.init(e)
+        case let e as any HTTPResponseError:
+            let reason: String = switch e.status {
+            case .notFound: "no such resource; the landing page / lists what there is"
+            case .contentTooLarge: "the request body is larger than the server accepts"
+            case .methodNotAllowed: "this resource does not take that method"
+            default: e.status.reasonPhrase
+            }
+            self.init(status: e.status, code: e.status == .notFound ? "not-found" : "http-\(e.status.code)", reason: reason)
+        default:
+            self.init(status: .internalServerError, code: "internal", reason: "\(error)")
+        }
+    }
+
+    var response: Response {
+        var body = "{\"error\":\"\(code)\",\"reason\":"
+        JSONValue.writeString(reason, to: &body)
+        body += ",\"status\":\(status.code),\"problems\":["
+        for (i, p) in problems.prefix(100).enumerated() {
+            if i > 0 { body += "," }
+            var o = JSONObject()
+            o.append("code", .string(p.code))
+            o.append("message", .string(p.message))
+            if let id = p.featureID { o.append("feature_id", .string(id)) }
+            if let index = p.featureIndex { o.append("feature", .number(Double(index))) }
+            body += JSONValue.object(o).jsonText
+        }
+        body += "]}\n"
+        var h = headers
+        h[.contentType] = "application/json"
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Turns every error into its JSON answer: no request gets an HTML error page or a crash.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return APIError(any: error).response
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Geometry
+import Hummingbird
+import Logging
+import ParcelMap
+import Parcels
+import Planner
+
+/// How `landtrack serve` runs.
+public struct ServerConfiguration: Sendable {
+    public var storePath: String
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (reported to `onRunning`).
+    public var port = 8080
+    /// When true, reads need a viewer or planner token too; by default only writes do.
+    public var readsNeedToken = false
+    /// Larger request bodies get 413 (an import of a district's parcels fits in the default).
+    public var maxBodyBytes = 64 << 20
+    public var defaultPageSize = 100
+    /// OGC API – Features: a larger `limit` is served as this one (not an error).
+    public var maxPageSize = 10_000
+
+    public init(storePath: String) { self.storePath = storePath }
+}
+
+/// `landtrack serve`: the store as OGC API – Features (so GDAL's OAPIF driver and QGIS read the
+/// layers live), the planner's reports as JSON (the CLI's numbers and shapes), the map, and
+/// writes that need a planner's bearer token and are recorded with the token's owner.
+public enum FeatureServer {
+    /// Builds the application; `onRunning` gets the port once the server listens.
+    public static func application(
+        _ configuration: ServerConfiguration, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws(LandtrackError) -> some ApplicationProtocol {
+        let store = try ParcelStore(path: configuration.storePath)
+        let api = API(store: store, configuration: configuration)
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
+        api.register(on: router)
+        var logger = Logger(label: "landtrack.serve")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "landtrack"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+}
+
+/// The handlers. Store calls block (SQLite, GEOS), so they run on a dispatch queue, never on
+/// the server's event loops or the cooperative pool.
+struct API: Sendable {
+    let store: ParcelStore
+    let configuration: ServerConfiguration
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/") { request, _ in try await landingPage(request) }
+        router.get("/conformance") { request, _ in try await conformance(request) }
+        router.get("/collections") { request, _ in try await collections(request) }
+        router.get("/collections/{layer}") { request, context in try await collection(request, context) }
+        router.get("/collections/{layer}/items") { request, context in try await items(request, context) }
+        router.get("/collections/{layer}/items/{id}") { request, context in try await item(request, context) }
+        router.get("/summary") { request, _ in try await summary(request) }
+        router.get("/changes") { request, _ in try await changes(request) }
+        router.get("/contiguity") { request, _ in try await contiguity(request) }
+        router.get("/checks") { request, _ in try await checks(request) }
+        router.get("/parcels/{id}/history") { request, context in try await history(request, context) }
+        router.get("/map") { request, _ in try await map(request) }
+        router.post("/parcels/{id}/transitions") { request, context in try await transition(request, context) }
+        router.post("/parcels/{id}/pbf") { request, context in try await basicFarmland(request, context) }
+        router.post("/parcels/{id}/splits") { request, context in try await split(request, context) }
+        router.post("/merges") { request, _ in try await merge(request) }
+        router.post("/imports") { request, _ in try await importParcels(request) }
+    }
+
+    // MARK: Helpers
+
+    /// Runs blocking store work off the event loops.
+    func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    func json(_ text: String, status: HTTPResponse.Status = .ok, type: String = "application/json") -> Response {
+        Response(status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The token's record when the request may go on; throws 401/403 otherwise. Reads pass
+    /// without a token unless the server was started with --read-token; a token that is sent
+    /// is always checked.
+    @discardableResult
+    func authorize(_ request: Request, needs role: AccessRole) async throws -> AccessToken? {
+        guard let header = request.headers[.authorization] else {
+            if role == .viewer && !configuration.readsNeedToken { return nil }
+            throw APIError.missingToken
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.missingToken }
+        let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        guard let record = try await offload({ try store.authenticate(token: token) }) else { throw APIError.invalidToken }
+        guard record.role.allows(role) else { throw APIError.forbidden(record.role.rawValue) }
+        return record
+    }
+
+    /// The base URL the client used (links must point back at the same host and port).
+    func base(_ request: Request) -> String {
+        "http://" + (request.head.authority ?? "\(configuration.host):\(configuration.port)")
+    }
+
+    func query(_ request: Request, _ name: String) -> String? {
+        request.uri.queryParameters.get(name).map { $0.removingPercentEncoding ?? $0 }
+    }
+
+    /// Query parameters outside `allowed` are refused (OGC API – Features /req/core/query-param-unknown).
+    func checkParameters(_ request: Request, _ allowed: Set<String>) throws {
+        for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) {
+            throw APIError.badRequest("unknown query parameter '\(name)'; this resource takes: \(allowed.sorted().joined(separator: ", "))",
+                                      code: "unknown-parameter")
+        }
+    }
+
+    func date(_ request: Request, _ name: String) throws -> CalendarDate? {
+        guard let text = query(request, name) else { return nil }
+        do { return try CalendarDate(parsing: text) } catch {
+            throw APIError.badRequest("\(name): '\(text)' is not a date (YYYY-MM-DD): \(error)")
+        }
+    }
+
+    func number(_ request: Request, _ name: String, range: ClosedRange<Double>) throws -> Double? {
+        guard let text = query(request, name) else { return nil }
+        guard let v = Double(text), v.isFinite, range.contains(v) else {
+            throw APIError.badRequest("\(name): '\(text)' must be a number from \(JSONValue.numberText(range.lowerBound)) to \(JSONValue.numberText(range.upperBound))")
+        }
+        return v
+    }
+
+    func flag(_ request: Request, _ name: String) throws -> Bool {
+        guard let text = query(request, name) else { return false }
+        switch text.lowercased() {
+        case "", "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw APIError.badRequest("\(name): '\(text)' must be true or false")
+        }
+    }
+
+    /// Reads a JSON object body of at most the configured size.
+    func body(_ request: Request) async throws -> JSONObject {
+        var request = request
+        let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        let value: JSONValue
+        do { value = try JSONValue.parse(bytes: Array(buffer.readableBytesView)) } catch {
+            throw APIError.badRequest("the body is not JSON: \(error.description)", code: "invalid-body")
+        }
+        guard let object = value.objectValue else { throw APIError.badRequest("the body must be a JSON object", code: "invalid-body") }
+        return object
+    }
+
+    func string(_ body: JSONObject, _ name: String, required: Bool = true) throws -> String? {
+        switch body[name] {
+        case let .string(s)?: return s
+        case nil, .null?:
+            if required { throw APIError.badRequest("the body needs \"\(name)\"", code: "invalid-body") }
+            return nil
+        default: throw APIError.badRequest("\"\(name)\" must be a string", code: "invalid-body")
+        }
+    }
+
+    func bodyDate(_ body: JSONObject) throws -> CalendarDate {
+        let text = try string(body, "date")!
+        do { return try CalendarDate(parsing: text) } catch {
+            throw APIError.badRequest("\"date\": '\(text)' is not a date (YYYY-MM-DD): \(error)", code: "invalid-body")
+        }
+    }
+
+    func historyJSON(_ id: String) throws -> String {
+        do { return try HistoryReport(store: store, parcelID: id).json() } catch { throw APIError(error) }
+    }
+}

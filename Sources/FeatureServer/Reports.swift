@@ -1,0 +1,132 @@
+import Foundation
+import Geometry
+import Hummingbird
+import ParcelMap
+import Parcels
+import Planner
+
+/// The planner's reports: the CLI's commands, with query parameters named as the CLI's options
+/// (`?as-of=2024-12-31&by=village,state`), answering the CLI's `--format json` text.
+extension API {
+    func summary(_ request: Request) async throws -> Response {
+        try checkParameters(request, ["by", "as-of", "area-method"])
+        try await authorize(request, needs: .viewer)
+        var keys: [SummaryReport.Key] = [.state]
+        if let text = query(request, "by") {
+            keys = try text.split(separator: ",").map { k in
+                guard let key = SummaryReport.Key(rawValue: String(k)) else {
+                    throw APIError.badRequest("by: '\(k)' is not one of \(SummaryReport.Key.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return key
+            }
+        }
+        var method = AreaMethod.geodesic
+        if let text = query(request, "area-method") {
+            guard let m = AreaMethod(rawValue: text) else {
+                throw APIError.badRequest("area-method: '\(text)' is not one of \(AreaMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            method = m
+        }
+        let date = try date(request, "as-of")
+        let (settledKeys, settledMethod) = (keys, method)
+        return json(try await offload { () throws -> String in
+            let (parcels, crs) = try PlannerInput.load(store, asOf: date)
+            return try SummaryReport(parcels: parcels, crs: crs, by: settledKeys, method: settledMethod, asOf: date).json()
+        })
+    }
+
+    func changes(_ request: Request) async throws -> Response {
+        try checkParameters(request, ["from", "to", "ref"])
+        try await authorize(request, needs: .viewer)
+        guard let from = try date(request, "from"), let to = try date(request, "to") else {
+            throw APIError.badRequest("changes need from and to: /changes?from=2023-01-01&to=2025-12-31")
+        }
+        guard from <= to else { throw APIError.badRequest("from \(from) is after to \(to)") }
+        let ref = query(request, "ref")
+        return json(try await offload { try ChangesReport(store: store, from: from, to: to, ref: ref).json() })
+    }
+
+    func contiguity(_ request: Request) async throws -> Response {
+        try checkParameters(request, ["states", "all", "pbf-only", "gap", "min-mu", "barriers", "as-of", "format"])
+        try await authorize(request, needs: .viewer)
+        var options = ContiguityReport.Options()
+        if try flag(request, "all") { options.states = nil }
+        if let text = query(request, "states") {
+            options.states = Set(try text.split(separator: ",").map { s in
+                guard let state = ParcelState(parsing: String(s)) else {
+                    throw APIError.badRequest("states: '\(s)' is not one of \(ParcelState.vocabulary)")
+                }
+                return state
+            })
+        }
+        options.basicFarmlandOnly = try flag(request, "pbf-only")
+        options.gapMetres = try number(request, "gap", range: 0...1000) ?? 0
+        options.minimumMu = try number(request, "min-mu", range: 0...1e9) ?? 0
+        let format = query(request, "format") ?? "json"
+        guard format == "json" || format == "geojson" else { throw APIError.badRequest("format: json or geojson") }
+        options.outlines = format == "geojson"
+        let barriers = try flag(request, "barriers")
+        let date = try date(request, "as-of")
+        let settled = options
+        let text = try await offload { () throws -> String in
+            var options = settled
+            if barriers { options.barriers = try store.layer(.barriers).map(\.geometry) }
+            let (parcels, crs) = try PlannerInput.load(store, asOf: date)
+            let report = try ContiguityReport.analyse(parcels, crs: crs, options: options)
+            return format == "geojson" ? report.geojson() : report.json()
+        }
+        return json(text, type: format == "geojson" ? "application/geo+json" : "application/json")
+    }
+
+    func checks(_ request: Request) async throws -> Response {
+        try checkParameters(request, ["rules", "as-of", "from", "programme", "pbf-min-mu", "max-overlap-m2",
+                                      "min-construction-m2", "min-farmland-m2", "min-other-m2"])
+        try await authorize(request, needs: .viewer)
+        var options = CheckOptions()
+        if let text = query(request, "rules") {
+            options.rules = Set(try text.split(separator: ",").map { r in
+                guard let rule = PlannerRule(rawValue: String(r)) else {
+                    throw APIError.badRequest("rules: '\(r)' is not a rule; rules: \(PlannerRule.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return rule
+            })
+        }
+        options.asOf = try date(request, "as-of")
+        options.from = try date(request, "from")
+        options.programme = query(request, "programme")
+        options.pbfMinimumMu = try number(request, "pbf-min-mu", range: 0...1e9) ?? options.pbfMinimumMu
+        options.overlapThreshold = try number(request, "max-overlap-m2", range: 0...1e12) ?? options.overlapThreshold
+        options.minimumConstruction = try number(request, "min-construction-m2", range: 0...1e12) ?? options.minimumConstruction
+        options.minimumFarmland = try number(request, "min-farmland-m2", range: 0...1e12) ?? options.minimumFarmland
+        options.minimumOther = try number(request, "min-other-m2", range: 0...1e12) ?? options.minimumOther
+        let settled = options
+        return json(try await offload { try CheckReport(store: store, options: settled).json() })
+    }
+
+    func history(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try checkParameters(request, [])
+        try await authorize(request, needs: .viewer)
+        let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
+        return json(try await offload { try historyJSON(id) })
+    }
+
+    func map(_ request: Request) async throws -> Response {
+        try checkParameters(request, ["as-of", "compare", "gap", "pbf-min-mu"])
+        try await authorize(request, needs: .viewer)
+        var options = MapOptions()
+        options.title = "landtrack: \(URL(fileURLWithPath: store.path).lastPathComponent)"
+        if let text = query(request, "compare") {
+            let dates = try text.split(separator: ",").map { t in
+                do { return try CalendarDate(parsing: String(t)) } catch { throw APIError.badRequest("compare: '\(t)' is not a date") }
+            }
+            guard dates.count == 2, dates[0] < dates[1] else { throw APIError.badRequest("compare: two dates, the earlier first: compare=2023-01-01,2025-12-31") }
+            options.dates = dates
+        } else if let date = try date(request, "as-of") {
+            options.dates = [date]
+        }
+        options.contiguity.gapMetres = try number(request, "gap", range: 0...1000) ?? 0
+        options.checks.pbfMinimumMu = try number(request, "pbf-min-mu", range: 0...1e9) ?? options.checks.pbfMinimumMu
+        let settled = options
+        return json(try await offload { try MapPage.render(store: store, options: settled).html }, type: "text/html; charset=utf-8")
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Geometry
+import Hummingbird
+import Parcels
+import Planner
+
+/// Changes to the store: each needs a planner's token, runs in one transaction (all or
+/// nothing, as on the CLI) and is recorded with the token's owner.
+extension API {
+    func transition(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let token = try await authorize(request, needs: .planner)!
+        let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
+        let body = try await body(request)
+        let toText = try string(body, "to")!
+        guard let to = ParcelState(parsing: toText) else {
+            throw APIError(status: .unprocessableContent, code: "refused", reason: "\"to\": '\(toText)' is not a state; states: \(ParcelState.vocabulary)")
+        }
+        let r = TransitionRequest(parcelID: id, to: to, date: try bodyDate(body), ref: try string(body, "ref", required: false),
+                                  note: try string(body, "note", required: false))
+        return json(try await offload { () throws -> String in
+            try store.transition([r], by: token.owner)
+            return try historyJSON(id)
+        }, status: .created)
+    }
+
+    func basicFarmland(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let token = try await authorize(request, needs: .planner)!
+        let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
+        let body = try await body(request)
+        guard case let .bool(designated)? = body["designated"] else {
+            throw APIError.badRequest("the body needs \"designated\": true (designate) or false (release)", code: "invalid-body")
+        }
+        let date = try bodyDate(body), ref = try string(body, "ref", required: false), note = try string(body, "note", required: false)
+        return json(try await offload { () throws -> String in
+            try store.setBasicFarmland(id, designated: designated, date: date, ref: ref, note: note, by: token.owner)
+            return try historyJSON(id)
+        }, status: .created)
+    }
+
+    func merge(_ request: Request) async throws -> Response {
+        let token = try await authorize(request, needs: .planner)!
+        let body = try await body(request)
+        guard case let .array(values)? = body["parcels"], let ids = Optional(values.compactMap(\.stringValue)), ids.count == values.count else {
+            throw APIError.badRequest("the body needs \"parcels\": an array of parcel ids", code: "invalid-body")
+        }
+        let into = try string(body, "into")!
+        let gap = body["gap"]?.numberValue ?? 0.5
+        let date = try bodyDate(body), ref = try string(body, "ref", required: false), note = try string(body, "note", required: false)
+        return json(try await offload { () throws -> String in
+            let merged = try store.merge(ids, into: into, date: date, gap: gap, ref: ref, note: note, by: token.owner)
+            return try historyJSON(merged.id)
+        }, status: .created)
+    }
+
+    func split(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let token = try await authorize(request, needs: .planner)!
+        let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
+        let body = try await body(request)
+        guard case let .object(cutterObject)? = body["cutter"] else {
+            throw APIError.badRequest("the body needs \"cutter\": a GeoJSON LineString or Polygon (longitude, latitude)", code: "invalid-body")
+        }
+        // The GeoJSON reader checks a cutter as it checks parcels (closure, ranges, axis order).
+        let geometryText = cutterObject["type"]?.stringValue == "Feature" ? (cutterObject["geometry"]?.jsonText ?? "null") : JSONValue.object(cutterObject).jsonText
+        let document = "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":\(geometryText)}]}"
+        let read = try GeoJSONReader().readAll(InputBytes(name: "cutter", bytes: Array(document.utf8)))
+        if let problem = read.problems.first(where: { $0.severity == .error }) {
+            throw APIError(status: .unprocessableContent, code: "refused", reason: "cutter: \(problem.message)", problems: [problem])
+        }
+        guard let cutter = read.features.first?.geometry else {
+            throw APIError(status: .unprocessableContent, code: "refused", reason: "cutter: the geometry is empty")
+        }
+        var names: [String]?
+        if case let .array(values)? = body["names"] { names = values.compactMap(\.stringValue) }
+        let date = try bodyDate(body), ref = try string(body, "ref", required: false), note = try string(body, "note", required: false)
+        let settledNames = names
+        return json(try await offload { () throws -> String in
+            let pieces = try store.split(id, by: cutter, names: settledNames, date: date, ref: ref, note: note, by: token.owner)
+            return "{\"parent\":" + (try historyJSON(id)).trimmingCharacters(in: .newlines) + ",\"children\":["
+                + (try pieces.map { try historyJSON($0.id).trimmingCharacters(in: .newlines) }).joined(separator: ",") + "]}\n"
+        }, status: .created)
+    }
+
+    /// POST /imports: the body is a GeoJSON FeatureCollection of parcels; options as the CLI's
+    /// (`?date=&default-state=&on-invalid=&ref=`).
+    func importParcels(_ request: Request) async throws -> Response {
+        try checkParameters(request, ["date", "default-state", "on-invalid", "ref"])
+        let token = try await authorize(request, needs: .planner)!
+        var options = ImportOptions()
+        options.recordedBy = token.owner
+        options.ref = query(request, "ref")
+        if let date = try date(request, "date") { options.date = date }
+        if let text = query(request, "default-state") {
+            guard let s = ParcelState(parsing: text) else { throw APIError.badRequest("default-state: '\(text)' is not one of \(ParcelState.vocabulary)") }
+            options.defaultState = s
+        }
+        if let text = query(request, "on-invalid") {
+            guard let p = InvalidFeaturePolicy(rawValue: text) else {
+                throw APIError.badRequest("on-invalid: '\(text)' is not one of \(InvalidFeaturePolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard p != .skip else { throw APIError.badRequest("on-invalid: skip writes a rejects file; over HTTP use refuse or repair") }
+            options.onInvalid = p
+        }
+        var request = request
+        let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        let bytes = Array(buffer.readableBytesView)
+        let settled = options
+        return json(try await offload { () throws -> String in
+            let s = try store.importParcels(InputBytes(name: "request body", bytes: bytes), options: settled)
+            var o = JSONObject()
+            o.append("added", .number(Double(s.added)))
+            o.append("updated", .number(Double(s.updated)))
+            o.append("unchanged", .number(Double(s.unchanged)))
+            o.append("rejected", .number(Double(s.rejected)))
+            o.append("recorded_by", .string(token.owner))
+            o.append("notes", .array(s.notes.map { .string($0.description) }))
+            return JSONValue.object(o).jsonText + "\n"
+        }, status: .created)
+    }
+}

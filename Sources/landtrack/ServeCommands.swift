@@ -1,0 +1,139 @@
+import ArgumentParser
+import FeatureServer
+import Foundation
+import Geometry
+import Parcels
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the store: OGC API – Features for QGIS and GDAL, the reports as JSON, the map, and token-checked changes.",
+        discussion: """
+            Resources: / (landing page), /conformance, /collections, /collections/{layer}, \
+            /collections/{layer}/items (?bbox=lon,lat,lon,lat&limit=&offset=&datetime=YYYY-MM-DD), \
+            /collections/{layer}/items/{id}; /summary, /changes, /contiguity, /checks (query \
+            parameters named as the commands' options, e.g. ?as-of=2024-12-31&by=village,state), \
+            /parcels/{id}/history, /map (?as-of= or ?compare=D1,D2). Changes: POST \
+            /parcels/{id}/transitions {"to","date","ref","note"}, /parcels/{id}/pbf \
+            {"designated","date"}, /parcels/{id}/splits {"cutter","names","date"}, /merges \
+            {"parcels","into","date"}, /imports (a GeoJSON body; ?date=&default-state=). Changes \
+            need "Authorization: Bearer TOKEN" with the planner role and are recorded with the \
+            token's owner (landtrack token create).
+
+            QGIS: Layer › Add Layer › Add WFS / OGC API – Features Layer, URL http://HOST:PORT/. \
+            GDAL: ogrinfo OAPIF:http://HOST:PORT/
+
+            Examples:
+              landtrack serve --db programme.gpkg
+              landtrack serve --db programme.gpkg --host 0.0.0.0 --port 8080 --read-token
+            """)
+
+    @OptionGroup var store: StoreOption
+
+    @Option(help: "Address to listen on (0.0.0.0 for every interface).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port (0 picks a free one and prints it).")
+    var port = 8080
+
+    @Flag(name: .customLong("read-token"), help: "Reads need a token too (viewer or planner); by default only changes do.")
+    var readToken = false
+
+    @Option(name: .customLong("max-body-mb"), help: "Largest request body, MB (imports).")
+    var maxBodyMB = 64
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard (1...4096).contains(maxBodyMB) else { throw ValidationError("--max-body-mb must be 1…4096") }
+    }
+
+    func run() async throws {
+        var configuration = ServerConfiguration(storePath: store.path)
+        configuration.host = host
+        configuration.port = port
+        configuration.readsNeedToken = readToken
+        configuration.maxBodyBytes = maxBodyMB << 20
+        let host = self.host, path = store.path
+        let app = try running { () throws(LandtrackError) in
+            try FeatureServer.application(configuration) { port in
+                // One line on stdout that scripts (and the tests) read for the address.
+                FileHandle.standardOutput.write(Data("landtrack serve: http://\(host):\(port)/ (store \(path))\n".utf8))
+            }
+        }
+        try await app.runService()
+    }
+}
+
+extension AccessRole: ExpressibleByArgument {}
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Bearer tokens for landtrack serve: create, list, revoke.",
+        discussion: """
+            A planner token may change parcels over HTTP; a viewer token only reads. The store \
+            keeps only each token's SHA-256: the token is printed once, when it is created.
+
+            Examples:
+              landtrack token create --role planner --owner "Li Wei"
+              landtrack token list
+              landtrack token revoke 3
+            """,
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token and print it (once).")
+        @Option(help: "viewer (reads) or planner (reads and changes).")
+        var role: AccessRole
+        @Option(help: "Who uses the token: recorded with every change made with it.")
+        var owner: String
+        @OptionGroup var store: StoreOption
+
+        func run() throws {
+            let (token, record) = try running { () throws(LandtrackError) in
+                try ParcelStore(path: store.path).createToken(owner: owner, role: role)
+            }
+            print(token)
+            FileHandle.standardError.write(Data("token \(record.id) for \(record.owner), role \(record.role.rawValue): keep it secret; it is not shown again\n".utf8))
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the tokens (never the tokens themselves).")
+        @OptionGroup var store: StoreOption
+        @Option(help: "Output format: table, json or csv.")
+        var format: ReportFormat = .table
+
+        func run() throws {
+            let tokens = try running { () throws(LandtrackError) in try ParcelStore(path: store.path, readOnly: true).tokens() }
+            let rows = tokens.map { [String($0.id), $0.owner, $0.role.rawValue, $0.createdAt, $0.revokedAt ?? ""] }
+            let headers = ["id", "owner", "role", "created", "revoked"]
+            switch format {
+            case .table:
+                var t = TextTable(headers: headers)
+                for r in rows { t.append(r) }
+                print(t.render(), terminator: "")
+            case .csv:
+                print(CSV.line(headers) + rows.map(CSV.line).joined(), terminator: "")
+            case .json:
+                let items = tokens.map { t in
+                    JSONValue.object(JSONObject([("id", .number(Double(t.id))), ("owner", .string(t.owner)), ("role", .string(t.role.rawValue)),
+                                                 ("created_at", .string(t.createdAt)), ("revoked_at", t.revokedAt.map { .string($0) } ?? .null)]))
+                }
+                print(JSONValue.array(items).jsonText)
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id (landtrack token list).")
+        @Argument(help: "The token's id.")
+        var id: Int64
+        @OptionGroup var store: StoreOption
+
+        func run() throws {
+            try running { () throws(LandtrackError) in try ParcelStore(path: store.path).revokeToken(id: id) }
+            print("revoked token \(id)")
+        }
+    }
+}
