@@ -75,7 +75,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "ParcelMapTests", dependencies: ["ParcelMap", "Planner", "Parcels", "Geometry", "TestSupport"]),
-        .testTarget(name: "FeatureServerTests", dependencies: ["FeatureServer", "Parcels", "Geometry", "TestSupport"]),
+        .testTarget(name: "FeatureServerTests", dependencies: ["FeatureServer", "Planner", "Parcels", "Geometry", "TestSupport"]),
         .testTarget(name: "landtrackTests", dependencies: ["landtrack", "Geometry", "Parcels", "TestSupport"]),
     ]
 )

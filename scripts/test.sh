@@ -3,6 +3,7 @@
 # so, when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh gdal-bin python3-gdal
+# gdal-bin: ogrinfo and the GeoPackage validator; chromium and a CJK font: the map in a real browser.
+scripts/deps.sh gdal-bin python3-gdal chromium fonts-wqy-zenhei curl
 swift build --build-tests
 swift test --skip-build

@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var defaultPageSize = 100
     /// OGC API – Features: a larger `limit` is served as this one (not an error).
     public var maxPageSize = 10_000
+    /// Log only critical events (tests); otherwise warnings and up, or LOG_LEVEL.
+    public var quiet = false
 
     public init(storePath: String) { self.storePath = storePath }
 }
@@ -37,7 +39,8 @@ public enum FeatureServer {
         router.add(middleware: JSONErrorMiddleware())
         api.register(on: router)
         var logger = Logger(label: "landtrack.serve")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        logger.logLevel = configuration.quiet ? .critical
+            : ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "landtrack"),

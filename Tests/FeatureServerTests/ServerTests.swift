@@ -1,1 +1,371 @@
+import FeatureServer
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Geometry
+import Parcels
+import Planner
 import Testing
+import TestSupport
+
+/// The server running in this process on a free port, reached over loopback HTTP.
+final class TestServer: Sendable {
+    let port: Int
+    let task: Task<Void, any Error>
+    let store: ParcelStore
+
+    static func start(_ store: ParcelStore, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+        var configuration = ServerConfiguration(storePath: store.path)
+        configuration.port = 0
+        // Cancelling the server at the end of a test makes Hummingbird log its shutdown as errors.
+        configuration.quiet = true
+        configure(&configuration)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = try FeatureServer.application(configuration) { continuation.yield($0) }
+        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        return TestServer(port: port, task: task, store: store)
+    }
+
+    init(port: Int, task: Task<Void, any Error>, store: ParcelStore) {
+        self.port = port
+        self.task = task
+        self.store = store
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    struct Reply: Sendable {
+        let status: Int
+        let body: String
+        let contentType: String?
+        var json: JSONObject? { (try? JSONValue.parse(body))?.objectValue }
+    }
+
+    func request(_ path: String, token: String? = nil) async throws -> Reply {
+        try await request("GET", path, token: token)
+    }
+
+    func request(_ method: String, _ path: String, body: String? = nil, token: String? = nil) async throws -> Reply {
+        let url = path.hasPrefix("http") ? URL(string: path)! : URL(string: "http://127.0.0.1:\(port)\(path)")!
+        var r = URLRequest(url: url)
+        r.httpMethod = method
+        if let body { r.httpBody = Data(body.utf8) }
+        if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: r)
+        let http = try #require(response as? HTTPURLResponse)
+        return Reply(status: http.statusCode, body: String(decoding: data, as: UTF8.self),
+                     contentType: http.value(forHTTPHeaderField: "Content-Type"))
+    }
+}
+
+/// Six squares at Nanhai: A–C touch (farmland), D is PBF, W wasteland, R reclaimed; the
+/// urban boundary covers W.
+func squares() throws -> ParcelStore {
+    try squareParcelStore([
+        ("A", "farmland", false, 0, 0, 1), ("B", "farmland", false, 1, 0, 1), ("C", "farmland", false, 2, 0, 1),
+        ("D", "farmland", true, 0, 2, 1), ("W", "wasteland", false, 4, 0, 1), ("R", "reclaimed_farmland", false, 4, 2, 1),
+    ], layers: [.urbanBoundary: [(3.9, -0.1, 1.2)]])
+}
+
+func array(_ v: JSONValue?) -> [JSONValue] { if case let .array(a)? = v { a } else { [] } }
+
+@Suite("OGC API – Features")
+struct OGCFeaturesTests {
+    @Test func landingPageConformanceAndCollections() async throws {
+        let server = try await TestServer.start(try squares())
+        defer { Task { await server.stop() } }
+        let landing = try await server.request("/")
+        #expect(landing.status == 200)
+        let rels = array(landing.json?["links"]).compactMap { $0.objectValue?["rel"]?.stringValue }
+        #expect(rels.contains("conformance") && rels.contains("data") && rels.contains("self"))
+        let conformance = try await server.request("/conformance")
+        #expect(conformance.json?["conformsTo"]?.jsonText.contains("ogcapi-features-1/1.0/conf/core") == true)
+        let collections = try await server.request("/collections")
+        let ids = array(collections.json?["collections"]).compactMap { $0.objectValue?["id"]?.stringValue }
+        #expect(ids == ["parcels", "urban_boundary", "eco_redline", "programme_area", "barriers"])
+        let parcels = try await server.request("/collections/parcels")
+        let bbox = array(parcels.json?["extent"]?.objectValue?["spatial"]?.objectValue?["bbox"]).first
+        // The squares span 113.1…113.105 °E, 23.05…23.053 °N. The extent comes from the R*Tree,
+        // whose 32-bit floats round outward (≈ 8e-6° here): it contains the parcels, barely larger.
+        let b = array(bbox).compactMap(\.numberValue)
+        try #require(b.count == 4)
+        #expect(b[0] <= 113.1 && b[1] <= 23.05 && b[2] >= 113.105 && b[3] >= 23.053)
+        #expect(zip(b, [113.1, 23.05, 113.105, 23.053]).allSatisfy { abs($0 - $1) < 1e-5 })
+        let missing = try await server.request("/collections/roads")
+        #expect(missing.status == 404 && missing.json?["reason"]?.stringValue?.contains("roads") == true)
+    }
+
+    /// Walking the next links returns every active parcel once, as the store lists them.
+    @Test func pagingWalksEveryParcelOnce() async throws {
+        let store = try demoProgrammeStore()
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        var next: String? = "/collections/parcels/items?limit=700"
+        var seen: [String] = []
+        var matched: Int?
+        while let url = next {
+            let page = try await server.request(url)
+            #expect(page.status == 200 && page.contentType == "application/geo+json")
+            let json = try #require(page.json)
+            matched = json["numberMatched"]?.numberValue.map { Int($0) }
+            let features = array(json["features"])
+            #expect(Int(json["numberReturned"]?.numberValue ?? -1) == features.count)
+            seen += features.compactMap { $0.objectValue?["id"]?.stringValue }
+            next = array(json["links"]).first { $0.objectValue?["rel"]?.stringValue == "next" }?.objectValue?["href"]?.stringValue
+        }
+        let expected = try store.parcels().map(\.id)
+        #expect(seen == expected.sorted())
+        #expect(matched == expected.count)
+    }
+
+    /// bbox keeps the parcels whose envelope meets the box (computed here from the parcels).
+    @Test func bboxSelectsByEnvelope() async throws {
+        let store = try squares()
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        let box = try Envelope(minX: 113.1005, minY: 23.0505, maxX: 113.1015, maxY: 23.0515)
+        let expected = try store.parcels().filter { $0.polygons.contains { $0.envelope.intersects(box) } }.map(\.id)
+        let page = try await server.request("/collections/parcels/items?bbox=113.1005,23.0505,113.1015,23.0515")
+        let ids = array(page.json?["features"]).compactMap { $0.objectValue?["id"]?.stringValue }
+        #expect(ids == expected.sorted() && ids == ["A", "B"])
+    }
+
+    /// datetime is the date the parcels are reconstructed for: the state as of then.
+    @Test func datetimeReconstructsTheParcels() async throws {
+        let store = try squares()
+        try store.transition([TransitionRequest(parcelID: "W", to: .reclaimedFarmland, date: try CalendarDate(parsing: "2024-06-01"))])
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        for (date, state) in [("2024-01-01", "wasteland"), ("2024-06-01T08:00:00Z", "reclaimed_farmland")] {
+            let item = try await server.request("/collections/parcels/items/W?datetime=\(date)")
+            #expect(item.json?["properties"]?.objectValue?["state"]?.stringValue == state, "\(date)")
+        }
+        let before = try await server.request("/collections/parcels/items?datetime=2022-12-31")
+        #expect(before.json?["numberMatched"]?.numberValue == 0)
+        let interval = try await server.request("/collections/parcels/items?datetime=2023-01-01/2024-01-01")
+        #expect(interval.status == 400 && interval.json?["reason"]?.stringValue?.contains("interval") == true)
+    }
+
+    @Test func oneFeatureAndItsAreas() async throws {
+        let store = try squares()
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        let item = try await server.request("/collections/parcels/items/A")
+        let p = try #require(item.json?["properties"]?.objectValue)
+        let area = try #require(try store.parcel("A")).areaSquareMetres
+        #expect(abs((p["area_m2"]?.numberValue ?? 0) - area) <= 0.005)
+        #expect(abs((p["area_mu"]?.numberValue ?? 0) - area * 3 / 2000) <= 0.00005)
+        #expect(item.json?["geometry"]?.objectValue?["type"]?.stringValue == "MultiPolygon")
+        let layer = try await server.request("/collections/urban_boundary/items/1")
+        #expect(layer.status == 200 && layer.json?["properties"]?.objectValue?["name"]?.stringValue == "urban_boundary")
+        #expect(try await server.request("/collections/parcels/items/ZZ").status == 404)
+    }
+
+    @Test(arguments: [
+        ("/collections/parcels/items?limit=0", "limit"),
+        ("/collections/parcels/items?limit=ten", "limit"),
+        ("/collections/parcels/items?offset=-1", "offset"),
+        ("/collections/parcels/items?bbox=23.05,113.1,23.06,113.2", "bbox"),
+        ("/collections/parcels/items?bbox=1,2,3", "bbox"),
+        ("/collections/parcels/items?bbox=113,24,114,23", "bbox"),
+        ("/collections/parcels/items?colour=red", "colour"),
+        ("/collections/parcels/items?datetime=yesterday", "datetime"),
+        ("/summary?by=district", "district"),
+        ("/summary?as-of=2024-13-01", "as-of"),
+        ("/contiguity?gap=-3", "gap"),
+        ("/changes?from=2024-01-01", "from and to"),
+        ("/checks?rules=speed-limit", "speed-limit"),
+    ])
+    func malformedRequestsGetAReason(path: String, named: String) async throws {
+        let server = try await TestServer.start(try squares())
+        defer { Task { await server.stop() } }
+        let reply = try await server.request(path)
+        #expect(reply.status == 400, "\(path): \(reply.body)")
+        #expect(reply.json?["reason"]?.stringValue?.contains(named) == true, "\(path): \(reply.body)")
+    }
+
+    @Test func largeLimitsAreServedAsTheMaximum() async throws {
+        let server = try await TestServer.start(try squares()) { $0.maxPageSize = 4 }
+        defer { Task { await server.stop() } }
+        let page = try await server.request("/collections/parcels/items?limit=1000000")
+        #expect(page.status == 200 && page.json?["numberReturned"]?.numberValue == 4 && page.json?["numberMatched"]?.numberValue == 6)
+        let unknown = try await server.request("/no/such/thing")
+        #expect(unknown.status == 404 && unknown.contentType == "application/json")
+    }
+}
+
+@Suite("Server reports")
+struct ServerReportTests {
+    /// The JSON endpoints answer exactly what the reports render for the CLI's --format json.
+    @Test func reportsAreTheCLIsJSON() async throws {
+        let store = try demoProgrammeStore()
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        let date = try CalendarDate(parsing: "2024-12-31")
+        let (parcels, crs) = try PlannerInput.load(store, asOf: date)
+        let summary = try SummaryReport(parcels: parcels, crs: crs, by: [.village, .state], asOf: date).json()
+        #expect(try await server.request("/summary?by=village,state&as-of=2024-12-31").body == summary)
+        var options = ContiguityReport.Options()
+        options.gapMetres = 2
+        options.basicFarmlandOnly = true
+        let blocks = try ContiguityReport.analyse(parcels, crs: crs, options: options).json()
+        #expect(try await server.request("/contiguity?gap=2&pbf-only=true&as-of=2024-12-31").body == blocks)
+        let changes = try ChangesReport(store: store, from: try CalendarDate(parsing: "2023-01-01"), to: date).json()
+        #expect(try await server.request("/changes?from=2023-01-01&to=2024-12-31").body == changes)
+        var check = CheckOptions()
+        check.asOf = date
+        check.pbfMinimumMu = 20
+        #expect(try await server.request("/checks?as-of=2024-12-31&pbf-min-mu=20").body == (try CheckReport(store: store, options: check)).json())
+        #expect(try await server.request("/parcels/NH-000123/history").body == (try HistoryReport(store: store, parcelID: "NH-000123")).json())
+        let map = try await server.request("/map?compare=2023-01-01,2025-12-31")
+        #expect(map.status == 200 && map.contentType?.hasPrefix("text/html") == true && map.body.contains("id=\"side-1\""))
+    }
+}
+
+@Suite("Server writes and tokens")
+struct ServerWriteTests {
+    func tokens(_ store: ParcelStore) throws -> (planner: String, viewer: String) {
+        (try store.createToken(owner: "Li Wei", role: .planner).token, try store.createToken(owner: "Wang Fang", role: .viewer).token)
+    }
+
+    /// Without a planner's token a write gets 401/403 and changes nothing; with one it is
+    /// recorded with the token's owner.
+    @Test func writesNeedAPlannersToken() async throws {
+        let store = try squares()
+        let (planner, viewer) = try tokens(store)
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        let body = #"{"to":"wasteland","date":"2024-03-01","ref":"NH-2024","note":"abandoned"}"#
+        let before = try store.history("A").count
+        for (token, status) in [(nil, 401), ("lt_not-a-token", 401), (viewer, 403)] as [(String?, Int)] {
+            let reply = try await server.request("POST", "/parcels/A/transitions", body: body, token: token)
+            #expect(reply.status == status && reply.json?["reason"] != nil, "\(reply.body)")
+        }
+        #expect(try store.history("A").count == before)
+        #expect(try store.parcel("A")?.state == .farmland)
+        let done = try await server.request("POST", "/parcels/A/transitions", body: body, token: planner)
+        #expect(done.status == 201)
+        let last = try #require(try store.history("A").last)
+        #expect(last.recordedBy == "Li Wei" && last.toState == .wasteland && last.ref == "NH-2024" && last.note?.hasPrefix("abandoned") == true)
+        // A revoked token no longer writes.
+        let id = try #require(try store.tokens().first { $0.owner == "Li Wei" }).id
+        try store.revokeToken(id: id)
+        let revoked = try await server.request("POST", "/parcels/A/transitions", body: #"{"to":"farmland","date":"2024-04-01"}"#, token: planner)
+        #expect(try revoked.status == 401 && store.parcel("A")?.state == .wasteland)
+        // The store keeps hashes, never the tokens.
+        #expect(!(try String(contentsOfFile: store.path, encoding: .isoLatin1)).contains(planner))
+    }
+
+    @Test func readTokenModeChecksReads() async throws {
+        let store = try squares()
+        let (_, viewer) = try tokens(store)
+        let server = try await TestServer.start(store) { $0.readsNeedToken = true }
+        defer { Task { await server.stop() } }
+        #expect(try await server.request("/collections").status == 401)
+        #expect(try await server.request("/collections", token: viewer).status == 200)
+    }
+
+    /// Refusals of the data (rules, unknown parcels, bad bodies) change nothing and say why.
+    @Test(arguments: [
+        ("/parcels/A/transitions", #"{"to":"industrial_park","date":"2024-03-01"}"#, 422, "cannot move"),
+        ("/parcels/A/transitions", #"{"to":"paddy-ish","date":"2024-03-01"}"#, 422, "not a state"),
+        ("/parcels/A/transitions", #"{"to":"wasteland"}"#, 400, "date"),
+        ("/parcels/A/transitions", #"{"to":"wasteland","date":"2024-02-30"}"#, 400, "date"),
+        ("/parcels/A/transitions", #"{"to":"wasteland","date":"#, 400, "not JSON"),
+        ("/parcels/A/transitions", #"["wasteland"]"#, 400, "object"),
+        ("/parcels/Q/transitions", #"{"to":"wasteland","date":"2024-03-01"}"#, 404, "Q"),
+        ("/parcels/A/pbf", #"{"designated":"yes","date":"2024-03-01"}"#, 400, "designated"),
+        ("/merges", #"{"parcels":["A","W"],"into":"AW","date":"2024-03-01"}"#, 422, "different states"),
+        ("/parcels/A/splits", #"{"cutter":{"type":"LineString","coordinates":[[113.1005,23.0]]},"date":"2024-03-01"}"#, 422, "cutter"),
+    ])
+    func refusalsChangeNothing(path: String, body: String, status: Int, mentions: String) async throws {
+        let store = try squares()
+        let (planner, _) = try tokens(store)
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        let before = try store.counts()
+        let reply = try await server.request("POST", path, body: body, token: planner)
+        #expect(reply.status == status, "\(reply.body)")
+        #expect(reply.json?["reason"]?.stringValue?.contains(mentions) == true, "\(reply.body)")
+        #expect(try store.counts() == before)
+    }
+
+    @Test func bodiesOverTheLimitAreRefused() async throws {
+        let store = try squares()
+        let (planner, _) = try tokens(store)
+        let server = try await TestServer.start(store) { $0.maxBodyBytes = 1024 }
+        defer { Task { await server.stop() } }
+        let big = #"{"to":"wasteland","date":"2024-03-01","note":""# + String(repeating: "x", count: 4096) + #""}"#
+        let reply = try await server.request("POST", "/parcels/A/transitions", body: big, token: planner)
+        #expect(reply.status == 413 && reply.json?["error"] != nil)
+        #expect(try store.history("A").count == 1)
+    }
+
+    /// PBF, merge, split and import over HTTP: the same operations as the CLI's, by the owner.
+    @Test func pbfMergeSplitAndImport() async throws {
+        let store = try squares()
+        let (planner, viewer) = try tokens(store)
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        let pbf = try await server.request("POST", "/parcels/A/pbf", body: #"{"designated":true,"date":"2024-01-10"}"#, token: planner)
+        #expect(try pbf.status == 201 && store.parcel("A")?.basicFarmland == true)
+        let merge = try await server.request("POST", "/merges", body: #"{"parcels":["B","C"],"into":"BC","date":"2024-02-01"}"#, token: planner)
+        #expect(merge.status == 201, "\(merge.body)")
+        let bc = try #require(try store.parcel("BC"))
+        let parts = try ["B", "C"].map { try #require(try store.parcel($0)).areaSquareMetres }.reduce(0, +)
+        #expect(abs(bc.areaSquareMetres - parts) <= 0.01)
+        // D spans 113.100…113.101 °E, 23.052…23.053 °N: cut it down the middle.
+        let cut = #"{"cutter":{"type":"LineString","coordinates":[[113.1005,23.0519],[113.1005,23.0531]]},"names":["D1","D2"],"date":"2024-03-01"}"#
+        let split = try await server.request("POST", "/parcels/D/splits", body: cut, token: planner)
+        #expect(split.status == 201, "\(split.body)")
+        #expect(try store.parcel("D1") != nil && store.parcel("D2") != nil && store.history("D1").last?.recordedBy == "Li Wei")
+        let file = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"N1","state":"wasteland"},"geometry":{"type":"Polygon","coordinates":[[[113.11,23.05],[113.111,23.05],[113.111,23.051],[113.11,23.051],[113.11,23.05]]]}}]}"#
+        #expect(try await server.request("POST", "/imports?date=2024-05-01", body: file, token: viewer).status == 403)
+        #expect(try store.parcel("N1") == nil)
+        let imported = try await server.request("POST", "/imports?date=2024-05-01&ref=NH-2024", body: file, token: planner)
+        #expect(imported.status == 201 && imported.json?["added"]?.numberValue == 1, "\(imported.body)")
+        #expect(try store.history("N1").first?.recordedBy == "Li Wei")
+        let bad = try await server.request("POST", "/imports", body: #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"N2","state":"wasteland"},"geometry":{"type":"Polygon","coordinates":[[[113.11,23.05],[113.111,23.051],[113.111,23.05],[113.11,23.051],[113.11,23.05]]]}}]}"#, token: planner)
+        #expect(try bad.status == 422 && store.parcel("N2") == nil, "\(bad.body)")
+    }
+
+    /// Readers during writes see a consistent store: transitions never change the totals,
+    /// so every summary read in parallel with them has the same parcel count and area.
+    @Test func parallelReadersAndAWriterStayConsistent() async throws {
+        let store = try demoProgrammeStore()
+        let (planner, _) = try tokens(store)
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        let farmland = try store.parcels().filter { $0.state == .farmland }.prefix(12).map(\.id)
+        let baseline = try #require(try await server.request("/summary").json?["total"]?.jsonText)
+        let results = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            group.addTask {
+                for id in farmland {
+                    let r = try await server.request("POST", "/parcels/\(id)/transitions", body: #"{"to":"wasteland","date":"2026-01-01"}"#, token: planner)
+                    if r.status != 201 { return (r.status, r.body) }
+                }
+                return (201, nil)
+            }
+            for _ in 0..<16 {
+                group.addTask {
+                    let r = try await server.request("/summary")
+                    return (r.status, r.json?["total"]?.jsonText)
+                }
+            }
+            var out: [(Int, String?)] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        #expect(results.allSatisfy { $0.0 == 200 || $0.0 == 201 }, "\(results.filter { $0.0 >= 300 })")
+        #expect(results.filter { $0.0 == 200 }.allSatisfy { $0.1 == baseline })
+        let after = try store.parcels()
+        #expect(farmland.allSatisfy { id in after.first { $0.id == id }?.state == .wasteland })
+        #expect(try farmland.allSatisfy { try store.history($0).last?.recordedBy == "Li Wei" })
+    }
+}

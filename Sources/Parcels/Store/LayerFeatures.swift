@@ -107,7 +107,8 @@ extension ParcelStore {
         o.append("area_m2", .number((p.areaSquareMetres * 100).rounded() / 100))
         o.append("area_mu", .number((AreaMeasure(squareMetres: p.areaSquareMetres).mu * 10_000).rounded() / 10_000))
         o.append("area_method", .string(AreaMethod.geodesic.rawValue))
-        return LayerFeature(id: p.id, geometryJSON: GeoJSONWriter.geometry(p.polygons), properties: o)
+        // Always MultiPolygon, as the GeoPackage layer: clients that infer a layer type from the first features get one type.
+        return LayerFeature(id: p.id, geometryJSON: GeoJSONWriter.geometry(.multiPolygon(MultiPolygon(p.polygons))), properties: o)
     }
 
     static func feature(_ layer: StoreLayer, _ row: Row) throws -> LayerFeature {

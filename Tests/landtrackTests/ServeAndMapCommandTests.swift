@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import Geometry
+import Parcels
+import Planner
+import TestSupport
+
+/// `landtrack serve` as a user starts it, read by real clients: GDAL's OAPIF driver (as QGIS
+/// reads it) and curl; `landtrack token` and `landtrack map` from the command line.
+@Suite("landtrack serve, token and map", .serialized)
+struct ServeAndMapCommandTests {
+    /// A running `landtrack serve --port 0`; the port is read from its first line.
+    final class Server {
+        let process = Process()
+        let base: String
+
+        init(db: String, extra: [String] = []) throws {
+            process.executableURL = Run.binary
+            process.arguments = ["serve", "--db", db, "--port", "0"] + extra
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line += chunk
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            guard let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
+                process.terminate()
+                throw LandtrackError.invalidArgument("landtrack serve did not start: \(text)")
+            }
+            base = String(text[range])
+        }
+
+        deinit {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
+    }
+
+    func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func curl(_ arguments: [String]) throws -> ProcessRun {
+        try ProcessRun(URL(fileURLWithPath: "/usr/bin/curl"), ["-s"] + arguments)
+    }
+
+    @Test func gdalReadsTheLayersAndEveryParcel() throws {
+        guard let ogrinfo = ProcessRun.installed("ogrinfo") else {
+            Issue.record("ogrinfo is not installed (scripts/test.sh installs gdal-bin): the OAPIF client test did not run")
+            return
+        }
+        let store = try demoProgrammeStore()
+        let server = try Server(db: store.path)
+        let summary = try ProcessRun(ogrinfo, ["-ro", "-so", "-al", "OAPIF:\(server.base)/"])
+        #expect(summary.status == 0, "\(summary.stderr)")
+        for layer in ["parcels", "urban_boundary", "eco_redline", "programme_area", "barriers"] {
+            #expect(summary.stdout.contains("Layer name: \(layer)\n"), "\(layer) missing")
+        }
+        let count = try store.parcels().count
+        #expect(summary.stdout.contains("Feature Count: \(count)\n"))
+        // Every feature, page by page, as GDAL walks the next links.
+        let all = try ProcessRun(ogrinfo, ["-ro", "-q", "OAPIF:\(server.base)/", "parcels"])
+        #expect(all.stdout.components(separatedBy: "OGRFeature(parcels)").count - 1 == count)
+        // One collection by its own URL (how QGIS adds a single layer); GDAL filters on the client.
+        let wasteland = try ProcessRun(ogrinfo, ["-ro", "-so", "OAPIF:\(server.base)/collections/parcels", "parcels", "-where", "state = 'wasteland'"])
+        #expect(wasteland.stdout.contains("Feature Count: \(try store.parcels(state: .wasteland).count)\n"), "\(wasteland.stdout)")
+    }
+
+    /// curl's answers are the CLI's outputs, byte for byte; a write with a planner's token
+    /// shows in the CLI's history with the owner's name.
+    @Test func curlGetsTheCLIsNumbersAndWritesWithAToken() throws {
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("p.gpkg").path
+        try FileManager.default.copyItem(atPath: try demoProgrammeStore().path, toPath: db)
+        let token = try Run(["token", "create", "--role", "planner", "--owner", "Li Wei", "--db", db])
+        #expect(token.status == 0 && token.stdout.hasPrefix("lt_"), "\(token.stderr)")
+        let secret = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let list = try Run(["token", "list", "--db", db])
+        #expect(list.stdout.contains("Li Wei") && list.stdout.contains("planner") && !list.stdout.contains(secret))
+
+        let server = try Server(db: db)
+        let cli = try Run(["summary", "--by", "village", "--by", "state", "--as-of", "2024-12-31", "--format", "json", "--db", db])
+        #expect(try curl(["\(server.base)/summary?by=village,state&as-of=2024-12-31"]).stdout == cli.stdout)
+        let checks = try Run(["check", "--as-of", "2025-12-31", "--format", "json", "--db", db])
+        #expect(try curl(["\(server.base)/checks?as-of=2025-12-31"]).stdout == checks.stdout)
+
+        let body = #"{"to":"wasteland","date":"2026-02-01","ref":"NH-2026","note":"left fallow"}"#
+        let anonymous = try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-d", body, "\(server.base)/parcels/NH-000002/transitions"])
+        #expect(anonymous.stdout == "401")
+        let written = try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer \(secret)", "-d", body,
+                                "\(server.base)/parcels/NH-000002/transitions"])
+        #expect(written.stdout == "201")
+        let history = try Run(["history", "NH-000002", "--format", "csv", "--db", db])
+        #expect(history.stdout.split(separator: "\n").last?.contains("transition,farmland,wasteland,,,R3,NH-2026,Li Wei,") == true, "\(history.stdout)")
+        #expect(try curl(["\(server.base)/parcels/NH-000002/history"]).stdout == (try Run(["history", "NH-000002", "--format", "json", "--db", db])).stdout)
+    }
+
+    @Test func mapCommandWritesThePage() throws {
+        let dir = try scratch()
+        let store = try demoProgrammeStore()
+        let out = dir.appendingPathComponent("compare.html").path
+        let run = try Run(["map", out, "--db", store.path, "--compare", "2023-01-01", "2025-12-31"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let counts = try ["2023-01-01", "2025-12-31"].map { try store.parcels(asOf: try CalendarDate(parsing: $0)).count }
+        #expect(run.stdout.hasPrefix("wrote \(out): \(grouped(counts[0])) parcels as of 2023-01-01 | \(grouped(counts[1])) parcels as of 2025-12-31, "))
+        #expect(FileManager.default.fileExists(atPath: out))
+        for (arguments, message) in [
+            (["map", out, "--db", store.path, "--compare", "2025-12-31"], "two dates"),
+            (["map", out, "--db", store.path, "--compare", "2025-12-31", "2023-01-01"], "not before"),
+            (["map", dir.appendingPathComponent("map.png").path, "--db", store.path], "HTML"),
+            (["map", out, "--db", store.path, "--as-of", "2024-02-30"], "--as-of"),
+        ] {
+            let bad = try Run(arguments)
+            #expect(bad.status == 64 && bad.stderr.contains(message), "\(arguments): \(bad.stderr)")
+        }
+        let missing = try Run(["map", out, "--db", dir.appendingPathComponent("none.gpkg").path])
+        #expect(missing.status == 2 && missing.stderr.contains("no store here"))
+    }
+}
