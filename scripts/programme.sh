@@ -36,3 +36,8 @@ echo; echo "== contiguous farmland blocks (within 2 m, not across the roads)"
 "$lt" contiguity --gap 2 --barriers --as-of 2025-12-31 --db "$db"
 echo; echo "== checks (violations are left in on purpose: exit 1 expected)"
 "$lt" check --as-of 2025-12-31 --db "$db" || echo "(exit $?: rules violated, as the programme's story has it)"
+
+map="${db%.gpkg}-map.html"
+echo; echo "== the map: before and after, side by side (open it in any browser; it works offline)"
+"$lt" map "$map" --compare 2023-01-01 2025-12-31 --gap 2 --db "$db"
+echo "   serve the store to QGIS, GDAL and browsers: $lt serve --db $db   (then http://127.0.0.1:8080/map)"

@@ -90,7 +90,8 @@ const layers = D.layers.map(l => ({ ...l, geoms: l.shapes.map(s => ({ name: s.na
 const panels = D.panels.map((p, k) => {
   const g = decode(p.g);
   const blocks = p.blocks.map(b => ({ ...b, g: decode(b.g) }));
-  return { k, p, g, blocks, grid: buildGrid(g) };
+  const blocksBySize = blocks.slice().sort((a, b) => b.mu - a.mu);
+  return { k, p, g, blocks, blocksBySize, grid: buildGrid(g) };
 });
 
 // Extent of every panel's parcels.
@@ -238,12 +239,16 @@ function draw(P) {
     if (s >= 0) { ctx.beginPath(); addRings(ctx, g, s, tx, ty, k); ctx.lineWidth = 3; ctx.strokeStyle = "#0050ff"; ctx.stroke(); }
   }
   ctx.font = "600 12px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-  for (const B of P.blocks) {
+  // Labels, largest blocks first; a label that would overlap one already drawn is left out.
+  const placed = [];
+  for (const B of P.blocksBySize) {
     const e = B.g.box; let a = Infinity, bb = Infinity, c2 = -Infinity, d = -Infinity;
     for (let s = 0; s < B.g.count; s++) { a = Math.min(a, e[4 * s]); bb = Math.min(bb, e[4 * s + 1]); c2 = Math.max(c2, e[4 * s + 2]); d = Math.max(d, e[4 * s + 3]); }
     if ((c2 - a) * k < 46 || c2 < vx0 || a > vx1 || d < vy0 || bb > vy1) continue;
     const label = B.mu.toLocaleString("en", { maximumFractionDigits: 1 }) + " mu";
-    const X = ((a + c2) / 2 - tx) * k, Y = (ty - (bb + d) / 2) * k;
+    const X = ((a + c2) / 2 - tx) * k, Y = (ty - (bb + d) / 2) * k, half = ctx.measureText(label).width / 2 + 3;
+    if (placed.some(q => Math.abs(q[0] - X) < q[2] + half && Math.abs(q[1] - Y) < 16)) continue;
+    placed.push([X, Y, half]);
     ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.9)"; ctx.strokeText(label, X, Y); ctx.fillStyle = "#111"; ctx.fillText(label, X, Y);
   }
   c.dataset.drawnParcels = drawn;
