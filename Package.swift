@@ -33,7 +33,7 @@ let package = Package(
                 // SHA-256 of access tokens: only their hashes are stored.
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "Planner", dependencies: ["Geometry", "Parcels"]),
+        .target(name: "Planner", dependencies: ["Geometry", "Parcels", .product(name: "Crypto", package: "swift-crypto")]),
         // `landtrack map`: one self-contained HTML page (data and drawing code inline, no network).
         .target(name: "ParcelMap", dependencies: ["Geometry", "Parcels", "Planner"]),
         // `landtrack serve`: OGC API - Features, the planner's JSON reports and token-checked writes.

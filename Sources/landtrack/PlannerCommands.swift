@@ -26,6 +26,9 @@ struct PlannerSourceOptions: ParsableArguments {
 
     @OptionGroup var fields: ParcelFieldOptions
 
+    @Flag(name: .customLong("no-cache"), help: "With a file: read it again even when the parcel cache holds it (also LANDTRACK_NO_CACHE=1).")
+    var noCache = false
+
     func validate() throws {
         if let asOf {
             guard file == nil else { throw ValidationError("--as-of reads the store: give --db instead of a file") }
@@ -38,7 +41,8 @@ struct PlannerSourceOptions: ParsableArguments {
     func load() throws -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem) {
         try running { () throws(LandtrackError) in
             if let file {
-                return try PlannerInput.load(try InputBytes(path: file), options: try fields.readOptions(), defaultState: defaultState)
+                return try PlannerInput.load(path: file, options: try fields.readOptions(), defaultState: defaultState,
+                                             cache: noCache ? nil : ParcelCache.standard)
             }
             return try PlannerInput.load(try ParcelStore(path: store.path, readOnly: true), asOf: date)
         }

@@ -1,0 +1,210 @@
+import Crypto
+import Foundation
+import Geometry
+import Parcels
+
+/// A binary copy of a parcel file as the planner reads it (parcels with their geodesic areas,
+/// and the file's CRS), so that the second and later commands on an unchanged file skip the
+/// GeoJSON parsing and the import checks: planners rerun summaries and block analyses on the
+/// same file many times.
+///
+/// One cache file per input, in `$XDG_CACHE_HOME/landtrack` (default `~/.cache/landtrack`),
+/// named by the SHA-256 of the input's absolute path. It is used only when the input's size,
+/// modification time (ns), inode, the SHA-256 of its first and last 64 KiB, the read options
+/// and the cache format all match; anything else, a truncated or foreign cache file included,
+/// means the file is read again (and the cache rewritten). Writing is best effort (atomic
+/// rename); a failure to write never fails the command.
+public struct ParcelCache: Sendable {
+    public let directory: URL
+    static let magic: [UInt8] = Array("LTPC0001".utf8)
+
+    public init(directory: URL) { self.directory = directory }
+
+    /// The user's cache directory, or nil when LANDTRACK_NO_CACHE is set.
+    public static var standard: ParcelCache? {
+        let env = ProcessInfo.processInfo.environment
+        if let off = env["LANDTRACK_NO_CACHE"], !off.isEmpty, off != "0" { return nil }
+        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return ParcelCache(directory: base.appendingPathComponent("landtrack"))
+    }
+
+    /// What identifies the input and the way it was read.
+    struct Key: Equatable {
+        var fingerprint: [UInt8]
+        var cachePath: URL
+    }
+
+    func key(path: String, options: ParcelReadOptions, defaultState: ParcelState?) -> Key? {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var st = stat()
+        guard stat(absolute, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var hasher = SHA256()
+        hasher.update(data: Data("\(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino) \(st.st_dev)".utf8))
+        // Options as text: every field of the options that changes what is read.
+        hasher.update(data: Data("\(options.fields) \(options.crs?.identifier ?? "-") \(String(describing: options.axisOrder)) \(options.repairInvalid) \(defaultState?.rawValue ?? "-")".utf8))
+        guard let handle = FileHandle(forReadingAtPath: absolute) else { return nil }
+        defer { try? handle.close() }
+        let size = UInt64(st.st_size), edge: UInt64 = 65_536
+        hasher.update(data: (try? handle.read(upToCount: Int(edge))) ?? Data())
+        if size > edge {
+            try? handle.seek(toOffset: size - min(edge, size - edge))
+            hasher.update(data: (try? handle.readToEnd()) ?? Data())
+        }
+        let name = SHA256.hash(data: Data(absolute.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return Key(fingerprint: Array(hasher.finalize()), cachePath: directory.appendingPathComponent("\(name).parcels"))
+    }
+
+    // MARK: Format: magic, fingerprint (32), CRS identifier, count, then per parcel: id, state,
+    // PBF, village, land use, area, polygons (rings, positions as Float64 pairs).
+
+    func read(_ key: Key) -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem)? {
+        guard let data = try? Data(contentsOf: key.cachePath, options: .mappedIfSafe) else { return nil }
+        return data.withUnsafeBytes { raw -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem)? in
+            var r = Reader(raw: raw)
+            guard r.bytes(Self.magic.count) == Self.magic, r.bytes(32) == key.fingerprint,
+                  let crsText = r.string(), let crs = try? CoordinateReferenceSystem.resolve(crsText),
+                  let count = r.int() else { return nil }
+            var parcels: [PlannerParcel] = []
+            parcels.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let id = r.string(), let stateIndex = r.byte(), stateIndex < ParcelState.allCases.count, let pbf = r.byte(),
+                      let village = r.optionalString(), let landuse = r.optionalString(), let area = r.double(),
+                      let polygonCount = r.int() else { return nil }
+                var polygons: [Polygon] = []
+                for _ in 0..<polygonCount {
+                    guard let ringCount = r.int(), ringCount >= 1 else { return nil }
+                    var rings: [LinearRing] = []
+                    for _ in 0..<ringCount {
+                        guard let n = r.int(), let points = r.points(n), let ring = try? LinearRing(points) else { return nil }
+                        rings.append(ring)
+                    }
+                    polygons.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
+                }
+                parcels.append(PlannerParcel(id: id, state: ParcelState.allCases[Int(stateIndex)], basicFarmland: pbf == 1,
+                                             village: village, landuseCode: landuse, polygons: polygons, area: area))
+            }
+            return r.atEnd ? (parcels, crs) : nil
+        }
+    }
+
+    func write(_ key: Key, parcels: [PlannerParcel], crs: CoordinateReferenceSystem) {
+        var out = Data()
+        out.reserveCapacity(64 + parcels.reduce(0) { $0 + 48 + $1.polygons.reduce(0) { $0 + 8 + 16 * $1.vertexCount } })
+        out.append(contentsOf: Self.magic)
+        out.append(contentsOf: key.fingerprint)
+        Writer.string(crs.identifier, &out)
+        Writer.int(parcels.count, &out)
+        let stateIndex = Dictionary(uniqueKeysWithValues: ParcelState.allCases.enumerated().map { ($0.element, UInt8($0.offset)) })
+        for p in parcels {
+            Writer.string(p.id, &out)
+            out.append(stateIndex[p.state]!)
+            out.append(p.basicFarmland ? 1 : 0)
+            Writer.optionalString(p.village, &out)
+            Writer.optionalString(p.landuseCode, &out)
+            Writer.double(p.area, &out)
+            Writer.int(p.polygons.count, &out)
+            for polygon in p.polygons {
+                Writer.int(polygon.rings.count, &out)
+                for ring in polygon.rings {
+                    Writer.int(ring.points.count, &out)
+                    for point in ring.points {
+                        Writer.double(point.x, &out)
+                        Writer.double(point.y, &out)
+                    }
+                }
+            }
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
+            try out.write(to: temporary)
+            if rename(temporary.path, key.cachePath.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
+        } catch {
+            // Best effort: the next command reads the file again.
+        }
+    }
+
+    enum Writer {
+        static func int(_ v: Int, _ out: inout Data) { withUnsafeBytes(of: UInt64(v).littleEndian) { out.append(contentsOf: $0) } }
+        static func double(_ v: Double, _ out: inout Data) { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        static func string(_ s: String, _ out: inout Data) {
+            let bytes = Array(s.utf8)
+            int(bytes.count, &out)
+            out.append(contentsOf: bytes)
+        }
+        static func optionalString(_ s: String?, _ out: inout Data) {
+            guard let s else { return out.append(0) }
+            out.append(1)
+            string(s, &out)
+        }
+    }
+
+    /// Bounds-checked reads: a short or damaged cache file yields nil, never a crash.
+    struct Reader {
+        let raw: UnsafeRawBufferPointer
+        var offset = 0
+        var atEnd: Bool { offset == raw.count }
+
+        mutating func bytes(_ n: Int) -> [UInt8]? {
+            guard n >= 0, offset + n <= raw.count else { return nil }
+            defer { offset += n }
+            return Array(raw[offset..<(offset + n)])
+        }
+        mutating func byte() -> UInt8? {
+            guard offset < raw.count else { return nil }
+            defer { offset += 1 }
+            return raw[offset]
+        }
+        mutating func int() -> Int? {
+            guard offset + 8 <= raw.count else { return nil }
+            defer { offset += 8 }
+            let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            return v <= UInt64(Int32.max) ? Int(v) : nil
+        }
+        mutating func double() -> Double? {
+            guard offset + 8 <= raw.count else { return nil }
+            defer { offset += 8 }
+            return Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+        }
+        mutating func string() -> String? {
+            guard let n = int(), offset + n <= raw.count else { return nil }
+            defer { offset += n }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + n)]), as: UTF8.self)
+        }
+        mutating func optionalString() -> String?? {
+            guard let flag = byte() else { return nil }
+            if flag == 0 { return .some(nil) }
+            guard flag == 1, let s = string() else { return nil }
+            return .some(s)
+        }
+        mutating func points(_ n: Int) -> [Point]? {
+            guard offset + 16 * n <= raw.count else { return nil }
+            var points: [Point] = []
+            points.reserveCapacity(n)
+            for _ in 0..<n {
+                let x = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                let y = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
+                offset += 16
+                guard let p = try? Point(x: x, y: y) else { return nil }
+                points.append(p)
+            }
+            return points
+        }
+    }
+}
+
+extension PlannerInput {
+    /// Parcels of the file at `path`, from `cache` when it holds this very file read with these
+    /// options; otherwise read (and checked) as `load(_:options:defaultState:)` does, and cached.
+    public static func load(path: String, options: ParcelReadOptions = ParcelReadOptions(), defaultState: ParcelState? = nil,
+                            cache: ParcelCache?) throws(LandtrackError) -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem) {
+        guard let cache, let key = cache.key(path: path, options: options, defaultState: defaultState) else {
+            return try load(try InputBytes(path: path), options: options, defaultState: defaultState)
+        }
+        if let hit = cache.read(key) { return hit }
+        let result = try load(try InputBytes(path: path), options: options, defaultState: defaultState)
+        cache.write(key, parcels: result.parcels, crs: result.crs)
+        return result
+    }
+}
