@@ -7,56 +7,64 @@ import Planner
 /// Changes to the store: each needs a planner's token, runs in one transaction (all or
 /// nothing, as on the CLI) and is recorded with the token's owner.
 extension API {
-    func transition(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    /// What every change carries: the planner's token, the parcel in the path (if any), the
+    /// JSON body and its "date", "ref" and "note".
+    struct Change: Sendable {
+        var token: AccessToken
+        var parcelID: String
+        var body: JSONObject
+        var date: CalendarDate
+        var ref: String?
+        var note: String?
+    }
+
+    func change(_ request: Request, _ context: BasicRequestContext?) async throws -> Change {
         let token = try await authorize(request, needs: .planner)!
-        let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
         let body = try await body(request)
-        let toText = try string(body, "to")!
+        return Change(token: token, parcelID: context?.parameters.get("id")?.removingPercentEncoding ?? "", body: body,
+                      date: try bodyDate(body), ref: try string(body, "ref", required: false), note: try string(body, "note", required: false))
+    }
+
+    func transition(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let c = try await change(request, context)
+        let toText = try string(c.body, "to")!
         guard let to = ParcelState(parsing: toText) else {
             throw APIError(status: .unprocessableContent, code: "refused", reason: "\"to\": '\(toText)' is not a state; states: \(ParcelState.vocabulary)")
         }
-        let r = TransitionRequest(parcelID: id, to: to, date: try bodyDate(body), ref: try string(body, "ref", required: false),
-                                  note: try string(body, "note", required: false))
+        let r = TransitionRequest(parcelID: c.parcelID, to: to, date: c.date, ref: c.ref, note: c.note)
         return json(try await offload { () throws -> String in
-            try store.transition([r], by: token.owner)
-            return try historyJSON(id)
+            try store.transition([r], by: c.token.owner)
+            return try historyJSON(c.parcelID)
         }, status: .created)
     }
 
     func basicFarmland(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let token = try await authorize(request, needs: .planner)!
-        let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
-        let body = try await body(request)
-        guard case let .bool(designated)? = body["designated"] else {
+        let c = try await change(request, context)
+        guard case let .bool(designated)? = c.body["designated"] else {
             throw APIError.badRequest("the body needs \"designated\": true (designate) or false (release)", code: "invalid-body")
         }
-        let date = try bodyDate(body), ref = try string(body, "ref", required: false), note = try string(body, "note", required: false)
         return json(try await offload { () throws -> String in
-            try store.setBasicFarmland(id, designated: designated, date: date, ref: ref, note: note, by: token.owner)
-            return try historyJSON(id)
+            try store.setBasicFarmland(c.parcelID, designated: designated, date: c.date, ref: c.ref, note: c.note, by: c.token.owner)
+            return try historyJSON(c.parcelID)
         }, status: .created)
     }
 
     func merge(_ request: Request) async throws -> Response {
-        let token = try await authorize(request, needs: .planner)!
-        let body = try await body(request)
-        guard case let .array(values)? = body["parcels"], let ids = Optional(values.compactMap(\.stringValue)), ids.count == values.count else {
+        let c = try await change(request, nil)
+        guard case let .array(values)? = c.body["parcels"], let ids = Optional(values.compactMap(\.stringValue)), ids.count == values.count else {
             throw APIError.badRequest("the body needs \"parcels\": an array of parcel ids", code: "invalid-body")
         }
-        let into = try string(body, "into")!
-        let gap = body["gap"]?.numberValue ?? 0.5
-        let date = try bodyDate(body), ref = try string(body, "ref", required: false), note = try string(body, "note", required: false)
+        let into = try string(c.body, "into")!
+        let gap = c.body["gap"]?.numberValue ?? 0.5
         return json(try await offload { () throws -> String in
-            let merged = try store.merge(ids, into: into, date: date, gap: gap, ref: ref, note: note, by: token.owner)
+            let merged = try store.merge(ids, into: into, date: c.date, gap: gap, ref: c.ref, note: c.note, by: c.token.owner)
             return try historyJSON(merged.id)
         }, status: .created)
     }
 
     func split(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let token = try await authorize(request, needs: .planner)!
-        let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
-        let body = try await body(request)
-        guard case let .object(cutterObject)? = body["cutter"] else {
+        let c = try await change(request, context)
+        guard case let .object(cutterObject)? = c.body["cutter"] else {
             throw APIError.badRequest("the body needs \"cutter\": a GeoJSON LineString or Polygon (longitude, latitude)", code: "invalid-body")
         }
         // The GeoJSON reader checks a cutter as it checks parcels (closure, ranges, axis order).
@@ -70,12 +78,11 @@ extension API {
             throw APIError(status: .unprocessableContent, code: "refused", reason: "cutter: the geometry is empty")
         }
         var names: [String]?
-        if case let .array(values)? = body["names"] { names = values.compactMap(\.stringValue) }
-        let date = try bodyDate(body), ref = try string(body, "ref", required: false), note = try string(body, "note", required: false)
+        if case let .array(values)? = c.body["names"] { names = values.compactMap(\.stringValue) }
         let settledNames = names
         return json(try await offload { () throws -> String in
-            let pieces = try store.split(id, by: cutter, names: settledNames, date: date, ref: ref, note: note, by: token.owner)
-            return "{\"parent\":" + (try historyJSON(id)).trimmingCharacters(in: .newlines) + ",\"children\":["
+            let pieces = try store.split(c.parcelID, by: cutter, names: settledNames, date: c.date, ref: c.ref, note: c.note, by: c.token.owner)
+            return "{\"parent\":" + (try historyJSON(c.parcelID)).trimmingCharacters(in: .newlines) + ",\"children\":["
                 + (try pieces.map { try historyJSON($0.id).trimmingCharacters(in: .newlines) }).joined(separator: ",") + "]}\n"
         }, status: .created)
     }

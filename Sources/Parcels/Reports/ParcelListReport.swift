@@ -43,29 +43,18 @@ public struct ParcelListReport: Sendable, RenderableReport {
         out += ",\"parcels\":["
         for (i, p) in parcels.enumerated() {
             if i > 0 { out += "," }
-            out += "\n" + JSONValue.object(attributes(p)).jsonText
+            out += "\n" + JSONValue.object(p.attributes).jsonText
         }
         return out + "]}\n"
     }
 
-    func attributes(_ p: StoredParcel) -> JSONObject {
-        var o = JSONObject()
-        o.append("id", .string(p.id))
-        o.append("state", .string(p.state.rawValue))
-        o.append("basic_farmland", .bool(p.basicFarmland))
-        o.append("village", p.village.map { .string($0) } ?? .null)
-        o.append("landuse_code", p.landuseCode.map { .string($0) } ?? .null)
-        o.append("area_m2", .number((p.areaSquareMetres * 10_000).rounded() / 10_000))
-        o.append("area_mu", .number((p.areaSquareMetres * 3 / 2000 * 1_000_000).rounded() / 1_000_000))
-        return o
-    }
 
     /// RFC 7946 GeoJSON: the current attributes, then the parcel's other original properties.
     public func geojson(precision: Int = 7) -> String {
         var out = "{\"type\":\"FeatureCollection\",\"name\":\"landtrack parcels \(dateText)\",\"features\":["
         for (i, p) in parcels.enumerated() {
             if i > 0 { out += "," }
-            var props = attributes(p)
+            var props = p.attributes
             for (k, v) in p.properties.members where props[k] == nil { props.append(k, v) }
             out += "\n" + GeoJSONWriter.feature(id: p.id, properties: props, polygons: p.polygons, precision: precision)
         }

@@ -98,14 +98,7 @@ extension ParcelStore {
     }
 
     static func feature(_ p: StoredParcel) -> LayerFeature {
-        var o = JSONObject()
-        o.append("parcel_id", .string(p.id))
-        o.append("state", .string(p.state.rawValue))
-        o.append("basic_farmland", .bool(p.basicFarmland))
-        o.append("village", p.village.map { .string($0) } ?? .null)
-        o.append("landuse_code", p.landuseCode.map { .string($0) } ?? .null)
-        o.append("area_m2", .number((p.areaSquareMetres * 100).rounded() / 100))
-        o.append("area_mu", .number((AreaMeasure(squareMetres: p.areaSquareMetres).mu * 10_000).rounded() / 10_000))
+        var o = p.attributes
         o.append("area_method", .string(AreaMethod.geodesic.rawValue))
         // Always MultiPolygon, as the GeoPackage layer: clients that infer a layer type from the first features get one type.
         return LayerFeature(id: p.id, geometryJSON: GeoJSONWriter.geometry(.multiPolygon(MultiPolygon(p.polygons))), properties: o)

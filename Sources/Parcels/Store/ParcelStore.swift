@@ -29,6 +29,22 @@ public struct StoredParcel: Sendable, Hashable {
     public var properties: JSONObject
 }
 
+extension StoredParcel {
+    /// The parcel's attributes as JSON, as exports and the OGC API server show them: id,
+    /// state, PBF flag, village, land use, geodesic area in m² (0.1 mm²) and mu.
+    public var attributes: JSONObject {
+        var o = JSONObject()
+        o.append("id", .string(id))
+        o.append("state", .string(state.rawValue))
+        o.append("basic_farmland", .bool(basicFarmland))
+        o.append("village", village.map { .string($0) } ?? .null)
+        o.append("landuse_code", landuseCode.map { .string($0) } ?? .null)
+        o.append("area_m2", .number((areaSquareMetres * 10_000).rounded() / 10_000))
+        o.append("area_mu", .number((areaSquareMetres * 3 / 2000 * 1_000_000).rounded() / 1_000_000))
+        return o
+    }
+}
+
 /// One entry of a parcel's history. Never changed once written.
 public struct ParcelEvent: Sendable, Hashable {
     public enum Kind: String, Sendable { case imported = "import", updated = "import-update", transition, pbf, split, merge }
