@@ -115,13 +115,24 @@ public struct ContiguityReport: Sendable, RenderableReport {
     /// Analyses `parcels` (longitude/latitude on `crs`). Gap 0 joins parcels that intersect, tested
     /// on their own coordinates; a positive gap is measured in the CGCS2000 3° Gauss-Krüger plane of
     /// the data (PROJ tmerc, the metric the benchmark peers use).
-    public static func analyse(_ parcels: [PlannerParcel], crs: CoordinateReferenceSystem, options: Options) throws(LandtrackError) -> ContiguityReport {
-        let selected = parcels.filter { p in
+    ///
+    /// `parcels` is consumed: a caller that hands it over (`analyse(consume parcels, …)`) lets
+    /// each parcel's coordinates be freed once GEOS holds them, so a million parcels are never
+    /// in memory twice.
+    public static func analyse(_ parcels: consuming [PlannerParcel], crs: CoordinateReferenceSystem, options: Options) throws(LandtrackError) -> ContiguityReport {
+        var all = parcels
+        var selected = all.filter { p in
             (options.states?.contains(p.state) ?? true) && (!options.basicFarmlandOnly || p.basicFarmland)
         }.sorted { $0.id < $1.id }
+        all = []
         let ctx = GEOSContext()
         var lonlat: [GEOSGeometryHandle] = []
-        for p in selected { lonlat.append(try ctx.geometry(.multiPolygon(MultiPolygon(p.polygons)))) }
+        func buildLonLat() throws(LandtrackError) {
+            for i in selected.indices {
+                lonlat.append(try ctx.geometry(.multiPolygon(MultiPolygon(selected[i].polygons))))
+                selected[i].polygons = []
+            }
+        }
         var method = "gap 0: parcels that touch or overlap (GEOS intersects on their coordinates)"
         let components: [[Int]]
         if options.gapMetres > 0, !selected.isEmpty {
@@ -141,9 +152,14 @@ public struct ContiguityReport: Sendable, RenderableReport {
                 barriers = try GEOSPreparedGeometry(try ctx.collection(hs))
             }
             components = try ContiguityAnalysis.components(ctx, projected, gap: options.gapMetres, barriers: barriers)
+            // The projected copies are done with: free them before the lon/lat ones are made
+            // (one GEOS copy of the parcels at a time keeps a million parcels under 1.2 GB).
+            projected.removeAll()
+            try buildLonLat()
             method = "within \(JSONValue.numberText(options.gapMetres)) m, distances in the plane of \(plane) (PROJ transverse Mercator)"
                 + (barriers == nil ? "" : "; not across the \(options.barriers.count) barrier features")
         } else {
+            try buildLonLat()
             components = try ContiguityAnalysis.components(ctx, lonlat, gap: 0)
         }
 

@@ -59,8 +59,10 @@ public struct ParcelCache: Sendable {
     // PBF, village, land use, area, polygons (rings, positions as Float64 pairs).
 
     func read(_ key: Key) -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem)? {
-        guard let data = try? Data(contentsOf: key.cachePath, options: .mappedIfSafe) else { return nil }
-        return data.withUnsafeBytes { raw -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem)? in
+        // Memory-mapped, pages handed back as the decoding passes them: the cache file and the
+        // parcels decoded from it are not resident at once.
+        guard FileManager.default.fileExists(atPath: key.cachePath.path), let input = try? InputBytes(path: key.cachePath.path) else { return nil }
+        return input.withBytes { raw -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem)? in
             var r = Reader(raw: raw)
             guard r.bytes(Self.magic.count) == Self.magic, r.bytes(32) == key.fingerprint,
                   let crsText = r.string(), let crs = try? CoordinateReferenceSystem.resolve(crsText),
@@ -83,45 +85,57 @@ public struct ParcelCache: Sendable {
                 }
                 parcels.append(PlannerParcel(id: id, state: ParcelState.allCases[Int(stateIndex)], basicFarmland: pbf == 1,
                                              village: village, landuseCode: landuse, polygons: polygons, area: area))
+                if parcels.count % 4096 == 0 { input.releasePages(before: r.offset) }
             }
             return r.atEnd ? (parcels, crs) : nil
         }
     }
 
     func write(_ key: Key, parcels: [PlannerParcel], crs: CoordinateReferenceSystem) {
-        var out = Data()
-        out.reserveCapacity(64 + parcels.reduce(0) { $0 + 48 + $1.polygons.reduce(0) { $0 + 8 + 16 * $1.vertexCount } })
-        out.append(contentsOf: Self.magic)
-        out.append(contentsOf: key.fingerprint)
-        Writer.string(crs.identifier, &out)
-        Writer.int(parcels.count, &out)
-        let stateIndex = Dictionary(uniqueKeysWithValues: ParcelState.allCases.enumerated().map { ($0.element, UInt8($0.offset)) })
-        for p in parcels {
-            Writer.string(p.id, &out)
-            out.append(stateIndex[p.state]!)
-            out.append(p.basicFarmland ? 1 : 0)
-            Writer.optionalString(p.village, &out)
-            Writer.optionalString(p.landuseCode, &out)
-            Writer.double(p.area, &out)
-            Writer.int(p.polygons.count, &out)
-            for polygon in p.polygons {
-                Writer.int(polygon.rings.count, &out)
-                for ring in polygon.rings {
-                    Writer.int(ring.points.count, &out)
-                    for point in ring.points {
-                        Writer.double(point.x, &out)
-                        Writer.double(point.y, &out)
-                    }
-                }
-            }
-        }
+        let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
-            try out.write(to: temporary)
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { return }
+            let file = try FileHandle(forWritingTo: temporary)
+            defer { try? file.close() }
+            // Written in pieces of about 4 MB: a million parcels never sit in memory twice.
+            var out = Data()
+            func flush(_ force: Bool = false) throws {
+                if force || out.count >= 4 << 20 {
+                    try file.write(contentsOf: out)
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            out.append(contentsOf: Self.magic)
+            out.append(contentsOf: key.fingerprint)
+            Writer.string(crs.identifier, &out)
+            Writer.int(parcels.count, &out)
+            let stateIndex = Dictionary(uniqueKeysWithValues: ParcelState.allCases.enumerated().map { ($0.element, UInt8($0.offset)) })
+            for p in parcels {
+                Writer.string(p.id, &out)
+                out.append(stateIndex[p.state]!)
+                out.append(p.basicFarmland ? 1 : 0)
+                Writer.optionalString(p.village, &out)
+                Writer.optionalString(p.landuseCode, &out)
+                Writer.double(p.area, &out)
+                Writer.int(p.polygons.count, &out)
+                for polygon in p.polygons {
+                    Writer.int(polygon.rings.count, &out)
+                    for ring in polygon.rings {
+                        Writer.int(ring.points.count, &out)
+                        for point in ring.points {
+                            Writer.double(point.x, &out)
+                            Writer.double(point.y, &out)
+                        }
+                    }
+                }
+                try flush()
+            }
+            try flush(true)
             if rename(temporary.path, key.cachePath.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
         } catch {
             // Best effort: the next command reads the file again.
+            try? FileManager.default.removeItem(at: temporary)
         }
     }
 

@@ -145,7 +145,13 @@ struct ContiguityCommand: ParsableCommand {
                 try ParcelStore(path: source.store.path, readOnly: true).layer(.barriers).map(\.geometry)
             }
         }
-        let report = try running { () throws(LandtrackError) in try ContiguityReport.analyse(parcels, crs: crs, options: options) }
+        let report: ContiguityReport
+        do {
+            // Handed over, not copied: the analysis frees the parcels' coordinates as GEOS takes them.
+            report = try ContiguityReport.analyse(consume parcels, crs: crs, options: options)
+        } catch {
+            throw landtrack.report(error)
+        }
         switch format {
         case .geojson: print(report.geojson(), terminator: "")
         case .table: print(report.table(), terminator: "")
