@@ -2,7 +2,7 @@
 # The map at scale: imports the generated file of Benchmarks/run.sh into a store, times
 # `landtrack map`, then loads the page in headless Chromium and reads what the page measured
 # itself: load (parse + decode + first draw) and one full redraw, at the whole programme and
-# zoomed in on one parcel (the #parcel= link).
+# zoomed in on one parcel (the #parcel= link), and one frame while the user zooms (#bench).
 # Usage: Benchmarks/map.sh [10k|100k]   (after Benchmarks/run.sh SIZE has generated the data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +22,9 @@ rm -f "$db" "$db-wal" "$db-shm"
 first=$("$lt" parcels --db "$db" --format csv | sed -n 2p | cut -d, -f1)
 measure() { # label, url
   chromium --headless --no-sandbox --disable-gpu --window-size=1600,900 --dump-dom "$2" 2>/dev/null \
-    | sed 's/<script.*//' | grep -oE 'data-(load-ms|draw-ms|drawn-parcels)="[^"]*"' | tr '\n' ' ' | sed "s/^/$1: /"
+    | sed 's/<script.*//' | grep -oE 'data-(load-ms|draw-ms|drawn-parcels|interaction-frame-ms)="[^"]*"' | tr '\n' ' ' | sed "s/^/$1: /"
   echo
 }
 measure "whole programme" "file://$out/map.html"
 measure "zoomed on $first" "file://$out/map.html#parcel=$first"
+measure "a frame while zooming (then the whole programme redrawn)" "file://$out/map.html#bench"

@@ -194,18 +194,21 @@ function draw(P) {
     ctx.globalAlpha = 0.12; ctx.fillStyle = L.colour; ctx.fill("evenodd"); ctx.globalAlpha = 1;
   }
 
-  // Parcels by state. Parcels under 1.5 px are drawn as a dot of their colour.
-  const g = P.g, b = g.box, st = P.p.state, tiny = 1.5 / k;
+  // Parcels by state. A parcel under 4 px on screen is drawn as its bounding box: at that size
+  // the shape cannot be seen, and boxes rasterise many times faster than polygons.
+  const g = P.g, b = g.box, st = P.p.state, small = 4 / k;
+  const shape = s => {
+    const w = b[4 * s + 2] - b[4 * s], h = b[4 * s + 3] - b[4 * s + 1];
+    if (w < small && h < small) ctx.rect((b[4 * s] - tx) * k, (ty - b[4 * s + 3]) * k, Math.max(1, w * k), Math.max(1, h * k));
+    else addRings(ctx, g, s, tx, ty, k);
+  };
   const byState = D.states.map(() => []);
   let drawn = 0;
   for (let s = 0; s < g.count; s++) if (visible(b, s)) { byState[st[s]].push(s); drawn++; }
   for (let i = 0; i < byState.length; i++) {
     if (!byState[i].length) continue;
     ctx.beginPath();
-    for (const s of byState[i]) {
-      if (b[4 * s + 2] - b[4 * s] < tiny && b[4 * s + 3] - b[4 * s + 1] < tiny) ctx.rect((b[4 * s] - tx) * k, (ty - b[4 * s + 3]) * k, 1.5, 1.5);
-      else addRings(ctx, g, s, tx, ty, k);
-    }
+    for (const s of byState[i]) shape(s);
     ctx.fillStyle = D.states[i].colour; ctx.fill("evenodd");
   }
   const detailed = k * Math.sqrt((ext[2] - ext[0]) * (ext[3] - ext[1]) / Math.max(1, g.count)) > 6;
@@ -214,11 +217,12 @@ function draw(P) {
     for (const list of byState) for (const s of list) addRings(ctx, g, s, tx, ty, k);
     ctx.lineWidth = 0.6; ctx.strokeStyle = "rgba(60,60,60,0.55)"; ctx.stroke();
   }
-  // Permanent basic farmland: hatched.
+  // Permanent basic farmland: hatched; seen from afar (parcels a few pixels wide, where hatching
+  // cannot be read and costs the most to draw), shaded green instead.
   ctx.beginPath();
   let anyPBF = false;
-  for (const list of byState) for (const s of list) if (P.p.pbf[s]) { addRings(ctx, g, s, tx, ty, k); anyPBF = true; }
-  if (anyPBF) { ctx.fillStyle = ctx.createPattern(hatch, "repeat"); ctx.fill("evenodd"); }
+  for (const list of byState) for (const s of list) if (P.p.pbf[s]) { shape(s); anyPBF = true; }
+  if (anyPBF) { ctx.fillStyle = detailed ? ctx.createPattern(hatch, "repeat") : "rgba(27,120,55,0.4)"; ctx.fill("evenodd"); }
 
   // Constraint layers: outlines above the parcels.
   for (const L of layers) {
@@ -232,7 +236,7 @@ function draw(P) {
   ctx.lineWidth = 1.6; ctx.strokeStyle = "#111"; ctx.stroke();
   // Rule violations: red outlines.
   ctx.beginPath();
-  for (const key in P.p.rules) { const s = +key; if (visible(b, s)) addRings(ctx, g, s, tx, ty, k); }
+  for (const key in P.p.rules) { const s = +key; if (visible(b, s)) shape(s); }
   ctx.lineWidth = 2.2; ctx.strokeStyle = "#e31a1c"; ctx.stroke();
   if (selected !== null) {
     const s = P.p.ids.indexOf(selected);
@@ -251,9 +255,15 @@ function draw(P) {
     placed.push([X, Y, half]);
     ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.9)"; ctx.strokeText(label, X, Y); ctx.fillStyle = "#111"; ctx.fillText(label, X, Y);
   }
+  scaleBar(P);
+  // Keep the frame: while the user pans or zooms it is moved and scaled instead of redrawn.
+  // (Copying it also makes the browser finish rasterising now, so drawMs is the whole cost.)
+  if (!P.snapshot) P.snapshot = document.createElement("canvas");
+  P.snapshot.width = c.width; P.snapshot.height = c.height;
+  P.snapshot.getContext("2d").drawImage(c, 0, 0);
+  P.snapView = { cx: view.cx, cy: view.cy, scale: view.scale };
   c.dataset.drawnParcels = drawn;
   c.dataset.drawMs = (performance.now() - t0).toFixed(1);
-  scaleBar(P);
 }
 
 function scaleBar(P) {
@@ -270,6 +280,30 @@ let pending = false;
 function redraw() {
   if (pending) return; pending = true;
   requestAnimationFrame(() => { pending = false; for (const P of panels) draw(P); });
+}
+
+// During a drag or a wheel zoom, each frame moves and scales the last full drawing (constant
+// time, however many parcels); the full drawing follows once the movement pauses.
+let settle = null, quickPending = false;
+function quickFrame() {
+  for (const P of panels) {
+    if (!P.snapshot) continue;
+    const c = P.canvas, w = c.clientWidth, h = c.clientHeight, S = P.snapView, r = view.scale / S.scale;
+    const x0 = (S.cx - w / 2 / S.scale - view.cx) * view.scale + w / 2, y0 = (view.cy - (S.cy + h / 2 / S.scale)) * view.scale + h / 2;
+    const ctx = P.ctx, dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    ctx.drawImage(P.snapshot, x0, y0, w * r, h * r);
+    scaleBar(P);
+  }
+}
+function interact() {
+  if (!quickPending) {
+    quickPending = true;
+    requestAnimationFrame(() => { quickPending = false; quickFrame(); });
+  }
+  clearTimeout(settle);
+  settle = setTimeout(redraw, 150);
 }
 
 function info(P, s) {
@@ -299,7 +333,7 @@ for (const P of panels) {
   c.addEventListener("wheel", ev => {
     ev.preventDefault();
     const [mx, my] = world(ev), f = Math.exp(-ev.deltaY * 0.0015);
-    view.scale *= f; view.cx = mx - (mx - view.cx) / f; view.cy = my - (my - view.cy) / f; redraw();
+    view.scale *= f; view.cx = mx - (mx - view.cx) / f; view.cy = my - (my - view.cy) / f; interact();
   }, { passive: false });
   c.addEventListener("mousedown", ev => { drag = { x: ev.clientX, y: ev.clientY, cx: view.cx, cy: view.cy, moved: false }; c.style.cursor = "grabbing"; });
   window.addEventListener("mouseup", () => { if (drag) { c.style.cursor = "grab"; setTimeout(() => drag = null, 0); } });
@@ -307,7 +341,7 @@ for (const P of panels) {
     if (drag && ev.buttons) {
       const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
       if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
-      view.cx = drag.cx - dx / view.scale; view.cy = drag.cy + dy / view.scale; redraw(); return;
+      view.cx = drag.cx - dx / view.scale; view.cy = drag.cy + dy / view.scale; interact(); return;
     }
     if (selected === null) { const [mx, my] = world(ev); info(P, hit(P, mx, my)); }
   });
@@ -351,6 +385,14 @@ if (wanted) {
 for (const P of panels) draw(P);
 document.body.dataset.ready = "1";
 document.body.dataset.loadMs = (performance.now() - started).toFixed(1);
+// #bench: the cost of one frame while zooming (the moved and scaled drawing), for Benchmarks/map.sh.
+if (location.hash === "#bench") {
+  const t = performance.now();
+  // Reading a pixel makes the browser finish each frame's drawing inside the measurement.
+  for (let i = 0; i < 20; i++) { view.scale *= 1.05; quickFrame(); for (const P of panels) P.ctx.getImageData(0, 0, 1, 1); }
+  document.body.dataset.interactionFrameMs = ((performance.now() - t) / 20).toFixed(2);
+  for (const P of panels) draw(P);
+}
 </script>
 </body>
 </html>

@@ -186,6 +186,13 @@ struct MapInBrowserTests {
             #expect(Set(shown) == Set(failed), "panel \(date)")
         }
 
+        // #bench zooms in by 1.05^20 through the fast path (the last drawing moved and scaled),
+        // then draws in full: fewer parcels are in view, and the fast frame was measured.
+        let bench = try browser(["--window-size=1600,900", "--dump-dom", file.absoluteString + "#bench"]).stdout
+        let zoomed = attribute("data-drawn-parcels", in: bench).compactMap(Int.init)
+        #expect(zoomed.count == 2 && zip(zoomed, drawn).allSatisfy { $0 > 0 && $0 < $1 }, "\(zoomed) of \(drawn)")
+        #expect(attribute("data-interaction-frame-ms", in: bench).compactMap(Double.init).count == 1)
+
         let artifacts = SharedData.repositoryRoot.appendingPathComponent(".build/test-artifacts")
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let png = artifacts.appendingPathComponent("map-compare.png")
