@@ -56,6 +56,7 @@ extension API {
         }
         let into = try string(c.body, "into")!
         let gap = c.body["gap"]?.numberValue ?? 0.5
+        guard (0...1000).contains(gap) else { throw APIError.badRequest("\"gap\" must be 0 to 1000 metres", code: "invalid-body") }
         return json(try await offload { () throws -> String in
             let merged = try store.merge(ids, into: into, date: c.date, gap: gap, ref: c.ref, note: c.note, by: c.token.owner)
             return try historyJSON(merged.id)

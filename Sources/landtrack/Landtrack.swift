@@ -20,6 +20,9 @@ struct Landtrack: AsyncParsableCommand {
               landtrack import geodata/nanhai-sample.geojson --date 2023-01-01
               landtrack transition NH-000123 --to reclaimed_farmland --date 2024-05-01
               landtrack parcels --as-of 2023-12-31 --state wasteland
+              landtrack map before-after.html --compare 2023-01-01 2025-12-31
+              landtrack token create --role planner --owner "Li Wei"
+              landtrack serve --db programme.gpkg --port 8080
             """,
         subcommands: [AreaCommand.self, ValidateCommand.self, ImportCommand.self, TransitionCommand.self, PBFCommand.self,
                       MergeCommand.self, SplitCommand.self, HistoryCommand.self, ParcelsCommand.self, ExportCommand.self, SummaryCommand.self, ChangesCommand.self, ContiguityCommand.self, CheckCommand.self,

@@ -282,6 +282,7 @@ struct ServerWriteTests {
         ("/parcels/Q/transitions", #"{"to":"wasteland","date":"2024-03-01"}"#, 404, "Q"),
         ("/parcels/A/pbf", #"{"designated":"yes","date":"2024-03-01"}"#, 400, "designated"),
         ("/merges", #"{"parcels":["A","W"],"into":"AW","date":"2024-03-01"}"#, 422, "different states"),
+        ("/merges", #"{"parcels":["A","B"],"into":"AB","date":"2024-03-01","gap":-1}"#, 400, "gap"),
         ("/parcels/A/splits", #"{"cutter":{"type":"LineString","coordinates":[[113.1005,23.0]]},"date":"2024-03-01"}"#, 422, "cutter"),
     ])
     func refusalsChangeNothing(path: String, body: String, status: Int, mentions: String) async throws {
