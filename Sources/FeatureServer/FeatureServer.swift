@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var defaultPageSize = 100
     /// OGC API – Features: a larger `limit` is served as this one (not an error).
     public var maxPageSize = 10_000
+    /// Store work (reports, pages, writes) running at once; more requests wait their turn, so
+    /// many clients cannot make the server hold many copies of a large store in memory.
+    public var maxConcurrentJobs = max(2, ProcessInfo.processInfo.activeProcessorCount)
     /// Log only critical events (tests); otherwise warnings and up, or LOG_LEVEL.
     public var quiet = false
 
@@ -34,7 +37,7 @@ public enum FeatureServer {
         _ configuration: ServerConfiguration, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(LandtrackError) -> some ApplicationProtocol {
         let store = try ParcelStore(path: configuration.storePath)
-        let api = API(store: store, configuration: configuration)
+        let api = API(store: store, configuration: configuration, jobs: JobLimiter(configuration.maxConcurrentJobs))
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
         api.register(on: router)
@@ -54,6 +57,7 @@ public enum FeatureServer {
 struct API: Sendable {
     let store: ParcelStore
     let configuration: ServerConfiguration
+    let jobs: JobLimiter
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/") { request, _ in try await landingPage(request) }
@@ -78,10 +82,14 @@ struct API: Sendable {
     // MARK: Helpers
 
     /// Runs blocking store work off the event loops.
-    func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    /// At most `maxConcurrentJobs` at once (token checks are light and do not wait).
+    func offload<T: Sendable>(light: Bool = false, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        if !light { await jobs.acquire() }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, any Error>, Never>) in
+            DispatchQueue.global().async { continuation.resume(returning: Result { try body() }) }
         }
+        if !light { await jobs.release() }
+        return try result.get()
     }
 
     func json(_ text: String, status: HTTPResponse.Status = .ok, type: String = "application/json") -> Response {
@@ -100,7 +108,7 @@ struct API: Sendable {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.missingToken }
         let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        guard let record = try await offload({ try store.authenticate(token: token) }) else { throw APIError.invalidToken }
+        guard let record = try await offload(light: true, { try store.authenticate(token: token) }) else { throw APIError.invalidToken }
         guard record.role.allows(role) else { throw APIError.forbidden(record.role.rawValue) }
         return record
     }
@@ -177,5 +185,30 @@ struct API: Sendable {
 
     func historyJSON(_ id: String) throws -> String {
         do { return try HistoryReport(store: store, parcelID: id).json() } catch { throw APIError(error) }
+    }
+}
+
+/// A counting semaphore for async code: `acquire` waits (without blocking a thread) while
+/// `limit` holders are inside; waiters are let in first come, first served.
+actor JobLimiter {
+    private var available: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ limit: Int) { available = max(1, limit) }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            available += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 }

@@ -190,6 +190,19 @@ struct OGCFeaturesTests {
         #expect(reply.json?["reason"]?.stringValue?.contains(named) == true, "\(path): \(reply.body)")
     }
 
+    /// With one job at a time, parallel requests queue and all succeed, with the same answer.
+    @Test func requestsQueueForTheJobLimit() async throws {
+        let server = try await TestServer.start(try squares()) { $0.maxConcurrentJobs = 1 }
+        defer { Task { await server.stop() } }
+        let replies = try await withThrowingTaskGroup(of: TestServer.Reply.self) { group in
+            for _ in 0..<8 { group.addTask { try await server.request("/summary?by=state") } }
+            var out: [TestServer.Reply] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        #expect(replies.count == 8 && replies.allSatisfy { $0.status == 200 && $0.body == replies[0].body })
+    }
+
     @Test func largeLimitsAreServedAsTheMaximum() async throws {
         let server = try await TestServer.start(try squares()) { $0.maxPageSize = 4 }
         defer { Task { await server.stop() } }
