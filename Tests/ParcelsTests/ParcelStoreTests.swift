@@ -220,6 +220,22 @@ struct ParcelStoreTests {
         #expect(error?.description.contains("newer landtrack") == true)
     }
 
+    /// A store written before the token table (v1 only) still opens read-only and reads as
+    /// before; the first writing open upgrades it.
+    @Test func aV1StoreReadsAndUpgradesOnWrite() throws {
+        let (store, _) = try sampleStore()
+        let before = try store.parcels()
+        try store.pool.write { db in
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%'; DROP TABLE landtrack_tokens")
+        }
+        let reader = try ParcelStore(path: store.path, readOnly: true)
+        #expect(try reader.parcels() == before)
+        #expect(try reader.tokens().isEmpty)
+        let writer = try ParcelStore(path: store.path)
+        _ = try writer.createToken(owner: "Li Wei", role: .viewer)
+        #expect(try writer.tokens().map(\.owner) == ["Li Wei"])
+    }
+
     /// The four real parcel sets import with a default state, with their areas.
     @Test(SharedData.required, arguments: SharedData.parcelSets)
     func realParcelSetsImport(set: String) throws {

@@ -48,7 +48,6 @@ public struct ParcelListReport: Sendable, RenderableReport {
         return out + "]}\n"
     }
 
-
     /// RFC 7946 GeoJSON: the current attributes, then the parcel's other original properties.
     public func geojson(precision: Int = 7) -> String {
         var out = "{\"type\":\"FeatureCollection\",\"name\":\"landtrack parcels \(dateText)\",\"features\":["
