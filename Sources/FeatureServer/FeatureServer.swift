@@ -92,7 +92,8 @@ struct API: Sendable {
         return try result.get()
     }
 
-    func json(_ text: String, status: HTTPResponse.Status = .ok, type: String = "application/json") -> Response {
+    /// A response with `text` as its body: JSON unless `type` says otherwise (GeoJSON, the map page).
+    func reply(_ text: String, status: HTTPResponse.Status = .ok, type: String = "application/json") -> Response {
         Response(status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 

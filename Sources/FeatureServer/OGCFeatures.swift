@@ -38,13 +38,13 @@ extension API {
             link("\(b)/contiguity", "related", "application/json", "contiguous blocks (landtrack contiguity)"),
             link("\(b)/checks", "related", "application/json", "rule checks (landtrack check)"),
         ]))
-        return json(JSONValue.object(o).jsonText)
+        return reply(JSONValue.object(o).jsonText)
     }
 
     func conformance(_ request: Request) async throws -> Response {
         try checkParameters(request, ["f"])
         try await authorize(request, needs: .viewer)
-        return json(JSONValue.object(JSONObject([("conformsTo", .array(Self.conformanceClasses.map { .string($0) }))])).jsonText)
+        return reply(JSONValue.object(JSONObject([("conformsTo", .array(Self.conformanceClasses.map { .string($0) }))])).jsonText)
     }
 
     func collectionDescription(_ layer: StoreLayer, base b: String) throws -> JSONValue {
@@ -88,7 +88,7 @@ extension API {
             o.append("collections", .array(try StoreLayer.allCases.map { try collectionDescription($0, base: b) }))
             return JSONValue.object(o).jsonText
         }
-        return json(text)
+        return reply(text)
     }
 
     func layer(_ context: BasicRequestContext) throws -> StoreLayer {
@@ -103,7 +103,7 @@ extension API {
         try checkParameters(request, ["f"])
         try await authorize(request, needs: .viewer)
         let layer = try layer(context), b = base(request)
-        return json(try await offload { try collectionDescription(layer, base: b).jsonText })
+        return reply(try await offload { try collectionDescription(layer, base: b).jsonText })
     }
 
     /// `datetime`: one date (or a date-time, whose date is taken). Intervals are refused: a
@@ -175,7 +175,7 @@ extension API {
             }
             return out + "]}\n"
         }
-        return json(text, type: "application/geo+json")
+        return reply(text, type: "application/geo+json")
     }
 
     func featureText(_ f: LayerFeature) -> String {
@@ -201,6 +201,6 @@ extension API {
             link("\(b)/collections/\(layer.table)/items/\(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)", "self", "application/geo+json"),
             link("\(b)/collections/\(layer.table)", "collection", "application/json"),
         ]).jsonText + "}\n"
-        return json(text, type: "application/geo+json")
+        return reply(text, type: "application/geo+json")
     }
 }

@@ -29,7 +29,7 @@ extension API {
         }
         let date = try date(request, "as-of")
         let (settledKeys, settledMethod) = (keys, method)
-        return json(try await offload { () throws -> String in
+        return reply(try await offload { () throws -> String in
             let (parcels, crs) = try PlannerInput.load(store, asOf: date)
             return try SummaryReport(parcels: parcels, crs: crs, by: settledKeys, method: settledMethod, asOf: date).json()
         })
@@ -43,7 +43,7 @@ extension API {
         }
         guard from <= to else { throw APIError.badRequest("from \(from) is after to \(to)") }
         let ref = query(request, "ref")
-        return json(try await offload { try ChangesReport(store: store, from: from, to: to, ref: ref).json() })
+        return reply(try await offload { try ChangesReport(store: store, from: from, to: to, ref: ref).json() })
     }
 
     func contiguity(_ request: Request) async throws -> Response {
@@ -75,7 +75,7 @@ extension API {
             let report = try ContiguityReport.analyse(parcels, crs: crs, options: options)
             return format == "geojson" ? report.geojson() : report.json()
         }
-        return json(text, type: format == "geojson" ? "application/geo+json" : "application/json")
+        return reply(text, type: format == "geojson" ? "application/geo+json" : "application/json")
     }
 
     func checks(_ request: Request) async throws -> Response {
@@ -100,14 +100,14 @@ extension API {
         options.minimumFarmland = try number(request, "min-farmland-m2", range: 0...1e12) ?? options.minimumFarmland
         options.minimumOther = try number(request, "min-other-m2", range: 0...1e12) ?? options.minimumOther
         let settled = options
-        return json(try await offload { try CheckReport(store: store, options: settled).json() })
+        return reply(try await offload { try CheckReport(store: store, options: settled).json() })
     }
 
     func history(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try checkParameters(request, [])
         try await authorize(request, needs: .viewer)
         let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
-        return json(try await offload { try historyJSON(id) })
+        return reply(try await offload { try historyJSON(id) })
     }
 
     func map(_ request: Request) async throws -> Response {
@@ -127,6 +127,6 @@ extension API {
         options.contiguity.gapMetres = try number(request, "gap", range: 0...1000) ?? 0
         options.checks.pbfMinimumMu = try number(request, "pbf-min-mu", range: 0...1e9) ?? options.checks.pbfMinimumMu
         let settled = options
-        return json(try await offload { try MapPage.render(store: store, options: settled).html }, type: "text/html; charset=utf-8")
+        return reply(try await offload { try MapPage.render(store: store, options: settled).html }, type: "text/html; charset=utf-8")
     }
 }

@@ -32,7 +32,7 @@ extension API {
             throw APIError(status: .unprocessableContent, code: "refused", reason: "\"to\": '\(toText)' is not a state; states: \(ParcelState.vocabulary)")
         }
         let r = TransitionRequest(parcelID: c.parcelID, to: to, date: c.date, ref: c.ref, note: c.note)
-        return json(try await offload { () throws -> String in
+        return reply(try await offload { () throws -> String in
             try store.transition([r], by: c.token.owner)
             return try historyJSON(c.parcelID)
         }, status: .created)
@@ -43,7 +43,7 @@ extension API {
         guard case let .bool(designated)? = c.body["designated"] else {
             throw APIError.badRequest("the body needs \"designated\": true (designate) or false (release)", code: "invalid-body")
         }
-        return json(try await offload { () throws -> String in
+        return reply(try await offload { () throws -> String in
             try store.setBasicFarmland(c.parcelID, designated: designated, date: c.date, ref: c.ref, note: c.note, by: c.token.owner)
             return try historyJSON(c.parcelID)
         }, status: .created)
@@ -57,7 +57,7 @@ extension API {
         let into = try string(c.body, "into")!
         let gap = c.body["gap"]?.numberValue ?? 0.5
         guard (0...1000).contains(gap) else { throw APIError.badRequest("\"gap\" must be 0 to 1000 metres", code: "invalid-body") }
-        return json(try await offload { () throws -> String in
+        return reply(try await offload { () throws -> String in
             let merged = try store.merge(ids, into: into, date: c.date, gap: gap, ref: c.ref, note: c.note, by: c.token.owner)
             return try historyJSON(merged.id)
         }, status: .created)
@@ -81,7 +81,7 @@ extension API {
         var names: [String]?
         if case let .array(values)? = c.body["names"] { names = values.compactMap(\.stringValue) }
         let settledNames = names
-        return json(try await offload { () throws -> String in
+        return reply(try await offload { () throws -> String in
             let pieces = try store.split(c.parcelID, by: cutter, names: settledNames, date: c.date, ref: c.ref, note: c.note, by: c.token.owner)
             return "{\"parent\":" + (try historyJSON(c.parcelID)).trimmingCharacters(in: .newlines) + ",\"children\":["
                 + (try pieces.map { try historyJSON($0.id).trimmingCharacters(in: .newlines) }).joined(separator: ",") + "]}\n"
@@ -112,7 +112,7 @@ extension API {
         let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
         let bytes = Array(buffer.readableBytesView)
         let settled = options
-        return json(try await offload { () throws -> String in
+        return reply(try await offload { () throws -> String in
             let s = try store.importParcels(InputBytes(name: "request body", bytes: bytes), options: settled)
             var o = JSONObject()
             o.append("added", .number(Double(s.added)))

@@ -40,7 +40,7 @@ public struct MapPage: Sendable {
             let summary = try SummaryReport(parcels: parcels, crs: crs, by: [.state], asOf: date)
             var checkOptions = options.checks
             checkOptions.asOf = date
-            let checks = try CheckReport(store: store, options: checkOptions)
+            let checks = try CheckReport(store: store, options: checkOptions, loaded: (parcels, crs))
             panels.append(Panel(date: date, parcels: parcels, blocks: blocks, summary: summary, checks: checks))
         }
         var layers: [(ConstraintLayer, [(name: String?, geometry: Geometry)])] = []

@@ -82,9 +82,13 @@ public struct CheckReport: Sendable, RenderableReport {
     public let results: [Result]
     public var passed: Bool { results.allSatisfy(\.passed) }
 
-    public init(store: ParcelStore, options: CheckOptions) throws(LandtrackError) {
+    /// `loaded`: the store's parcels as of `options.asOf`, when the caller has them already
+    /// (the map draws them too); otherwise they are read here.
+    public init(store: ParcelStore, options: CheckOptions,
+                loaded: (parcels: [PlannerParcel], crs: CoordinateReferenceSystem)? = nil) throws(LandtrackError) {
         asOf = options.asOf
-        let (parcels, crs) = try PlannerInput.load(store, asOf: options.asOf)
+        let parcels: [PlannerParcel], crs: CoordinateReferenceSystem
+        if let loaded { (parcels, crs) = loaded } else { (parcels, crs) = try PlannerInput.load(store, asOf: options.asOf) }
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
         let ctx = GEOSContext()
         // Each parcel goes to GEOS once, whichever rules use it (parcels at the programme's start

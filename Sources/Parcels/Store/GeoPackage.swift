@@ -86,6 +86,11 @@ enum GeoPackage {
         return try result.get()
     }
 
+    /// Any geometry of a blob (constraint layers hold lines too), read through GEOS's WKB reader.
+    static func geometry(_ data: Data, _ ctx: GEOSContext) throws(LandtrackError) -> Geometry {
+        try ctx.value(ctx.readWKB(try wkb(data)))
+    }
+
     /// The envelope of a blob for the R*Tree functions: from the header when it has one,
     /// else from the WKB.
     static func envelope(_ data: Data) -> Envelope? {

@@ -62,7 +62,8 @@ extension ParcelStore {
             pageArguments += [limit, offset]
             let rows = try Row.fetchAll(db, sql: "SELECT t.* FROM \"\(table)\" t \(join) \(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
                                         arguments: pageArguments)
-            return LayerPage(features: try rows.map { try Self.feature(layer, $0) }, numberMatched: matched)
+            let ctx = GEOSContext()
+            return LayerPage(features: try rows.map { try Self.feature(layer, $0, ctx) }, numberMatched: matched)
         }
     }
 
@@ -75,7 +76,7 @@ extension ParcelStore {
         guard let fid = Int64(id) else { return nil }
         return try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM \"\(layer.table)\" WHERE fid = ? AND geom IS NOT NULL", arguments: [fid])
-                .map { try Self.feature(layer, $0) }
+                .map { try Self.feature(layer, $0, GEOSContext()) }
         }
     }
 
@@ -104,11 +105,10 @@ extension ParcelStore {
         return LayerFeature(id: p.id, geometryJSON: GeoJSONWriter.geometry(.multiPolygon(MultiPolygon(p.polygons))), properties: o)
     }
 
-    static func feature(_ layer: StoreLayer, _ row: Row) throws -> LayerFeature {
+    /// A row of `layer`; constraint-layer geometries are read with `ctx` (one per page).
+    static func feature(_ layer: StoreLayer, _ row: Row, _ ctx: GEOSContext) throws -> LayerFeature {
         if layer == .parcels { return feature(try storedParcel(row)) }
-        let blob: Data = row["geom"]
-        let ctx = GEOSContext()
-        let geometry = try ctx.value(ctx.readWKB(try GeoPackage.wkb(blob)))
+        let geometry = try GeoPackage.geometry(row["geom"], ctx)
         var o = JSONObject()
         let name: String? = row["name"]
         o.append("name", name.map { .string($0) } ?? .null)

@@ -377,7 +377,7 @@ public final class ParcelStore: Sendable {
         let ctx = GEOSContext()
         var out: [(name: String?, geometry: Geometry)] = []
         for (name, blob) in rows {
-            out.append((name, try ctx.value(ctx.readWKB(try GeoPackage.wkb(blob)))))
+            out.append((name, try GeoPackage.geometry(blob, ctx)))
         }
         return out
     }
