@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "landtrack", targets: ["landtrack"]),
         .library(name: "Geometry", targets: ["Geometry"]),
         .library(name: "Parcels", targets: ["Parcels"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "GeoPackageStore", targets: ["GeoPackageStore"]),
         .library(name: "Planner", targets: ["Planner"]),
     ],
     dependencies: [
@@ -16,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // RFC 4180 CSV input (transition --file, --landuse-map).
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // The only two places C is seen.
@@ -26,27 +30,34 @@ let package = Package(
             name: "CPROJ", path: "Sources/CPROJ", pkgConfig: "proj",
             providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
         .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ"]),
+        // The parcel model and the file readers: no database (area and validate need none).
+        .target(name: "Parcels", dependencies: ["Geometry", .product(name: "CSV", package: "CSV.swift")]),
+        // The store interface, its value types (snapshots, events, refusals) and the one write
+        // path for the programme's rules; backends implement the interface.
         .target(
-            name: "Parcels",
+            name: "Store",
             dependencies: [
-                "Geometry", .product(name: "GRDB", package: "GRDB.swift"),
+                "Geometry", "Parcels",
                 // SHA-256 of access tokens: only their hashes are stored.
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "Planner", dependencies: ["Geometry", "Parcels", .product(name: "Crypto", package: "swift-crypto")]),
+        // The embedded backend: one GeoPackage file through GRDB. The only target that sees SQL.
+        .target(name: "GeoPackageStore", dependencies: ["Geometry", "Parcels", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Pure functions over snapshots: summaries, changes, blocks, rule checks.
+        .target(name: "Planner", dependencies: ["Geometry", "Parcels", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         // `landtrack map`: one self-contained HTML page (data and drawing code inline, no network).
-        .target(name: "ParcelMap", dependencies: ["Geometry", "Parcels", "Planner"]),
+        .target(name: "ParcelMap", dependencies: ["Geometry", "Parcels", "Store", "Planner"]),
         // `landtrack serve`: OGC API - Features, the planner's JSON reports and token-checked writes.
         .target(
             name: "FeatureServer",
             dependencies: [
-                "Geometry", "Parcels", "Planner", "ParcelMap",
+                "Geometry", "Parcels", "Store", "Planner", "ParcelMap",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]),
         .executableTarget(
             name: "landtrack",
             dependencies: [
-                "Geometry", "Parcels", "Planner", "ParcelMap", "FeatureServer",
+                "Geometry", "Parcels", "Store", "GeoPackageStore", "Planner", "ParcelMap", "FeatureServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Writes the demo programme in geodata/programme from geodata/nanhai-sample.geojson.
@@ -54,7 +65,7 @@ let package = Package(
         // Micro-benchmarks: `swift run -c release landtrack-bench` (see Benchmarks/RESULTS.md).
         .executableTarget(name: "landtrack-bench", dependencies: ["Geometry", "Parcels"], path: "Benchmarks/landtrack-bench"),
         // Shared by the test targets: paths to ../shared/data and the catalogue of test geometries.
-        .target(name: "TestSupport", dependencies: ["Geometry", "Parcels"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Geometry", "Parcels", "Store", "GeoPackageStore"], path: "Tests/TestSupport"),
         .testTarget(
             name: "GeometryTests",
             dependencies: [
@@ -64,18 +75,18 @@ let package = Package(
         .testTarget(
             name: "ParcelsTests",
             dependencies: [
-                "Parcels", "Geometry", "TestSupport",
+                "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
             name: "PlannerTests",
             dependencies: [
-                "Planner", "Parcels", "Geometry", "TestSupport",
+                "Planner", "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "ParcelMapTests", dependencies: ["ParcelMap", "Planner", "Parcels", "Geometry", "TestSupport"]),
-        .testTarget(name: "FeatureServerTests", dependencies: ["FeatureServer", "Planner", "Parcels", "Geometry", "TestSupport"]),
-        .testTarget(name: "landtrackTests", dependencies: ["landtrack", "Geometry", "Parcels", "TestSupport"]),
+        .testTarget(name: "ParcelMapTests", dependencies: ["ParcelMap", "Planner", "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport"]),
+        .testTarget(name: "FeatureServerTests", dependencies: ["FeatureServer", "Planner", "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport"]),
+        .testTarget(name: "landtrackTests", dependencies: ["landtrack", "Geometry", "Parcels", "Store", "GeoPackageStore", "TestSupport"]),
     ]
 )

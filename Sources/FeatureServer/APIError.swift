@@ -10,6 +10,7 @@ struct APIError: Error, Sendable {
     var code: String
     var reason: String
     var problems: [Diagnostic] = []
+    var refusals: [Refusal] = []
     var headers: HTTPFields = [:]
 
     static func badRequest(_ reason: String, code: String = "bad-request") -> APIError {
@@ -31,29 +32,50 @@ struct APIError: Error, Sendable {
         APIError(status: .forbidden, code: "forbidden", reason: "changes need a token with the planner role; this token's role is \(role)")
     }
 
-    init(status: HTTPResponse.Status, code: String, reason: String, problems: [Diagnostic] = [], headers: HTTPFields = [:]) {
+    init(status: HTTPResponse.Status, code: String, reason: String, problems: [Diagnostic] = [], refusals: [Refusal] = [],
+         headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.reason = reason
         self.problems = problems
+        self.refusals = refusals
         self.headers = headers
     }
 
-    /// Library errors: refusals of the data are 422 (404 for an unknown parcel), unreadable
-    /// requests 400, a busy store 503, anything else 500.
+    /// Library errors, mapped here once: problems in a request's data are 422, refusals by
+    /// the store 422 (404 for unknown parcels, 409 for a conflict with the store, 400 for an id
+    /// that cannot be one), unreadable requests 400, a busy or read-only store 503, anything
+    /// else 500.
     init(_ error: LandtrackError) {
         switch error {
         case let .invalidInput(source, problems):
-            let unknown = problems.count == 1 && problems[0].code == "unknown-parcel"
-            self.init(status: unknown ? .notFound : .unprocessableContent, code: unknown ? "not-found" : "refused",
+            self.init(status: .unprocessableContent, code: "refused",
                       reason: problems.count == 1 ? problems[0].message : "\(source): \(problems.count) problems", problems: problems)
+        case let .refused(refusals):
+            let status: HTTPResponse.Status, code: String
+            if refusals.allSatisfy({ if case .unknownParcel = $0.reason { true } else { false } }) {
+                (status, code) = (.notFound, "not-found")
+            } else if refusals.contains(where: { if case .invalidID = $0.reason { true } else { false } }) {
+                (status, code) = (.badRequest, "bad-id")
+            } else if refusals.contains(where: { switch $0.reason { case .parcelExists, .changedMeanwhile: true; default: false } }) {
+                (status, code) = (.conflict, "conflict")
+            } else {
+                (status, code) = (.unprocessableContent, "refused")
+            }
+            self.init(status: status, code: code,
+                      reason: refusals.count == 1 ? refusals[0].description : "\(refusals.count) refusals; nothing was changed",
+                      problems: [], refusals: refusals)
         case .json, .geometry:
             self.init(status: .badRequest, code: "invalid-body", reason: error.description)
         case let .invalidArgument(message):
             self.init(status: .badRequest, code: "bad-request", reason: message)
-        case let .io(_, message) where message.contains("locked"):
-            self.init(status: .serviceUnavailable, code: "busy", reason: message)
-        default:
+        case let .store(_, failure):
+            switch failure {
+            case .locked: self.init(status: .serviceUnavailable, code: "busy", reason: failure.description)
+            case .readOnly: self.init(status: .serviceUnavailable, code: "read-only", reason: failure.description)
+            default: self.init(status: .internalServerError, code: "store", reason: error.description)
+            }
+        case .geos, .proj, .io:
             self.init(status: .internalServerError, code: "internal", reason: error.description)
         }
     }
@@ -83,10 +105,18 @@ struct APIError: Error, Sendable {
         for (i, p) in problems.prefix(100).enumerated() {
             if i > 0 { body += "," }
             var o = JSONObject()
-            o.append("code", .string(p.code))
+            o.append("code", .string(p.code.rawValue))
             o.append("message", .string(p.message))
             if let id = p.featureID { o.append("feature_id", .string(id)) }
             if let index = p.featureIndex { o.append("feature", .number(Double(index))) }
+            body += JSONValue.object(o).jsonText
+        }
+        for (i, r) in refusals.prefix(100).enumerated() {
+            if i > 0 || !problems.isEmpty { body += "," }
+            var o = JSONObject()
+            o.append("code", .string(r.code))
+            o.append("message", .string(r.description))
+            if let id = r.parcelID { o.append("parcel_id", .string(id)) }
             body += JSONValue.object(o).jsonText
         }
         body += "]}\n"

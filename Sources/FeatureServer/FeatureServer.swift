@@ -5,10 +5,10 @@ import Logging
 import ParcelMap
 import Parcels
 import Planner
+import Store
 
 /// How `landtrack serve` runs.
 public struct ServerConfiguration: Sendable {
-    public var storePath: String
     public var host = "127.0.0.1"
     /// 0 picks a free port (reported to `onRunning`).
     public var port = 8080
@@ -24,8 +24,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConcurrentJobs = max(2, ProcessInfo.processInfo.activeProcessorCount)
     /// Log only critical events (tests); otherwise warnings and up, or LOG_LEVEL.
     public var quiet = false
+    /// The table that decides state changes (transitions and re-imports over HTTP).
+    public var transitionRules = TransitionRules.standard
 
-    public init(storePath: String) { self.storePath = storePath }
+    public init() {}
 }
 
 /// `landtrack serve`: the store as OGC API – Features (so GDAL's OAPIF driver and QGIS read the
@@ -34,9 +36,8 @@ public struct ServerConfiguration: Sendable {
 public enum FeatureServer {
     /// Builds the application; `onRunning` gets the port once the server listens.
     public static func application(
-        _ configuration: ServerConfiguration, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        _ configuration: ServerConfiguration, store: any ParcelStore, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(LandtrackError) -> some ApplicationProtocol {
-        let store = try ParcelStore(path: configuration.storePath)
         let api = API(store: store, configuration: configuration, jobs: JobLimiter(configuration.maxConcurrentJobs))
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
@@ -55,7 +56,7 @@ public enum FeatureServer {
 /// The handlers. Store calls block (SQLite, GEOS), so they run on a dispatch queue, never on
 /// the server's event loops or the cooperative pool.
 struct API: Sendable {
-    let store: ParcelStore
+    let store: any ParcelStore
     let configuration: ServerConfiguration
     let jobs: JobLimiter
 

@@ -2,6 +2,7 @@ import Foundation
 import Geometry
 import Hummingbird
 import Parcels
+import Store
 
 /// OGC API – Features – Part 1: Core, GeoJSON encoding (OGC 17-069r4). Positions are
 /// longitude/latitude (CRS84); parcel collections take `datetime` as the date to reconstruct.
@@ -26,7 +27,7 @@ extension API {
         try await authorize(request, needs: .viewer)
         let b = base(request)
         var o = JSONObject()
-        o.append("title", .string("landtrack: \(URL(fileURLWithPath: store.path).lastPathComponent)"))
+        o.append("title", .string("landtrack: \(URL(fileURLWithPath: store.location).lastPathComponent)"))
         o.append("description", .string("Land parcels of a consolidation programme (OGC API – Features), with the planner's reports."))
         o.append("links", .array([
             link("\(b)/", "self", "application/json", "this document"),
@@ -66,7 +67,7 @@ extension API {
             ])))
         }
         if layer == .parcels, let span = try store.historySpan() {
-            extent.append("temporal", .object(JSONObject([("interval", .array([.array([.string(span.first), .null])]))])))
+            extent.append("temporal", .object(JSONObject([("interval", .array([.array([.string(span.first.description), .null])]))])))
         }
         if !extent.isEmpty { o.append("extent", .object(extent)) }
         o.append("itemType", .string("feature"))

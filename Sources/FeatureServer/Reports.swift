@@ -4,6 +4,7 @@ import Hummingbird
 import ParcelMap
 import Parcels
 import Planner
+import Store
 
 /// The planner's reports: the CLI's commands, with query parameters named as the CLI's options
 /// (`?as-of=2024-12-31&by=village,state`), answering the CLI's `--format json` text.
@@ -30,8 +31,8 @@ extension API {
         let date = try date(request, "as-of")
         let (settledKeys, settledMethod) = (keys, method)
         return reply(try await offload { () throws -> String in
-            let (parcels, crs) = try PlannerInput.load(store, asOf: date)
-            return try SummaryReport(parcels: parcels, crs: crs, by: settledKeys, method: settledMethod, asOf: date).json()
+            let snapshot = try store.snapshot(asOf: date)
+            return try SummaryReport(parcels: snapshot.parcels, crs: snapshot.crs, by: settledKeys, method: settledMethod, asOf: date).json()
         })
     }
 
@@ -43,7 +44,7 @@ extension API {
         }
         guard from <= to else { throw APIError.badRequest("from \(from) is after to \(to)") }
         let ref = query(request, "ref")
-        return reply(try await offload { try ChangesReport(store: store, from: from, to: to, ref: ref).json() })
+        return reply(try await offload { try ChangesReport.load(from: store, from: from, to: to, ref: ref).json() })
     }
 
     func contiguity(_ request: Request) async throws -> Response {
@@ -70,9 +71,9 @@ extension API {
         let settled = options
         let text = try await offload { () throws -> String in
             var options = settled
-            if barriers { options.barriers = try store.layer(.barriers).map(\.geometry) }
-            let (parcels, crs) = try PlannerInput.load(store, asOf: date)
-            let report = try ContiguityReport.analyse(parcels, crs: crs, options: options)
+            let snapshot = try store.snapshot(asOf: date)
+            if barriers { options.barriers = try snapshot.barrierGeometries() }
+            let report = try ContiguityReport.analyse(snapshot.parcels, crs: snapshot.crs, options: options)
             return format == "geojson" ? report.geojson() : report.json()
         }
         return reply(text, type: format == "geojson" ? "application/geo+json" : "application/json")
@@ -100,7 +101,7 @@ extension API {
         options.minimumFarmland = try number(request, "min-farmland-m2", range: 0...1e12) ?? options.minimumFarmland
         options.minimumOther = try number(request, "min-other-m2", range: 0...1e12) ?? options.minimumOther
         let settled = options
-        return reply(try await offload { try CheckReport(store: store, options: settled).json() })
+        return reply(try await offload { try CheckReport.load(from: store, options: settled).json() })
     }
 
     func history(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -114,7 +115,7 @@ extension API {
         try checkParameters(request, ["as-of", "compare", "gap", "pbf-min-mu"])
         try await authorize(request, needs: .viewer)
         var options = MapOptions()
-        options.title = "landtrack: \(URL(fileURLWithPath: store.path).lastPathComponent)"
+        options.title = "landtrack: \(URL(fileURLWithPath: store.location).lastPathComponent)"
         if let text = query(request, "compare") {
             let dates = try text.split(separator: ",").map { t in
                 do { return try CalendarDate(parsing: String(t)) } catch { throw APIError.badRequest("compare: '\(t)' is not a date") }

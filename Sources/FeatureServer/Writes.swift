@@ -3,6 +3,7 @@ import Geometry
 import Hummingbird
 import Parcels
 import Planner
+import Store
 
 /// Changes to the store: each needs a planner's token, runs in one transaction (all or
 /// nothing, as on the CLI) and is recorded with the token's owner.
@@ -33,7 +34,7 @@ extension API {
         }
         let r = TransitionRequest(parcelID: c.parcelID, to: to, date: c.date, ref: c.ref, note: c.note)
         return reply(try await offload { () throws -> String in
-            try store.transition([r], by: c.token.owner)
+            try store.transition([r], rules: configuration.transitionRules, by: c.token.owner)
             return try historyJSON(c.parcelID)
         }, status: .created)
     }
@@ -79,7 +80,11 @@ extension API {
             throw APIError(status: .unprocessableContent, code: "refused", reason: "cutter: the geometry is empty")
         }
         var names: [String]?
-        if case let .array(values)? = c.body["names"] { names = values.compactMap(\.stringValue) }
+        switch c.body["names"] {
+        case nil, .null?: break
+        case let .array(values)? where values.allSatisfy({ $0.stringValue != nil }): names = values.compactMap(\.stringValue)
+        default: throw APIError.badRequest("\"names\" must be an array of strings (the pieces' ids)", code: "invalid-body")
+        }
         let settledNames = names
         return reply(try await offload { () throws -> String in
             let pieces = try store.split(c.parcelID, by: cutter, names: settledNames, date: c.date, ref: c.ref, note: c.note, by: c.token.owner)
@@ -95,6 +100,7 @@ extension API {
         let token = try await authorize(request, needs: .planner)!
         var options = ImportOptions()
         options.recordedBy = token.owner
+        options.rules = configuration.transitionRules
         options.ref = query(request, "ref")
         if let date = try date(request, "date") { options.date = date }
         if let text = query(request, "default-state") {

@@ -15,6 +15,10 @@ public enum LandtrackError: Error, CustomStringConvertible, Sendable, Equatable 
     case io(path: String, message: String)
     /// A caller passed an argument that cannot be used (unknown CRS code, bad option value).
     case invalidArgument(String)
+    /// The store refused a change (all of it: nothing was written); every reason found.
+    case refused([Refusal])
+    /// The store cannot be used as asked: missing, locked, read-only, newer, damaged.
+    case store(location: String, StoreFailure)
 
     public var description: String {
         switch self {
@@ -34,7 +38,28 @@ public enum LandtrackError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): \(message)"
         case let .invalidArgument(message):
             return message
+        case let .refused(refusals):
+            if refusals.count == 1 { return "refused: " + refusals[0].description }
+            let shown = refusals.prefix(20).map { "  " + $0.description }.joined(separator: "\n")
+            let more = refusals.count > 20 ? "\n  … and \(refusals.count - 20) more" : ""
+            return "refused (\(refusals.count) reasons; nothing was changed)\n\(shown)\(more)"
+        case let .store(location, failure):
+            return "\(location): \(failure)"
         }
+    }
+}
+
+extension LandtrackError {
+    /// The refusals of a `.refused` error (empty for every other case): what tests match.
+    public var refusals: [Refusal] {
+        if case let .refused(r) = self { return r }
+        return []
+    }
+
+    /// The failure of a `.store` error.
+    public var storeFailure: StoreFailure? {
+        if case let .store(_, f) = self { return f }
+        return nil
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Geometry
 import Parcels
 import Planner
+import Store
 
 /// What `landtrack map` draws: one panel per date (one date, or two side by side to compare).
 public struct MapOptions: Sendable {
@@ -28,34 +29,49 @@ public struct MapPage: Sendable {
     /// Parcels drawn in each panel (the page reports the same counts through the DOM).
     public let parcelCounts: [Int]
 
-    public static func render(store: ParcelStore, options: MapOptions) throws(LandtrackError) -> MapPage {
+    /// Reads every panel's date (now is today), with the history and the start of the checks'
+    /// period, in one read of `store`, and draws them.
+    public static func render(store: any ParcelStore, options: MapOptions) throws(LandtrackError) -> MapPage {
         precondition(!options.dates.isEmpty && options.dates.count <= 2, "one or two panels")
-        let crs = try store.ellipsoid()
+        let dates = options.dates.map { $0 ?? .today }
+        let start = try CheckReport.periodStart(in: store, options: options.checks)
+        let snapshots = try store.snapshots(at: dates + (start.map { [$0] } ?? []), history: true)
+        return try render(panels: Array(snapshots.prefix(dates.count)), periodStart: start == nil ? nil : snapshots.last,
+                          labels: options.dates, options: options)
+    }
+
+    /// Draws one panel per snapshot (each with its history); `periodStart` is the snapshot the
+    /// checks' period rules start from; `labels` name the panels (nil: "now").
+    public static func render(panels snapshots: [Snapshot], periodStart: Snapshot?, labels: [CalendarDate?],
+                              options: MapOptions) throws(LandtrackError) -> MapPage {
+        precondition(!snapshots.isEmpty && snapshots.count <= 2, "one or two panels")
+        let crs = snapshots[0].crs
         var panels: [Panel] = []
-        for date in options.dates {
-            let (parcels, _) = try PlannerInput.load(store, asOf: date)
+        for (snapshot, label) in zip(snapshots, labels) {
             var contiguity = options.contiguity
             contiguity.outlines = true
-            let blocks = try ContiguityReport.analyse(parcels, crs: crs, options: contiguity)
-            let summary = try SummaryReport(parcels: parcels, crs: crs, by: [.state], asOf: date)
+            let blocks = try ContiguityReport.analyse(snapshot.parcels, crs: crs, options: contiguity)
+            let summary = try SummaryReport(parcels: snapshot.parcels, crs: crs, by: [.state], asOf: label)
             var checkOptions = options.checks
-            checkOptions.asOf = date
-            let checks = try CheckReport(store: store, options: checkOptions, loaded: (parcels, crs))
-            panels.append(Panel(date: date, parcels: parcels, blocks: blocks, summary: summary, checks: checks))
+            checkOptions.asOf = snapshot.asOf
+            let checks = try CheckReport(current: snapshot, start: periodStart, options: checkOptions)
+            panels.append(Panel(date: label, parcels: snapshot.parcels, blocks: blocks, summary: summary, checks: checks))
         }
+        let ctx = GEOSContext()
         var layers: [(ConstraintLayer, [(name: String?, geometry: Geometry)])] = []
         for layer in ConstraintLayer.allCases {
-            let features = try store.layer(layer)
+            var features: [(name: String?, geometry: Geometry)] = []
+            for f in snapshots[0].layer(layer) { features.append((f.name, try f.geometry(ctx))) }
             if !features.isEmpty { layers.append((layer, features)) }
         }
-        let histories = try store.histories(through: options.dates.compactMap { $0 }.max())
-        let html = try Writer(crs: crs, panels: panels, layers: layers, histories: histories, title: options.title).page()
+        let latest = snapshots.max { ($0.asOf ?? .today) < ($1.asOf ?? .today) }!
+        let html = try Writer(crs: crs, panels: panels, layers: layers, histories: latest.history ?? [:], title: options.title).page()
         return MapPage(html: html, parcelCounts: panels.map(\.parcels.count))
     }
 
     struct Panel {
         var date: CalendarDate?
-        var parcels: [PlannerParcel]
+        var parcels: [Parcel]
         var blocks: ContiguityReport
         var summary: SummaryReport
         var checks: CheckReport
@@ -106,7 +122,7 @@ public struct MapPage: Sendable {
         func page() throws(LandtrackError) -> String {
             let all = panels.flatMap(\.parcels)
             guard let first = all.first else {
-                throw .invalidInput(source: "map", problems: [Diagnostic("no-parcels", "no parcels to draw (import parcels first)")])
+                throw .invalidInput(source: "map", problems: [Diagnostic(.noParcels, "no parcels to draw (import parcels first)")])
             }
             var envelope = first.polygons[0].envelope
             for p in all { for polygon in p.polygons { envelope = envelope.union(polygon.envelope) } }
@@ -194,7 +210,7 @@ public struct MapPage: Sendable {
             }
             data += "],\"state\":[" + panel.parcels.map { String(states[$0.state]!) }.joined(separator: ",")
             data += "],\"pbf\":[" + panel.parcels.map { $0.basicFarmland ? "1" : "0" }.joined(separator: ",")
-            data += "],\"area\":[" + panel.parcels.map { fixed($0.area, 2) }.joined(separator: ",")
+            data += "],\"area\":[" + panel.parcels.map { fixed($0.areaSquareMetres, 2) }.joined(separator: ",")
             data += "],\"village\":["
             for (i, p) in panel.parcels.enumerated() {
                 if i > 0 { data += "," }

@@ -31,17 +31,16 @@ public struct LanduseMapping: Sendable {
         return .other
     }
 
-    /// Reads `code,state` lines (a header line `code,state` is allowed); errors name the line.
+    /// Reads `code,state` records (CSV; a header record `code,state` is allowed); errors name
+    /// the line.
     public static func load(path: String) throws(LandtrackError) -> LanduseMapping {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .io(path: path, message: "cannot read the land-use mapping file")
-        }
+        let csv = try CSVInput.read(path: path, purpose: "land-use mapping file")
         var table: [String: ParcelState] = [:]
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            if fields.isEmpty || fields == [""] || (i == 0 && fields.first?.lowercased() == "code") { continue }
+        for (i, record) in csv.records.enumerated() {
+            let fields = record.fields
+            if i == 0 && fields.first?.lowercased() == "code" { continue }
             guard fields.count == 2, !fields[0].isEmpty, let state = ParcelState(parsing: fields[1]) else {
-                throw .invalidArgument("\(path) line \(i + 1): expected `code,state` with a known state, got '\(line)'")
+                throw .invalidArgument("\(path) line \(record.line): expected `code,state` with a known state, got \(fields.map(quoted).joined(separator: ","))")
             }
             table[fields[0]] = state
         }

@@ -1,41 +1,122 @@
 import Geometry
 
-/// A land parcel as read from a file: identity, programme attributes, the original properties,
-/// and its polygons in longitude/latitude degrees on the geographic CRS of the data.
+/// A land parcel: identity, programme attributes, its polygons (longitude/latitude degrees on
+/// the geographic CRS of its data) and their geodesic area. The one parcel type of landtrack:
+/// the reader makes it from a file, the store keeps and returns it, the planner measures it.
 public struct Parcel: Sendable, Hashable {
-    public let id: String
-    /// 1-based position of the feature in its file.
-    public let featureIndex: Int
-    public var state: ParcelState?
+    public var id: String
+    public var state: ParcelState
     /// Permanent basic farmland (永久基本农田, PBF).
-    public var basicFarmland: Bool?
+    public var basicFarmland: Bool
     public var village: String?
     /// GB/T 21010-2017 land-use code, e.g. "0101".
     public var landuseCode: String?
-    /// Every property of the feature, as typed JSON values, in file order.
-    public var properties: JSONObject
     public var polygons: [Polygon]
+    /// Geodesic area on the ellipsoid of the parcel's CRS, m².
+    public var areaSquareMetres: Double
+    /// Every original property of the feature; decoded only when asked for.
+    public var properties: ParcelProperties
+    /// False once a split or merge retired the parcel (only the store has retired parcels).
+    public var active: Bool
+    /// For a parcel read from a file: where it stood there and what the file said.
+    public var source: FileSource?
+
+    /// What a file said of a parcel, beyond the values (which may be defaults).
+    public struct FileSource: Sendable, Hashable {
+        /// 1-based position of the feature in its file.
+        public var featureIndex: Int
+        /// The file gave a PBF flag (a re-import without one keeps the stored flag).
+        public var statesBasicFarmland: Bool
+
+        public init(featureIndex: Int, statesBasicFarmland: Bool) {
+            self.featureIndex = featureIndex
+            self.statesBasicFarmland = statesBasicFarmland
+        }
+    }
 
     public init(
-        id: String, featureIndex: Int, state: ParcelState? = nil, basicFarmland: Bool? = nil,
-        village: String? = nil, landuseCode: String? = nil, properties: JSONObject = JSONObject(),
-        polygons: [Polygon]
+        id: String, state: ParcelState, basicFarmland: Bool = false, village: String? = nil, landuseCode: String? = nil,
+        polygons: [Polygon], areaSquareMetres: Double, properties: ParcelProperties = ParcelProperties(), active: Bool = true,
+        source: FileSource? = nil
     ) {
         self.id = id
-        self.featureIndex = featureIndex
         self.state = state
         self.basicFarmland = basicFarmland
         self.village = village
         self.landuseCode = landuseCode
-        self.properties = properties
         self.polygons = polygons
+        self.areaSquareMetres = areaSquareMetres
+        self.properties = properties
+        self.active = active
+        self.source = source
     }
+
+    /// 1-based position in the file, for messages (nil for store parcels).
+    public var featureIndex: Int? { source?.featureIndex }
 
     public var geometry: Geometry {
         polygons.count == 1 ? .polygon(polygons[0]) : .multiPolygon(MultiPolygon(polygons))
     }
 
     public var vertexCount: Int { polygons.reduce(0) { $0 + $1.vertexCount } }
+
+    public var area: AreaMeasure { AreaMeasure(squareMetres: areaSquareMetres) }
+
+    /// The parcel's attributes as JSON, as exports and the OGC API server show them: id,
+    /// state, PBF flag, village, land use, geodesic area in m² (0.1 mm²) and mu.
+    public var attributes: JSONObject {
+        var o = JSONObject()
+        o.append("id", .string(id))
+        o.append("state", .string(state.rawValue))
+        o.append("basic_farmland", .bool(basicFarmland))
+        o.append("village", village.map { .string($0) } ?? .null)
+        o.append("landuse_code", landuseCode.map { .string($0) } ?? .null)
+        o.append("area_m2", .number((areaSquareMetres * 10_000).rounded() / 10_000))
+        o.append("area_mu", .number((areaSquareMetres * 3 / 2000 * 1_000_000).rounded() / 1_000_000))
+        return o
+    }
+}
+
+/// A parcel's original properties: a JSON object, kept as the text the store holds until
+/// someone asks for the members (most reports never do).
+public struct ParcelProperties: Sendable, Hashable {
+    private enum Storage: Sendable, Hashable {
+        case object(JSONObject)
+        case text(String)
+    }
+
+    private let storage: Storage
+
+    public init(_ object: JSONObject = JSONObject()) { storage = .object(object) }
+
+    /// Properties as JSON text (from a store), decoded on first use.
+    public init(jsonText: String) { storage = .text(jsonText) }
+
+    /// The JSON text (compact, members in their order).
+    public var jsonText: String {
+        switch storage {
+        case let .object(o): JSONValue.object(o).jsonText
+        case let .text(t): t
+        }
+    }
+
+    /// The members. A text that is not a JSON object is an error naming `owner`: a value the
+    /// store holds is never silently replaced.
+    public func object(owner: String) throws(LandtrackError) -> JSONObject {
+        switch storage {
+        case let .object(o):
+            return o
+        case let .text(t):
+            guard let o = (try? JSONValue.parse(t))?.objectValue else {
+                throw .store(location: owner, .corrupt("the properties are not a JSON object: \(t.prefix(80))"))
+            }
+            return o
+        }
+    }
+
+    public static func == (a: ParcelProperties, b: ParcelProperties) -> Bool { a.jsonText == b.jsonText }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(jsonText) }
 }
 
 /// The property names a parcel file uses. The defaults are those of the data in

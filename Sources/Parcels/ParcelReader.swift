@@ -10,13 +10,24 @@ public struct ParcelReadOptions: Sendable {
     /// Repairs invalid geometries with GEOS make-valid (structure method) instead of refusing
     /// them; each repair is reported as a warning with the area it changed.
     public var repairInvalid = false
+    /// A parcel's state is its state property, else its land-use code through this table,
+    /// else `defaultState`.
+    public var landuse = LanduseMapping.standard
+    public var defaultState: ParcelState?
+    /// A parcel whose state cannot be decided is an error ("no-state"); `area` and `validate`,
+    /// which never use states, turn this off (such parcels are then `other`).
+    public var requireState = true
 
     public init(fields: ParcelFields = ParcelFields(), crs: CoordinateReferenceSystem? = nil, axisOrder: AxisOrder? = nil,
-                repairInvalid: Bool = false) {
+                repairInvalid: Bool = false, defaultState: ParcelState? = nil, landuse: LanduseMapping = .standard,
+                requireState: Bool = true) {
         self.fields = fields
         self.crs = crs
         self.axisOrder = axisOrder
         self.repairInvalid = repairInvalid
+        self.defaultState = defaultState
+        self.landuse = landuse
+        self.requireState = requireState
     }
 }
 
@@ -35,7 +46,8 @@ public struct ParcelFileInfo: Sendable {
 
 /// Reads parcels from GeoJSON and runs every check an import runs: GeoJSON structure, CRS and
 /// coordinate ranges (with swapped-axis detection), geometry type, ring validity and topology
-/// (GEOS `isValidDetail`), zero-area rings, ids (present, unique), state vocabulary, PBF flag.
+/// (GEOS `isValidDetail`), zero-area rings, ids (present, unique, no control characters, at most
+/// 256 characters), state vocabulary, PBF flag. Each parcel gets its geodesic area.
 ///
 /// One GEOS context serves the whole read (one synchronous batch).
 public struct ParcelReader {
@@ -58,6 +70,7 @@ public struct ParcelReader {
     ) throws(LandtrackError) -> ParcelFileInfo {
         let geos = GEOSContext()
         var normalizer: CoordinateNormalizer?
+        var engine = GeodesicAreaEngine(ellipsoid: CoordinateReferenceSystem.crs84.ellipsoid)
         var declared = CoordinateReferenceSystem.crs84
         var seenIDs: [String: Int] = [:]
         var count = 0
@@ -71,11 +84,12 @@ public struct ParcelReader {
                     declared = try CoordinateReferenceSystem.resolve(name)
                 } catch {
                     throw LandtrackError.invalidInput(source: input.name, problems: [
-                        Diagnostic("crs", "the file's \"crs\" member names \(name), which landtrack cannot use: \(error)")])
+                        Diagnostic(.crs, "the file's \"crs\" member names \(name), which landtrack cannot use: \(error)")])
                 }
             }
             let made = try CoordinateNormalizer(crs: declared, axisOrder: options.axisOrder)
             normalizer = made
+            engine = GeodesicAreaEngine(ellipsoid: made.geographicCRS.ellipsoid)
             try start(made.geographicCRS)
         }) { (result: Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) in
             count += 1
@@ -83,7 +97,7 @@ public struct ParcelReader {
             case let .failure(d):
                 try problem(d)
             case let .success(feature):
-                let (made, diagnostics) = makeParcel(feature, normalizer: normalizer!, geos: geos, seenIDs: &seenIDs)
+                let (made, diagnostics) = makeParcel(feature, normalizer: normalizer!, engine: engine, geos: geos, seenIDs: &seenIDs)
                 for d in diagnostics { try problem(d) }
                 if let made { try parcel(made) }
             }
@@ -105,7 +119,8 @@ public struct ParcelReader {
 
     /// The parcel (nil when any error was found) and the feature's diagnostics.
     private func makeParcel(
-        _ feature: GeoJSONFeature, normalizer: CoordinateNormalizer, geos: GEOSContext, seenIDs: inout [String: Int]
+        _ feature: GeoJSONFeature, normalizer: CoordinateNormalizer, engine: GeodesicAreaEngine, geos: GEOSContext,
+        seenIDs: inout [String: Int]
     ) -> (Parcel?, [Diagnostic]) {
         let fields = options.fields
         let properties = feature.properties ?? JSONObject()
@@ -117,14 +132,16 @@ public struct ParcelReader {
             if let text = value.identifierText, !text.isEmpty {
                 id = text
             } else {
-                problems.append(Diagnostic("bad-id", "id property \"\(fields.id)\" must be a non-empty string or a number, but is \(value.kindDescription)",
+                problems.append(Diagnostic(.badId, "id property \"\(fields.id)\" must be a non-empty string or a number, but is \(value.kindDescription)",
                                            location: "properties.\(fields.id)"))
             }
         } else if let text = feature.id?.identifierText {
             id = text
         }
-        if let first = seenIDs[id] {
-            problems.append(Diagnostic("duplicate-id", "id \"\(id)\" is already used by feature \(first)"))
+        if let problem = ParcelID.problem(id) {
+            problems.append(Diagnostic(.badId, "the id \(quoted(id)) cannot be used: \(problem)", location: "properties.\(fields.id)"))
+        } else if let first = seenIDs[id] {
+            problems.append(Diagnostic(.duplicateId, "id \"\(id)\" is already used by feature \(first)"))
         } else {
             seenIDs[id] = feature.index
         }
@@ -135,7 +152,7 @@ public struct ParcelReader {
                 state = s
             } else {
                 let shown = value.stringValue.map { "\"\($0)\"" } ?? value.kindDescription
-                problems.append(Diagnostic("unknown-state", "state \(shown) is not one of: \(ParcelState.vocabulary)",
+                problems.append(Diagnostic(.unknownState, "state \(shown) is not one of: \(ParcelState.vocabulary)",
                                            location: "properties.\(fields.state)"))
             }
         }
@@ -145,7 +162,7 @@ public struct ParcelReader {
             if let flag = Self.flag(value) {
                 basicFarmland = flag
             } else {
-                problems.append(Diagnostic("bad-pbf-flag", "\"\(fields.basicFarmland)\" must be true/false (or 1/0, 是/否), but is \(value.jsonText)",
+                problems.append(Diagnostic(.badPbfFlag, "\"\(fields.basicFarmland)\" must be true/false (or 1/0, 是/否), but is \(value.jsonText)",
                                            location: "properties.\(fields.basicFarmland)"))
             }
         }
@@ -160,9 +177,9 @@ public struct ParcelReader {
         var polygons: [Polygon] = []
         switch (feature.geometry, feature.geometryType) {
         case (nil, nil):
-            problems.append(Diagnostic("null-geometry", "geometry is null: a parcel needs a Polygon or MultiPolygon"))
+            problems.append(Diagnostic(.nullGeometry, "geometry is null: a parcel needs a Polygon or MultiPolygon"))
         case let (nil, type?):
-            problems.append(Diagnostic("empty-geometry", "geometry is an empty \(type): a parcel needs an area"))
+            problems.append(Diagnostic(.emptyGeometry, "geometry is an empty \(type): a parcel needs an area"))
         case let (geometry?, type):
             if let ps = geometry.polygons {
                 do {
@@ -173,8 +190,8 @@ public struct ParcelReader {
                         let before = (try? engine.area(of: polygons)) ?? .nan
                         let after = (try? engine.area(of: fixed)) ?? .nan
                         problems.append(Diagnostic(
-                            "repaired",
-                            "repaired with GEOS make-valid (structure method): \(topology.map(\.code).joined(separator: ", ")); "
+                            .repaired,
+                            "repaired with GEOS make-valid (structure method): \(topology.map(\.code.rawValue).joined(separator: ", ")); "
                                 + "area as drawn \(fixed2(before)) m², after repair \(fixed2(after)) m² (change \(fixed2(after - before)) m²)",
                             severity: .warning))
                         polygons = fixed
@@ -185,7 +202,17 @@ public struct ParcelReader {
                     problems.append(error)
                 }
             } else {
-                problems.append(Diagnostic("not-polygonal", "parcel geometry must be a Polygon or MultiPolygon, this is a \(type ?? geometry.typeName)"))
+                problems.append(Diagnostic(.notPolygonal, "parcel geometry must be a Polygon or MultiPolygon, this is a \(type ?? geometry.typeName)"))
+            }
+        }
+
+        if state == nil {
+            if let landuse {
+                state = options.landuse.state(for: landuse)
+            } else if let s = options.defaultState {
+                state = s
+            } else if options.requireState && !problems.contains(where: { $0.code == .unknownState }) {
+                problems.append(Diagnostic(.noState, "the parcel has no state, no land-use code and no --default-state was given"))
             }
         }
 
@@ -196,9 +223,16 @@ public struct ParcelReader {
             return d
         }
         guard !located.contains(where: { $0.severity == .error }) else { return (nil, located) }
+        let area: Double
+        do { area = try engine.area(of: polygons) } catch {
+            var d = Diagnostic(.geometry, "cannot measure the parcel: \(error)", featureIndex: feature.index, featureID: id)
+            d.severity = .error
+            return (nil, located + [d])
+        }
         return (Parcel(
-            id: id, featureIndex: feature.index, state: state, basicFarmland: basicFarmland, village: village,
-            landuseCode: landuse, properties: properties, polygons: polygons), located)
+            id: id, state: state ?? .other, basicFarmland: basicFarmland ?? false, village: village, landuseCode: landuse,
+            polygons: polygons, areaSquareMetres: area, properties: ParcelProperties(properties),
+            source: Parcel.FileSource(featureIndex: feature.index, statesBasicFarmland: basicFarmland != nil)), located)
     }
 
     /// GEOS make-valid (structure method), keeping the polygonal parts; nil when nothing with
@@ -233,7 +267,7 @@ public struct ParcelReader {
         for (partIndex, polygon) in polygons.enumerated() {
             for (ringIndex, ring) in polygon.rings.enumerated() where ring.isDegenerate {
                 let loc = GeometryProblem.locationText(part: polygons.count > 1 ? partIndex : nil, ring: ringIndex)
-                problems.append(Diagnostic("zero-area-ring", "ring has zero area (its positions lie on one line or repeat)", location: loc))
+                problems.append(Diagnostic(.zeroAreaRing, "ring has zero area (its positions lie on one line or repeat)", location: loc))
             }
         }
         guard problems.isEmpty else { return problems }
@@ -246,34 +280,34 @@ public struct ParcelReader {
                 problems.append(Diagnostic(code, message, point: validity.location))
             }
         } catch {
-            problems.append(Diagnostic("geos", "\(error)"))
+            problems.append(Diagnostic(.geos, "\(error)"))
         }
         return problems
     }
 
     /// GEOS's IsValidOp reasons as landtrack codes and planner-readable sentences.
-    static func describe(_ reason: String, multipart: Bool) -> (String, String) {
+    static func describe(_ reason: String, multipart: Bool) -> (DiagnosticCode, String) {
         switch reason {
         case "Self-intersection":
             return multipart
-                ? ("self-intersection", "self-intersection: a ring crosses itself or another ring, or two parts overlap (GEOS: Self-intersection)")
-                : ("self-intersection", "self-intersection: a ring crosses itself or another ring (GEOS: Self-intersection)")
+                ? (.selfIntersection, "self-intersection: a ring crosses itself or another ring, or two parts overlap (GEOS: Self-intersection)")
+                : (.selfIntersection, "self-intersection: a ring crosses itself or another ring (GEOS: Self-intersection)")
         case "Ring Self-intersection":
-            return ("ring-self-intersection", "a ring touches itself at a point, pinching the polygon (GEOS: Ring Self-intersection)")
+            return (.ringSelfIntersection, "a ring touches itself at a point, pinching the polygon (GEOS: Ring Self-intersection)")
         case "Hole lies outside shell":
-            return ("hole-outside-shell", "a hole lies outside its exterior ring (GEOS: Hole lies outside shell)")
+            return (.holeOutsideShell, "a hole lies outside its exterior ring (GEOS: Hole lies outside shell)")
         case "Nested shells":
-            return ("overlapping-parts", "multipolygon parts overlap: one part lies inside another (GEOS: Nested shells)")
+            return (.overlappingParts, "multipolygon parts overlap: one part lies inside another (GEOS: Nested shells)")
         case "Holes are nested":
-            return ("nested-holes", "a hole lies inside another hole (GEOS: Holes are nested)")
+            return (.nestedHoles, "a hole lies inside another hole (GEOS: Holes are nested)")
         case "Interior is disconnected":
-            return ("interior-disconnected", "holes cut the polygon into pieces (GEOS: Interior is disconnected)")
+            return (.interiorDisconnected, "holes cut the polygon into pieces (GEOS: Interior is disconnected)")
         case "Duplicate Rings":
-            return ("duplicate-rings", "two rings are identical (GEOS: Duplicate Rings)")
+            return (.duplicateRings, "two rings are identical (GEOS: Duplicate Rings)")
         case let r where r.hasPrefix("Too few"):
-            return ("too-few-points", "a ring has too few distinct positions (GEOS: \(r))")
+            return (.tooFewPoints, "a ring has too few distinct positions (GEOS: \(r))")
         default:
-            return ("invalid-geometry", "invalid geometry (GEOS: \(reason))")
+            return (.invalidGeometry, "invalid geometry (GEOS: \(reason))")
         }
     }
 }

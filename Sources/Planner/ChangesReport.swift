@@ -1,5 +1,6 @@
 import Geometry
 import Parcels
+import Store
 
 /// What a programme changed between two dates: `landtrack changes` prints this.
 ///
@@ -30,16 +31,20 @@ public struct ChangesReport: Sendable, RenderableReport {
     public let basicFarmlandDesignated: AreaMeasure
     public let basicFarmlandReleased: AreaMeasure
 
-    public init(store: ParcelStore, from: CalendarDate, to: CalendarDate, ref: String? = nil) throws(LandtrackError) {
+    /// The changes between two snapshots of one store (`start.asOf` ≤ `end.asOf`). With
+    /// `ref`, only the parcels with an event of that programme reference in the period count
+    /// (`end` must carry the history).
+    public init(start: Snapshot, end: Snapshot, ref: String? = nil) throws(LandtrackError) {
+        guard let from = start.asOf, let to = end.asOf else { throw .invalidArgument("changes are computed between two dates") }
         guard from <= to else { throw .invalidArgument("--from \(from) is after --to \(to)") }
         self.from = from
         self.to = to
         self.ref = ref
-        var before = Dictionary(uniqueKeysWithValues: try store.parcels(asOf: from).map { ($0.id, $0) })
-        var after = Dictionary(uniqueKeysWithValues: try store.parcels(asOf: to).map { ($0.id, $0) })
+        var before = Dictionary(uniqueKeysWithValues: start.parcels.map { ($0.id, $0) })
+        var after = Dictionary(uniqueKeysWithValues: end.parcels.map { ($0.id, $0) })
         if let ref {
             // Only parcels with an event of this programme reference in the period.
-            let touched = try store.parcels(withEventsOf: ref, after: from, through: to)
+            let touched = end.parcels(withEventsOf: ref, after: from)
             before = before.filter { touched.contains($0.key) }
             after = after.filter { touched.contains($0.key) }
         }
@@ -68,6 +73,13 @@ public struct ChangesReport: Sendable, RenderableReport {
         cultivatedLandLost = AreaMeasure(squareMetres: lost)
         basicFarmlandDesignated = AreaMeasure(squareMetres: designated)
         basicFarmlandReleased = AreaMeasure(squareMetres: released)
+    }
+
+    /// Reads the two dates in one read of `store` and computes the changes.
+    public static func load(from store: any ParcelStore, from: CalendarDate, to: CalendarDate, ref: String? = nil) throws(LandtrackError) -> ChangesReport {
+        guard from <= to else { throw .invalidArgument("--from \(from) is after --to \(to)") }
+        let snapshots = try store.snapshots(at: [from, to], history: ref != nil)
+        return try ChangesReport(start: snapshots[0], end: snapshots[1], ref: ref)
     }
 
     private var figures: [(String, String, AreaMeasure)] {

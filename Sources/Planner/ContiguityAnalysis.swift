@@ -49,29 +49,6 @@ public enum ContiguityAnalysis {
     }
 }
 
-/// A parcel as the planner sees it, from a file or from the store.
-public struct PlannerParcel: Sendable, Hashable {
-    public var id: String
-    public var state: ParcelState
-    public var basicFarmland: Bool
-    public var village: String?
-    public var landuseCode: String?
-    /// Longitude/latitude degrees.
-    public var polygons: [Polygon]
-    /// Geodesic area, m².
-    public var area: Double
-
-    public init(id: String, state: ParcelState, basicFarmland: Bool, village: String?, landuseCode: String?, polygons: [Polygon], area: Double) {
-        self.id = id
-        self.state = state
-        self.basicFarmland = basicFarmland
-        self.village = village
-        self.landuseCode = landuseCode
-        self.polygons = polygons
-        self.area = area
-    }
-}
-
 /// One contiguous block.
 public struct Block: Sendable, Hashable {
     public var id: Int
@@ -119,7 +96,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
     /// `parcels` is consumed: a caller that hands it over (`analyse(consume parcels, …)`) lets
     /// each parcel's coordinates be freed once GEOS holds them, so a million parcels are never
     /// in memory twice.
-    public static func analyse(_ parcels: consuming [PlannerParcel], crs: CoordinateReferenceSystem, options: Options) throws(LandtrackError) -> ContiguityReport {
+    public static func analyse(_ parcels: consuming [Parcel], crs: CoordinateReferenceSystem, options: Options) throws(LandtrackError) -> ContiguityReport {
         var all = parcels
         var selected = all.filter { p in
             (options.states?.contains(p.state) ?? true) && (!options.basicFarmlandOnly || p.basicFarmland)
@@ -166,7 +143,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
         var blocks: [Block] = []
         for members in components {
-            let sum = members.reduce(0.0) { $0 + selected[$1].area }
+            let sum = members.reduce(0.0) { $0 + selected[$1].areaSquareMetres }
             var overlap = 0.0
             if members.count > 1, try !Self.isCleanCoverage(ctx, members.map { lonlat[$0] }) {
                 // Only a block whose members overlap pays for pairwise DE-9IM tests.

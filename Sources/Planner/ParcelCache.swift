@@ -35,14 +35,14 @@ public struct ParcelCache: Sendable {
         var cachePath: URL
     }
 
-    func key(path: String, options: ParcelReadOptions, defaultState: ParcelState?) -> Key? {
+    func key(path: String, options: ParcelReadOptions) -> Key? {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         var st = stat()
         guard stat(absolute, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         var hasher = SHA256()
         hasher.update(data: Data("\(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino) \(st.st_dev)".utf8))
         // Options as text: every field of the options that changes what is read.
-        hasher.update(data: Data("\(options.fields) \(options.crs?.identifier ?? "-") \(String(describing: options.axisOrder)) \(options.repairInvalid) \(defaultState?.rawValue ?? "-")".utf8))
+        hasher.update(data: Data("\(options.fields) \(options.crs?.identifier ?? "-") \(String(describing: options.axisOrder)) \(options.repairInvalid) \(options.defaultState?.rawValue ?? "-") \(options.landuse.table.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }) \(options.requireState)".utf8))
         guard let handle = FileHandle(forReadingAtPath: absolute) else { return nil }
         defer { try? handle.close() }
         let size = UInt64(st.st_size), edge: UInt64 = 65_536
@@ -58,16 +58,16 @@ public struct ParcelCache: Sendable {
     // MARK: Format: magic, fingerprint (32), CRS identifier, count, then per parcel: id, state,
     // PBF, village, land use, area, polygons (rings, positions as Float64 pairs).
 
-    func read(_ key: Key) -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem)? {
+    func read(_ key: Key) -> (parcels: [Parcel], crs: CoordinateReferenceSystem)? {
         // Memory-mapped, pages handed back as the decoding passes them: the cache file and the
         // parcels decoded from it are not resident at once.
         guard FileManager.default.fileExists(atPath: key.cachePath.path), let input = try? InputBytes(path: key.cachePath.path) else { return nil }
-        return input.withBytes { raw -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem)? in
+        return input.withBytes { raw -> (parcels: [Parcel], crs: CoordinateReferenceSystem)? in
             var r = Reader(raw: raw)
             guard r.bytes(Self.magic.count) == Self.magic, r.bytes(32) == key.fingerprint,
                   let crsText = r.string(), let crs = try? CoordinateReferenceSystem.resolve(crsText),
                   let count = r.int() else { return nil }
-            var parcels: [PlannerParcel] = []
+            var parcels: [Parcel] = []
             parcels.reserveCapacity(count)
             for _ in 0..<count {
                 guard let id = r.string(), let stateIndex = r.byte(), stateIndex < ParcelState.allCases.count, let pbf = r.byte(),
@@ -83,15 +83,15 @@ public struct ParcelCache: Sendable {
                     }
                     polygons.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
                 }
-                parcels.append(PlannerParcel(id: id, state: ParcelState.allCases[Int(stateIndex)], basicFarmland: pbf == 1,
-                                             village: village, landuseCode: landuse, polygons: polygons, area: area))
+                parcels.append(Parcel(id: id, state: ParcelState.allCases[Int(stateIndex)], basicFarmland: pbf == 1,
+                                      village: village, landuseCode: landuse, polygons: polygons, areaSquareMetres: area))
                 if parcels.count % 4096 == 0 { input.releasePages(before: r.offset) }
             }
             return r.atEnd ? (parcels, crs) : nil
         }
     }
 
-    func write(_ key: Key, parcels: [PlannerParcel], crs: CoordinateReferenceSystem) {
+    func write(_ key: Key, parcels: [Parcel], crs: CoordinateReferenceSystem) {
         let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -117,7 +117,7 @@ public struct ParcelCache: Sendable {
                 out.append(p.basicFarmland ? 1 : 0)
                 Writer.optionalString(p.village, &out)
                 Writer.optionalString(p.landuseCode, &out)
-                Writer.double(p.area, &out)
+                Writer.double(p.areaSquareMetres, &out)
                 Writer.int(p.polygons.count, &out)
                 for polygon in p.polygons {
                     Writer.int(polygon.rings.count, &out)
@@ -210,14 +210,14 @@ public struct ParcelCache: Sendable {
 
 extension PlannerInput {
     /// Parcels of the file at `path`, from `cache` when it holds this very file read with these
-    /// options; otherwise read (and checked) as `load(_:options:defaultState:)` does, and cached.
-    public static func load(path: String, options: ParcelReadOptions = ParcelReadOptions(), defaultState: ParcelState? = nil,
-                            cache: ParcelCache?) throws(LandtrackError) -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem) {
-        guard let cache, let key = cache.key(path: path, options: options, defaultState: defaultState) else {
-            return try load(try InputBytes(path: path), options: options, defaultState: defaultState)
+    /// options; otherwise read (and checked) as `load(_:options:)` does, and cached.
+    public static func load(path: String, options: ParcelReadOptions = ParcelReadOptions(),
+                            cache: ParcelCache?) throws(LandtrackError) -> (parcels: [Parcel], crs: CoordinateReferenceSystem) {
+        guard let cache, let key = cache.key(path: path, options: options) else {
+            return try load(try InputBytes(path: path), options: options)
         }
         if let hit = cache.read(key) { return hit }
-        let result = try load(try InputBytes(path: path), options: options, defaultState: defaultState)
+        let result = try load(try InputBytes(path: path), options: options)
         cache.write(key, parcels: result.parcels, crs: result.crs)
         return result
     }

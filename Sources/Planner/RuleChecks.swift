@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import Parcels
+import Store
 
 /// The programme rules `landtrack check` runs, each with an id, a threshold where one makes
 /// sense, and its source.
@@ -15,6 +16,7 @@ public enum PlannerRule: String, Sendable, CaseIterable {
     case invalidGeometry = "invalid-geometry"
     case parcelOverlap = "parcel-overlap"
     case sliver
+    case recordedTransitions = "recorded-transitions"
 
     public var title: String {
         switch self {
@@ -28,6 +30,7 @@ public enum PlannerRule: String, Sendable, CaseIterable {
         case .invalidGeometry: "invalid parcel geometries"
         case .parcelOverlap: "parcels overlapping each other above the threshold"
         case .sliver: "slivers below the minimum mapping unit"
+        case .recordedTransitions: "every state change in the history is one the transition table allows"
         }
     }
 
@@ -39,6 +42,7 @@ public enum PlannerRule: String, Sendable, CaseIterable {
         case .newCultivatedLand, .newBasicFarmland: "自然资发〔2019〕194号 (全域土地综合整治试点): 新增耕地 ≥ 5 %, 新增永久基本农田 ≥ 调整面积的 5 %"
         case .cultivatedBalance: "土地管理法 第三十条 (耕地占补平衡)"
         case .invalidGeometry, .parcelOverlap, .sliver: "GB/T 21010-2017 and 第三次全国国土调查 topology rules; minimum mapping units configurable"
+        case .recordedTransitions: "the transition table (built-in, or --transition-rules FILE) with the PBF flag each parcel had at the time"
         }
     }
 }
@@ -66,6 +70,8 @@ public struct CheckOptions: Sendable {
     public var minimumConstruction = 200.0
     public var minimumFarmland = 400.0
     public var minimumOther = 600.0
+    /// The table the recorded state changes are audited against.
+    public var transitionRules = TransitionRules.standard
     public init() {}
 }
 
@@ -82,19 +88,43 @@ public struct CheckReport: Sendable, RenderableReport {
     public let results: [Result]
     public var passed: Bool { results.allSatisfy(\.passed) }
 
-    /// `loaded`: the store's parcels as of `options.asOf`, when the caller has them already
-    /// (the map draws them too); otherwise they are read here.
-    public init(store: ParcelStore, options: CheckOptions,
-                loaded: (parcels: [PlannerParcel], crs: CoordinateReferenceSystem)? = nil) throws(LandtrackError) {
-        asOf = options.asOf
-        let parcels: [PlannerParcel], crs: CoordinateReferenceSystem
-        if let loaded { (parcels, crs) = loaded } else { (parcels, crs) = try PlannerInput.load(store, asOf: options.asOf) }
+    /// The rules that look at a period (from the programme's start to the as-of date).
+    public static let periodRules: Set<PlannerRule> = [.newCultivatedLand, .newBasicFarmland, .cultivatedBalance]
+
+    /// Reads what the selected rules need in one read of `store` — the as-of date (default
+    /// today) with its history, and the start of the period — and runs them.
+    public static func load(from store: any ParcelStore, options: CheckOptions) throws(LandtrackError) -> CheckReport {
+        var options = options
+        let asOf = options.asOf ?? .today
+        options.asOf = asOf
+        let period = try periodStart(in: store, options: options)
+        let snapshots = try store.snapshots(at: [asOf] + (period.map { [$0] } ?? []), history: true)
+        return try CheckReport(current: snapshots[0], start: period == nil ? nil : snapshots[1], options: options)
+    }
+
+    /// The start of the period the period rules look at: `options.from`, else the day before
+    /// the programme's first event (`options.programme`), else the store's first event; nil
+    /// when no period rule is selected or the store has no history.
+    public static func periodStart(in store: any ParcelStore, options: CheckOptions) throws(LandtrackError) -> CalendarDate? {
+        guard !options.rules.isDisjoint(with: periodRules) else { return nil }
+        if let from = options.from { return from }
+        // The programme's first event is dated on the day its first change takes effect: the
+        // state before it is the day before.
+        if let ref = options.programme { return try store.firstEventDate(ref: ref).map { (d: CalendarDate) throws(LandtrackError) in try d.dayBefore() } }
+        return try store.firstEventDate(ref: nil)
+    }
+
+    /// Runs the selected rules on `current` (the store as of the check's date, with its
+    /// history); the period rules compare it with `start` (nil: no history yet, they are skipped).
+    public init(current: Snapshot, start: Snapshot?, options: CheckOptions) throws(LandtrackError) {
+        asOf = current.asOf
+        let parcels = current.parcels, crs = current.crs
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
         let ctx = GEOSContext()
         // Each parcel goes to GEOS once, whichever rules use it (parcels at the programme's start
         // are other values of the same ids, with their own geometry: keyed by id and polygons).
         var converted: [String: (polygons: [Polygon], handle: GEOSGeometryHandle)] = [:]
-        func handle(_ p: PlannerParcel) throws(LandtrackError) -> GEOSGeometryHandle {
+        func handle(_ p: Parcel) throws(LandtrackError) -> GEOSGeometryHandle {
             if let c = converted[p.id], c.polygons == p.polygons { return c.handle }
             let h = try ctx.geometry(.multiPolygon(MultiPolygon(p.polygons)))
             converted[p.id] = (p.polygons, h)
@@ -102,7 +132,7 @@ public struct CheckReport: Sendable, RenderableReport {
         }
         func layerUnion(_ layer: ConstraintLayer) throws(LandtrackError) -> GEOSGeometryHandle? {
             var hs: [GEOSGeometryHandle] = []
-            for f in try store.layer(layer) { hs.append(try ctx.geometry(f.geometry)) }
+            for f in current.layer(layer) { hs.append(try ctx.readWKB(f.wkb)) }
             return hs.isEmpty ? nil : try ctx.unaryUnion(ctx.collection(hs))
         }
         /// Geodesic area of the interiors' overlap, 0 when they only touch.
@@ -129,7 +159,7 @@ public struct CheckReport: Sendable, RenderableReport {
         }
         /// Parcels (those `selected`) whose interiors overlap `layer`, with the overlap area.
         func insideLayer(_ rule: PlannerRule, _ layer: GEOSGeometryHandle?, _ layerName: String, _ what: String,
-                         _ selected: (PlannerParcel) -> Bool, _ message: (Double) -> String) throws(LandtrackError) {
+                         _ selected: (Parcel) -> Bool, _ message: (Double) -> String) throws(LandtrackError) {
             var findings: [Finding] = []
             if let layer {
                 for p in parcels where selected(p) {
@@ -168,40 +198,26 @@ public struct CheckReport: Sendable, RenderableReport {
         }
 
         // Period rules: the programme from its start to the as-of date.
-        let periodRules: Set<PlannerRule> = [.newCultivatedLand, .newBasicFarmland, .cultivatedBalance]
-        var programmeStart = options.from
-        if programmeStart == nil {
-            // The programme's first event is dated on the day its first change takes effect:
-            // the state before it is the day before.
-            if let ref = options.programme {
-                if let first = try store.firstEventDate(ref: ref) { programmeStart = try first.dayBefore() }
-            } else {
-                programmeStart = try store.firstEventDate()
-            }
-        }
-        if !run.isDisjoint(with: periodRules), let start = programmeStart {
-            let end = options.asOf ?? .today
-            let changes = try ChangesReport(store: store, from: start, to: end, ref: options.programme)
-            let period = "\(start) to \(end)" + (options.programme.map { ", programme \($0)" } ?? "")
-            let programmeParcels = try options.programme.map { (ref: String) throws(LandtrackError) in
-                try store.parcels(withEventsOf: ref, after: start, through: end)
-            }
+        if !run.isDisjoint(with: Self.periodRules), let start, let startDate = start.asOf, let end = current.asOf {
+            let changes = try ChangesReport(start: start, end: current, ref: options.programme)
+            let period = "\(startDate) to \(end)" + (options.programme.map { ", programme \($0)" } ?? "")
+            let programmeParcels = options.programme.map { current.parcels(withEventsOf: $0, after: startDate) }
             if run.contains(.newCultivatedLand) {
                 // Cultivated land at the start inside the programme area (all parcels without one).
-                let atStart = try PlannerInput.load(store, asOf: start).parcels
+                let atStart = start.parcels
                 let existedAtStart = Set(atStart.map(\.id))
                 var base = 0.0
                 var ids = Set<String>()
                 for p in atStart where ChangesReport.cultivated.contains(p.state) {
                     if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
-                    base += p.area
+                    base += p.areaSquareMetres
                     ids.insert(p.id)
                 }
                 var gained = 0.0
                 for p in parcels where ChangesReport.cultivated.contains(p.state) && !ids.contains(p.id) {
                     if let programmeParcels, !programmeParcels.contains(p.id) { continue }
                     if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
-                    if existedAtStart.contains(p.id) { gained += p.area }
+                    if existedAtStart.contains(p.id) { gained += p.areaSquareMetres }
                 }
                 let share = base > 0 ? gained / base : 0
                 let ok = share >= 0.05
@@ -259,15 +275,38 @@ public struct CheckReport: Sendable, RenderableReport {
                 case .farmland, .reclaimedFarmland: (options.minimumFarmland, "farmland")
                 default: (options.minimumOther, "other land")
                 }
-                if p.area < minimum {
+                if p.areaSquareMetres < minimum {
                     findings.append(Finding(rule: .sliver, parcels: [p.id],
-                        message: "\(fixed(p.area, 2)) m² \(p.state.rawValue) parcel, below the \(JSONValue.numberText(minimum)) m² minimum for \(kind)",
-                        area: AreaMeasure(squareMetres: p.area)))
+                        message: "\(fixed(p.areaSquareMetres, 2)) m² \(p.state.rawValue) parcel, below the \(JSONValue.numberText(minimum)) m² minimum for \(kind)",
+                        area: p.area))
                 }
             }
             results.append(Result(rule: .sliver, passed: findings.isEmpty,
                 detail: "minimum mapping units \(JSONValue.numberText(options.minimumConstruction)) / \(JSONValue.numberText(options.minimumFarmland)) / \(JSONValue.numberText(options.minimumOther)) m² (construction / farmland / other)",
                 findings: findings))
+        }
+        if run.contains(.recordedTransitions) {
+            var findings: [Finding] = []
+            var audited = 0
+            for (id, events) in (current.history ?? [:]).sorted(by: { $0.key < $1.key }) {
+                // The PBF flag as it stood at each event; the red line is the construction rule's business.
+                var pbf = false
+                for e in events {
+                    if let move = e.stateMove {
+                        audited += 1
+                        let decision = options.transitionRules.decide(
+                            TransitionRules.Move(from: move.from, to: move.to, basicFarmland: pbf || (e.pbfAfter ?? false), insideEcoRedline: false))
+                        if case let .refused(rule, _) = decision {
+                            let why = rule.map { "rule \($0.id) refuses it: \($0.reason)" } ?? "no rule allows it"
+                            findings.append(Finding(rule: .recordedTransitions, parcels: [id],
+                                message: "\(e.effectiveDate): \(e.kind.rawValue) \(move.from.rawValue) → \(move.to.rawValue) (event \(e.eventID)) — \(why)", area: nil))
+                        }
+                    }
+                    if let after = e.pbfAfter { pbf = after }
+                }
+            }
+            results.append(Result(rule: .recordedTransitions, passed: findings.isEmpty,
+                detail: current.history == nil ? "no history in the snapshot" : "\(audited) recorded state changes checked", findings: findings))
         }
         self.results = results
     }

@@ -1,5 +1,6 @@
 import Geometry
 import Parcels
+import Store
 
 /// Area totals grouped by any combination of state, village, land use and PBF flag:
 /// `landtrack summary` prints this.
@@ -21,7 +22,7 @@ public struct SummaryReport: Sendable, RenderableReport {
     public let rows: [Row]
     public let total: Row
 
-    public init(parcels: [PlannerParcel], crs: CoordinateReferenceSystem, by keys: [Key], method: AreaMethod = .geodesic,
+    public init(parcels: [Parcel], crs: CoordinateReferenceSystem, by keys: [Key], method: AreaMethod = .geodesic,
                 asOf: CalendarDate? = nil) throws(LandtrackError) {
         self.keys = keys
         self.asOf = asOf
@@ -33,7 +34,7 @@ public struct SummaryReport: Sendable, RenderableReport {
         var count = 0, sum = 0.0
         for p in parcels {
             // Geodesic areas are the parcels' own; the other methods measure again.
-            let area = method == .geodesic ? p.area : try engine.area(of: p.polygons)
+            let area = method == .geodesic ? p.areaSquareMetres : try engine.area(of: p.polygons)
             let values = keys.map { key -> String in
                 switch key {
                 case .state: p.state.rawValue

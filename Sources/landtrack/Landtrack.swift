@@ -31,17 +31,21 @@ struct Landtrack: AsyncParsableCommand {
 
 /// Exit codes shared by the commands.
 enum Exit {
-    /// The input has problems (validate) or a check failed.
+    /// The input has problems (validate), a check failed, or the store refused a change.
     static let problems = ExitCode(1)
-    /// The input cannot be read at all.
+    /// The input or the store cannot be read or used at all.
     static let unreadable = ExitCode(2)
+    /// The store is busy (another process is writing): try again.
+    static let busy = ExitCode(3)
 }
 
-/// Prints a library error to stderr and returns the exit code it means.
+/// Prints a library error to stderr and returns the exit code it means: the one place errors
+/// become exit codes.
 func report(_ error: LandtrackError) -> ExitCode {
     FileHandle.standardError.write(Data(("landtrack: " + error.description + "\n").utf8))
     switch error {
-    case .invalidInput: return Exit.problems
-    default: return Exit.unreadable
+    case .invalidInput, .refused: return Exit.problems
+    case .store(_, .locked): return Exit.busy
+    case .store, .geos, .proj, .geometry, .json, .io, .invalidArgument: return Exit.unreadable
     }
 }

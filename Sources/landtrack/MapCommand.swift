@@ -3,6 +3,7 @@ import Foundation
 import Geometry
 import ParcelMap
 import Parcels
+import Store
 import Planner
 
 struct MapCommand: ParsableCommand {
@@ -70,7 +71,7 @@ struct MapCommand: ParsableCommand {
         options.contiguity.gapMetres = gap
         options.checks.pbfMinimumMu = pbfMinMu
         let page = try running { () throws(LandtrackError) in
-            try MapPage.render(store: try ParcelStore(path: store.path, readOnly: true), options: options)
+            try MapPage.render(store: try store.open(readOnly: true), options: options)
         }
         do {
             try Data(page.html.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)

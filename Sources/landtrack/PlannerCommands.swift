@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Geometry
 import Parcels
+import Store
 import Planner
 
 extension SummaryReport.Key: ExpressibleByArgument {}
@@ -38,13 +39,17 @@ struct PlannerSourceOptions: ParsableArguments {
 
     var date: CalendarDate? { asOf.flatMap { try? CalendarDate(parsing: $0) } }
 
-    func load() throws -> (parcels: [PlannerParcel], crs: CoordinateReferenceSystem) {
+    /// The parcels of the file, or the store's snapshot on the date (with the layers, for barriers).
+    func load() throws -> (parcels: [Parcel], crs: CoordinateReferenceSystem, snapshot: Snapshot?) {
         try running { () throws(LandtrackError) in
             if let file {
-                return try PlannerInput.load(path: file, options: try fields.readOptions(), defaultState: defaultState,
-                                             cache: noCache ? nil : ParcelCache.standard)
+                var options = try fields.readOptions()
+                options.defaultState = defaultState
+                let (parcels, crs) = try PlannerInput.load(path: file, options: options, cache: noCache ? nil : ParcelCache.standard)
+                return (parcels, crs, nil)
             }
-            return try PlannerInput.load(try ParcelStore(path: store.path, readOnly: true), asOf: date)
+            let snapshot = try store.open(readOnly: true).snapshot(asOf: date)
+            return (snapshot.parcels, snapshot.crs, snapshot)
         }
     }
 }
@@ -72,7 +77,7 @@ struct SummaryCommand: ParsableCommand {
     var format: ReportFormat = .table
 
     func run() throws {
-        let (parcels, crs) = try source.load()
+        let (parcels, crs, _) = try source.load()
         let report = try running { () throws(LandtrackError) in
             try SummaryReport(parcels: parcels, crs: crs, by: by, method: areaMethod, asOf: source.date)
         }
@@ -132,7 +137,7 @@ struct ContiguityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (parcels, crs) = try source.load()
+        var (parcels, crs, snapshot) = try source.load()
         var options = ContiguityReport.Options()
         if all { options.states = nil }
         if let states { options.states = Set(states.split(separator: ",").compactMap { ParcelState(parsing: String($0)) }) }
@@ -142,9 +147,11 @@ struct ContiguityCommand: ParsableCommand {
         options.outlines = format == .geojson
         if barriers {
             options.barriers = try running { () throws(LandtrackError) in
-                try ParcelStore(path: source.store.path, readOnly: true).layer(.barriers).map(\.geometry)
+                if let snapshot { return try snapshot.barrierGeometries() }
+                return try source.store.open(readOnly: true).snapshot().barrierGeometries()
             }
         }
+        snapshot = nil  // the parcels are handed over below; no second copy stays alive
         let report: ContiguityReport
         do {
             // Handed over, not copied: the analysis frees the parcels' coordinates as GEOS takes them.
@@ -196,9 +203,9 @@ struct ChangesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
+        let store = try self.store.opened(readOnly: true)
         let (a, b) = (try parseDate(from, "--from"), try parseDate(to, "--to"))
-        let report = try running { () throws(LandtrackError) in try ChangesReport(store: store, from: a, to: b, ref: ref) }
+        let report = try running { () throws(LandtrackError) in try ChangesReport.load(from: store, from: a, to: b, ref: ref) }
         print(report.render(format), terminator: "")
     }
 }
@@ -214,9 +221,12 @@ struct CheckCommand: ParsableCommand {
             construction-in-red-line, control-lines-overlap, new-cultivated-land (≥ 5 % of the \
             cultivated land at the start, inside the programme_area layer), new-basic-farmland \
             (designated ≥ released + 5 %), cultivated-balance (gained ≥ lost), invalid-geometry, \
-            parcel-overlap (above --max-overlap-m2), sliver (below the minimum mapping units). Each \
+            parcel-overlap (above --max-overlap-m2), sliver (below the minimum mapping units), \
+            recorded-transitions (every state change in the history is one the transition table \
+            allows, with the PBF flag of its day; --transition-rules FILE audits against another). Each \
             result names its rule, the parcels, the figures and the rule's source. The period rules \
-            run from --from (default the store's first event) to --as-of (default today).
+            run from --from (default the store's first event) to --as-of (default today); \
+            the store is read once for the two dates.
 
             Examples:
               landtrack check
@@ -252,6 +262,9 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("min-other-m2"), help: "Minimum mapping unit for other land, m².")
     var minOther = 600.0
 
+    @Option(name: .customLong("transition-rules"), help: ArgumentHelp("JSON transition table the recorded state changes are audited against (default the built-in one).", valueName: "FILE"))
+    var transitionRules: String?
+
     @Option(help: "Output format: table, json or csv.")
     var format: ReportFormat = .table
 
@@ -282,8 +295,9 @@ struct CheckCommand: ParsableCommand {
         options.minimumConstruction = minConstruction
         options.minimumFarmland = minFarmland
         options.minimumOther = minOther
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
-        let report = try running { () throws(LandtrackError) in try CheckReport(store: store, options: options) }
+        options.transitionRules = try loadRules(transitionRules)
+        let store = try self.store.opened(readOnly: true)
+        let report = try running { () throws(LandtrackError) in try CheckReport.load(from: store, options: options) }
         print(report.render(format), terminator: "")
         if !report.passed { throw Exit.problems }
     }

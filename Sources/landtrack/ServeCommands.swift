@@ -3,6 +3,7 @@ import FeatureServer
 import Foundation
 import Geometry
 import Parcels
+import Store
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,20 +43,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-mb"), help: "Largest request body, MB (imports).")
     var maxBodyMB = 64
 
+    @Option(help: ArgumentHelp("JSON rules replacing the built-in transition table for changes over HTTP.", valueName: "FILE"))
+    var rules: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard (1...4096).contains(maxBodyMB) else { throw ValidationError("--max-body-mb must be 1…4096") }
     }
 
     func run() async throws {
-        var configuration = ServerConfiguration(storePath: store.path)
+        var configuration = ServerConfiguration()
+        configuration.transitionRules = try loadRules(rules)
+        let opened = try store.opened()
         configuration.host = host
         configuration.port = port
         configuration.readsNeedToken = readToken
         configuration.maxBodyBytes = maxBodyMB << 20
         let host = self.host, path = store.path
         let app = try running { () throws(LandtrackError) in
-            try FeatureServer.application(configuration) { port in
+            try FeatureServer.application(configuration, store: opened) { port in
                 // One line on stdout that scripts (and the tests) read for the address.
                 FileHandle.standardOutput.write(Data("landtrack serve: http://\(host):\(port)/ (store \(path))\n".utf8))
             }
@@ -91,7 +97,7 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             let (token, record) = try running { () throws(LandtrackError) in
-                try ParcelStore(path: store.path).createToken(owner: owner, role: role)
+                try store.open().createToken(owner: owner, role: role)
             }
             print(token)
             FileHandle.standardError.write(Data("token \(record.id) for \(record.owner), role \(record.role.rawValue): keep it secret; it is not shown again\n".utf8))
@@ -105,7 +111,7 @@ struct TokenCommand: ParsableCommand {
         var format: ReportFormat = .table
 
         func run() throws {
-            let tokens = try running { () throws(LandtrackError) in try ParcelStore(path: store.path, readOnly: true).tokens() }
+            let tokens = try running { () throws(LandtrackError) in try store.open(readOnly: true).tokens() }
             let rows = tokens.map { [String($0.id), $0.owner, $0.role.rawValue, $0.createdAt, $0.revokedAt ?? ""] }
             let headers = ["id", "owner", "role", "created", "revoked"]
             switch format {
@@ -132,7 +138,7 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var store: StoreOption
 
         func run() throws {
-            try running { () throws(LandtrackError) in try ParcelStore(path: store.path).revokeToken(id: id) }
+            try running { () throws(LandtrackError) in try store.open().revokeToken(id: id) }
             print("revoked token \(id)")
         }
     }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import GeoPackageStore
 import Geometry
 import Parcels
+import Store
 
 extension InvalidFeaturePolicy: ExpressibleByArgument {}
 extension ConstraintLayer: ExpressibleByArgument {}
@@ -21,13 +23,34 @@ struct RecordOptions: ParsableArguments {
     @Option(help: "Who records the change (default the OS user).")
     var by: String?
 
-    var recordedBy: String { by ?? ParcelStore.defaultUser }
+    var recordedBy: String { by ?? StoreDefaults.user }
 }
 
 /// The store to work on.
 struct StoreOption: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("The GeoPackage store.", valueName: "FILE.gpkg"))
     var path = "landtrack.gpkg"
+
+    /// Opens the store: the one place the CLI picks a backend.
+    func open(create: Bool = false, readOnly: Bool = false) throws(LandtrackError) -> any ParcelStore {
+        try GeoPackageStore(path: path, create: create, readOnly: readOnly)
+    }
+
+    /// Opens the store for a command, printing the error and exiting when it cannot.
+    func opened(create: Bool = false, readOnly: Bool = false) throws -> any ParcelStore {
+        try running { () throws(LandtrackError) in try open(create: create, readOnly: readOnly) }
+    }
+}
+
+/// A parcel id given on the command line: refused before anything is opened when it cannot be one.
+func checkID(_ id: String, _ what: String) throws {
+    if let problem = ParcelID.problem(id) { throw ValidationError("\(what) \(quoted(id)): \(problem)") }
+}
+
+/// Reads a transition-rules file (--rules, --transition-rules).
+func loadRules(_ path: String?) throws -> TransitionRules {
+    guard let path else { return .standard }
+    return try running { () throws(LandtrackError) in try TransitionRules.load(path: path) }
 }
 
 func parseDate(_ text: String, _ flag: String) throws -> CalendarDate {
@@ -53,7 +76,9 @@ struct ImportCommand: ParsableCommand {
             `repair` fixes invalid geometries with GEOS make-valid and reports the area each repair \
             changed; `skip` imports the clean parcels and writes the rejected ones, with their \
             reasons, to --rejects. Importing a newer version of a file records every change in the \
-            history; importing the same file twice changes nothing.
+            history: a state change is decided by the transition table (--rules) and recorded \
+            as a transition with its rule, a PBF change as a PBF event; a change the table refuses \
+            refuses the whole file. Importing the same file twice changes nothing.
 
             A parcel's state is its state property, else its land-use code (GB/T 21010: 0101–0103 \
             farmland, 0601–0602 industrial_park, 1204–1207 wasteland, 03/04 eco_restored, other codes \
@@ -93,6 +118,9 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Who records the import (default the OS user).")
     var by: String?
 
+    @Option(help: ArgumentHelp("JSON rules replacing the built-in transition table: a re-import's state changes are decided by it.", valueName: "FILE"))
+    var rules: String?
+
     func validate() throws {
         if rejects != nil && onInvalid != .skip { throw ValidationError("--rejects goes with --on-invalid skip") }
         if let date { _ = try parseDate(date, "--date") }
@@ -119,17 +147,18 @@ struct ImportCommand: ParsableCommand {
     }
 
     private func importInto(_ path: String, _ bytes: InputBytes, _ progress: ProgressLine) throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: path, create: true) }
+        let store = try self.store.opened(create: true)
         if layer != .parcels {
             let n = try running { () throws(LandtrackError) in
                 try store.importLayer(ConstraintLayer(rawValue: layer.rawValue)!, from: bytes)
             }
-            print("\(input.file): \(grouped(n)) feature\(n == 1 ? "" : "s") imported into layer \(layer.rawValue) of \(store.path) (the layer was replaced)")
+            print("\(input.file): \(grouped(n)) feature\(n == 1 ? "" : "s") imported into layer \(layer.rawValue) of \(store.location) (the layer was replaced)")
             return
         }
         var options = ImportOptions()
         options.read = try running { () throws(LandtrackError) in try input.readOptions() }
         options.defaultState = defaultState
+        options.rules = try loadRules(rules)
         if let landuseMap { options.landuse = try running { () throws(LandtrackError) in try LanduseMapping.load(path: landuseMap) } }
         if let date { options.date = try parseDate(date, "--date") }
         options.onInvalid = onInvalid
@@ -141,7 +170,7 @@ struct ImportCommand: ParsableCommand {
         }
         progress.finish()
         for note in summary.notes { FileHandle.standardError.write(Data(("  " + note.description + "\n").utf8)) }
-        print(summary.line + " → \(store.path)")
+        print(summary.line + " → \(store.location)")
     }
 }
 
@@ -185,7 +214,8 @@ struct TransitionCommand: ParsableCommand {
         if file != nil {
             guard id == nil, to == nil, date == nil else { throw ValidationError("give either --file or ID --to STATE --date D") }
         } else {
-            guard id != nil else { throw ValidationError("give a parcel id (or --file)") }
+            guard let id else { throw ValidationError("give a parcel id (or --file)") }
+            try checkID(id, "parcel id")
             guard to != nil else { throw ValidationError("--to STATE is required (\(ParcelState.allCases.map(\.rawValue).joined(separator: ", ")))") }
             guard let date else { throw ValidationError("--date YYYY-MM-DD is required") }
             _ = try parseDate(date, "--date")
@@ -193,15 +223,14 @@ struct TransitionCommand: ParsableCommand {
     }
 
     func run() throws {
-        var table = TransitionRules.standard
-        if let rules { table = try running { () throws(LandtrackError) in try TransitionRules.load(path: rules) } }
+        let table = try loadRules(rules)
         let requests: [TransitionRequest]
         if let file {
             requests = try running { () throws(LandtrackError) in try TransitionRequest.load(csv: file) }
         } else {
             requests = [TransitionRequest(parcelID: id!, to: to!, date: try parseDate(date!, "--date"), ref: record.ref, note: record.note)]
         }
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let store = try self.store.opened()
         let events = try running { () throws(LandtrackError) in try store.transition(requests, rules: table, by: record.recordedBy) }
         for e in events {
             print("\(e.parcelID): \(e.fromState?.rawValue ?? "") → \(e.toState?.rawValue ?? "") on \(e.effectiveDate) (rule \(e.ruleID ?? ""))"
@@ -238,11 +267,12 @@ struct PBFCommand: ParsableCommand {
 
     func validate() throws {
         guard designate != release else { throw ValidationError("give exactly one of --designate and --release") }
+        try checkID(id, "parcel id")
         _ = try parseDate(date, "--date")
     }
 
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let store = try self.store.opened()
         let when = try parseDate(date, "--date")
         let e = try running { () throws(LandtrackError) in
             try store.setBasicFarmland(id, designated: designate, date: when, ref: record.ref, note: record.note, by: record.recordedBy)
@@ -269,8 +299,10 @@ struct HistoryCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOption
 
+    func validate() throws { try checkID(id, "parcel id") }
+
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
+        let store = try self.store.opened(readOnly: true)
         let report = try running { () throws(LandtrackError) in try HistoryReport(store: store, parcelID: id) }
         print(report.render(format), terminator: "")
     }
@@ -302,9 +334,9 @@ struct ParcelsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
+        let store = try self.store.opened(readOnly: true)
         let date = try asOf.map { try parseDate($0, "--as-of") }
-        let report = try running { () throws(LandtrackError) in try ParcelListReport(store: store, asOf: date, state: state) }
+        let report = try running { () throws(LandtrackError) in ParcelListReport(try store.snapshot(asOf: date), state: state) }
         print(report.render(format), terminator: "")
     }
 }
@@ -350,16 +382,16 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path, readOnly: true) }
+        let store = try self.store.opened(readOnly: true)
         let date = try asOf.map { try parseDate($0, "--as-of") }
-        let list = try running { () throws(LandtrackError) in try ParcelListReport(store: store, asOf: date, state: state) }
+        let list = try running { () throws(LandtrackError) in ParcelListReport(try store.snapshot(asOf: date), state: state) }
         let ext = (output as NSString).pathExtension.lowercased()
         if ext == "gpkg" {
-            try running { () throws(LandtrackError) in try list.writeGeoPackage(output, srs: try store.ellipsoid()) }
+            try running { () throws(LandtrackError) in try list.writeGeoPackage(output) }
             print("\(output): \(grouped(list.parcels.count)) parcels" + (date.map { " as of \($0)" } ?? ""))
             return
         }
-        let text = ext == "csv" ? list.csv() : list.geojson(precision: precision)
+        let text = try running { () throws(LandtrackError) in ext == "csv" ? list.csv() : try list.geojson(precision: precision) }
         do {
             try text.write(toFile: output, atomically: true, encoding: .utf8)
         } catch {
@@ -399,12 +431,14 @@ struct MergeCommand: ParsableCommand {
 
     func validate() throws {
         guard ids.count >= 2 else { throw ValidationError("name at least two parcels to merge") }
+        for id in ids { try checkID(id, "parcel id") }
+        try checkID(into, "--into")
         guard gap >= 0, gap <= 100 else { throw ValidationError("--gap must be between 0 and 100 metres") }
         _ = try parseDate(date, "--date")
     }
 
     func run() throws {
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let store = try self.store.opened()
         let when = try parseDate(date, "--date")
         let merged = try running { () throws(LandtrackError) in
             try store.merge(ids, into: into, date: when, gap: gap, ref: record.ref, note: record.note, by: record.recordedBy)
@@ -453,22 +487,25 @@ struct SplitCommand: ParsableCommand {
 
     func validate() throws {
         _ = try parseDate(date, "--date")
+        try checkID(id, "parcel id")
+        for name in pieceNames ?? [] { try checkID(name, "--names") }
     }
+
+    private var pieceNames: [String]? { names?.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
         let geometry = try running { () throws(LandtrackError) -> Geometry in
             let read = try GeoJSONReader().readAll(try InputBytes(path: cutter))
             if let problem = read.problems.first { throw LandtrackError.invalidInput(source: cutter, problems: [problem]) }
             guard read.features.count == 1, let g = read.features[0].geometry else {
-                throw LandtrackError.invalidInput(source: cutter, problems: [Diagnostic("cutter", "the file must hold exactly one line or polygon")])
+                throw LandtrackError.invalidInput(source: cutter, problems: [Diagnostic(.cutter, "the file must hold exactly one line or polygon")])
             }
             return g
         }
-        let store = try running { () throws(LandtrackError) in try ParcelStore(path: self.store.path) }
+        let store = try self.store.opened()
         let when = try parseDate(date, "--date")
         let pieces = try running { () throws(LandtrackError) in
-            try store.split(id, by: geometry, names: names?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                            date: when, ref: ref, note: note, by: recordedBy ?? ParcelStore.defaultUser)
+            try store.split(id, by: geometry, names: pieceNames, date: when, ref: ref, note: note, by: recordedBy ?? StoreDefaults.user)
         }
         for p in pieces { print("\(id) → \(p.id): \(fixed(p.areaSquareMetres, 2)) m² (\(fixed(p.areaSquareMetres * 3 / 2000, 4)) mu, geodesic)") }
     }

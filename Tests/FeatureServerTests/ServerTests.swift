@@ -4,7 +4,9 @@ import Foundation
 import FoundationNetworking
 #endif
 import Geometry
+import GeoPackageStore
 import Parcels
+import Store
 import Planner
 import Testing
 import TestSupport
@@ -13,23 +15,23 @@ import TestSupport
 final class TestServer: Sendable {
     let port: Int
     let task: Task<Void, any Error>
-    let store: ParcelStore
+    let store: any ParcelStore
 
-    static func start(_ store: ParcelStore, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
-        var configuration = ServerConfiguration(storePath: store.path)
+    static func start(_ store: any ParcelStore, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+        var configuration = ServerConfiguration()
         configuration.port = 0
         // Cancelling the server at the end of a test makes Hummingbird log its shutdown as errors.
         configuration.quiet = true
         configure(&configuration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = try FeatureServer.application(configuration) { continuation.yield($0) }
+        let app = try FeatureServer.application(configuration, store: store) { continuation.yield($0) }
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
         return TestServer(port: port, task: task, store: store)
     }
 
-    init(port: Int, task: Task<Void, any Error>, store: ParcelStore) {
+    init(port: Int, task: Task<Void, any Error>, store: any ParcelStore) {
         self.port = port
         self.task = task
         self.store = store
@@ -66,7 +68,7 @@ final class TestServer: Sendable {
 
 /// Six squares at Nanhai: A–C touch (farmland), D is PBF, W wasteland, R reclaimed; the
 /// urban boundary covers W.
-func squares() throws -> ParcelStore {
+func squares() throws -> GeoPackageStore {
     try squareParcelStore([
         ("A", "farmland", false, 0, 0, 1), ("B", "farmland", false, 1, 0, 1), ("C", "farmland", false, 2, 0, 1),
         ("D", "farmland", true, 0, 2, 1), ("W", "wasteland", false, 4, 0, 1), ("R", "reclaimed_farmland", false, 4, 2, 1),
@@ -119,7 +121,7 @@ struct OGCFeaturesTests {
             seen += features.compactMap { $0.objectValue?["id"]?.stringValue }
             next = array(json["links"]).first { $0.objectValue?["rel"]?.stringValue == "next" }?.objectValue?["href"]?.stringValue
         }
-        let expected = try store.parcels().map(\.id)
+        let expected = try store.snapshot().parcels.map(\.id)
         #expect(seen == expected.sorted())
         #expect(matched == expected.count)
     }
@@ -130,7 +132,7 @@ struct OGCFeaturesTests {
         let server = try await TestServer.start(store)
         defer { Task { await server.stop() } }
         let box = try Envelope(minX: 113.1005, minY: 23.0505, maxX: 113.1015, maxY: 23.0515)
-        let expected = try store.parcels().filter { $0.polygons.contains { $0.envelope.intersects(box) } }.map(\.id)
+        let expected = try store.snapshot().parcels.filter { $0.polygons.contains { $0.envelope.intersects(box) } }.map(\.id)
         let page = try await server.request("/collections/parcels/items?bbox=113.1005,23.0505,113.1015,23.0515")
         let ids = array(page.json?["features"]).compactMap { $0.objectValue?["id"]?.stringValue }
         #expect(ids == expected.sorted() && ids == ["A", "B"])
@@ -221,7 +223,7 @@ struct ServerReportTests {
         let server = try await TestServer.start(store)
         defer { Task { await server.stop() } }
         let date = try CalendarDate(parsing: "2024-12-31")
-        let (parcels, crs) = try PlannerInput.load(store, asOf: date)
+        let (parcels, crs) = try store.plannerInput(asOf: date)
         let summary = try SummaryReport(parcels: parcels, crs: crs, by: [.village, .state], asOf: date).json()
         #expect(try await server.request("/summary?by=village,state&as-of=2024-12-31").body == summary)
         var options = ContiguityReport.Options()
@@ -229,12 +231,12 @@ struct ServerReportTests {
         options.basicFarmlandOnly = true
         let blocks = try ContiguityReport.analyse(parcels, crs: crs, options: options).json()
         #expect(try await server.request("/contiguity?gap=2&pbf-only=true&as-of=2024-12-31").body == blocks)
-        let changes = try ChangesReport(store: store, from: try CalendarDate(parsing: "2023-01-01"), to: date).json()
+        let changes = try ChangesReport.load(from: store, from: try CalendarDate(parsing: "2023-01-01"), to: date).json()
         #expect(try await server.request("/changes?from=2023-01-01&to=2024-12-31").body == changes)
         var check = CheckOptions()
         check.asOf = date
         check.pbfMinimumMu = 20
-        #expect(try await server.request("/checks?as-of=2024-12-31&pbf-min-mu=20").body == (try CheckReport(store: store, options: check)).json())
+        #expect(try await server.request("/checks?as-of=2024-12-31&pbf-min-mu=20").body == (try CheckReport.load(from: store, options: check)).json())
         #expect(try await server.request("/parcels/NH-000123/history").body == (try HistoryReport(store: store, parcelID: "NH-000123")).json())
         let map = try await server.request("/map?compare=2023-01-01,2025-12-31")
         #expect(map.status == 200 && map.contentType?.hasPrefix("text/html") == true && map.body.contains("id=\"side-1\""))
@@ -272,7 +274,7 @@ struct ServerWriteTests {
         let revoked = try await server.request("POST", "/parcels/A/transitions", body: #"{"to":"farmland","date":"2024-04-01"}"#, token: planner)
         #expect(try revoked.status == 401 && store.parcel("A")?.state == .wasteland)
         // The store keeps hashes, never the tokens.
-        #expect(!(try String(contentsOfFile: store.path, encoding: .isoLatin1)).contains(planner))
+        #expect(!(try String(contentsOfFile: store.location, encoding: .isoLatin1)).contains(planner))
     }
 
     @Test func readTokenModeChecksReads() async throws {
@@ -356,7 +358,7 @@ struct ServerWriteTests {
         let (planner, _) = try tokens(store)
         let server = try await TestServer.start(store)
         defer { Task { await server.stop() } }
-        let farmland = try store.parcels().filter { $0.state == .farmland }.prefix(12).map(\.id)
+        let farmland = try store.snapshot().parcels.filter { $0.state == .farmland }.prefix(12).map(\.id)
         let baseline = try #require(try await server.request("/summary").json?["total"]?.jsonText)
         let results = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
             group.addTask {
@@ -378,7 +380,7 @@ struct ServerWriteTests {
         }
         #expect(results.allSatisfy { $0.0 == 200 || $0.0 == 201 }, "\(results.filter { $0.0 >= 300 })")
         #expect(results.filter { $0.0 == 200 }.allSatisfy { $0.1 == baseline })
-        let after = try store.parcels()
+        let after = try store.snapshot().parcels
         #expect(farmland.allSatisfy { id in after.first { $0.id == id }?.state == .wasteland })
         #expect(try farmland.allSatisfy { try store.history($0).last?.recordedBy == "Li Wei" })
     }

@@ -61,7 +61,7 @@ struct CRSTests {
         // A later position in the other order is an error that says so.
         let later = try square(113.2, 23.06, 0.001)
         let error = #expect(throws: Diagnostic.self) { try normalizer.normalize([later]) }
-        #expect(error?.code == "coordinate-out-of-range")
+        #expect(error?.code.rawValue == "coordinate-out-of-range")
         #expect(error?.message.contains("swapped") == true)
         #expect(error?.location?.contains("vertex 0") == true)
     }

@@ -2,7 +2,9 @@ import Foundation
 import Testing
 import Geometry
 import ParcelMap
+import GeoPackageStore
 import Parcels
+import Store
 import Planner
 import TestSupport
 
@@ -42,7 +44,7 @@ func decodeShapes(_ g: JSONObject, origin: (Double, Double), unit: Double) throw
 struct MapTests {
     /// Three touching farmland squares (one block of ≈ 51 mu), a lone small PBF square (a PBF
     /// fragment under 10 mu), a wasteland square inside the urban boundary.
-    func store() throws -> ParcelStore {
+    func store() throws -> GeoPackageStore {
         try squareParcelStore([
             ("A", "farmland", false, 0, 0, 1), ("B", "farmland", false, 1, 0, 1), ("C", "reclaimed_farmland", false, 2, 0, 1),
             ("P", "farmland", true, 5, 5, 0.3), ("W", "wasteland", false, 8, 0, 1),
@@ -72,7 +74,7 @@ struct MapTests {
         let shapes = try decodeShapes(try #require(panel["g"]?.objectValue), origin: (o[0].numberValue!, o[1].numberValue!),
                                       unit: try #require(data["unit"]?.numberValue))
         #expect(shapes.count == ids.count)
-        let crs = try store.ellipsoid()
+        let crs = try store.crs()
         // Nanhai (113.1°E) lies in CGCS2000 3° zone 38 (central meridian 114°E), as the map's plane.
         #expect(data["plane"]?.stringValue?.contains("114E") == true)
         let planar = try PlanarAreaEngine(geographicCRS: crs, projectedCRS: try CoordinateReferenceSystem.gaussKruger3Degree(containing: 113.1))
@@ -165,11 +167,11 @@ struct MapInBrowserTests {
         // #parcel link zooms in, so count at the whole-programme view: a second load).
         let whole = try browser(["--window-size=1600,900", "--dump-dom", file.absoluteString]).stdout
         let drawn = attribute("data-drawn-parcels", in: whole).compactMap(Int.init)
-        #expect(drawn == [try store.parcels(asOf: d1).count, try store.parcels(asOf: d2).count])
+        #expect(drawn == [try store.snapshot(asOf: d1).parcels.count, try store.snapshot(asOf: d2).parcels.count])
 
         // The legend: every state, PBF, blocks, violations and each constraint layer of the store.
         let legend = Set(attribute("data-legend", in: dom))
-        let layers = try ConstraintLayer.allCases.filter { !(try store.layer($0)).isEmpty }.map(\.rawValue)
+        let layers = try ConstraintLayer.allCases.filter { !(try store.snapshot()).layer($0).isEmpty }.map(\.rawValue)
         #expect(legend == Set(ParcelState.allCases.map(\.rawValue) + ["pbf", "block", "violation"] + layers))
 
         // The parcel panel of the linked parcel, with its whole history.
@@ -180,7 +182,7 @@ struct MapInBrowserTests {
         for (i, date) in [d1, d2].enumerated() {
             var check = CheckOptions()
             check.asOf = date
-            let failed = try CheckReport(store: store, options: check).results.filter { !$0.passed }.map(\.rule.rawValue)
+            let failed = try CheckReport.load(from: store, options: check).results.filter { !$0.passed }.map(\.rule.rawValue)
             let side = dom.components(separatedBy: "id=\"side-\(i)\"")[1].components(separatedBy: "</section>")[0]
             let shown = side.components(separatedBy: "<tr class=\"fail\" data-rule=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
             #expect(Set(shown) == Set(failed), "panel \(date)")

@@ -2,11 +2,13 @@ import Foundation
 import GRDB
 import Testing
 import Geometry
-@testable import Parcels
+@testable import GeoPackageStore
+import Parcels
+import Store
 import TestSupport
 
 /// Unit squares at Nanhai: `(id, state, pbf, column, row)` (see `squareParcelStore`).
-func squaresStore(_ squares: [(String, String, Bool, Double, Double)]) throws -> ParcelStore {
+func squaresStore(_ squares: [(String, String, Bool, Double, Double)]) throws -> GeoPackageStore {
     try squareParcelStore(squares.map { ($0.0, $0.1, $0.2, $0.3, $0.4, 1) })
 }
 
@@ -20,9 +22,9 @@ struct ParcelHistoryTests {
         #expect(events.first?.ruleID == "R1")
         #expect(events.first?.recordedBy == "Li Wei")
         #expect(try store.parcel("A")?.state == .reclaimedFarmland)
-        #expect(try store.parcels(asOf: date("2024-04-30")).first?.state == .wasteland)
-        #expect(try store.parcels(asOf: date("2024-05-01")).first?.state == .reclaimedFarmland)
-        #expect(try store.parcels(asOf: date("2022-12-31")).isEmpty)
+        #expect(try store.snapshot(asOf: date("2024-04-30")).parcels.first?.state == .wasteland)
+        #expect(try store.snapshot(asOf: date("2024-05-01")).parcels.first?.state == .reclaimedFarmland)
+        #expect(try store.snapshot(asOf: date("2022-12-31")).parcels.isEmpty)
     }
 
     /// Refusals name the parcel and the rule, and list what is allowed.
@@ -99,8 +101,8 @@ struct ParcelHistoryTests {
     @Test func basicFarmlandIsTrackedOverTime() throws {
         let store = try squaresStore([("A", "farmland", true, 0, 0)])
         try store.setBasicFarmland("A", designated: false, date: date("2024-06-30"), ref: "PBF-1")
-        #expect(try store.parcels(asOf: date("2024-06-29")).first?.basicFarmland == true)
-        #expect(try store.parcels(asOf: date("2024-06-30")).first?.basicFarmland == false)
+        #expect(try store.snapshot(asOf: date("2024-06-29")).parcels.first?.basicFarmland == true)
+        #expect(try store.snapshot(asOf: date("2024-06-30")).parcels.first?.basicFarmland == false)
         #expect(throws: LandtrackError.self) { try store.setBasicFarmland("A", designated: false, date: date("2024-07-01")) }
         let e = try store.history("A").last!
         #expect(e.kind == .pbf && e.pbfBefore == true && e.pbfAfter == false && e.ref == "PBF-1")
@@ -115,8 +117,8 @@ struct ParcelHistoryTests {
         #expect(merged.polygons.count == 1)
         #expect(try store.lineage("AB").parents == ["A", "B"])
         #expect(try store.lineage("A").children == ["AB"])
-        #expect(try store.parcels(asOf: date("2024-08-31")).map(\.id).sorted() == ["A", "B", "C", "W"])
-        #expect(try store.parcels(asOf: date("2024-09-01")).map(\.id).sorted() == ["AB", "C", "W"])
+        #expect(try store.snapshot(asOf: date("2024-08-31")).parcels.map(\.id).sorted() == ["A", "B", "C", "W"])
+        #expect(try store.snapshot(asOf: date("2024-09-01")).parcels.map(\.id).sorted() == ["AB", "C", "W"])
         let apart = #expect(throws: LandtrackError.self) { try store.merge(["AB", "C"], into: "X", date: date("2024-09-02")) }
         #expect(apart?.description.contains("do not touch") == true)
         let mixed = #expect(throws: LandtrackError.self) { try store.merge(["AB", "W"], into: "X", date: date("2024-09-02")) }
@@ -140,8 +142,8 @@ struct ParcelHistoryTests {
         #expect(children.map(\.id) == ["A-1", "A-2"])
         #expect(abs(children.reduce(0) { $0 + $1.areaSquareMetres } - parent.areaSquareMetres) <= 0.01)
         #expect(children.allSatisfy { $0.basicFarmland && $0.state == .farmland })
-        #expect(try store.parcels(asOf: date("2024-09-30")).map(\.id) == ["A"])
-        #expect(try store.parcels(asOf: date("2024-10-01")).map(\.id) == ["A-1", "A-2"])
+        #expect(try store.snapshot(asOf: date("2024-09-30")).parcels.map(\.id) == ["A"])
+        #expect(try store.snapshot(asOf: date("2024-10-01")).parcels.map(\.id) == ["A-1", "A-2"])
         #expect(try store.lineage("A").children == ["A-1", "A-2"])
 
         let miss = Geometry.lineString(try LineString([try Point(x: 113.2, y: 23.0), try Point(x: 113.2, y: 23.1)]))

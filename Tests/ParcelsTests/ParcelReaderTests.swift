@@ -84,7 +84,7 @@ struct ParcelReaderTests {
         #expect(parcels.map(\.id) == ["OK-1", "OK-3"])
         #expect(problems.count >= 1)
         let p = try #require(problems.first)
-        #expect(p.code == entry.code, "\(p)")
+        #expect(p.code.rawValue == entry.code, "\(p)")
         #expect(p.featureIndex == 2)
         #expect(p.description.contains(entry.words), "\(p)")
         #expect(p.description.contains("feature 2"))
@@ -94,7 +94,7 @@ struct ParcelReaderTests {
         let f = #"{"type":"Feature","properties":{"id":"NH-7"},"geometry":{"type":"Polygon","coordinates":[\#(nanhaiSquare)]}}"#
         let (_, parcels, problems) = try ParcelReader().readAll(InputBytes(text: #"{"type":"FeatureCollection","features":[\#(f),\#(f)]}"#))
         #expect(parcels.count == 1)
-        #expect(problems.map(\.code) == ["duplicate-id"])
+        #expect(problems.map(\.code.rawValue) == ["duplicate-id"])
         #expect(problems[0].message.contains("feature 1"))
     }
 
@@ -117,7 +117,7 @@ struct ParcelReaderTests {
         #expect(p.basicFarmland == true)
         #expect(p.village == "大岗村")
         #expect(p.landuseCode == "0101")
-        #expect(p.properties["note"] == .object(JSONObject([("x", .array([.number(1), .number(2)]))])))
+        #expect(try p.properties.object(owner: p.id)["note"] == .object(JSONObject([("x", .array([.number(1), .number(2)]))])))
     }
 
     @Test(arguments: ParcelState.allCases)
@@ -174,7 +174,7 @@ struct ParcelReaderTests {
         #expect(sample.parcels.count == 2000)
         let problems = try ParcelReader().readAll(InputBytes(path: root.appendingPathComponent("problem-parcels.geojson").path))
         #expect(problems.parcels.map(\.id) == ["NH-P001", "NH-P012"])
-        #expect(problems.problems.map(\.code) == [
+        #expect(problems.problems.map(\.code.rawValue) == [
             "ring-not-closed", "self-intersection", "hole-outside-shell", "duplicate-id", "unknown-state",
             "coordinate-out-of-range", "not-polygonal", "null-geometry", "self-intersection", "zero-area-ring",
         ])

@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 import Testing
 import Geometry
-@testable import Parcels
+@testable import GeoPackageStore
+import Parcels
+import Store
 import TestSupport
 
 /// A fresh directory for one test's files.
@@ -24,9 +26,9 @@ func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, outpu
 
 @Suite("Parcel store (GeoPackage)")
 struct ParcelStoreTests {
-    func sampleStore(date: String = "2023-01-01") throws -> (ParcelStore, URL) {
+    func sampleStore(date: String = "2023-01-01") throws -> (GeoPackageStore, URL) {
         let dir = try scratchDirectory()
-        let store = try ParcelStore(path: dir.appendingPathComponent("store.gpkg").path, create: true)
+        let store = try GeoPackageStore(path: dir.appendingPathComponent("store.gpkg").path, create: true)
         var options = ImportOptions()
         options.date = try CalendarDate(parsing: date)
         options.ref = "NH-2023"
@@ -38,7 +40,7 @@ struct ParcelStoreTests {
     /// GDAL opens the store as it is: layers, feature counts, CRS; its GeoPackage validator passes.
     @Test func gdalReadsTheStore() throws {
         let (store, _) = try sampleStore()
-        guard let info = try tool("/usr/bin/ogrinfo", ["-so", "-al", store.path]) else {
+        guard let info = try tool("/usr/bin/ogrinfo", ["-so", "-al", store.location]) else {
             Issue.record("ogrinfo is not installed (scripts/test.sh installs gdal-bin)")
             return
         }
@@ -48,19 +50,19 @@ struct ParcelStoreTests {
         #expect(info.output.contains("Layer name: parcel_events"))
         #expect(info.output.contains("WGS 84"))
         for layer in ConstraintLayer.allCases { #expect(info.output.contains("Layer name: \(layer.rawValue)")) }
-        let validator = try #require(try tool("/usr/bin/python3", ["-m", "osgeo_utils.samples.validate_gpkg", store.path]))
+        let validator = try #require(try tool("/usr/bin/python3", ["-m", "osgeo_utils.samples.validate_gpkg", store.location]))
         #expect(validator.status == 0, "GDAL validate_gpkg: \(validator.output)")
         // GDAL's reading of the geometries agrees with the store's areas: a spatial filter uses the R*Tree.
-        let filtered = try #require(try tool("/usr/bin/ogrinfo", ["-q", "-spat", "113.1", "23.05", "113.1005", "23.0505", store.path, "parcels"]))
+        let filtered = try #require(try tool("/usr/bin/ogrinfo", ["-q", "-spat", "113.1", "23.05", "113.1005", "23.0505", store.location, "parcels"]))
         #expect(filtered.output.contains("parcel_id (String) = NH-"))
     }
 
     @Test func cgcs2000DataGiveACGCS2000Store() throws {
         let dir = try scratchDirectory()
-        let store = try ParcelStore(path: dir.appendingPathComponent("gk.gpkg").path, create: true)
+        let store = try GeoPackageStore(path: dir.appendingPathComponent("gk.gpkg").path, create: true)
         _ = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample-gk38.geojson").path), options: ImportOptions())
-        #expect(try store.srsID() == 4490)
-        if let info = try tool("/usr/bin/ogrinfo", ["-so", store.path, "parcels"]) {
+        #expect(try store.crs().epsgCode == 4490)
+        if let info = try tool("/usr/bin/ogrinfo", ["-so", store.location, "parcels"]) {
             #expect(info.output.contains("China Geodetic Coordinate System 2000"))
             #expect(info.output.contains("Feature Count: 40"))
         }
@@ -93,7 +95,7 @@ struct ParcelStoreTests {
         let history = try store.history("NH-000001")
         try #require(history.map(\.kind) == [.imported, .updated])
         #expect(history[1].fromState == .wasteland && history[1].toState == .farmland)
-        #expect(try store.parcels(asOf: CalendarDate(parsing: "2023-06-01")).first { $0.id == "NH-000001" }?.state == .wasteland)
+        #expect(try store.snapshot(asOf: CalendarDate(parsing: "2023-06-01")).parcels.first { $0.id == "NH-000001" }?.state == .wasteland)
         #expect(try store.parcel("NH-000001")?.state == .farmland)
     }
 
@@ -116,10 +118,10 @@ struct ParcelStoreTests {
         #expect(summary.updated == 1)
         let now = try #require(try store.parcel("NH-000002"))
         #expect(now.areaSquareMetres != before.areaSquareMetres)
-        let then = try #require(try store.parcels(asOf: CalendarDate(parsing: "2023-06-01")).first { $0.id == "NH-000002" })
+        let then = try #require(try store.snapshot(asOf: CalendarDate(parsing: "2023-06-01")).parcels.first { $0.id == "NH-000002" })
         #expect(then.polygons == before.polygons)
         #expect(abs(then.areaSquareMetres - before.areaSquareMetres) < 1e-6)
-        #expect(try store.parcels(asOf: CalendarDate(parsing: "2024-03-01")).first { $0.id == "NH-000002" }?.polygons == now.polygons)
+        #expect(try store.snapshot(asOf: CalendarDate(parsing: "2024-03-01")).parcels.first { $0.id == "NH-000002" }?.polygons == now.polygons)
     }
 
     /// All or nothing: a file with problems is refused whole and the store is as it was.
@@ -138,7 +140,7 @@ struct ParcelStoreTests {
 
     @Test func skipImportsTheCleanParcelsAndWritesRejects() throws {
         let dir = try scratchDirectory()
-        let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        let store = try GeoPackageStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
         var options = ImportOptions()
         options.onInvalid = .skip
         options.rejectsPath = dir.appendingPathComponent("rejects.geojson").path
@@ -155,13 +157,13 @@ struct ParcelStoreTests {
         let file = dir.appendingPathComponent("bowtie.geojson")
         try parcelDocument(geometry: #"{"type":"Polygon","coordinates":[[[113.1,23.05],[113.101,23.051],[113.101,23.05],[113.1,23.051],[113.1,23.05]]]}"#)
             .write(to: file, atomically: true, encoding: .utf8)
-        let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        let store = try GeoPackageStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
         var options = ImportOptions()
         options.onInvalid = .repair
         let summary = try store.importParcels(try InputBytes(path: file.path), options: options)
         #expect(summary.added == 1)
         let note = try #require(summary.notes.first)
-        #expect(note.code == "repaired" && note.severity == .warning)
+        #expect(note.code.rawValue == "repaired" && note.severity == .warning)
         #expect(note.message.contains("self-intersection"))
         let parcel = try #require(try store.parcel("NH-1"))
         #expect(parcel.polygons.count == 2)
@@ -172,7 +174,7 @@ struct ParcelStoreTests {
 
     @Test func statesComeFromLanduseCodesOrTheDefault() throws {
         let dir = try scratchDirectory()
-        let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        let store = try GeoPackageStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
         let g = #"{"type":"Polygon","coordinates":[\#(nanhaiSquare)]}"#
         let file = dir.appendingPathComponent("codes.geojson")
         try (#"{"type":"FeatureCollection","features":["#
@@ -203,12 +205,12 @@ struct ParcelStoreTests {
         let dir = try scratchDirectory()
         let text = dir.appendingPathComponent("notes.gpkg")
         try "not a database".write(to: text, atomically: true, encoding: .utf8)
-        let e1 = #expect(throws: LandtrackError.self) { try ParcelStore(path: text.path) }
+        let e1 = #expect(throws: LandtrackError.self) { try GeoPackageStore(path: text.path) }
         #expect(e1?.description.contains("not a GeoPackage") == true)
-        #expect(throws: LandtrackError.self) { try ParcelStore(path: dir.appendingPathComponent("missing.gpkg").path) }
+        #expect(throws: LandtrackError.self) { try GeoPackageStore(path: dir.appendingPathComponent("missing.gpkg").path) }
         if let _ = try tool("/usr/bin/ogr2ogr", ["-f", "GPKG", dir.appendingPathComponent("gdal.gpkg").path,
                                                    geodata.appendingPathComponent("nanhai-sample-gk38.geojson").path]) {
-            let e2 = #expect(throws: LandtrackError.self) { try ParcelStore(path: dir.appendingPathComponent("gdal.gpkg").path) }
+            let e2 = #expect(throws: LandtrackError.self) { try GeoPackageStore(path: dir.appendingPathComponent("gdal.gpkg").path) }
             #expect(e2?.description.contains("not a landtrack store") == true)
         }
     }
@@ -216,7 +218,7 @@ struct ParcelStoreTests {
     @Test func refusesAStoreFromANewerLandtrack() throws {
         let (store, _) = try sampleStore()
         try store.pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99: from the future')") }
-        let error = #expect(throws: LandtrackError.self) { try ParcelStore(path: store.path) }
+        let error = #expect(throws: LandtrackError.self) { try GeoPackageStore(path: store.location) }
         #expect(error?.description.contains("newer landtrack") == true)
     }
 
@@ -224,14 +226,14 @@ struct ParcelStoreTests {
     /// before; the first writing open upgrades it.
     @Test func aV1StoreReadsAndUpgradesOnWrite() throws {
         let (store, _) = try sampleStore()
-        let before = try store.parcels()
+        let before = try store.snapshot().parcels
         try store.pool.write { db in
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%'; DROP TABLE landtrack_tokens")
         }
-        let reader = try ParcelStore(path: store.path, readOnly: true)
-        #expect(try reader.parcels() == before)
+        let reader = try GeoPackageStore(path: store.location, readOnly: true)
+        #expect(try reader.snapshot().parcels == before)
         #expect(try reader.tokens().isEmpty)
-        let writer = try ParcelStore(path: store.path)
+        let writer = try GeoPackageStore(path: store.location)
         _ = try writer.createToken(owner: "Li Wei", role: .viewer)
         #expect(try writer.tokens().map(\.owner) == ["Li Wei"])
     }
@@ -240,13 +242,13 @@ struct ParcelStoreTests {
     @Test(SharedData.required, arguments: SharedData.parcelSets)
     func realParcelSetsImport(set: String) throws {
         let dir = try scratchDirectory()
-        let store = try ParcelStore(path: dir.appendingPathComponent("\(set).gpkg").path, create: true)
+        let store = try GeoPackageStore(path: dir.appendingPathComponent("\(set).gpkg").path, create: true)
         var options = ImportOptions()
         options.defaultState = .farmland
         let summary = try store.importParcels(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), options: options)
         let reference = try SharedData.referenceAreas(set)
         #expect(summary.added == reference.count)
-        for p in try store.parcels() {
+        for p in try store.snapshot().parcels {
             #expect(abs(p.areaSquareMetres - (reference[p.id] ?? -1)) < 0.01, "\(p.id)")
         }
     }
@@ -254,12 +256,12 @@ struct ParcelStoreTests {
     /// import → export → import into a new store gives the same parcels up to the precision.
     @Test func exportRoundTrip() throws {
         let (store, dir) = try sampleStore()
-        let report = try ParcelListReport(store: store, asOf: nil, state: nil)
+        let report = ParcelListReport(try store.snapshot(), state: nil)
         let file = dir.appendingPathComponent("export.geojson")
         try report.geojson(precision: 9).write(to: file, atomically: true, encoding: .utf8)
-        let second = try ParcelStore(path: dir.appendingPathComponent("second.gpkg").path, create: true)
+        let second = try GeoPackageStore(path: dir.appendingPathComponent("second.gpkg").path, create: true)
         _ = try second.importParcels(try InputBytes(path: file.path), options: ImportOptions())
-        let a = try store.parcels(), b = try second.parcels()
+        let a = try store.snapshot().parcels, b = try second.snapshot().parcels
         #expect(a.count == b.count)
         for (x, y) in zip(a, b) {
             #expect(x.id == y.id && x.state == y.state && x.basicFarmland == y.basicFarmland)
@@ -271,21 +273,21 @@ struct ParcelStoreTests {
     @Test func geoPackageExportIsValidAndNeverOverwrites() throws {
         let (store, dir) = try sampleStore()
         let out = dir.appendingPathComponent("export.gpkg").path
-        let report = try ParcelListReport(store: store, asOf: nil, state: .farmland)
-        try report.writeGeoPackage(out, srs: try store.ellipsoid())
+        let report = ParcelListReport(try store.snapshot(), state: .farmland)
+        try report.writeGeoPackage(out)
         if let validator = try tool("/usr/bin/python3", ["-m", "osgeo_utils.samples.validate_gpkg", out]) {
             #expect(validator.status == 0, "\(validator.output)")
         }
         if let info = try tool("/usr/bin/ogrinfo", ["-so", out, "parcels"]) {
             #expect(info.output.contains("Feature Count: \(report.parcels.count)"))
         }
-        #expect(throws: LandtrackError.self) { try report.writeGeoPackage(out, srs: try store.ellipsoid()) }
+        #expect(throws: LandtrackError.self) { try report.writeGeoPackage(out) }
     }
 
     /// A second writer waits, then is told the store is locked; nothing is half-written.
     @Test func aLockedStoreIsReported() throws {
         let (store, _) = try sampleStore()
-        let other = try ParcelStore(path: store.path)
+        let other = try GeoPackageStore(path: store.location)
         let holding = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         let writer = BackgroundThread {
             try store.pool.write { _ in
@@ -315,8 +317,8 @@ struct ParcelStoreTests {
         }
         holding.wait()
         let started = Date()
-        let reader = try ParcelStore(path: store.path, readOnly: true)
-        let count = try reader.parcels().count
+        let reader = try GeoPackageStore(path: store.location, readOnly: true)
+        let count = try reader.snapshot().parcels.count
         let waited = Date().timeIntervalSince(started)
         done.signal()
         try writer.join()
@@ -348,7 +350,7 @@ struct ParcelStoreTests {
         let e = #expect(throws: LandtrackError.self) { try store.importLayer(.urbanBoundary, from: InputBytes(path: barriers.path)) }
         #expect(e?.description.contains("urban_boundary needs polygons") == true)
         #expect(try store.counts()["barriers"] == 2)
-        if let info = try tool("/usr/bin/ogrinfo", ["-so", store.path, "barriers"]) {
+        if let info = try tool("/usr/bin/ogrinfo", ["-so", store.location, "barriers"]) {
             #expect(info.output.contains("Feature Count: 2"))
         }
     }

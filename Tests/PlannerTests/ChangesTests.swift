@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import Geometry
-@testable import Parcels
+@testable import GeoPackageStore
+import Parcels
+import Store
 @testable import Planner
 import TestSupport
 
@@ -23,7 +25,7 @@ struct ChangesTests {
         try store.setBasicFarmland("W1", designated: true, date: try d("2024-06-01"))
 
         let area = { (id: String) throws -> Double in try #require(try store.parcel(id)).areaSquareMetres }
-        let report = try ChangesReport(store: store, from: try d("2023-12-31"), to: try d("2024-12-31"))
+        let report = try ChangesReport.load(from: store, from: try d("2023-12-31"), to: try d("2024-12-31"))
         #expect(abs(report.newCultivatedLand.squareMetres - (try area("W1") + area("I1"))) < 1e-6)
         #expect(abs(report.reclaimedOrRegreened.squareMetres - (try area("W1") + area("W2") + area("I1"))) < 1e-6)
         #expect(abs(report.cultivatedLandLost.squareMetres - (try area("F2"))) < 1e-6)
@@ -32,15 +34,15 @@ struct ChangesTests {
         #expect(report.matrix.first { $0.from == "industrial_park" }?.to == "reclaimed_farmland")
 
         // Before any change: nothing moved.
-        let early = try ChangesReport(store: store, from: try d("2023-01-01"), to: try d("2024-01-01"))
+        let early = try ChangesReport.load(from: store, from: try d("2023-01-01"), to: try d("2024-01-01"))
         #expect(early.newCultivatedLand.squareMetres == 0)
         #expect(early.matrix.allSatisfy { $0.from == $0.to })
 
         // One programme reference.
-        let p2 = try ChangesReport(store: store, from: try d("2023-12-31"), to: try d("2024-12-31"), ref: "P2")
+        let p2 = try ChangesReport.load(from: store, from: try d("2023-12-31"), to: try d("2024-12-31"), ref: "P2")
         #expect(abs(p2.newCultivatedLand.squareMetres - (try area("I1"))) < 1e-6)
         #expect(p2.matrix.reduce(0) { $0 + $1.count } == 2)
-        #expect(throws: LandtrackError.self) { try ChangesReport(store: store, from: try d("2025-01-01"), to: try d("2024-01-01")) }
+        #expect(throws: LandtrackError.self) { try ChangesReport.load(from: store, from: try d("2025-01-01"), to: try d("2024-01-01")) }
         let json = try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as! [String: Any]
         #expect(json["new_cultivated_land"] != nil && json["matrix"] != nil)
     }

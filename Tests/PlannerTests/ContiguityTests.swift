@@ -2,7 +2,9 @@ import Foundation
 import PropertyBased
 import Testing
 import Geometry
+import GeoPackageStore
 import Parcels
+import Store
 @testable import Planner
 import TestSupport
 
@@ -128,9 +130,9 @@ extension ContiguityTests {
     @Test func barriersSplitBlocksAcrossRoads() throws {
         let engine = GeodesicAreaEngine(ellipsoid: .wgs84)
         let gapDegrees = 5 / (111_320 * cos(23.05 * Double.pi / 180))
-        func field(_ id: String, _ x: Double) throws -> PlannerParcel {
+        func field(_ id: String, _ x: Double) throws -> Parcel {
             let p = try Polygon(rings: [[(x, 23.05), (x + 0.001, 23.05), (x + 0.001, 23.051), (x, 23.051), (x, 23.05)].map { try Point(x: $0.0, y: $0.1) }])
-            return PlannerParcel(id: id, state: .farmland, basicFarmland: false, village: nil, landuseCode: nil, polygons: [p], area: try engine.area(of: p))
+            return Parcel(id: id, state: .farmland, basicFarmland: false, village: nil, landuseCode: nil, polygons: [p], areaSquareMetres: try engine.area(of: p))
         }
         let a = try field("A", 113.1), b = try field("B", 113.101 + gapDegrees)
         var options = ContiguityReport.Options()

@@ -2,11 +2,13 @@ import Foundation
 import GRDB
 import Testing
 import Geometry
-@testable import Parcels
+@testable import GeoPackageStore
+import Parcels
+import Store
 @testable import Planner
 import TestSupport
 
-func ruleStore(_ squares: [(String, String, Bool, Double, Double, Double)], layers: [ConstraintLayer: [(Double, Double, Double)]] = [:]) throws -> ParcelStore {
+func ruleStore(_ squares: [(String, String, Bool, Double, Double, Double)], layers: [ConstraintLayer: [(Double, Double, Double)]] = [:]) throws -> GeoPackageStore {
     try squareParcelStore(squares, layers: layers)
 }
 
@@ -15,7 +17,7 @@ func check(_ store: ParcelStore, _ rule: PlannerRule, _ configure: (inout CheckO
     options.rules = [rule]
     options.asOf = try CalendarDate(parsing: "2025-12-31")
     configure(&options)
-    return try #require(try CheckReport(store: store, options: options).results.first)
+    return try #require(try CheckReport.load(from: store, options: options).results.first)
 }
 
 func day(_ s: String) throws -> CalendarDate { try CalendarDate(parsing: s) }

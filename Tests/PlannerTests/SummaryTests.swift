@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import Geometry
+import GeoPackageStore
 import Parcels
+import Store
 @testable import Planner
 import TestSupport
 
@@ -42,14 +44,14 @@ struct SummaryTests {
     @Test func asOfTheStore() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-summary-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let store = try ParcelStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        let store = try GeoPackageStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
         var options = ImportOptions()
         options.date = try CalendarDate(parsing: "2023-01-01")
         _ = try store.importParcels(try InputBytes(path: sample), options: options)
         try store.transition([TransitionRequest(parcelID: "NH-000001", to: .reclaimedFarmland, date: try CalendarDate(parsing: "2024-05-01"))])
         let moved = try #require(try store.parcel("NH-000001")).areaSquareMetres
         func wasteland(_ d: String) throws -> Double {
-            let (parcels, crs) = try PlannerInput.load(store, asOf: try CalendarDate(parsing: d))
+            let (parcels, crs) = try store.plannerInput(asOf: try CalendarDate(parsing: d))
             return try SummaryReport(parcels: parcels, crs: crs, by: [.state]).rows.first { $0.values == ["wasteland"] }!.area.squareMetres
         }
         #expect(abs(try wasteland("2024-04-30") - wasteland("2024-05-01") - moved) < 1e-6)

@@ -1,15 +1,19 @@
 import Foundation
 import Geometry
+import GeoPackageStore
+import GeoPackageStore
 import Parcels
+import Store
+import Store
 
 /// The demo programme of geodata/programme replayed into a new store: the Nanhai sample
 /// imported on 2023-01-01, the constraint layers, then the 2023–2025 log of transitions, PBF
 /// changes and merges (what scripts/programme.sh does with the CLI).
-public func demoProgrammeStore() throws -> ParcelStore {
+public func demoProgrammeStore() throws -> GeoPackageStore {
     let log = SharedData.repositoryRoot.appendingPathComponent("geodata/programme")
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-programme-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let store = try ParcelStore(path: dir.appendingPathComponent("p.gpkg").path, create: true)
+    let store = try GeoPackageStore(path: dir.appendingPathComponent("p.gpkg").path, create: true)
     var options = ImportOptions()
     options.date = try CalendarDate(parsing: "2023-01-01")
     _ = try store.importParcels(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path), options: options)

@@ -1,6 +1,10 @@
 import Foundation
 import Geometry
+import GeoPackageStore
+import GeoPackageStore
 import Parcels
+import Store
+import Store
 
 /// A store of square parcels at Nanhai for tests: each square `(id, state, pbf, column, row, size)`
 /// has its south-west corner at (113.1 + column·0.001°, 23.05 + row·0.001°) and a side of
@@ -9,7 +13,7 @@ import Parcels
 public func squareParcelStore(
     _ squares: [(String, String, Bool, Double, Double, Double)],
     layers: [ConstraintLayer: [(Double, Double, Double)]] = [:]
-) throws -> ParcelStore {
+) throws -> GeoPackageStore {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-squares-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     func ring(_ c: Double, _ r: Double, _ size: Double) -> String {
@@ -22,7 +26,7 @@ public func squareParcelStore(
     }
     let file = dir.appendingPathComponent("squares.geojson")
     try collection(features).write(to: file, atomically: true, encoding: .utf8)
-    let store = try ParcelStore(path: dir.appendingPathComponent("store.gpkg").path, create: true)
+    let store = try GeoPackageStore(path: dir.appendingPathComponent("store.gpkg").path, create: true)
     var options = ImportOptions()
     options.date = try CalendarDate(parsing: "2023-01-01")
     _ = try store.importParcels(try InputBytes(path: file.path), options: options)
@@ -34,4 +38,12 @@ public func squareParcelStore(
         _ = try store.importLayer(layer, from: InputBytes(path: path.path))
     }
     return store
+}
+
+extension ParcelStore {
+    /// The parcels and CRS of the snapshot on `date`, as the planner's file input gives them.
+    public func plannerInput(asOf date: CalendarDate?) throws -> (parcels: [Parcel], crs: CoordinateReferenceSystem) {
+        let s = try snapshot(asOf: date)
+        return (s.parcels, s.crs)
+    }
 }

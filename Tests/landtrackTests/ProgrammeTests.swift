@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import Geometry
+import GeoPackageStore
 import Parcels
+import Store
 import Planner
 import TestSupport
 
@@ -13,10 +15,10 @@ struct ProgrammeTests {
         let store = try demoProgrammeStore()
         var check = CheckOptions()
         check.asOf = try CalendarDate(parsing: "2025-12-31")
-        let report = try CheckReport(store: store, options: check)
+        let report = try CheckReport.load(from: store, options: check)
         let failed = Set(report.results.filter { !$0.passed }.map(\.rule))
         #expect(failed == [.pbfFragmentation, .pbfInUrbanBoundary, .constructionInRedLine, .controlLinesOverlap, .sliver])
-        let changes = try ChangesReport(store: store, from: try CalendarDate(parsing: "2023-01-01"), to: try CalendarDate(parsing: "2025-12-31"))
+        let changes = try ChangesReport.load(from: store, from: try CalendarDate(parsing: "2023-01-01"), to: try CalendarDate(parsing: "2025-12-31"))
         #expect(changes.newCultivatedLand > changes.cultivatedLandLost)
         #expect(changes.basicFarmlandDesignated.squareMetres >= 1.05 * changes.basicFarmlandReleased.squareMetres)
     }
@@ -30,7 +32,7 @@ struct ProgrammeTests {
             options.rules = [.cultivatedBalance, .newCultivatedLand]
             options.asOf = try CalendarDate(parsing: "2025-12-31")
             options.programme = ref
-            let report = try CheckReport(store: store, options: options)
+            let report = try CheckReport.load(from: store, options: options)
             return try #require(report.results.first { $0.rule == .cultivatedBalance })
         }
         let cleared = try balance("NH-2024-02")

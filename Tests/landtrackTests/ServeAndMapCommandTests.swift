@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import Geometry
+import GeoPackageStore
 import Parcels
+import Store
 import Planner
 import TestSupport
 
@@ -59,20 +61,20 @@ struct ServeAndMapCommandTests {
             return
         }
         let store = try demoProgrammeStore()
-        let server = try Server(db: store.path)
+        let server = try Server(db: store.location)
         let summary = try ProcessRun(ogrinfo, ["-ro", "-so", "-al", "OAPIF:\(server.base)/"])
         #expect(summary.status == 0, "\(summary.stderr)")
         for layer in ["parcels", "urban_boundary", "eco_redline", "programme_area", "barriers"] {
             #expect(summary.stdout.contains("Layer name: \(layer)\n"), "\(layer) missing")
         }
-        let count = try store.parcels().count
+        let count = try store.snapshot().parcels.count
         #expect(summary.stdout.contains("Feature Count: \(count)\n"))
         // Every feature, page by page, as GDAL walks the next links.
         let all = try ProcessRun(ogrinfo, ["-ro", "-q", "OAPIF:\(server.base)/", "parcels"])
         #expect(all.stdout.components(separatedBy: "OGRFeature(parcels)").count - 1 == count)
         // One collection by its own URL (how QGIS adds a single layer); GDAL filters on the client.
         let wasteland = try ProcessRun(ogrinfo, ["-ro", "-so", "OAPIF:\(server.base)/collections/parcels", "parcels", "-where", "state = 'wasteland'"])
-        #expect(wasteland.stdout.contains("Feature Count: \(try store.parcels(state: .wasteland).count)\n"), "\(wasteland.stdout)")
+        #expect(wasteland.stdout.contains("Feature Count: \(try store.snapshot().parcels.filter { $0.state == .wasteland }.count)\n"), "\(wasteland.stdout)")
     }
 
     /// curl's answers are the CLI's outputs, byte for byte; a write with a planner's token
@@ -108,16 +110,16 @@ struct ServeAndMapCommandTests {
         let dir = try scratch()
         let store = try demoProgrammeStore()
         let out = dir.appendingPathComponent("compare.html").path
-        let run = try Run(["map", out, "--db", store.path, "--compare", "2023-01-01", "2025-12-31"])
+        let run = try Run(["map", out, "--db", store.location, "--compare", "2023-01-01", "2025-12-31"])
         #expect(run.status == 0, "\(run.stderr)")
-        let counts = try ["2023-01-01", "2025-12-31"].map { try store.parcels(asOf: try CalendarDate(parsing: $0)).count }
+        let counts = try ["2023-01-01", "2025-12-31"].map { try store.snapshot(asOf: try CalendarDate(parsing: $0)).parcels.count }
         #expect(run.stdout.hasPrefix("wrote \(out): \(grouped(counts[0])) parcels as of 2023-01-01 | \(grouped(counts[1])) parcels as of 2025-12-31, "))
         #expect(FileManager.default.fileExists(atPath: out))
         for (arguments, message) in [
-            (["map", out, "--db", store.path, "--compare", "2025-12-31"], "two dates"),
-            (["map", out, "--db", store.path, "--compare", "2025-12-31", "2023-01-01"], "not before"),
-            (["map", dir.appendingPathComponent("map.png").path, "--db", store.path], "HTML"),
-            (["map", out, "--db", store.path, "--as-of", "2024-02-30"], "--as-of"),
+            (["map", out, "--db", store.location, "--compare", "2025-12-31"], "two dates"),
+            (["map", out, "--db", store.location, "--compare", "2025-12-31", "2023-01-01"], "not before"),
+            (["map", dir.appendingPathComponent("map.png").path, "--db", store.location], "HTML"),
+            (["map", out, "--db", store.location, "--as-of", "2024-02-30"], "--as-of"),
         ] {
             let bad = try Run(arguments)
             #expect(bad.status == 64 && bad.stderr.contains(message), "\(arguments): \(bad.stderr)")

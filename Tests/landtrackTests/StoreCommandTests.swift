@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import Geometry
+import GeoPackageStore
 import Parcels
+import Store
 import Planner
 import TestSupport
 
@@ -33,7 +35,7 @@ struct StoreCommandTests {
         let pbf = try Run(["pbf", "NH-000001", "--release", "--date", "2024-07-01", "--db", db])
         #expect(pbf.status == 0)
 
-        let store = try ParcelStore(path: db)
+        let store = try GeoPackageStore(path: db)
         let history = try Run(["history", "NH-000001", "--db", db])
         #expect(history.stdout == (try HistoryReport(store: store, parcelID: "NH-000001").table()))
         let json = try Run(["history", "NH-000001", "--format", "json", "--db", db])
@@ -41,7 +43,7 @@ struct StoreCommandTests {
         #expect((object["events"] as! [[String: Any]]).map { $0["kind"] as! String } == ["import", "transition", "pbf"])
 
         let listed = try Run(["parcels", "--as-of", "2023-12-31", "--state", "wasteland", "--format", "csv", "--db", db])
-        #expect(listed.stdout == (try ParcelListReport(store: store, asOf: CalendarDate(parsing: "2023-12-31"), state: .wasteland).csv()))
+        #expect(listed.stdout == ParcelListReport(try store.snapshot(asOf: CalendarDate(parsing: "2023-12-31")), state: .wasteland).csv())
         #expect(listed.stdout.contains("NH-000001,wasteland,true"))
 
         let out = dir.appendingPathComponent("export.geojson").path
@@ -51,18 +53,18 @@ struct StoreCommandTests {
         #expect(area.status == 0)
         let total = try JSONSerialization.jsonObject(with: Data(area.stdout.utf8)) as! [String: Any]
         let m2 = ((total["total"] as! [String: Any])["area_m2"] as! NSNumber).doubleValue
-        #expect(abs(m2 - (try store.parcels().reduce(0) { $0 + $1.areaSquareMetres })) < 0.05)
+        #expect(abs(m2 - (try store.snapshot().parcels.reduce(0) { $0 + $1.areaSquareMetres })) < 0.05)
     }
 
     @Test func refusalsChangeNothingAndExplain() throws {
         let dir = try scratch()
         let db = dir.appendingPathComponent("s.gpkg").path
         _ = try Run(["import", "geodata/nanhai-sample-gk38.geojson", "--db", db])
-        let before = try ParcelStore(path: db).counts()
+        let before = try GeoPackageStore(path: db).counts()
         let bad = try Run(["import", "geodata/problem-parcels.geojson", "--db", db])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("10 problems"))
-        #expect(try ParcelStore(path: db).counts() == before)
+        #expect(try GeoPackageStore(path: db).counts() == before)
 
         // A refused first import, or a missing input, leaves no store file behind.
         let fresh = dir.appendingPathComponent("fresh.gpkg").path
@@ -86,7 +88,7 @@ struct StoreCommandTests {
         let dir = try scratch()
         let db = dir.appendingPathComponent("k.gpkg").path
         _ = try Run(["import", "geodata/nanhai-sample-gk38.geojson", "--db", db])
-        let before = try ParcelStore(path: db).counts()
+        let before = try GeoPackageStore(path: db).counts()
 
         // 30,000 small squares (generated here: large data is never committed).
         var text = #"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4490"}},"features":["#
@@ -118,7 +120,7 @@ struct StoreCommandTests {
         process.waitUntilExit()
         #expect(killedMidway, "the import finished before it could be killed; the test proves nothing")
 
-        #expect(try ParcelStore(path: db).counts() == before)
+        #expect(try GeoPackageStore(path: db).counts() == before)
         let rerun = try Run(["import", file.path, "--db", db])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("30,000 added"))
@@ -139,7 +141,7 @@ struct StoreCommandTests {
         _ = try Run(["import", file, "--db", db, "--date", "2023-01-01"])
         let summary = try Run(["summary", "--db", db, "--by", "village", "--by", "state", "--format", "csv"])
         #expect(summary.status == 0, "\(summary.stderr)")
-        let fromStore = try PlannerInput.load(try ParcelStore(path: db), asOf: nil)
+        let fromStore = try GeoPackageStore(path: db).snapshot()
         #expect(summary.stdout == (try SummaryReport(parcels: fromStore.parcels, crs: fromStore.crs, by: [.village, .state]).csv()))
 
         let wrong = try Run(["contiguity", file, "--as-of", "2024-01-01"])

@@ -55,7 +55,7 @@ public final class CoordinateNormalizer {
                     let ordered = axisOrder == .northEast ? Point(uncheckedX: p.y, y: p.x) : p
                     if let problem = rangeProblem(ordered, original: p) {
                         let loc = GeometryProblem.locationText(part: part, ring: ringIndex, vertex: vertex)
-                        throw Diagnostic("coordinate-out-of-range", problem, location: loc)
+                        throw Diagnostic(.coordinateOutOfRange, problem, location: loc)
                     }
                     points.append(ordered)
                 }
@@ -64,7 +64,7 @@ public final class CoordinateNormalizer {
                         points = try transform.transform(points)
                     } catch {
                         let loc = GeometryProblem.locationText(part: part, ring: ringIndex)
-                        throw Diagnostic("projection-failed", "\(error)", location: loc)
+                        throw Diagnostic(.projectionFailed, "\(error)", location: loc)
                     }
                 }
                 rings.append(LinearRing(unchecked: points))
@@ -144,7 +144,7 @@ public final class CoordinateNormalizer {
             }
             transform = try CoordinateTransform(from: effectiveSourceCRS, to: geographicCRS)
         } catch {
-            throw Diagnostic("crs", "\(error)")
+            throw Diagnostic(.crs, "\(error)")
         }
     }
 }

@@ -5,8 +5,8 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var severity: Severity
-    /// A stable machine-readable code: "ring-not-closed", "self-intersection", "duplicate-id", …
-    public var code: String
+    /// What is wrong, as a typed code (its raw value is the stable text of the JSON outputs).
+    public var code: DiagnosticCode
     public var message: String
     /// 1-based position of the feature in the file; nil for document-level problems.
     public var featureIndex: Int?
@@ -18,7 +18,7 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     public var point: Point?
 
     public init(
-        _ code: String, _ message: String, severity: Severity = .error, featureIndex: Int? = nil,
+        _ code: DiagnosticCode, _ message: String, severity: Severity = .error, featureIndex: Int? = nil,
         featureID: String? = nil, location: String? = nil, point: Point? = nil
     ) {
         self.severity = severity
@@ -50,7 +50,80 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// A geometry construction problem as a diagnostic of a feature.
     public init(_ problem: GeometryProblem, featureIndex: Int?, featureID: String?, point: Point? = nil) {
-        self.init(problem.kind.rawValue, problem.message, featureIndex: featureIndex, featureID: featureID,
+        self.init(problem.kind.code, problem.message, featureIndex: featureIndex, featureID: featureID,
                   location: problem.locationText.isEmpty ? nil : problem.locationText, point: point)
+    }
+}
+
+/// Every kind of problem a file can have. Tests and callers match these cases, never a
+/// message's wording; the raw values are what JSON outputs and the rejects file show.
+public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case badBbox = "bad-bbox"
+    case badCoordinates = "bad-coordinates"
+    case badCrs = "bad-crs"
+    case badDate = "bad-date"
+    case badFeature = "bad-feature"
+    case badFeatures = "bad-features"
+    case badGeometry = "bad-geometry"
+    case badId = "bad-id"
+    case badNesting = "bad-nesting"
+    case badPbfFlag = "bad-pbf-flag"
+    case badPosition = "bad-position"
+    case badProperties = "bad-properties"
+    case badRow = "bad-row"
+    case badType = "bad-type"
+    case changedSemantics = "changed-semantics"
+    case coordinateOutOfRange = "coordinate-out-of-range"
+    case crs = "crs"
+    case cutter = "cutter"
+    case duplicateId = "duplicate-id"
+    case duplicateMember = "duplicate-member"
+    case duplicateRings = "duplicate-rings"
+    case emptyGeometry = "empty-geometry"
+    case geometry = "geometry"
+    case geos = "geos"
+    case holeOutsideShell = "hole-outside-shell"
+    case interiorDisconnected = "interior-disconnected"
+    case invalidGeometry = "invalid-geometry"
+    case lineTooShort = "line-too-short"
+    case missingCoordinates = "missing-coordinates"
+    case missingFeatures = "missing-features"
+    case missingGeometries = "missing-geometries"
+    case missingGeometry = "missing-geometry"
+    case missingProperties = "missing-properties"
+    case missingType = "missing-type"
+    case nestedHoles = "nested-holes"
+    case noParcels = "no-parcels"
+    case noState = "no-state"
+    case nonFiniteCoordinate = "non-finite-coordinate"
+    case notGeojson = "not-geojson"
+    case notPolygonal = "not-polygonal"
+    case nullGeometry = "null-geometry"
+    case overlappingParts = "overlapping-parts"
+    case projectionFailed = "projection-failed"
+    case repaired = "repaired"
+    case ringNotClosed = "ring-not-closed"
+    case ringSelfIntersection = "ring-self-intersection"
+    case ringTooShort = "ring-too-short"
+    case selfIntersection = "self-intersection"
+    case tooDeep = "too-deep"
+    case tooFewPoints = "too-few-points"
+    case unknownState = "unknown-state"
+    case unknownType = "unknown-type"
+    case zeroAreaRing = "zero-area-ring"
+
+    public var description: String { rawValue }
+}
+
+extension GeometryProblem.Kind {
+    /// The diagnostic code of a geometry construction problem.
+    public var code: DiagnosticCode {
+        switch self {
+        case .nonFiniteCoordinate: .nonFiniteCoordinate
+        case .ringNotClosed: .ringNotClosed
+        case .ringTooShort: .ringTooShort
+        case .lineTooShort: .lineTooShort
+        case .emptyGeometry: .emptyGeometry
+        }
     }
 }

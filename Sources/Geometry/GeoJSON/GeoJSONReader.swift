@@ -91,7 +91,7 @@ public struct GeoJSONReader {
             // Check it is JSON at all before saying it is not GeoJSON.
             let value = try scanner.parseValue()
             try expectEnd(&scanner)
-            throw Diagnostic("not-geojson", "the root of a GeoJSON document must be an object, this one is \(value.kindDescription)")
+            throw Diagnostic(.notGeojson, "the root of a GeoJSON document must be an object, this one is \(value.kindDescription)")
         }
 
         // Pass over the root members, skipping "features" (remembered) so that a "crs" written
@@ -116,11 +116,11 @@ public struct GeoJSONReader {
         }
         try expectEnd(&scanner)
 
-        guard let type else { throw Diagnostic("missing-type", "the root object has no \"type\" member: not GeoJSON") }
+        guard let type else { throw Diagnostic(.missingType, "the root object has no \"type\" member: not GeoJSON") }
         guard case let .string(typeName) = type else {
-            throw Diagnostic("bad-type", "\"type\" must be a string, but is \(type.kindDescription)")
+            throw Diagnostic(.badType, "\"type\" must be a string, but is \(type.kindDescription)")
         }
-        if let bbox, let problem = Self.checkBBox(bbox) { throw Diagnostic("bad-bbox", problem, location: "bbox") }
+        if let bbox, let problem = Self.checkBBox(bbox) { throw Diagnostic(.badBbox, problem, location: "bbox") }
         var crsName: String?
         if let crs {
             crsName = try Self.legacyCRSName(crs)
@@ -130,16 +130,16 @@ public struct GeoJSONReader {
         switch typeName {
         case "FeatureCollection":
             for forbidden in ["coordinates", "geometries", "geometry", "properties"] where keys.contains(forbidden) {
-                throw Diagnostic("changed-semantics", "a FeatureCollection must not have a \"\(forbidden)\" member (RFC 7946 §7.1)")
+                throw Diagnostic(.changedSemantics, "a FeatureCollection must not have a \"\(forbidden)\" member (RFC 7946 §7.1)")
             }
             guard let featuresOffset else {
-                throw Diagnostic("missing-features", "the FeatureCollection has no \"features\" member")
+                throw Diagnostic(.missingFeatures, "the FeatureCollection has no \"features\" member")
             }
             try header(head)
             scanner.index = featuresOffset
             guard scanner.peek() == UInt8(ascii: "[") else {
                 let v = try scanner.parseValue(depth: 1)
-                throw Diagnostic("bad-features", "\"features\" must be an array, but is \(v.kindDescription)")
+                throw Diagnostic(.badFeatures, "\"features\" must be an array, but is \(v.kindDescription)")
             }
             scanner.index += 1
             if scanner.peek() == UInt8(ascii: "]") { return }
@@ -166,7 +166,7 @@ public struct GeoJSONReader {
             }
         default:
             let hint = Self.caseHint(typeName)
-            throw Diagnostic("unknown-type", "unknown GeoJSON type \"\(typeName)\"\(hint)")
+            throw Diagnostic(.unknownType, "unknown GeoJSON type \"\(typeName)\"\(hint)")
         }
     }
 
@@ -199,7 +199,7 @@ public struct GeoJSONReader {
         repeat {
             let key = try scanner.parseKey()
             if keys.contains(key) {
-                throw Diagnostic("duplicate-member", "\(what) has member \"\(key)\" twice, which makes it ambiguous", location: location)
+                throw Diagnostic(.duplicateMember, "\(what) has member \"\(key)\" twice, which makes it ambiguous", location: location)
             }
             keys.append(key)
             try body(key, &scanner)
@@ -224,10 +224,10 @@ public struct GeoJSONReader {
     private static func legacyCRSName(_ crs: JSONValue) throws -> String? {
         if case .null = crs { return nil }
         guard let object = crs.objectValue, let properties = object["properties"]?.objectValue else {
-            throw Diagnostic("bad-crs", "the \"crs\" member must be {\"type\": \"name\", \"properties\": {\"name\": …}}")
+            throw Diagnostic(.badCrs, "the \"crs\" member must be {\"type\": \"name\", \"properties\": {\"name\": …}}")
         }
         if let name = properties["name"]?.stringValue { return name }
-        throw Diagnostic("bad-crs", "only named CRSs are supported in the \"crs\" member (e.g. \"EPSG:4490\")")
+        throw Diagnostic(.badCrs, "only named CRSs are supported in the \"crs\" member (e.g. \"EPSG:4490\")")
     }
 
     /// nil when the bbox is well-formed.
@@ -268,7 +268,7 @@ public struct GeoJSONReader {
     private func parseFeature(_ scanner: inout JSONScanner, index: Int) throws -> GeoJSONFeature {
         guard scanner.peek() == UInt8(ascii: "{") else {
             let v = try scanner.parseValue(depth: 2)
-            throw Diagnostic("bad-feature", "every element of \"features\" must be a Feature object, this one is \(v.kindDescription)")
+            throw Diagnostic(.badFeature, "every element of \"features\" must be a Feature object, this one is \(v.kindDescription)")
         }
         var type: JSONValue?
         var id: JSONValue?
@@ -282,7 +282,7 @@ public struct GeoJSONReader {
             case "properties":
                 let value = try scanner.parseValue(depth: 3)
                 if let dup = value.objectValue?.firstDuplicateKey {
-                    throw Diagnostic("duplicate-member", "properties has member \"\(dup)\" twice, which makes it ambiguous",
+                    throw Diagnostic(.duplicateMember, "properties has member \"\(dup)\" twice, which makes it ambiguous",
                                      location: "properties")
                 }
                 properties = value
@@ -296,34 +296,34 @@ public struct GeoJSONReader {
                 }
             case "bbox":
                 if let problem = Self.checkBBox(try scanner.parseValue(depth: 3)) {
-                    throw Diagnostic("bad-bbox", problem, location: "bbox")
+                    throw Diagnostic(.badBbox, problem, location: "bbox")
                 }
             case "coordinates", "geometries", "features":
-                throw Diagnostic("changed-semantics", "a Feature must not have a \"\(key)\" member (RFC 7946 §7.1)")
+                throw Diagnostic(.changedSemantics, "a Feature must not have a \"\(key)\" member (RFC 7946 §7.1)")
             default:
                 try scanner.skipValue(depth: 3)
             }
         }
-        guard let type else { throw Diagnostic("missing-type", "the feature has no \"type\" member") }
+        guard let type else { throw Diagnostic(.missingType, "the feature has no \"type\" member") }
         guard type == .string("Feature") else {
             let shown = type.stringValue.map { "\"\($0)\"\(Self.caseHint($0))" } ?? type.kindDescription
-            throw Diagnostic("bad-type", "an element of \"features\" must have \"type\": \"Feature\", this one has \(shown)")
+            throw Diagnostic(.badType, "an element of \"features\" must have \"type\": \"Feature\", this one has \(shown)")
         }
         if let id {
             switch id {
             case .string, .number: break
-            default: throw Diagnostic("bad-id", "the feature's \"id\" must be a string or a number, but is \(id.kindDescription)")
+            default: throw Diagnostic(.badId, "the feature's \"id\" must be a string or a number, but is \(id.kindDescription)")
             }
         }
         var propertyObject: JSONObject?
         switch properties {
-        case nil: throw Diagnostic("missing-properties", "the feature has no \"properties\" member (RFC 7946 requires one; it may be null)")
+        case nil: throw Diagnostic(.missingProperties, "the feature has no \"properties\" member (RFC 7946 requires one; it may be null)")
         case .null?: propertyObject = nil
         case let .object(o)?: propertyObject = o
-        case let other?: throw Diagnostic("bad-properties", "\"properties\" must be an object or null, but is \(other.kindDescription)")
+        case let other?: throw Diagnostic(.badProperties, "\"properties\" must be an object or null, but is \(other.kindDescription)")
         }
         guard sawGeometry, let geometry else {
-            throw Diagnostic("missing-geometry", "the feature has no \"geometry\" member (RFC 7946 requires one; it may be null)")
+            throw Diagnostic(.missingGeometry, "the feature has no \"geometry\" member (RFC 7946 requires one; it may be null)")
         }
         return GeoJSONFeature(index: index, id: id, properties: propertyObject, geometry: geometry.0, geometryType: geometry.1)
     }
@@ -332,10 +332,10 @@ public struct GeoJSONReader {
 
     /// Reads a geometry object: the geometry (nil when empty) and its type name.
     private func readGeometry(_ scanner: inout JSONScanner, depth: Int) throws -> (Geometry?, String) {
-        guard depth < 16 else { throw Diagnostic("too-deep", "geometry collections nested too deeply") }
+        guard depth < 16 else { throw Diagnostic(.tooDeep, "geometry collections nested too deeply") }
         guard scanner.peek() == UInt8(ascii: "{") else {
             let v = try scanner.parseValue(depth: depth)
-            throw Diagnostic("bad-geometry", "a geometry must be an object, but is \(v.kindDescription)", location: "geometry")
+            throw Diagnostic(.badGeometry, "a geometry must be an object, but is \(v.kindDescription)", location: "geometry")
         }
         var type: JSONValue?
         var coordinates: CoordinateNode?
@@ -349,7 +349,7 @@ public struct GeoJSONReader {
             case "geometries":
                 guard scanner.peek() == UInt8(ascii: "[") else {
                     let v = try scanner.parseValue(depth: depth + 1)
-                    throw Diagnostic("bad-geometry", "\"geometries\" must be an array, but is \(v.kindDescription)", location: "geometry")
+                    throw Diagnostic(.badGeometry, "\"geometries\" must be an array, but is \(v.kindDescription)", location: "geometry")
                 }
                 scanner.index += 1
                 var list: [(Geometry?, String)] = []
@@ -363,31 +363,31 @@ public struct GeoJSONReader {
                 members = list
             case "bbox":
                 if let problem = Self.checkBBox(try scanner.parseValue(depth: depth + 1)) {
-                    throw Diagnostic("bad-bbox", problem, location: "geometry.bbox")
+                    throw Diagnostic(.badBbox, problem, location: "geometry.bbox")
                 }
             case "geometry", "properties", "features":
-                throw Diagnostic("changed-semantics", "a geometry must not have a \"\(key)\" member (RFC 7946 §7.1)",
+                throw Diagnostic(.changedSemantics, "a geometry must not have a \"\(key)\" member (RFC 7946 §7.1)",
                                  location: "geometry")
             default:
                 try scanner.skipValue(depth: depth + 1)
             }
         }
-        guard let type else { throw Diagnostic("missing-type", "the geometry has no \"type\" member", location: "geometry") }
+        guard let type else { throw Diagnostic(.missingType, "the geometry has no \"type\" member", location: "geometry") }
         guard case let .string(typeName) = type else {
-            throw Diagnostic("bad-type", "the geometry's \"type\" must be a string, but is \(type.kindDescription)", location: "geometry")
+            throw Diagnostic(.badType, "the geometry's \"type\" must be a string, but is \(type.kindDescription)", location: "geometry")
         }
         guard Self.geometryTypes.contains(typeName) else {
-            throw Diagnostic("unknown-type", "unknown geometry type \"\(typeName)\"\(Self.caseHint(typeName))", location: "geometry")
+            throw Diagnostic(.unknownType, "unknown geometry type \"\(typeName)\"\(Self.caseHint(typeName))", location: "geometry")
         }
         if typeName == "GeometryCollection" {
             guard let members else {
-                throw Diagnostic("missing-geometries", "the GeometryCollection has no \"geometries\" member", location: "geometry")
+                throw Diagnostic(.missingGeometries, "the GeometryCollection has no \"geometries\" member", location: "geometry")
             }
             let present = members.compactMap(\.0)
             return (present.isEmpty ? nil : .geometryCollection(present), typeName)
         }
         guard let coordinates else {
-            throw Diagnostic("missing-coordinates", "the \(typeName) has no \"coordinates\" member", location: "geometry")
+            throw Diagnostic(.missingCoordinates, "the \(typeName) has no \"coordinates\" member", location: "geometry")
         }
         return (try Self.build(typeName, coordinates), typeName)
     }
@@ -408,16 +408,16 @@ public struct GeoJSONReader {
     /// Parses a "coordinates" value without building a JSON tree for it.
     private func parseCoordinates(_ scanner: inout JSONScanner, path: inout [Int]) throws -> CoordinateNode {
         guard path.count < 8 else {
-            throw Diagnostic("too-deep", "coordinates are nested deeper than any GeoJSON geometry", location: coordinatePath(path))
+            throw Diagnostic(.tooDeep, "coordinates are nested deeper than any GeoJSON geometry", location: coordinatePath(path))
         }
         guard let b = scanner.peek() else { throw scanner.error("input ends inside coordinates (truncated file?)") }
         guard b == UInt8(ascii: "[") else {
             let v = try scanner.parseValue(depth: 8)
             if path.isEmpty {
-                throw Diagnostic("bad-coordinates", "\"coordinates\" must be an array, but is \(v.kindDescription)",
+                throw Diagnostic(.badCoordinates, "\"coordinates\" must be an array, but is \(v.kindDescription)",
                                  location: "geometry.coordinates")
             }
-            throw Diagnostic("bad-coordinates", "a position must be an array of numbers, but this is \(v.kindDescription)",
+            throw Diagnostic(.badCoordinates, "a position must be an array of numbers, but this is \(v.kindDescription)",
                              location: coordinatePath(path))
         }
         scanner.index += 1
@@ -433,7 +433,7 @@ public struct GeoJSONReader {
             repeat {
                 guard let c = scanner.peek(), scanner.isNumberStart(c) else {
                     let v = try scanner.parseValue(depth: 8)
-                    throw Diagnostic("bad-position", "each element of a position must be a number, found \(v.kindDescription)",
+                    throw Diagnostic(.badPosition, "each element of a position must be a number, found \(v.kindDescription)",
                                      location: coordinatePath(path))
                 }
                 let value = try scanner.parseNumber()
@@ -446,7 +446,7 @@ public struct GeoJSONReader {
                 count += 1
             } while try scanner.commaOrClose(UInt8(ascii: "]"), "a position")
             guard count >= 2 else {
-                throw Diagnostic("bad-position", "a position needs at least 2 numbers (x, y), this one has \(count)",
+                throw Diagnostic(.badPosition, "a position needs at least 2 numbers (x, y), this one has \(count)",
                                  location: coordinatePath(path))
             }
             return .position(Point(uncheckedX: x, y: y), z: z)
@@ -461,7 +461,7 @@ public struct GeoJSONReader {
                 path[path.count - 1] = points.count
                 let node = try parseCoordinates(&scanner, path: &path)
                 guard case let .position(q, z) = node else {
-                    throw Diagnostic("bad-nesting", "a list of positions contains an array nested more deeply than a position",
+                    throw Diagnostic(.badNesting, "a list of positions contains an array nested more deeply than a position",
                                      location: coordinatePath(path))
                 }
                 points.append(q)
@@ -474,7 +474,7 @@ public struct GeoJSONReader {
             path[path.count - 1] = lists.count
             let node = try parseCoordinates(&scanner, path: &path)
             if case .position = node {
-                throw Diagnostic("bad-nesting", "a position stands where an array of positions was expected",
+                throw Diagnostic(.badNesting, "a position stands where an array of positions was expected",
                                  location: coordinatePath(path))
             }
             lists.append(node)
@@ -485,7 +485,7 @@ public struct GeoJSONReader {
     // MARK: Building geometries
 
     private static func nesting(_ type: String, _ expected: String) -> Diagnostic {
-        Diagnostic("bad-nesting", "\(type) coordinates must be \(expected)", location: "geometry.coordinates")
+        Diagnostic(.badNesting, "\(type) coordinates must be \(expected)", location: "geometry.coordinates")
     }
 
     private static func finite(_ points: [Point], part: Int? = nil, ring: Int? = nil) throws -> [Point] {
@@ -580,7 +580,7 @@ public struct GeoJSONReader {
             }
             return .multiPolygon(MultiPolygon(polygons))
         default:
-            throw Diagnostic("unknown-type", "unknown geometry type \"\(type)\"")
+            throw Diagnostic(.unknownType, "unknown geometry type \"\(type)\"")
         }
     }
 }

@@ -33,6 +33,8 @@ public struct AreaReport: Sendable, RenderableReport {
         var engine: (any AreaEngine)?
         var geographicCRS = CoordinateReferenceSystem.crs84
         var sum = 0.0
+        var options = options
+        options.requireState = false  // areas need no states
         let info = try ParcelReader(options: options).read(input, start: { geographicCRS = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
             guard !problems.contains(where: { $0.severity == .error }) else { return }
             if engine == nil {

@@ -17,6 +17,10 @@ public struct ValidationReport: Sendable, RenderableReport {
         var count = 0
         var problems: [Diagnostic] = []
         let info: ParcelFileInfo
+        var options = options
+        // A file's states are checked when it has them; without one a parcel is fine to validate
+        // (an import then asks for a land-use code or --default-state).
+        options.requireState = false
         do {
             info = try ParcelReader(options: options).read(input, parcel: { _ in
                 count += 1
@@ -44,7 +48,7 @@ public struct ValidationReport: Sendable, RenderableReport {
             if i > 0 { out += "," }
             var o = JSONObject()
             o.append("severity", .string(d.severity.rawValue))
-            o.append("code", .string(d.code))
+            o.append("code", .string(d.code.rawValue))
             o.append("feature_index", d.featureIndex.map { .number(Double($0)) } ?? .null)
             o.append("feature_id", d.featureID.map { .string($0) } ?? .null)
             o.append("location", d.location.map { .string($0) } ?? .null)
@@ -60,7 +64,7 @@ public struct ValidationReport: Sendable, RenderableReport {
     public func csv() -> String {
         var out = CSV.line(["severity", "code", "feature_index", "feature_id", "location", "message", "x", "y"])
         for d in problems {
-            out += CSV.line([d.severity.rawValue, d.code, d.featureIndex.map(String.init) ?? "", d.featureID ?? "",
+            out += CSV.line([d.severity.rawValue, d.code.rawValue, d.featureIndex.map(String.init) ?? "", d.featureID ?? "",
                              d.location ?? "", d.message, d.point.map { String($0.x) } ?? "", d.point.map { String($0.y) } ?? ""])
         }
         return out

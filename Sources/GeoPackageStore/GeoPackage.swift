@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import GRDB
+import Parcels
 
 /// GeoPackage 1.3 (OGC 12-128r17) pieces the store needs: the geometry blob, the SQL functions
 /// the R*Tree triggers call, and the core tables.

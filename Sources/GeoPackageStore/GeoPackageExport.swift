@@ -1,12 +1,14 @@
 import Foundation
 import Geometry
 import GRDB
+import Parcels
+import Store
 
 extension ParcelListReport {
     /// Writes the parcels to a new standalone GeoPackage with one `parcels` layer (id, state,
     /// basic_farmland, village, landuse_code, area_m2, area_mu, properties). Refuses to overwrite
     /// an existing file.
-    public func writeGeoPackage(_ path: String, srs: CoordinateReferenceSystem) throws(LandtrackError) {
+    public func writeGeoPackage(_ path: String) throws(LandtrackError) {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw .io(path: path, message: "exists already; remove it or choose another name (an export never overwrites a GeoPackage)")
         }
@@ -16,7 +18,7 @@ extension ParcelListReport {
             let queue = try DatabaseQueue(path: path, configuration: config)
             try queue.write { db in
                 try GeoPackage.createCoreTables(db)
-                let srsID = try GeoPackage.addSRS(db, srs)
+                let srsID = try GeoPackage.addSRS(db, crs)
                 try GeoPackage.createFeatureTable(
                     db, name: "parcels", geometryType: "MULTIPOLYGON", srsID: srsID,
                     columns: """
@@ -31,7 +33,7 @@ extension ParcelListReport {
                 for p in parcels {
                     try insert.execute(arguments: [
                         GeoPackage.blob(p.polygons, srsID: srsID), p.id, p.state.rawValue, p.basicFarmland, p.village, p.landuseCode,
-                        p.areaSquareMetres, p.areaSquareMetres * 3 / 2000, JSONValue.object(p.properties).jsonText,
+                        p.areaSquareMetres, p.areaSquareMetres * 3 / 2000, p.properties.jsonText,
                     ])
                 }
                 try GeoPackage.updateExtent(db, table: "parcels")
@@ -39,7 +41,7 @@ extension ParcelListReport {
         } catch let error as LandtrackError {
             throw error
         } catch {
-            throw ParcelStore.describe(error, path: path)
+            throw GeoPackageStore.describe(error, path: path)
         }
     }
 }

@@ -1,16 +1,19 @@
 import Geometry
+import Parcels
 
 /// Parcels as they stood on a date: `landtrack parcels` prints this, `landtrack export` writes it.
 public struct ParcelListReport: Sendable, RenderableReport {
     public let asOf: CalendarDate?
-    public let parcels: [StoredParcel]
-    /// The store's ellipsoid, named with the areas.
-    public let ellipsoid: String
+    public let parcels: [Parcel]
+    /// The store's CRS; its ellipsoid is named with the areas.
+    public let crs: CoordinateReferenceSystem
+    public var ellipsoid: String { crs.ellipsoid.name }
 
-    public init(store: ParcelStore, asOf: CalendarDate?, state: ParcelState?) throws(LandtrackError) {
-        self.asOf = asOf
-        parcels = try store.parcels(asOf: asOf, state: state)
-        ellipsoid = try store.ellipsoid().ellipsoid.name
+    /// The parcels of `snapshot`, optionally only those in `state`.
+    public init(_ snapshot: Snapshot, state: ParcelState?) {
+        asOf = snapshot.asOf
+        parcels = state.map { s in snapshot.parcels.filter { $0.state == s } } ?? snapshot.parcels
+        crs = snapshot.crs
     }
 
     private var dateText: String { asOf.map { "as of \($0)" } ?? "now" }
@@ -49,12 +52,12 @@ public struct ParcelListReport: Sendable, RenderableReport {
     }
 
     /// RFC 7946 GeoJSON: the current attributes, then the parcel's other original properties.
-    public func geojson(precision: Int = 7) -> String {
+    public func geojson(precision: Int = 7) throws(LandtrackError) -> String {
         var out = "{\"type\":\"FeatureCollection\",\"name\":\"landtrack parcels \(dateText)\",\"features\":["
         for (i, p) in parcels.enumerated() {
             if i > 0 { out += "," }
             var props = p.attributes
-            for (k, v) in p.properties.members where props[k] == nil { props.append(k, v) }
+            for (k, v) in try p.properties.object(owner: p.id).members where props[k] == nil { props.append(k, v) }
             out += "\n" + GeoJSONWriter.feature(id: p.id, properties: props, polygons: p.polygons, precision: precision)
         }
         return out + "]}\n"

@@ -1,4 +1,5 @@
 import Geometry
+import Parcels
 
 /// A parcel's dated history: `landtrack history` prints this.
 public struct HistoryReport: Sendable, RenderableReport {
@@ -8,10 +9,9 @@ public struct HistoryReport: Sendable, RenderableReport {
     public let parents: [String]
     public let children: [String]
 
-    public init(store: ParcelStore, parcelID: String) throws(LandtrackError) {
-        guard try store.parcel(parcelID) != nil else {
-            throw .invalidInput(source: store.path, problems: [Diagnostic("unknown-parcel", "no parcel \"\(parcelID)\" in the store")])
-        }
+    public init(store: any ParcelStore, parcelID: String) throws(LandtrackError) {
+        try ParcelID.check([parcelID])
+        guard try store.parcel(parcelID) != nil else { throw .refused([Refusal(.unknownParcel(parcelID))]) }
         self.parcelID = parcelID
         events = try store.history(parcelID)
         (parents, children) = try store.lineage(parcelID)
@@ -70,16 +70,3 @@ public struct HistoryReport: Sendable, RenderableReport {
     }
 }
 
-extension ParcelEvent {
-    /// "wasteland → farmland", "PBF no → yes": the change in one phrase (history tables, the map).
-    public var changeDescription: String {
-        var parts: [String] = []
-        if fromState != nil || toState != nil {
-            parts.append("\(fromState?.rawValue ?? "–") → \(toState?.rawValue ?? "–")")
-        }
-        if let after = pbfAfter {
-            parts.append("PBF \(pbfBefore.map { $0 ? "yes" : "no" } ?? "–") → \(after ? "yes" : "no")")
-        }
-        return parts.joined(separator: "; ")
-    }
-}

@@ -1,0 +1,264 @@
+import Foundation
+import Geometry
+import GRDB
+import Parcels
+import Store
+
+extension GeoPackageStore {
+    public func parcel(_ id: String) throws(LandtrackError) -> Parcel? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM parcels WHERE parcel_id = ?", arguments: [id]).map { try Self.parcel($0, path: path) }
+        }
+    }
+
+    public func history(_ id: String) throws(LandtrackError) -> [ParcelEvent] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM parcel_events WHERE parcel_id = ? ORDER BY effective_date, event_id", arguments: [id])
+                .map { try Self.event($0, path: path) }
+        }
+    }
+
+    public func lineage(_ id: String) throws(LandtrackError) -> (parents: [String], children: [String]) {
+        try read { db in
+            (try String.fetchAll(db, sql: "SELECT parent_id FROM parcel_lineage WHERE child_id = ? ORDER BY lineage_id", arguments: [id]),
+             try String.fetchAll(db, sql: "SELECT child_id FROM parcel_lineage WHERE parent_id = ? ORDER BY lineage_id", arguments: [id]))
+        }
+    }
+
+    public func firstEventDate(ref: String?) throws(LandtrackError) -> CalendarDate? {
+        try read { db in
+            let text = try ref.map { try String.fetchOne(db, sql: "SELECT min(effective_date) FROM parcel_events WHERE ref = ?", arguments: [$0]) }
+                ?? String.fetchOne(db, sql: "SELECT min(effective_date) FROM parcel_events")
+            return try Self.date(text, path: path)
+        }
+    }
+
+    public func counts() throws(LandtrackError) -> [String: Int] {
+        try read { db in
+            var out: [String: Int] = [:]
+            for table in ["parcels", "parcel_events", "parcel_lineage"] + ConstraintLayer.allCases.map(\.rawValue) {
+                out[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(table)\"") ?? 0
+            }
+            return out
+        }
+    }
+
+    public func extent(of layer: StoreLayer) throws(LandtrackError) -> Envelope? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT min(minx) a, min(miny) b, max(maxx) c, max(maxy) d FROM \"rtree_\(layer.table)_geom\""),
+                  let a: Double = row["a"], let b: Double = row["b"], let c: Double = row["c"], let d: Double = row["d"] else { return nil }
+            return Envelope(minX: a, minY: b, maxX: c, maxY: d)
+        }
+    }
+
+    public func historySpan() throws(LandtrackError) -> (first: CalendarDate, last: CalendarDate)? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT min(effective_date) a, max(effective_date) b FROM parcel_events"),
+                  let a: String = row["a"], let b: String = row["b"] else { return nil }
+            return (try Self.date(a, path: path)!, try Self.date(b, path: path)!)
+        }
+    }
+
+    static func layer(_ db: Database, _ layer: ConstraintLayer) throws -> [LayerGeometry] {
+        try Row.fetchAll(db, sql: "SELECT fid, name, properties, geom FROM \"\(layer.rawValue)\" WHERE geom IS NOT NULL ORDER BY fid").map { row in
+            let blob: Data = row["geom"]
+            return LayerGeometry(featureID: row["fid"], name: row["name"], wkb: try GeoPackage.wkb(blob),
+                                 envelope: GeoPackage.envelope(blob) ?? Envelope(minX: 0, minY: 0, maxX: 0, maxY: 0),
+                                 propertiesJSON: row["properties"])
+        }
+    }
+
+    // MARK: Snapshots
+
+    /// One read for every date: the parcels table once (geometry decoded once), the events up
+    /// to the latest date once in (parcel, effective date, event) order — the order of the
+    /// `parcel_events_parcel` index, so SQLite sorts nothing — and folded per date in memory;
+    /// the geometries that later re-imports replaced once.
+    public func snapshots(at dates: [CalendarDate?], history: Bool) throws(LandtrackError) -> [Snapshot] {
+        let crs = try self.crs()
+        let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
+        return try read { db in
+            var layers: [ConstraintLayer: [LayerGeometry]] = [:]
+            for layer in ConstraintLayer.allCases { layers[layer] = try Self.layer(db, layer) }
+            var base: [Parcel] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM parcels ORDER BY parcel_id")
+            while let row = try rows.next() { base.append(try Self.parcel(row, path: path)) }
+
+            let past = dates.compactMap { $0 }
+            // Events are read up to the latest date asked for (all of them when "now" is asked with history).
+            let through: CalendarDate? = dates.contains(where: { $0 == nil }) ? nil : past.max()
+            var events: [String: [ParcelEvent]] = [:]
+            if !past.isEmpty || history {
+                let cursor = try Row.fetchCursor(db, sql: """
+                    SELECT * FROM parcel_events WHERE :through IS NULL OR effective_date <= :through
+                    ORDER BY parcel_id, effective_date, event_id
+                    """, arguments: ["through": through?.description])
+                while let row = try cursor.next() {
+                    let e = try Self.event(row, path: path)
+                    events[e.parcelID, default: []].append(e)
+                }
+            }
+            // The geometries re-imports replaced: (date, blob) per parcel, oldest first.
+            var replaced: [String: [(CalendarDate, Data)]] = [:]
+            if !past.isEmpty {
+                let cursor = try Row.fetchCursor(db, sql: """
+                    SELECT parcel_id, effective_date, previous_geom FROM parcel_events WHERE previous_geom IS NOT NULL
+                    ORDER BY parcel_id, effective_date, event_id
+                    """)
+                while let row = try cursor.next() {
+                    let date = try Self.date(row["effective_date"], path: path)!
+                    replaced[row["parcel_id"], default: []].append((date, row["previous_geom"]))
+                }
+            }
+
+            var out: [Snapshot] = []
+            for date in dates {
+                var parcels: [Parcel] = []
+                guard let date else {
+                    parcels = base.filter(\.active)
+                    out.append(Snapshot(asOf: nil, crs: crs, parcels: parcels, layers: layers, history: history ? events : nil))
+                    continue
+                }
+                for p in base {
+                    guard let past = events[p.id], let folded = Self.fold(p, past, through: date) else { continue }
+                    var then = folded
+                    if let old = replaced[p.id]?.first(where: { $0.0 > date }) {
+                        then.polygons = try GeoPackage.polygons(old.1)
+                        then.areaSquareMetres = try engine.area(of: then.polygons)
+                    }
+                    parcels.append(then)
+                }
+                let upTo = history ? events.compactMapValues { list -> [ParcelEvent]? in
+                    let kept = list.prefix { $0.effectiveDate <= date }
+                    return kept.isEmpty ? nil : Array(kept)
+                } : nil
+                out.append(Snapshot(asOf: date, crs: crs, parcels: parcels, layers: layers, history: upTo))
+            }
+            return out
+        }
+    }
+
+    /// A parcel as it stood on `date`, from its events (oldest first): nil before its first
+    /// event and after a split or merge retired it; else the state and PBF flag of its last
+    /// event on or before the date.
+    static func fold(_ current: Parcel, _ events: [ParcelEvent], through date: CalendarDate) -> Parcel? {
+        var p = current
+        var exists = false
+        for e in events {
+            guard e.effectiveDate <= date else { break }
+            exists = exists || e.kind != .split && e.kind != .merge
+            if let to = e.toState { p.state = to }
+            if let pbf = e.pbfAfter { p.basicFarmland = pbf }
+            switch e.kind {
+            case .split, .merge: exists = e.toState != nil
+            default: break
+            }
+        }
+        guard exists else { return nil }
+        p.active = true
+        return p
+    }
+
+    // MARK: OGC API pages
+
+    /// The as-of columns of a parcel row, each one index lookup on
+    /// `parcel_events (parcel_id, effective_date, event_id)`: only the rows of a page are
+    /// reconstructed, never the store. `:date` is the date.
+    private static let asOfColumns = """
+        (SELECT e.to_state FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date <= :date
+           AND e.to_state IS NOT NULL ORDER BY e.effective_date DESC, e.event_id DESC LIMIT 1) AS state_then,
+        (SELECT e.pbf_after FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date <= :date
+           AND e.pbf_after IS NOT NULL ORDER BY e.effective_date DESC, e.event_id DESC LIMIT 1) AS pbf_then,
+        (SELECT e.previous_geom FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date > :date
+           AND e.previous_geom IS NOT NULL ORDER BY e.effective_date, e.event_id LIMIT 1) AS geom_then
+        """
+
+    /// Did the parcel exist on `:date`: its last import/split/merge event by then created it.
+    private static let existedThen = """
+        (SELECT e.to_state IS NOT NULL FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date <= :date
+           AND e.kind IN ('import', 'split', 'merge') ORDER BY e.effective_date DESC, e.event_id DESC LIMIT 1) = 1
+        """
+
+    private func parcelThen(_ row: Row, _ engine: GeodesicAreaEngine) throws -> Parcel {
+        var p = try Self.parcel(row, path: path)
+        p.active = true
+        if let s: String = row["state_then"] {
+            guard let state = ParcelState(rawValue: s) else {
+                throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(p.id)): a state \(quoted(s)) in its history is not a state"))
+            }
+            p.state = state
+        }
+        if let pbf: Bool = row["pbf_then"] { p.basicFarmland = pbf }
+        if let old: Data = row["geom_then"] {
+            p.polygons = try GeoPackage.polygons(old)
+            p.areaSquareMetres = try engine.area(of: p.polygons)
+        }
+        return p
+    }
+
+    public func features(of layer: StoreLayer, bbox: Envelope?, limit: Int, offset: Int, asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
+        if layer == .parcels, let asOf {
+            let engine = GeodesicAreaEngine(ellipsoid: try crs().ellipsoid)
+            var arguments: StatementArguments = ["date": asOf.description, "limit": limit, "offset": offset]
+            var box = ""
+            if let bbox {
+                // The geometry of that date: an older one when a later re-import replaced it.
+                let g = "coalesce((SELECT e.previous_geom FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date > :date AND e.previous_geom IS NOT NULL ORDER BY e.effective_date, e.event_id LIMIT 1), p.geom)"
+                box = "AND ST_MaxX(\(g)) >= :minx AND ST_MinX(\(g)) <= :maxx AND ST_MaxY(\(g)) >= :miny AND ST_MinY(\(g)) <= :maxy"
+                arguments += ["minx": bbox.minX, "maxx": bbox.maxX, "miny": bbox.minY, "maxy": bbox.maxY]
+            }
+            return try read { db in
+                let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM parcels p WHERE \(Self.existedThen) \(box)", arguments: arguments) ?? 0
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT p.*, \(Self.asOfColumns) FROM parcels p WHERE \(Self.existedThen) \(box)
+                    ORDER BY p.parcel_id LIMIT :limit OFFSET :offset
+                    """, arguments: arguments)
+                return LayerPage(features: try rows.map { LayerFeature(try parcelThen($0, engine)) }, numberMatched: matched)
+            }
+        }
+        let table = layer.table
+        var join = "", arguments: StatementArguments = []
+        if let bbox {
+            join = "JOIN \"rtree_\(table)_geom\" r ON r.id = t.fid AND r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?"
+            arguments = [bbox.minX, bbox.maxX, bbox.minY, bbox.maxY]
+        }
+        let filter = layer == .parcels ? "WHERE t.active" : "WHERE t.geom IS NOT NULL"
+        let order = layer == .parcels ? "t.parcel_id" : "t.fid"
+        return try read { db in
+            let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(table)\" t \(join) \(filter)", arguments: arguments) ?? 0
+            var pageArguments = arguments
+            pageArguments += [limit, offset]
+            let rows = try Row.fetchAll(db, sql: "SELECT t.* FROM \"\(table)\" t \(join) \(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
+                                        arguments: pageArguments)
+            let ctx = GEOSContext()
+            return LayerPage(features: try rows.map { try self.feature(layer, $0, ctx) }, numberMatched: matched)
+        }
+    }
+
+    public func feature(of layer: StoreLayer, id: String, asOf: CalendarDate?) throws(LandtrackError) -> LayerFeature? {
+        if layer == .parcels {
+            guard let asOf else { return try parcel(id).map(LayerFeature.init) }
+            let engine = GeodesicAreaEngine(ellipsoid: try crs().ellipsoid)
+            return try read { db in
+                try Row.fetchOne(db, sql: "SELECT p.*, \(Self.asOfColumns) FROM parcels p WHERE p.parcel_id = :id AND \(Self.existedThen)",
+                                 arguments: ["id": id, "date": asOf.description])
+                    .map { LayerFeature(try parcelThen($0, engine)) }
+            }
+        }
+        guard let fid = Int64(id) else { return nil }
+        return try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM \"\(layer.table)\" WHERE fid = ? AND geom IS NOT NULL", arguments: [fid])
+                .map { try self.feature(layer, $0, GEOSContext()) }
+        }
+    }
+
+    /// A row of `layer`; constraint-layer geometries are read with `ctx` (one per page).
+    private func feature(_ layer: StoreLayer, _ row: Row, _ ctx: GEOSContext) throws -> LayerFeature {
+        if layer == .parcels { return LayerFeature(try Self.parcel(row, path: path)) }
+        let blob: Data = row["geom"]
+        let f = LayerGeometry(featureID: row["fid"], name: row["name"], wkb: try GeoPackage.wkb(blob),
+                              envelope: GeoPackage.envelope(blob) ?? Envelope(minX: 0, minY: 0, maxX: 0, maxY: 0),
+                              propertiesJSON: row["properties"])
+        return try LayerFeature(f, ctx)
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import Geometry
+import GRDB
+import Parcels
+import Store
+
+/// The embedded store: one GeoPackage 1.3 file that QGIS and GDAL open as it is.
+///
+/// Layers: `parcels` (features: the current state of every parcel ever imported, retired ones
+/// included), `parcel_events` (attributes: the append-only history, enforced by triggers),
+/// `parcel_lineage` (attributes: split/merge parents and children), and the constraint layers.
+/// The database is reached only inside GRDB `read {}` / `write {}`; every write is one
+/// transaction, and readers (WAL) keep reading while an import writes.
+public final class GeoPackageStore: ParcelStore {
+    public let path: String
+    public var location: String { path }
+    let pool: DatabasePool
+
+    /// The schema, one explicit migration at a time. Never edit a shipped migration: add one.
+    static let migrator: DatabaseMigrator = {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: GeoPackage core, parcels, events, lineage, constraint layers") { db in
+            try GeoPackage.createCoreTables(db)
+            try GeoPackage.createFeatureTable(
+                db, name: "parcels", geometryType: "MULTIPOLYGON", srsID: 4326,
+                columns: """
+                    parcel_id TEXT NOT NULL UNIQUE, state TEXT NOT NULL, basic_farmland BOOLEAN NOT NULL DEFAULT 0,
+                    village TEXT, landuse_code TEXT, area_m2 DOUBLE NOT NULL,
+                    active BOOLEAN NOT NULL DEFAULT 1, properties TEXT NOT NULL DEFAULT '{}'
+                    """,
+                description: "land parcels of the consolidation programme (current state; history in parcel_events)")
+            try db.execute(sql: """
+                CREATE TABLE parcel_events (
+                  event_id INTEGER PRIMARY KEY AUTOINCREMENT, parcel_id TEXT NOT NULL, kind TEXT NOT NULL,
+                  from_state TEXT, to_state TEXT, pbf_before BOOLEAN, pbf_after BOOLEAN,
+                  effective_date DATE NOT NULL, recorded_at DATETIME NOT NULL, recorded_by TEXT NOT NULL,
+                  ref TEXT, note TEXT, rule_id TEXT, previous_geom BLOB, previous_attributes TEXT);
+                CREATE INDEX parcel_events_parcel ON parcel_events (parcel_id, effective_date, event_id);
+                CREATE TRIGGER parcel_events_append_only_update BEFORE UPDATE ON parcel_events
+                  BEGIN SELECT RAISE(ABORT, 'parcel_events is append-only'); END;
+                CREATE TRIGGER parcel_events_append_only_delete BEFORE DELETE ON parcel_events
+                  BEGIN SELECT RAISE(ABORT, 'parcel_events is append-only'); END;
+                CREATE TABLE parcel_lineage (lineage_id INTEGER PRIMARY KEY AUTOINCREMENT, parent_id TEXT NOT NULL, child_id TEXT NOT NULL, event_id INTEGER NOT NULL,
+                  kind TEXT NOT NULL);
+                """)
+            try GeoPackage.registerAttributesTable(db, name: "parcel_events", description: "append-only history of every parcel")
+            try GeoPackage.registerAttributesTable(db, name: "parcel_lineage", description: "split/merge lineage")
+            for layer in ConstraintLayer.allCases {
+                try GeoPackage.createFeatureTable(
+                    db, name: layer.rawValue, geometryType: layer.acceptsLines ? "GEOMETRY" : "MULTIPOLYGON", srsID: 4326,
+                    columns: "name TEXT, properties TEXT NOT NULL DEFAULT '{}'", description: "constraint layer \(layer.rawValue)")
+            }
+        }
+        m.registerMigration("v2: access tokens for landtrack serve") { db in
+            // Not registered in gpkg_contents: no layer for GIS clients, only for the server.
+            try db.execute(sql: """
+                CREATE TABLE landtrack_tokens (
+                  token_id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL,
+                  role TEXT NOT NULL CHECK (role IN ('viewer', 'planner')), token_sha256 TEXT NOT NULL UNIQUE,
+                  created_at DATETIME NOT NULL, revoked_at DATETIME);
+                """)
+        }
+        return m
+    }()
+
+    /// Opens the store at `path`; creates it when `create` and there is no file.
+    /// Refuses, saying why, a file that is not a GeoPackage, a GeoPackage that is not a landtrack
+    /// store, and a store made by a newer landtrack. `readOnly` stores never take the write lock,
+    /// so they open and read while another process imports.
+    public init(path: String, create: Bool = false, readOnly: Bool = false) throws(LandtrackError) {
+        self.path = path
+        let exists = FileManager.default.fileExists(atPath: path)
+        guard exists || create else { throw .store(location: path, .missing) }
+        var config = Configuration()
+        config.prepareDatabase { db in
+            GeoPackage.registerFunctions(db)
+        }
+        // A writer waits a little for another one, then says the store is locked.
+        config.busyMode = .timeout(3)
+        config.readonly = readOnly && exists
+        do {
+            if exists { try Self.checkIsLandtrackStore(path) }
+            pool = try DatabasePool(path: path, configuration: config)
+            // Read first: opening a store must not wait for a writer (an import in progress).
+            let (complete, superseded, applied) = try pool.read { db in
+                (try Self.migrator.hasCompletedMigrations(db), try Self.migrator.hasBeenSuperseded(db),
+                 try Self.migrator.appliedIdentifiers(db))
+            }
+            if superseded { throw LandtrackError.store(location: path, .newerSchema) }
+            // Reading needs the v1 schema only (later migrations add what the server writes).
+            let readable = applied.contains { $0.hasPrefix("v1:") }
+            if !complete && config.readonly && !readable { throw LandtrackError.store(location: path, .olderSchema) }
+            if !complete && !config.readonly {
+                try Self.migrator.migrate(pool)
+                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            }
+        } catch let error as LandtrackError {
+            throw error
+        } catch {
+            throw Self.describe(error, path: path)
+        }
+    }
+
+    /// Reads the header and tables of an existing file without changing it.
+    private static func checkIsLandtrackStore(_ path: String) throws {
+        var config = Configuration()
+        config.readonly = true
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.read { db in
+                let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                guard appID == GeoPackage.applicationID else {
+                    throw LandtrackError.store(location: path, .notAStore("not a GeoPackage (SQLite application_id is \(appID), not GPKG)"))
+                }
+                let migrations = try db.tableExists("grdb_migrations")
+                guard migrations, try db.tableExists("parcel_events") else {
+                    throw LandtrackError.store(location: path, .notAStore(
+                        "a GeoPackage, but not a landtrack store (it has no parcel_events table); give a new --db path"))
+                }
+            }
+        } catch let error as LandtrackError {
+            throw error
+        } catch {
+            throw LandtrackError.store(location: path, .notAStore("not a GeoPackage: \(error)"))
+        }
+    }
+
+    /// SQLite errors as the store failures they are.
+    static func describe(_ error: any Error, path: String) -> LandtrackError {
+        if let e = error as? LandtrackError { return e }
+        if let db = error as? DatabaseError {
+            switch db.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return .store(location: path, .locked)
+            case .SQLITE_NOTADB: return .store(location: path, .notAStore("not a GeoPackage (not an SQLite database)"))
+            case .SQLITE_READONLY: return .store(location: path, .readOnly)
+            case .SQLITE_CORRUPT: return .store(location: path, .corrupt(db.message ?? "the database file is malformed"))
+            default: return .store(location: path, .database(db.message ?? db.description))
+            }
+        }
+        return .store(location: path, .database("\(error)"))
+    }
+
+    /// Runs a read, mapping database errors.
+    func read<T>(_ body: (Database) throws -> T) throws(LandtrackError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw Self.describe(error, path: path)
+        }
+    }
+
+    /// One write transaction; then the WAL is checkpointed so that the file itself is a complete
+    /// GeoPackage between commands (tools that read the file header directly, like GDAL's
+    /// validator, do not look into the -wal file).
+    public func write<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T {
+        do {
+            let result = try pool.write { db -> T in
+                let tx = try GeoPackageTransaction(db, path: path)
+                let result = try body(tx)
+                if tx.parcelsChanged { try GeoPackage.updateExtent(db, table: "parcels") }
+                return result
+            }
+            try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            return result
+        } catch {
+            throw Self.describe(error, path: path)
+        }
+    }
+
+    // MARK: CRS
+
+    public func crs() throws(LandtrackError) -> CoordinateReferenceSystem {
+        let code = try read { db in try Self.srsID(db) }
+        return try Self.crs(code)
+    }
+
+    static func srsID(_ db: Database) throws -> Int32 {
+        try Int32.fetchOne(db, sql: "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = 'parcels'") ?? 4326
+    }
+
+    static func crs(_ code: Int32) throws(LandtrackError) -> CoordinateReferenceSystem {
+        code == 4326 ? .crs84 : try .resolve("EPSG:\(code)")
+    }
+
+    // MARK: Rows as values (a value that is not valid is an error, never replaced)
+
+    static func parcel(_ row: Row, path: String) throws -> Parcel {
+        let id: String = row["parcel_id"]
+        let stateText: String = row["state"]
+        guard let state = ParcelState(rawValue: stateText) else {
+            throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): state \(quoted(stateText)) is not a state"))
+        }
+        let blob: Data = row["geom"]
+        return Parcel(id: id, state: state, basicFarmland: row["basic_farmland"], village: row["village"],
+                      landuseCode: row["landuse_code"], polygons: try GeoPackage.polygons(blob), areaSquareMetres: row["area_m2"],
+                      properties: ParcelProperties(jsonText: row["properties"]), active: row["active"])
+    }
+
+    static func event(_ row: Row, path: String) throws -> ParcelEvent {
+        let id: Int64 = row["event_id"]
+        func corrupt(_ what: String) -> LandtrackError { .store(location: path, .corrupt("event \(id): \(what)")) }
+        let kindText: String = row["kind"]
+        guard let kind = ParcelEvent.Kind(rawValue: kindText) else { throw corrupt("kind \(quoted(kindText)) is not an event kind") }
+        func state(_ column: String) throws -> ParcelState? {
+            guard let text: String = row[column] else { return nil }
+            guard let s = ParcelState(rawValue: text) else { throw corrupt("\(column) \(quoted(text)) is not a state") }
+            return s
+        }
+        let dateText: String = row["effective_date"]
+        guard let date = try? CalendarDate(parsing: dateText) else { throw corrupt("effective_date \(quoted(dateText)) is not a date") }
+        return ParcelEvent(
+            eventID: id, parcelID: row["parcel_id"], kind: kind, fromState: try state("from_state"), toState: try state("to_state"),
+            pbfBefore: row["pbf_before"], pbfAfter: row["pbf_after"], effectiveDate: date, recordedAt: row["recorded_at"],
+            recordedBy: row["recorded_by"], ref: row["ref"], note: row["note"], ruleID: row["rule_id"])
+    }
+
+    static func date(_ text: String?, path: String) throws -> CalendarDate? {
+        guard let text else { return nil }
+        guard let d = try? CalendarDate(parsing: text) else {
+            throw LandtrackError.store(location: path, .corrupt("effective date \(quoted(text)) is not a date"))
+        }
+        return d
+    }
+
+    // MARK: Tokens
+
+    public func insertToken(owner: String, role: AccessRole, sha256: String, createdAt: String) throws(LandtrackError) -> Int64 {
+        try write { (tx) throws(LandtrackError) -> Int64 in
+            try (tx as! GeoPackageTransaction).execute(
+                "INSERT INTO landtrack_tokens (owner, role, token_sha256, created_at) VALUES (?, ?, ?, ?)",
+                [owner, role.rawValue, sha256, createdAt])
+        }
+    }
+
+    public func tokenRecords() throws(LandtrackError) -> [AccessToken] {
+        try read { db in
+            // A store opened read-only before its v2 migration has no token table: no tokens.
+            guard try db.tableExists("landtrack_tokens") else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT * FROM landtrack_tokens ORDER BY token_id").map { try self.token($0) }
+        }
+    }
+
+    public func revokeToken(id: Int64, at: String) throws(LandtrackError) -> Bool {
+        try write { (tx) throws(LandtrackError) -> Bool in
+            let g = tx as! GeoPackageTransaction
+            _ = try g.execute("UPDATE landtrack_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", [at, id])
+            return g.db.changesCount == 1
+        }
+    }
+
+    public func activeToken(sha256: String) throws(LandtrackError) -> AccessToken? {
+        try read { db in
+            guard try db.tableExists("landtrack_tokens") else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM landtrack_tokens WHERE token_sha256 = ? AND revoked_at IS NULL",
+                                    arguments: [sha256]).map { try self.token($0) }
+        }
+    }
+
+    private func token(_ row: Row) throws -> AccessToken {
+        let roleText: String = row["role"]
+        guard let role = AccessRole(rawValue: roleText) else {
+            throw LandtrackError.store(location: path, .corrupt("token \(row["token_id"] as Int64): role \(quoted(roleText)) is not a role"))
+        }
+        return AccessToken(id: row["token_id"], owner: row["owner"], role: role, createdAt: row["created_at"], revokedAt: row["revoked_at"])
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Geometry
+import GRDB
+import Parcels
+import Store
+
+/// One write transaction on a GeoPackage store: the primitives the write path uses, through
+/// cached statements (a first import inserts a hundred thousand rows through the same two).
+final class GeoPackageTransaction: StoreTransaction {
+    let db: Database
+    let path: String
+    private var srs: Int32
+    private(set) var parcelsChanged = false
+
+    init(_ db: Database, path: String) throws {
+        self.db = db
+        self.path = path
+        srs = try GeoPackageStore.srsID(db)
+    }
+
+    /// Runs one statement; returns the last inserted row id.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: StatementArguments) throws(LandtrackError) -> Int64 {
+        do {
+            try db.cachedStatement(sql: sql).execute(arguments: arguments)
+            return db.lastInsertedRowID
+        } catch {
+            throw GeoPackageStore.describe(error, path: path)
+        }
+    }
+
+    private func run<T>(_ body: () throws -> T) throws(LandtrackError) -> T {
+        do { return try body() } catch { throw GeoPackageStore.describe(error, path: path) }
+    }
+
+    func crs() throws(LandtrackError) -> CoordinateReferenceSystem { try GeoPackageStore.crs(srs) }
+
+    /// WGS 84 and CGCS2000 positions differ by centimetres: a store keeps the CRS it started with.
+    func adoptCRS(_ crs: CoordinateReferenceSystem) throws(LandtrackError) -> CoordinateReferenceSystem {
+        guard let code = crs.epsgCode, Int32(code) != srs else { return try self.crs() }
+        let empty = try run { try Int.fetchOne(db, sql: "SELECT count(*) FROM parcel_events") == 0 }
+        guard empty else { return try self.crs() }
+        srs = try run {
+            let srs = try GeoPackage.addSRS(db, crs)
+            try db.execute(sql: "UPDATE gpkg_geometry_columns SET srs_id = ?", arguments: [srs])
+            try db.execute(sql: "UPDATE gpkg_contents SET srs_id = ? WHERE data_type = 'features'", arguments: [srs])
+            return srs
+        }
+        return crs
+    }
+
+    func isEmpty() throws(LandtrackError) -> Bool {
+        try run { try Int.fetchOne(db, sql: "SELECT count(*) FROM parcels") == 0 }
+    }
+
+    func parcel(_ id: String) throws(LandtrackError) -> Parcel? {
+        try run {
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM parcels WHERE parcel_id = ?"), arguments: [id])
+                .map { try GeoPackageStore.parcel($0, path: path) }
+        }
+    }
+
+    func lastEventDate(_ id: String) throws(LandtrackError) -> CalendarDate? {
+        let text: String? = try run {
+            try String.fetchOne(db.cachedStatement(sql: "SELECT max(effective_date) FROM parcel_events WHERE parcel_id = ?"), arguments: [id])
+        }
+        return try run { try GeoPackageStore.date(text, path: path) }
+    }
+
+    func insert(_ p: Parcel) throws(LandtrackError) {
+        try checkID(p.id)
+        parcelsChanged = true
+        try execute("""
+            INSERT INTO parcels (geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [GeoPackage.blob(p.polygons, srsID: srs), p.id, p.state.rawValue, p.basicFarmland, p.village, p.landuseCode,
+                  p.areaSquareMetres, p.active, p.properties.jsonText])
+    }
+
+    func update(_ p: Parcel) throws(LandtrackError) {
+        parcelsChanged = true
+        try execute("""
+            UPDATE parcels SET geom = ?, state = ?, basic_farmland = ?, village = ?, landuse_code = ?, area_m2 = ?, active = ?, properties = ?
+            WHERE parcel_id = ?
+            """, [GeoPackage.blob(p.polygons, srsID: srs), p.state.rawValue, p.basicFarmland, p.village, p.landuseCode,
+                  p.areaSquareMetres, p.active, p.properties.jsonText, p.id])
+    }
+
+    func append(_ e: NewEvent) throws(LandtrackError) -> Int64 {
+        try checkID(e.parcelID)
+        return try execute("""
+            INSERT INTO parcel_events (parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
+              recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [e.parcelID, e.kind.rawValue, e.fromState?.rawValue, e.toState?.rawValue, e.pbfBefore, e.pbfAfter,
+                  e.date.description, e.recordedAt, e.recordedBy, e.ref, e.note, e.ruleID,
+                  e.previousPolygons.map { GeoPackage.blob($0, srsID: srs) }, e.previousAttributes])
+    }
+
+    func appendLineage(parent: String, child: String, eventID: Int64, kind: ParcelEvent.Kind) throws(LandtrackError) {
+        try execute("INSERT INTO parcel_lineage (parent_id, child_id, event_id, kind) VALUES (?, ?, ?, ?)",
+                    [parent, child, eventID, kind.rawValue])
+    }
+
+    func event(_ id: Int64) throws(LandtrackError) -> ParcelEvent {
+        try run {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM parcel_events WHERE event_id = ?", arguments: [id]) else {
+                throw LandtrackError.store(location: path, .corrupt("event \(id) is not in the history"))
+            }
+            return try GeoPackageStore.event(row, path: path)
+        }
+    }
+
+    func layer(_ layer: ConstraintLayer) throws(LandtrackError) -> [LayerGeometry] {
+        try run { try GeoPackageStore.layer(db, layer) }
+    }
+
+    func replaceLayer(_ layer: ConstraintLayer, with features: [LayerGeometry]) throws(LandtrackError) {
+        try run {
+            try db.execute(sql: "DELETE FROM \"\(layer.rawValue)\"")
+            let insert = try db.cachedStatement(sql: "INSERT INTO \"\(layer.rawValue)\" (geom, name, properties) VALUES (?, ?, ?)")
+            for f in features {
+                try insert.execute(arguments: [GeoPackage.blob(wkb: f.wkb, envelope: f.envelope, srsID: srs), f.name, f.propertiesJSON])
+            }
+            try GeoPackage.updateExtent(db, table: layer.rawValue)
+        }
+    }
+
+    /// The last defence: the write path checks ids before it gets here.
+    private func checkID(_ id: String) throws(LandtrackError) {
+        if let r = ParcelID.refusal(id) { throw .refused([r]) }
+    }
+}

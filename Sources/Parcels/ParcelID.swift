@@ -1,0 +1,32 @@
+import Foundation
+import Geometry
+
+/// Parcel ids are text compared exactly as stored: 1 to 256 characters, none of them a C0
+/// control character (U+0000–U+001F) or DEL. A NUL would be cut off by C interfaces on the
+/// way to a database (so "DUP-1\u{0}" would become "DUP-1"), and control characters make ids
+/// that look alike in every listing. Every way in (files, CLI arguments, URL path segments,
+/// JSON bodies, CSV rows) checks ids here.
+public enum ParcelID {
+    public static let maximumLength = 256
+
+    /// What is wrong with `id`, or nil when it is a good id.
+    public static func problem(_ id: String) -> String? {
+        if id.isEmpty { return "an id must not be empty" }
+        if id.count > maximumLength { return "an id has at most \(maximumLength) characters, this one has \(id.count)" }
+        for (i, scalar) in id.unicodeScalars.enumerated() where scalar.value < 0x20 || scalar.value == 0x7F {
+            return String(format: "it contains the control character U+%04X at position %d; ids are text without control characters", scalar.value, i + 1)
+        }
+        return nil
+    }
+
+    /// The refusal for a bad id (nil when it is good).
+    public static func refusal(_ id: String, origin: String? = nil) -> Refusal? {
+        problem(id).map { Refusal(.invalidID(id: id, problem: $0), origin: origin) }
+    }
+
+    /// Checks every id; throws every bad one at once.
+    public static func check(_ ids: [String], origin: String? = nil) throws(LandtrackError) {
+        let refusals = ids.compactMap { refusal($0, origin: origin) }
+        guard refusals.isEmpty else { throw .refused(refusals) }
+    }
+}

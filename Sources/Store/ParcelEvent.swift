@@ -1,0 +1,141 @@
+import Geometry
+import Parcels
+
+/// One entry of a parcel's history. Never changed once written.
+public struct ParcelEvent: Sendable, Hashable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// The parcel entered the record (first import).
+        case imported = "import"
+        /// A re-import changed its geometry or attributes (state and PBF changes of a re-import
+        /// are `transition` and `pbf` events; stores from before 0.4 may have them here too).
+        case updated = "import-update"
+        case transition, pbf, split, merge
+    }
+
+    public var eventID: Int64
+    public var parcelID: String
+    public var kind: Kind
+    public var fromState: ParcelState?
+    public var toState: ParcelState?
+    public var pbfBefore: Bool?
+    public var pbfAfter: Bool?
+    public var effectiveDate: CalendarDate
+    public var recordedAt: String
+    public var recordedBy: String
+    public var ref: String?
+    public var note: String?
+    /// The transition rule that allowed a state change.
+    public var ruleID: String?
+
+    public init(eventID: Int64, parcelID: String, kind: Kind, fromState: ParcelState? = nil, toState: ParcelState? = nil,
+                pbfBefore: Bool? = nil, pbfAfter: Bool? = nil, effectiveDate: CalendarDate, recordedAt: String, recordedBy: String,
+                ref: String? = nil, note: String? = nil, ruleID: String? = nil) {
+        self.eventID = eventID
+        self.parcelID = parcelID
+        self.kind = kind
+        self.fromState = fromState
+        self.toState = toState
+        self.pbfBefore = pbfBefore
+        self.pbfAfter = pbfAfter
+        self.effectiveDate = effectiveDate
+        self.recordedAt = recordedAt
+        self.recordedBy = recordedBy
+        self.ref = ref
+        self.note = note
+        self.ruleID = ruleID
+    }
+
+    /// A state change between two states (a transition, or a legacy import-update that moved one).
+    public var stateMove: (from: ParcelState, to: ParcelState)? {
+        guard kind == .transition || kind == .updated, let fromState, let toState, fromState != toState else { return nil }
+        return (fromState, toState)
+    }
+
+    /// "wasteland → farmland", "PBF no → yes": the change in one phrase (history tables, the map).
+    public var changeDescription: String {
+        var parts: [String] = []
+        if fromState != nil || toState != nil {
+            parts.append("\(fromState?.rawValue ?? "–") → \(toState?.rawValue ?? "–")")
+        }
+        if let after = pbfAfter {
+            parts.append("PBF \(pbfBefore.map { $0 ? "yes" : "no" } ?? "–") → \(after ? "yes" : "no")")
+        }
+        return parts.joined(separator: "; ")
+    }
+}
+
+/// An event to append (the store gives it its id).
+public struct NewEvent: Sendable {
+    public var parcelID: String
+    public var kind: ParcelEvent.Kind
+    public var fromState: ParcelState?
+    public var toState: ParcelState?
+    public var pbfBefore: Bool?
+    public var pbfAfter: Bool?
+    public var date: CalendarDate
+    public var recordedAt: String
+    public var recordedBy: String
+    public var ref: String?
+    public var note: String?
+    public var ruleID: String?
+    /// The geometry this event replaced (a re-import's), kept so as-of reads can show it.
+    public var previousPolygons: [Polygon]?
+    /// The attributes this event replaced (JSON text: village, landuse_code, properties).
+    public var previousAttributes: String?
+
+    public init(parcelID: String, kind: ParcelEvent.Kind, fromState: ParcelState? = nil, toState: ParcelState? = nil,
+                pbfBefore: Bool? = nil, pbfAfter: Bool? = nil, date: CalendarDate, recordedAt: String, recordedBy: String,
+                ref: String? = nil, note: String? = nil, ruleID: String? = nil, previousPolygons: [Polygon]? = nil,
+                previousAttributes: String? = nil) {
+        self.parcelID = parcelID
+        self.kind = kind
+        self.fromState = fromState
+        self.toState = toState
+        self.pbfBefore = pbfBefore
+        self.pbfAfter = pbfAfter
+        self.date = date
+        self.recordedAt = recordedAt
+        self.recordedBy = recordedBy
+        self.ref = ref
+        self.note = note
+        self.ruleID = ruleID
+        self.previousPolygons = previousPolygons
+        self.previousAttributes = previousAttributes
+    }
+}
+
+/// The store as it stood on one date: the parcels that existed then, with the state, PBF flag
+/// and geometry they had, the constraint layers, and (when asked for) the history up to then.
+/// A value: the planner, the map and the server compute on it without touching the store.
+public struct Snapshot: Sendable {
+    /// nil: now (the active parcels, every event).
+    public var asOf: CalendarDate?
+    /// Geographic CRS of the positions; its ellipsoid is the one areas are measured on.
+    public var crs: CoordinateReferenceSystem
+    /// In id order.
+    public var parcels: [Parcel]
+    public var layers: [ConstraintLayer: [LayerGeometry]]
+    /// Every parcel's events up to `asOf`, oldest first; nil when not asked for.
+    public var history: [String: [ParcelEvent]]?
+
+    public init(asOf: CalendarDate?, crs: CoordinateReferenceSystem, parcels: [Parcel], layers: [ConstraintLayer: [LayerGeometry]],
+                history: [String: [ParcelEvent]]? = nil) {
+        self.asOf = asOf
+        self.crs = crs
+        self.parcels = parcels
+        self.layers = layers
+        self.history = history
+    }
+
+    public func layer(_ layer: ConstraintLayer) -> [LayerGeometry] { layers[layer] ?? [] }
+
+    /// Ids of the parcels with an event of programme `ref` after `from` (up to the snapshot's
+    /// date). Needs the history.
+    public func parcels(withEventsOf ref: String, after from: CalendarDate) -> Set<String> {
+        var out = Set<String>()
+        for (id, events) in history ?? [:] where events.contains(where: { $0.ref == ref && $0.effectiveDate > from }) {
+            out.insert(id)
+        }
+        return out
+    }
+}

@@ -1,0 +1,466 @@
+import Foundation
+import Geometry
+import Parcels
+
+// The one write path for the programme's rules. Every change of a parcel's state or PBF flag —
+// `transition`, `pbf`, an import that changes a parcel already in the store, the children of a
+// merge or split — is decided here by the same transition table and PBF rules, dated by the
+// same date-order check and recorded with the rule that allowed it. Backends only store.
+
+/// What to do with features that fail a check.
+public enum InvalidFeaturePolicy: String, Sendable, CaseIterable {
+    /// Any problem refuses the whole file; the store stays exactly as it was.
+    case refuse
+    /// Invalid geometries are repaired (GEOS make-valid); other problems still refuse.
+    case repair
+    /// Clean parcels are imported; the others are written with their reasons to the rejects file.
+    case skip
+}
+
+public struct ImportOptions: Sendable {
+    public var read = ParcelReadOptions()
+    public var date = CalendarDate.today
+    public var onInvalid = InvalidFeaturePolicy.refuse
+    /// GeoJSON file for rejected features (with `--on-invalid skip`).
+    public var rejectsPath: String?
+    public var recordedBy = StoreDefaults.user
+    public var ref: String?
+    /// The table that decides the state changes a re-import makes.
+    public var rules = TransitionRules.standard
+
+    /// The state of parcels without a state or land-use code.
+    public var defaultState: ParcelState? {
+        get { read.defaultState }
+        set { read.defaultState = newValue }
+    }
+
+    /// GB/T 21010 land-use code → state.
+    public var landuse: LanduseMapping {
+        get { read.landuse }
+        set { read.landuse = newValue }
+    }
+
+    public init() {}
+}
+
+/// What an import did.
+public struct ImportSummary: Sendable {
+    public var source: String
+    public var added = 0
+    /// Parcels whose record changed (geometry, attributes, state, PBF).
+    public var updated = 0
+    public var unchanged = 0
+    public var rejected = 0
+    /// State changes recorded as transitions, and PBF changes recorded as PBF events.
+    public var transitions = 0
+    public var basicFarmlandChanges = 0
+    /// Warnings (repairs) and, with `skip`, the problems of the rejected features.
+    public var notes: [Diagnostic] = []
+
+    public var line: String {
+        var text = "\(source): \(grouped(added)) added, \(grouped(updated)) updated, \(grouped(unchanged)) unchanged, \(grouped(rejected)) rejected"
+        if transitions > 0 { text += ", \(grouped(transitions)) state change\(transitions == 1 ? "" : "s") recorded as transitions" }
+        if basicFarmlandChanges > 0 { text += ", \(grouped(basicFarmlandChanges)) PBF change\(basicFarmlandChanges == 1 ? "" : "s")" }
+        let repaired = notes.filter { $0.code == .repaired }.count
+        return text + (repaired > 0 ? ", \(grouped(repaired)) repaired" : "")
+    }
+}
+
+/// A requested state change.
+public struct TransitionRequest: Sendable, Hashable {
+    public var parcelID: String
+    public var to: ParcelState
+    public var date: CalendarDate
+    public var ref: String?
+    public var note: String?
+    /// Where the request came from, for messages ("changes.csv line 4").
+    public var origin: String?
+
+    public init(parcelID: String, to: ParcelState, date: CalendarDate, ref: String? = nil, note: String? = nil, origin: String? = nil) {
+        self.parcelID = parcelID
+        self.to = to
+        self.date = date
+        self.ref = ref
+        self.note = note
+        self.origin = origin
+    }
+
+    /// Reads `id,to,date[,ref,note]` records (CSV, header required). Every bad record is named
+    /// with its line; nothing is returned unless all are good.
+    public static func load(csv path: String) throws(LandtrackError) -> [TransitionRequest] {
+        let csv = try CSVInput.read(path: path, purpose: "transitions file")
+        guard let header = csv.records.first, header.line == 1, Array(header.fields.prefix(3)) == ["id", "to", "date"] else {
+            throw .invalidArgument("\(path) line 1: the header must be id,to,date[,ref,note]")
+        }
+        var requests: [TransitionRequest] = []
+        var problems: [Diagnostic] = []
+        for record in csv.records.dropFirst() {
+            let f = record.fields
+            let origin = "\(path) line \(record.line)"
+            guard (3...5).contains(f.count) else {
+                problems.append(Diagnostic(.badRow, "\(origin): expected id,to,date[,ref,note], got \(f.count) fields: \(f.map(quoted).joined(separator: ","))"))
+                continue
+            }
+            if let problem = ParcelID.problem(f[0]) {
+                problems.append(Diagnostic(.badId, "\(origin): the id \(quoted(f[0])) cannot be used: \(problem)"))
+                continue
+            }
+            guard let to = ParcelState(parsing: f[1]) else {
+                problems.append(Diagnostic(.unknownState, "\(origin): state '\(f[1])' is not one of: \(ParcelState.vocabulary)", featureID: f[0]))
+                continue
+            }
+            let date: CalendarDate
+            do { date = try CalendarDate(parsing: f[2]) } catch {
+                problems.append(Diagnostic(.badDate, "\(origin): \(error)", featureID: f[0]))
+                continue
+            }
+            requests.append(TransitionRequest(parcelID: f[0], to: to, date: date, ref: f.count > 3 && !f[3].isEmpty ? f[3] : nil,
+                                              note: f.count > 4 && !f[4].isEmpty ? f[4] : nil, origin: origin))
+        }
+        guard problems.isEmpty else { throw .invalidInput(source: path, problems: problems) }
+        return requests
+    }
+}
+
+/// The rules as they apply inside one write transaction.
+struct RecordWriter {
+    let tx: any StoreTransaction
+    let rules: TransitionRules
+    let recordedBy: String
+    let recordedAt = ISO8601DateFormatter().string(from: Date())
+    private var redline: [[UInt8]]?
+
+    init(_ tx: any StoreTransaction, rules: TransitionRules = .standard, by: String) {
+        self.tx = tx
+        self.rules = rules
+        self.recordedBy = by
+    }
+
+    /// The one date-order check: history is written in date order, so a change may not be
+    /// dated before the parcel's last event.
+    func datedBeforeHistory(_ id: String, _ date: CalendarDate, origin: String?) throws(LandtrackError) -> Refusal? {
+        guard let last = try tx.lastEventDate(id), last > date else { return nil }
+        return Refusal(.datedBeforeHistory(parcel: id, date: date.description, lastEvent: last.description), origin: origin)
+    }
+
+    /// The parcel a change is about: it must exist and not be retired.
+    func changeable(_ id: String, origin: String?) throws(LandtrackError) -> Result<Parcel, Refusal> {
+        if let r = ParcelID.refusal(id, origin: origin) { return .failure(r) }
+        guard let p = try tx.parcel(id) else { return .failure(Refusal(.unknownParcel(id), origin: origin)) }
+        guard p.active else { return .failure(Refusal(.retiredParcel(id), origin: origin)) }
+        return .success(p)
+    }
+
+    /// The one decision on a state change: the table (refusals first), with the PBF flag
+    /// (`basicFarmland`: the flag before or after, whichever is set) and whether `polygons`
+    /// overlap the eco_redline layer (looked at only for moves into industrial_park).
+    mutating func decide(_ parcel: Parcel, to: ParcelState, basicFarmland: Bool, polygons: [Polygon],
+                         origin: String?) throws(LandtrackError) -> Result<TransitionRules.Rule, Refusal> {
+        var inside = false
+        if to == .industrialPark {
+            if redline == nil { redline = try tx.layer(.ecoRedline).map(\.wkb) }
+            inside = try Self.overlapsAny(polygons, redline!)
+        }
+        let move = TransitionRules.Move(from: parcel.state, to: to, basicFarmland: basicFarmland, insideEcoRedline: inside)
+        switch rules.decide(move) {
+        case let .allowed(rule):
+            return .success(rule)
+        case let .refused(rule, allowed):
+            let reason = rule.map { $0.reason + ($0.source.map { " (\($0))" } ?? "") } ?? ""
+            return .failure(Refusal(.illegalTransition(parcel: parcel.id, from: parcel.state.rawValue, to: to.rawValue, rule: rule?.id,
+                                                       reason: reason, allowed: allowed.map(\.rawValue)), origin: origin))
+        }
+    }
+
+    /// Records an allowed state change as a `transition` event.
+    func recordTransition(_ parcel: Parcel, to: ParcelState, rule: TransitionRules.Rule, date: CalendarDate, ref: String?,
+                          note: String?) throws(LandtrackError) -> Int64 {
+        let text = [note, rule.records.map { "recorded as \($0.replacingOccurrences(of: "_", with: " "))" }]
+            .compactMap { $0 }.joined(separator: "; ")
+        return try tx.append(NewEvent(parcelID: parcel.id, kind: .transition, fromState: parcel.state, toState: to, date: date,
+                                      recordedAt: recordedAt, recordedBy: recordedBy, ref: ref, note: text.isEmpty ? nil : text,
+                                      ruleID: rule.id))
+    }
+
+    /// Records a PBF designation or release as a `pbf` event.
+    func recordBasicFarmland(_ parcel: Parcel, designated: Bool, date: CalendarDate, ref: String?, note: String?) throws(LandtrackError) -> Int64 {
+        try tx.append(NewEvent(parcelID: parcel.id, kind: .pbf, pbfBefore: parcel.basicFarmland, pbfAfter: designated, date: date,
+                               recordedAt: recordedAt, recordedBy: recordedBy, ref: ref,
+                               note: note ?? (designated ? "designated permanent basic farmland" : "released from permanent basic farmland")))
+    }
+
+    /// Do the polygons' interiors overlap any of `layer` (DE-9IM T********)?
+    static func overlapsAny(_ polygons: [Polygon], _ layer: [[UInt8]]) throws(LandtrackError) -> Bool {
+        guard !layer.isEmpty else { return false }
+        let ctx = GEOSContext()
+        let g = try ctx.geometry(.multiPolygon(MultiPolygon(polygons)))
+        for wkb in layer where try ctx.relate(g, ctx.readWKB(wkb), pattern: "T********") { return true }
+        return false
+    }
+}
+
+extension ParcelStore {
+    /// Applies state changes, all or nothing, each decided by `rules` (and, for moves into
+    /// `industrial_park`, by the eco_redline layer). A refusal names the parcel, the rule and
+    /// the moves that are allowed; every refusal of the batch is reported.
+    @discardableResult
+    public func transition(_ requests: [TransitionRequest], rules: TransitionRules = .standard,
+                           by: String = StoreDefaults.user) throws(LandtrackError) -> [ParcelEvent] {
+        try write { (tx) throws(LandtrackError) -> [ParcelEvent] in
+            var writer = RecordWriter(tx, rules: rules, by: by)
+            var refusals: [Refusal] = []
+            var events: [ParcelEvent] = []
+            for r in requests {
+                let parcel: Parcel
+                switch try writer.changeable(r.parcelID, origin: r.origin) {
+                case let .failure(refusal): refusals.append(refusal); continue
+                case let .success(p): parcel = p
+                }
+                if let refusal = try writer.datedBeforeHistory(r.parcelID, r.date, origin: r.origin) {
+                    refusals.append(refusal)
+                    continue
+                }
+                guard parcel.state != r.to else {
+                    refusals.append(Refusal(.noChange(parcel: r.parcelID, what: r.to.rawValue), origin: r.origin))
+                    continue
+                }
+                switch try writer.decide(parcel, to: r.to, basicFarmland: parcel.basicFarmland, polygons: parcel.polygons, origin: r.origin) {
+                case let .failure(refusal):
+                    refusals.append(refusal)
+                case let .success(rule):
+                    let id = try writer.recordTransition(parcel, to: r.to, rule: rule, date: r.date, ref: r.ref, note: r.note)
+                    var moved = parcel
+                    moved.state = r.to
+                    try tx.update(moved)
+                    events.append(try tx.event(id))
+                }
+            }
+            // All or nothing: throwing rolls the transaction back.
+            guard refusals.isEmpty else { throw .refused(refusals) }
+            return events
+        }
+    }
+
+    /// Designates a parcel permanent basic farmland or releases it, as a dated event.
+    @discardableResult
+    public func setBasicFarmland(_ id: String, designated: Bool, date: CalendarDate, ref: String? = nil, note: String? = nil,
+                                 by: String = StoreDefaults.user) throws(LandtrackError) -> ParcelEvent {
+        try write { (tx) throws(LandtrackError) -> ParcelEvent in
+            let writer = RecordWriter(tx, by: by)
+            let parcel: Parcel
+            switch try writer.changeable(id, origin: nil) {
+            case let .failure(refusal): throw LandtrackError.refused([refusal])
+            case let .success(p): parcel = p
+            }
+            guard parcel.basicFarmland != designated else {
+                throw .refused([Refusal(.noChange(parcel: id, what: designated ? "permanent basic farmland" : "not permanent basic farmland"))])
+            }
+            if let refusal = try writer.datedBeforeHistory(id, date, origin: nil) { throw .refused([refusal]) }
+            let eventID = try writer.recordBasicFarmland(parcel, designated: designated, date: date, ref: ref, note: note)
+            var changed = parcel
+            changed.basicFarmland = designated
+            try tx.update(changed)
+            return try tx.event(eventID)
+        }
+    }
+
+    /// Imports a parcel file in one transaction. New parcels are added with an `import` event.
+    /// A parcel already in the store is compared with the file: a state change is decided by
+    /// `options.rules` and recorded as a `transition` (with the rule), a PBF change (when the
+    /// file gives the flag) as a `pbf` event, a new geometry or new attributes as an
+    /// `import-update` event that keeps the old ones. Any refused change refuses the whole
+    /// file, naming the parcels and rules. The same file twice changes nothing.
+    public func importParcels(
+        _ input: InputBytes, options: ImportOptions, progress: ((Int) -> Void)? = nil
+    ) throws(LandtrackError) -> ImportSummary {
+        var readOptions = options.read
+        readOptions.repairInvalid = options.onInvalid == .repair
+        var parcels: [Parcel] = []
+        var problems: [Diagnostic] = []
+        var rejectedFeatures = Set<Int>()
+        var geographic = CoordinateReferenceSystem.crs84
+        _ = try ParcelReader(options: readOptions).read(input, start: { geographic = $0 }, parcel: { p in
+            parcels.append(p)
+            progress?(parcels.count)
+        }, problem: { d in
+            problems.append(d)
+            if d.severity == .error, let i = d.featureIndex { rejectedFeatures.insert(i) }
+        })
+
+        let errors = problems.filter { $0.severity == .error }
+        if !errors.isEmpty && options.onInvalid != .skip {
+            throw .invalidInput(source: input.name, problems: errors)
+        }
+        var summary = ImportSummary(source: input.name)
+        summary.notes = problems
+        summary.rejected = rejectedFeatures.count
+        if let rejectsPath = options.rejectsPath, options.onInvalid == .skip {
+            try ImportRejects.write(rejectsPath, problems: errors)
+        }
+
+        let settled = summary
+        return try write { (tx) throws(LandtrackError) -> ImportSummary in
+            var summary = settled
+            _ = try tx.adoptCRS(geographic)
+            var writer = RecordWriter(tx, rules: options.rules, by: options.recordedBy)
+            // A store without parcels needs no comparison: the first import of a file is a bulk insert.
+            let storeIsEmpty = try tx.isEmpty()
+            let date = options.date
+            var refusals: [Refusal] = []
+            for p in parcels {
+                guard !storeIsEmpty, let old = try tx.parcel(p.id) else {
+                    var stored = p
+                    stored.source = nil
+                    try tx.insert(stored)
+                    _ = try tx.append(NewEvent(parcelID: p.id, kind: .imported, toState: p.state, pbfAfter: p.basicFarmland, date: date,
+                                               recordedAt: writer.recordedAt, recordedBy: options.recordedBy, ref: options.ref,
+                                               note: "imported from \(input.name)"))
+                    summary.added += 1
+                    continue
+                }
+                let origin = "\(input.name) feature \(p.featureIndex ?? 0)"
+                let pbf = p.source?.statesBasicFarmland == false ? old.basicFarmland : p.basicFarmland
+                let geometryChanged = old.polygons != p.polygons
+                let attributesChanged = old.village != p.village || old.landuseCode != p.landuseCode || old.properties != p.properties
+                let stateChanged = old.state != p.state, pbfChanged = old.basicFarmland != pbf
+                guard stateChanged || pbfChanged || geometryChanged || attributesChanged else {
+                    summary.unchanged += 1
+                    continue
+                }
+                guard old.active else {
+                    refusals.append(Refusal(.retiredParcel(p.id), origin: origin))
+                    continue
+                }
+                if let refusal = try writer.datedBeforeHistory(p.id, date, origin: origin) {
+                    refusals.append(refusal)
+                    continue
+                }
+                var rule: TransitionRules.Rule?
+                if stateChanged {
+                    // D1 looks at the flag before and after: releasing and converting in one file is refused.
+                    switch try writer.decide(old, to: p.state, basicFarmland: old.basicFarmland || pbf, polygons: p.polygons, origin: origin) {
+                    case let .failure(refusal): refusals.append(refusal); continue
+                    case let .success(r): rule = r
+                    }
+                }
+                guard refusals.isEmpty else { continue }  // nothing is written once the file is refused
+                let via = "via import of \(input.name)"
+                if geometryChanged || attributesChanged {
+                    var changed: [String] = []
+                    if geometryChanged { changed.append("geometry") }
+                    if attributesChanged { changed.append("attributes") }
+                    var previous = JSONObject()
+                    previous.append("village", old.village.map { .string($0) } ?? .null)
+                    previous.append("landuse_code", old.landuseCode.map { .string($0) } ?? .null)
+                    previous.append("properties", .string(old.properties.jsonText))
+                    _ = try tx.append(NewEvent(parcelID: p.id, kind: .updated, date: date, recordedAt: writer.recordedAt,
+                                               recordedBy: options.recordedBy, ref: options.ref,
+                                               note: "re-imported from \(input.name): \(changed.joined(separator: ", ")) changed",
+                                               previousPolygons: geometryChanged ? old.polygons : nil,
+                                               previousAttributes: attributesChanged ? JSONValue.object(previous).jsonText : nil))
+                }
+                if pbfChanged {
+                    _ = try writer.recordBasicFarmland(old, designated: pbf, date: date, ref: options.ref,
+                                                       note: (pbf ? "designated permanent basic farmland " : "released from permanent basic farmland ") + via)
+                    summary.basicFarmlandChanges += 1
+                }
+                if let rule {
+                    var before = old
+                    before.basicFarmland = pbf
+                    _ = try writer.recordTransition(before, to: p.state, rule: rule, date: date, ref: options.ref, note: via)
+                    summary.transitions += 1
+                }
+                var updated = p
+                updated.basicFarmland = pbf
+                updated.active = true
+                updated.source = nil
+                try tx.update(updated)
+                summary.updated += 1
+            }
+            guard refusals.isEmpty else { throw .refused(refusals) }
+            return summary
+        }
+    }
+
+    /// Replaces a constraint layer with the polygons (or, for barriers, lines too) of a file.
+    public func importLayer(_ layer: ConstraintLayer, from input: InputBytes, nameField: String = "name") throws(LandtrackError) -> Int {
+        let (features, crs) = try LayerReader.read(layer, input, nameField: nameField)
+        return try write { (tx) throws(LandtrackError) -> Int in
+            _ = try tx.adoptCRS(crs)
+            try tx.replaceLayer(layer, with: features)
+            return features.count
+        }
+    }
+}
+
+/// Reads a constraint layer's file: every feature checked (geometry type, validity), positions
+/// in longitude/latitude on the file's datum.
+enum LayerReader {
+    static func read(_ layer: ConstraintLayer, _ input: InputBytes, nameField: String) throws(LandtrackError) -> ([LayerGeometry], CoordinateReferenceSystem) {
+        let (header, features, problems) = try GeoJSONReader(idProperty: nameField).readAll(input)
+        var errors = problems
+        let crs: CoordinateReferenceSystem
+        if let name = header?.crsName { crs = try .resolve(name) } else { crs = .crs84 }
+        let normalizer = try CoordinateNormalizer(crs: crs)
+        var rows: [LayerGeometry] = []
+        let geos = GEOSContext()
+        for f in features {
+            guard let g = f.geometry else {
+                errors.append(Diagnostic(.nullGeometry, "a \(layer.rawValue) feature needs a geometry", featureIndex: f.index))
+                continue
+            }
+            let name = f.properties?[nameField]?.identifierText ?? f.id?.identifierText
+            do {
+                let normalized: Geometry
+                if let ps = g.polygons {
+                    normalized = .multiPolygon(MultiPolygon(try normalizer.normalize(ps)))
+                } else if layer.acceptsLines {
+                    normalized = g
+                } else {
+                    errors.append(Diagnostic(.notPolygonal, "\(layer.rawValue) needs polygons, this is a \(g.typeName)",
+                                             featureIndex: f.index, featureID: name))
+                    continue
+                }
+                let handle = try geos.geometry(normalized)
+                let validity = try geos.validity(handle)
+                if !validity.isValid {
+                    errors.append(Diagnostic(.invalidGeometry, "invalid geometry (GEOS: \(validity.reason ?? ""))",
+                                             featureIndex: f.index, featureID: name, point: validity.location))
+                    continue
+                }
+                rows.append(LayerGeometry(name: name, wkb: try geos.writeWKB(handle), envelope: normalized.envelope!,
+                                          propertiesJSON: JSONValue.object(f.properties ?? JSONObject()).jsonText))
+            } catch let d as Diagnostic {
+                var d = d
+                d.featureIndex = f.index
+                errors.append(d)
+            } catch {
+                errors.append(Diagnostic(.geometry, "\(error)", featureIndex: f.index, featureID: name))
+            }
+        }
+        guard errors.isEmpty else { throw .invalidInput(source: input.name, problems: errors) }
+        return (rows, normalizer.geographicCRS)
+    }
+}
+
+/// The rejects file of `import --on-invalid skip`: the rejected features with their reasons.
+enum ImportRejects {
+    static func write(_ path: String, problems: [Diagnostic]) throws(LandtrackError) {
+        let byFeature = Dictionary(grouping: problems, by: { $0.featureIndex ?? 0 })
+        var out = "{\"type\":\"FeatureCollection\",\"features\":["
+        for (n, index) in byFeature.keys.sorted().enumerated() {
+            if n > 0 { out += ",\n" }
+            var props = JSONObject()
+            props.append("feature_index", .number(Double(index)))
+            props.append("feature_id", byFeature[index]!.first?.featureID.map { .string($0) } ?? .null)
+            props.append("problems", .array(byFeature[index]!.map { .string($0.description) }))
+            out += "{\"type\":\"Feature\",\"properties\":" + JSONValue.object(props).jsonText + ",\"geometry\":null}"
+        }
+        out += "]}\n"
+        do {
+            try out.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw .io(path: path, message: "cannot write the rejects file: \(error.localizedDescription)")
+        }
+    }
+}
