@@ -75,7 +75,13 @@ let package = Package(
         .testTarget(
             name: "ParcelsTests",
             dependencies: [
-                "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport",
+                "Parcels", "Geometry", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "Store", "GeoPackageStore", "Planner", "Parcels", "Geometry", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),

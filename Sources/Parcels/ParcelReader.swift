@@ -14,13 +14,14 @@ public struct ParcelReadOptions: Sendable {
     /// else `defaultState`.
     public var landuse = LanduseMapping.standard
     public var defaultState: ParcelState?
-    /// A parcel whose state cannot be decided is an error ("no-state"); `area` and `validate`,
-    /// which never use states, turn this off (such parcels are then `other`).
-    public var requireState = true
+    /// A parcel whose state cannot be decided is an error ("no-state"). Imports and the planner
+    /// turn this on; `area` and `validate`, which never use states, leave it off (such parcels
+    /// are then `other`).
+    public var requireState = false
 
     public init(fields: ParcelFields = ParcelFields(), crs: CoordinateReferenceSystem? = nil, axisOrder: AxisOrder? = nil,
                 repairInvalid: Bool = false, defaultState: ParcelState? = nil, landuse: LanduseMapping = .standard,
-                requireState: Bool = true) {
+                requireState: Bool = false) {
         self.fields = fields
         self.crs = crs
         self.axisOrder = axisOrder

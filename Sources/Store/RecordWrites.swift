@@ -275,6 +275,7 @@ extension ParcelStore {
     ) throws(LandtrackError) -> ImportSummary {
         var readOptions = options.read
         readOptions.repairInvalid = options.onInvalid == .repair
+        readOptions.requireState = true
         var parcels: [Parcel] = []
         var problems: [Diagnostic] = []
         var rejectedFeatures = Set<Int>()
@@ -321,7 +322,8 @@ extension ParcelStore {
                 let origin = "\(input.name) feature \(p.featureIndex ?? 0)"
                 let pbf = p.source?.statesBasicFarmland == false ? old.basicFarmland : p.basicFarmland
                 let geometryChanged = old.polygons != p.polygons
-                let attributesChanged = old.village != p.village || old.landuseCode != p.landuseCode || old.properties != p.properties
+                let propertiesChanged = try Self.otherPropertiesDiffer(old, p, fields: options.read.fields)
+                let attributesChanged = old.village != p.village || old.landuseCode != p.landuseCode || propertiesChanged
                 let stateChanged = old.state != p.state, pbfChanged = old.basicFarmland != pbf
                 guard stateChanged || pbfChanged || geometryChanged || attributesChanged else {
                     summary.unchanged += 1
@@ -380,6 +382,18 @@ extension ParcelStore {
             guard refusals.isEmpty else { throw .refused(refusals) }
             return summary
         }
+    }
+
+    /// Do the original properties differ in more than the state and PBF members (which are
+    /// recorded as transitions and PBF events of their own)?
+    static func otherPropertiesDiffer(_ old: Parcel, _ new: Parcel, fields: ParcelFields) throws(LandtrackError) -> Bool {
+        guard old.properties != new.properties else { return false }
+        func others(_ p: Parcel) throws(LandtrackError) -> [(String, JSONValue)] {
+            let members = try p.properties.object(owner: p.id).members
+            return members.filter { $0.0 != fields.state && $0.0 != fields.basicFarmland }
+        }
+        let a = try others(old), b = try others(new)
+        return a.count != b.count || zip(a, b).contains { $0.0 != $1.0 || $0.1 != $1.1 }
     }
 
     /// Replaces a constraint layer with the polygons (or, for barriers, lines too) of a file.

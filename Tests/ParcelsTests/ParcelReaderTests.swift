@@ -5,12 +5,6 @@ import Geometry
 import TestSupport
 
 /// A one-feature FeatureCollection around Nanhai with the given geometry and properties.
-func parcelDocument(geometry: String, properties: String = #"{"id":"NH-1","state":"farmland"}"#, crs: String? = nil) -> String {
-    let crsMember = crs.map { #","crs":{"type":"name","properties":{"name":"\#($0)"}}"# } ?? ""
-    return #"{"type":"FeatureCollection"\#(crsMember),"features":[{"type":"Feature","properties":\#(properties),"geometry":\#(geometry)}]}"#
-}
-
-let nanhaiSquare = "[[113.1,23.05],[113.101,23.05],[113.101,23.051],[113.1,23.051],[113.1,23.05]]"
 
 /// One bad input and the problem code the reader must report for it.
 struct BadParcelCase: Sendable, CustomTestStringConvertible {

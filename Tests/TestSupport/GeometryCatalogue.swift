@@ -41,3 +41,12 @@ public enum GeometryCatalogue {
     public static var valid: [CatalogueGeometry] { all.filter { $0.isValid && $0.planarArea != nil } }
     public static var invalid: [CatalogueGeometry] { all.filter { !$0.isValid } }
 }
+
+/// A FeatureCollection of one parcel feature (and a legacy "crs" member when given).
+public func parcelDocument(geometry: String, properties: String = #"{"id":"NH-1","state":"farmland"}"#, crs: String? = nil) -> String {
+    let crsMember = crs.map { #","crs":{"type":"name","properties":{"name":"\#($0)"}}"# } ?? ""
+    return #"{"type":"FeatureCollection"\#(crsMember),"features":[{"type":"Feature","properties":\#(properties),"geometry":\#(geometry)}]}"#
+}
+
+/// A square of about 102 × 111 m at Nanhai, as GeoJSON coordinates.
+public let nanhaiSquare = "[[113.1,23.05],[113.101,23.05],[113.101,23.051],[113.1,23.051],[113.1,23.05]]"

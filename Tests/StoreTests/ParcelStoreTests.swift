@@ -91,10 +91,12 @@ struct ParcelStoreTests {
         var options = ImportOptions()
         options.date = try CalendarDate(parsing: "2024-03-01")
         let summary = try store.importParcels(try InputBytes(path: newer.path), options: options)
-        #expect(summary.updated == 1 && summary.unchanged == 1999)
+        #expect(summary.updated == 1 && summary.unchanged == 1999 && summary.transitions == 1)
         let history = try store.history("NH-000001")
-        try #require(history.map(\.kind) == [.imported, .updated])
-        #expect(history[1].fromState == .wasteland && history[1].toState == .farmland)
+        // The state change is a transition decided by the table (R1: wasteland → farmland), not an import-update.
+        try #require(history.map(\.kind) == [.imported, .transition])
+        #expect(history[1].fromState == .wasteland && history[1].toState == .farmland && history[1].ruleID == "R1")
+        #expect(history[1].note?.contains("via import of") == true)
         #expect(try store.snapshot(asOf: CalendarDate(parsing: "2023-06-01")).parcels.first { $0.id == "NH-000001" }?.state == .wasteland)
         #expect(try store.parcel("NH-000001")?.state == .farmland)
     }
