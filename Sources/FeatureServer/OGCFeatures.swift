@@ -191,10 +191,11 @@ extension API {
         try await authorize(request, needs: .viewer)
         let layer = try layer(context)
         let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
+        if layer == .parcels, let refusal = ParcelID.refusal(id) { throw APIError(.refused([refusal])) }
         let date = layer == .parcels ? try asOf(request) : nil
         let b = base(request)
         guard let f = try await offload({ try store.feature(of: layer, id: id, asOf: date) }) else {
-            throw APIError.notFound("no feature '\(id)' in \(layer.table)" + (date.map { " as of \($0)" } ?? ""))
+            throw APIError.notFound("no feature \(quoted(id)) in \(layer.table)" + (date.map { " as of \($0)" } ?? ""))
         }
         var text = featureText(f)
         text.removeLast()

@@ -192,8 +192,12 @@ public final class GeoPackageStore: ParcelStore {
             throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): state \(quoted(stateText)) is not a state"))
         }
         let blob: Data = row["geom"]
+        let polygons: [Polygon]
+        do { polygons = try GeoPackage.polygons(blob) } catch {
+            throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): its geometry cannot be read (\(error))"))
+        }
         return Parcel(id: id, state: state, basicFarmland: row["basic_farmland"], village: row["village"],
-                      landuseCode: row["landuse_code"], polygons: try GeoPackage.polygons(blob), areaSquareMetres: row["area_m2"],
+                      landuseCode: row["landuse_code"], polygons: polygons, areaSquareMetres: row["area_m2"],
                       properties: ParcelProperties(jsonText: row["properties"]), active: row["active"])
     }
 

@@ -148,6 +148,10 @@ struct OGCFeaturesTests {
             let item = try await server.request("/collections/parcels/items/W?datetime=\(date)")
             #expect(item.json?["properties"]?.objectValue?["state"]?.stringValue == state, "\(date)")
         }
+        // A NUL in the path is no id (W\0x used to be looked up as something else).
+        let nul = try await server.request("/collections/parcels/items/W%00x")
+        #expect(nul.status == 400 && nul.json?["error"]?.stringValue == "bad-id", "\(nul.body)")
+        #expect(try await server.request("/parcels/W%01/history").status == 400)
         let before = try await server.request("/collections/parcels/items?datetime=2022-12-31")
         #expect(before.json?["numberMatched"]?.numberValue == 0)
         let interval = try await server.request("/collections/parcels/items?datetime=2023-01-01/2024-01-01")
@@ -245,7 +249,7 @@ struct ServerReportTests {
 
 @Suite("Server writes and tokens")
 struct ServerWriteTests {
-    func tokens(_ store: ParcelStore) throws -> (planner: String, viewer: String) {
+    func tokens(_ store: any ParcelStore) throws -> (planner: String, viewer: String) {
         (try store.createToken(owner: "Li Wei", role: .planner).token, try store.createToken(owner: "Wang Fang", role: .viewer).token)
     }
 
@@ -299,6 +303,14 @@ struct ServerWriteTests {
         ("/merges", #"{"parcels":["A","W"],"into":"AW","date":"2024-03-01"}"#, 422, "different states"),
         ("/merges", #"{"parcels":["A","B"],"into":"AB","date":"2024-03-01","gap":-1}"#, 400, "gap"),
         ("/parcels/A/splits", #"{"cutter":{"type":"LineString","coordinates":[[113.1005,23.0]]},"date":"2024-03-01"}"#, 422, "cutter"),
+        // An id with a NUL in the path is not the parcel before it (it used to change A).
+        ("/parcels/A%00evil/transitions", #"{"to":"wasteland","date":"2024-03-01"}"#, 400, "control character U+0000"),
+        ("/merges", #"{"parcels":["B","C"],"into":"BC\u0001","date":"2024-03-01"}"#, 400, "control character U+0001"),
+        // Two pieces with one name: refused before the database (it was a 500, UNIQUE constraint failed).
+        ("/parcels/D/splits", #"{"cutter":{"type":"LineString","coordinates":[[113.1005,23.0519],[113.1005,23.0531]]},"names":["X","X"],"date":"2024-03-01"}"#, 422, "twice"),
+        ("/parcels/D/splits", #"{"cutter":{"type":"LineString","coordinates":[[113.1005,23.0519],[113.1005,23.0531]]},"names":["X",7],"date":"2024-03-01"}"#, 400, "names"),
+        // The re-import bypass: PBF parcel D as industrial_park (rule D1), refused as a whole.
+        ("/imports?date=2024-03-01", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"D","state":"industrial_park","basic_farmland":true},"geometry":{"type":"Polygon","coordinates":[[[113.1,23.052],[113.101,23.052],[113.101,23.053],[113.1,23.053],[113.1,23.052]]]}}]}"#, 422, "rule D1"),
     ])
     func refusalsChangeNothing(path: String, body: String, status: Int, mentions: String) async throws {
         let store = try squares()

@@ -221,7 +221,7 @@ struct ParcelStoreTests {
         let (store, _) = try sampleStore()
         try store.pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99: from the future')") }
         let error = #expect(throws: LandtrackError.self) { try GeoPackageStore(path: store.location) }
-        #expect(error?.description.contains("newer landtrack") == true)
+        #expect(error?.storeFailure == .newerSchema)
     }
 
     /// A store written before the token table (v1 only) still opens read-only and reads as
@@ -301,7 +301,7 @@ struct ParcelStoreTests {
         let error = #expect(throws: LandtrackError.self) { try other.setBasicFarmland("NH-000001", designated: false, date: CalendarDate(parsing: "2024-01-01")) }
         done.signal()
         try writer.join()
-        #expect(error?.description.contains("locked by another landtrack process") == true)
+        #expect(error?.storeFailure == .locked)
         #expect(try store.parcel("NH-000001")?.basicFarmland == true)
     }
 

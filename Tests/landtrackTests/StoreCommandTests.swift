@@ -56,6 +56,38 @@ struct StoreCommandTests {
         #expect(abs(m2 - (try store.snapshot().parcels.reduce(0) { $0 + $1.areaSquareMetres })) < 0.05)
     }
 
+    /// The record issue's bypass from the command line: re-importing a PBF parcel as
+    /// industrial_park is refused (exit 1) naming the parcel and the rule, and writes nothing;
+    /// ids with control characters are refused before the store is opened (exit 64).
+    @Test func reimportBypassAndControlCharactersFromTheCommandLine() throws {
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("b.gpkg").path
+        let sample = try String(contentsOf: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson"), encoding: .utf8)
+        let pbfParcel = #""id":"NH-000002","state":"farmland","basic_farmland":true"#
+        #expect(sample.contains(pbfParcel))
+        _ = try Run(["import", "geodata/nanhai-sample.geojson", "--db", db, "--date", "2023-01-01"])
+        let bypass = dir.appendingPathComponent("bypass.geojson")
+        try sample.replacingOccurrences(of: pbfParcel, with: #""id":"NH-000002","state":"industrial_park","basic_farmland":true"#)
+            .write(to: bypass, atomically: true, encoding: .utf8)
+        let store = try GeoPackageStore(path: db, readOnly: true)
+        let before = try store.counts()
+        let refused = try Run(["import", bypass.path, "--db", db, "--date", "2024-01-01"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "landtrack: refused: \(bypass.path) feature 2: parcel \"NH-000002\" cannot move farmland → industrial_park: rule D1 refuses it: permanent basic farmland may not become construction land (土地管理法 第三十五条; 自然资规〔2019〕1号); moves allowed from farmland for this parcel: wasteland\n")
+        #expect(try store.counts() == before)
+        let check = try Run(["check", "--rules", "recorded-transitions", "--db", db])
+        #expect(check.status == 0, "\(check.stdout)")
+
+        // (An argument cannot hold a NUL: the C strings of argv end there.)
+        for args in [["transition", "NH-000001\u{1}", "--to", "farmland", "--date", "2024-01-01"], ["history", "NH-000001\u{1B}x"],
+                     ["merge", "NH-000001", "NH-000003", "--into", "M\tX", "--date", "2024-01-01"]] {
+            let r = try Run(args + ["--db", db])
+            #expect(r.status == 64, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("control character"), "\(args): \(r.stderr)")
+        }
+        #expect(try store.counts() == before)
+    }
+
     @Test func refusalsChangeNothingAndExplain() throws {
         let dir = try scratch()
         let db = dir.appendingPathComponent("s.gpkg").path

@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+import Testing
+import Geometry
+@testable import GeoPackageStore
+import Parcels
+import Planner
+import Store
+import TestSupport
+
+@Suite("Store interface and snapshots")
+struct StoreInterfaceTests {
+    /// Several dates in one read give what one read per date gives; the as-of pages of the OGC
+    /// API (index lookups per row, no snapshot) agree with the snapshots.
+    @Test func snapshotsOfSeveralDatesInOneRead() throws {
+        let store = try demoProgrammeStore()
+        let dates = try ["2022-12-31", "2023-01-01", "2024-06-30", "2025-12-31"].map { try CalendarDate(parsing: $0) }
+        let together = try store.snapshots(at: dates + [nil], history: true)
+        for (i, date) in dates.enumerated() {
+            let alone = try store.snapshot(asOf: date)
+            #expect(together[i].asOf == date)
+            #expect(together[i].parcels == alone.parcels, "\(date)")
+            let page = try store.features(of: .parcels, bbox: nil, limit: 10_000, offset: 0, asOf: date)
+            #expect(page.numberMatched == alone.parcels.count)
+            #expect(page.features.map(\.id) == alone.parcels.map(\.id))
+            #expect(page.features.map { $0.properties["state"]?.stringValue } == alone.parcels.map { $0.state.rawValue }, "\(date)")
+            #expect(page.features.map { $0.properties["basic_farmland"] } == alone.parcels.map { .bool($0.basicFarmland) }, "\(date)")
+            // History up to the date only.
+            #expect(together[i].history?.values.allSatisfy { $0.allSatisfy { $0.effectiveDate <= date } } == true)
+        }
+        #expect(together[0].parcels.isEmpty && together[1].parcels.count == 2000)
+        #expect(together.last?.parcels == (try store.snapshot().parcels))
+        #expect(together.last?.parcels.allSatisfy(\.active) == true)
+        // Every layer comes with every snapshot.
+        #expect(ConstraintLayer.allCases.allSatisfy { !together[2].layer($0).isEmpty })
+    }
+
+    /// Original properties are kept as the store's text and decoded when asked for.
+    @Test func propertiesAreDecodedOnlyWhenAskedFor() throws {
+        let store = try squaresStore([("A", "farmland", false, 0, 0)])
+        let a = try #require(try store.snapshot().parcels.first)
+        #expect(a.properties.jsonText.contains("\"village\":\"大岗村\""))
+        #expect(try a.properties.object(owner: a.id)["state"] == .string("farmland"))
+    }
+
+    /// Values read back that are not valid are errors naming what is wrong, never replaced.
+    @Test func damagedValuesAreErrors() throws {
+        let store = try squaresStore([("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0)])
+        try store.pool.write { db in
+            try db.execute(sql: "DROP TRIGGER parcel_events_append_only_update")
+            try db.execute(sql: "UPDATE parcels SET state = 'paddy' WHERE parcel_id = 'A'")
+            try db.execute(sql: "UPDATE parcels SET properties = 'not json' WHERE parcel_id = 'B'")
+            try db.execute(sql: "UPDATE parcel_events SET kind = 'teleport' WHERE parcel_id = 'B'")
+        }
+        let state = #expect(throws: LandtrackError.self) { try store.parcel("A") }
+        guard case let .corrupt(what)? = state?.storeFailure else { Issue.record("\(String(describing: state))"); return }
+        #expect(what.contains("\"paddy\""))
+        #expect(throws: LandtrackError.self) { try store.snapshot() }
+        let b = try #require(try store.parcel("B"))
+        #expect(throws: LandtrackError.self) { try b.properties.object(owner: "B") }
+        let kind = #expect(throws: LandtrackError.self) { try store.history("B") }
+        if case let .corrupt(what)? = kind?.storeFailure { #expect(what.contains("teleport")) } else { Issue.record("\(String(describing: kind))") }
+    }
+
+    /// A missing store and a file that is no store are typed failures.
+    @Test func openingFailuresAreTyped() throws {
+        let dir = try scratchDirectory()
+        let missing = #expect(throws: LandtrackError.self) { try GeoPackageStore(path: dir.appendingPathComponent("none.gpkg").path) }
+        #expect(missing?.storeFailure == .missing)
+        let text = dir.appendingPathComponent("text.gpkg")
+        try "hello".write(to: text, atomically: true, encoding: .utf8)
+        let notAStore = #expect(throws: LandtrackError.self) { try GeoPackageStore(path: text.path) }
+        if case .notAStore? = notAStore?.storeFailure {} else { Issue.record("\(String(describing: notAStore))") }
+    }
+}
+
+/// The layout shows the architecture: only the GeoPackage backend sees SQL (GRDB), only the
+/// seams see C, and `area`/`validate` (Parcels, Geometry) link neither GRDB nor the server.
+@Suite("Architecture")
+struct ArchitectureTests {
+    /// Every Swift source file of Sources/, by target.
+    func sources() throws -> [String: [URL]] {
+        let root = SharedData.repositoryRoot.appendingPathComponent("Sources")
+        var out: [String: [URL]] = [:]
+        for target in try FileManager.default.contentsOfDirectory(atPath: root.path) {
+            let dir = root.appendingPathComponent(target)
+            guard let files = FileManager.default.enumerator(atPath: dir.path) else { continue }
+            for case let f as String in files where f.hasSuffix(".swift") { out[target, default: []].append(dir.appendingPathComponent(f)) }
+        }
+        return out
+    }
+
+    func imports(_ file: URL) throws -> Set<String> {
+        Set(try String(contentsOf: file, encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            guard let i = words.firstIndex(of: "import"), i <= 1 else { return nil }
+            return words.count > i + 1 ? String(words[i + 1]) : nil
+        })
+    }
+
+    @Test func onlyTheBackendSeesSQLAndOnlyTheSeamsSeeC() throws {
+        let all = try sources()
+        #expect(all.keys.contains("GeoPackageStore") && all.keys.contains("Store"))
+        for (target, files) in all {
+            for file in files {
+                let used = try imports(file)
+                if target != "GeoPackageStore" { #expect(!used.contains("GRDB"), "\(target)/\(file.lastPathComponent) imports GRDB") }
+                if target != "Geometry" { #expect(used.isDisjoint(with: ["CGEOS", "CPROJ"]), "\(target)/\(file.lastPathComponent) imports C") }
+                if ["Geometry", "Parcels", "Store", "GeoPackageStore", "Planner"].contains(target) {
+                    #expect(used.isDisjoint(with: ["Hummingbird", "FeatureServer", "ParcelMap"]), "\(target)/\(file.lastPathComponent)")
+                }
+                if ["Geometry", "Parcels"].contains(target) {
+                    #expect(used.isDisjoint(with: ["Store", "GeoPackageStore", "Planner"]), "\(target)/\(file.lastPathComponent)")
+                }
+            }
+        }
+    }
+
+    /// The package's own declaration: what Parcels and Geometry (all that area and validate
+    /// need) depend on, transitively.
+    @Test func areaAndValidateNeedNoDatabase() throws {
+        let swift = ProcessRun.installed("swift")
+        guard let swift else { Issue.record("swift is not on PATH"); return }
+        // A scratch path of its own: the running `swift test` holds the lock on .build.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-dump-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let dump = try ProcessRun(swift, ["package", "--package-path", SharedData.repositoryRoot.path, "--scratch-path", scratch.path, "dump-package"])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        let package = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        var deps: [String: [String]] = [:]
+        for t in package["targets"] as? [[String: Any]] ?? [] {
+            let name = t["name"] as! String
+            deps[name] = (t["dependencies"] as? [[String: Any]] ?? []).compactMap { d in
+                if let byName = d["byName"] as? [Any], let n = byName.first as? String { return n }
+                if let product = d["product"] as? [Any], let n = product.first as? String { return n }
+                if let target = d["target"] as? [Any], let n = target.first as? String { return n }
+                return nil
+            }
+        }
+        func closure(_ name: String) -> Set<String> {
+            var seen: Set<String> = [], stack = [name]
+            while let n = stack.popLast() {
+                if seen.insert(n).inserted { stack += deps[n] ?? [] }
+            }
+            return seen
+        }
+        #expect(closure("Parcels").isDisjoint(with: ["GRDB", "Store", "GeoPackageStore", "Hummingbird", "FeatureServer"]), "\(closure("Parcels"))")
+        #expect(closure("Store").isDisjoint(with: ["GRDB", "Hummingbird"]), "\(closure("Store"))")
+        #expect(closure("Planner").isDisjoint(with: ["GRDB", "GeoPackageStore", "Hummingbird"]), "\(closure("Planner"))")
+        #expect(closure("GeoPackageStore").contains("GRDB"))
+    }
+}
