@@ -128,11 +128,8 @@ extension GeoPackageStore {
                     }
                     parcels.append(then)
                 }
-                let upTo = history ? events.compactMapValues { list -> [ParcelEvent]? in
-                    let kept = list.prefix { $0.effectiveDate <= date }
-                    return kept.isEmpty ? nil : Array(kept)
-                } : nil
-                out.append(Snapshot(asOf: date, crs: crs, parcels: parcels, layers: layers, history: upTo))
+                // One copy of the events for every snapshot: each shows those up to its own date.
+                out.append(Snapshot(asOf: date, crs: crs, parcels: parcels, layers: layers, history: history ? events : nil))
             }
             return out
         }

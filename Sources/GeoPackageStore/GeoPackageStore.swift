@@ -185,43 +185,48 @@ public final class GeoPackageStore: ParcelStore {
 
     // MARK: Rows as values (a value that is not valid is an error, never replaced)
 
+    // Rows are read by column position (a name lookup per column per row costs more than the
+    // decoding): the column order of the v1 tables, which `SELECT *` and `SELECT p.*` give.
+    // parcels: fid, geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties
+    // parcel_events: event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
+    //   recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes
+
     static func parcel(_ row: Row, path: String) throws -> Parcel {
-        let id: String = row["parcel_id"]
-        let stateText: String = row["state"]
+        let id: String = row[2]
+        let stateText: String = row[3]
         guard let state = ParcelState(rawValue: stateText) else {
             throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): state \(quoted(stateText)) is not a state"))
         }
-        let blob: Data = row["geom"]
+        let blob: Data = row[1]
         let polygons: [Polygon]
         do { polygons = try GeoPackage.polygons(blob) } catch {
             throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): its geometry cannot be read (\(error))"))
         }
-        return Parcel(id: id, state: state, basicFarmland: row["basic_farmland"], village: row["village"],
-                      landuseCode: row["landuse_code"], polygons: polygons, areaSquareMetres: row["area_m2"],
-                      properties: ParcelProperties(jsonText: row["properties"]), active: row["active"])
+        return Parcel(id: id, state: state, basicFarmland: row[4], village: row[5], landuseCode: row[6], polygons: polygons,
+                      areaSquareMetres: row[7], properties: ParcelProperties(jsonText: row[9]), active: row[8])
     }
 
     static func event(_ row: Row, path: String) throws -> ParcelEvent {
-        let id: Int64 = row["event_id"]
+        let id: Int64 = row[0]
         func corrupt(_ what: String) -> LandtrackError { .store(location: path, .corrupt("event \(id): \(what)")) }
-        let kindText: String = row["kind"]
+        let kindText: String = row[2]
         guard let kind = ParcelEvent.Kind(rawValue: kindText) else { throw corrupt("kind \(quoted(kindText)) is not an event kind") }
-        func state(_ column: String) throws -> ParcelState? {
-            guard let text: String = row[column] else { return nil }
+        func state(_ index: Int, _ column: String) throws -> ParcelState? {
+            guard let text: String = row[index] else { return nil }
             guard let s = ParcelState(rawValue: text) else { throw corrupt("\(column) \(quoted(text)) is not a state") }
             return s
         }
-        let dateText: String = row["effective_date"]
-        guard let date = try? CalendarDate(parsing: dateText) else { throw corrupt("effective_date \(quoted(dateText)) is not a date") }
+        let dateText: String = row[7]
+        guard let date = CalendarDate(iso: dateText) else { throw corrupt("effective_date \(quoted(dateText)) is not a date") }
         return ParcelEvent(
-            eventID: id, parcelID: row["parcel_id"], kind: kind, fromState: try state("from_state"), toState: try state("to_state"),
-            pbfBefore: row["pbf_before"], pbfAfter: row["pbf_after"], effectiveDate: date, recordedAt: row["recorded_at"],
-            recordedBy: row["recorded_by"], ref: row["ref"], note: row["note"], ruleID: row["rule_id"])
+            eventID: id, parcelID: row[1], kind: kind, fromState: try state(3, "from_state"), toState: try state(4, "to_state"),
+            pbfBefore: row[5], pbfAfter: row[6], effectiveDate: date, recordedAt: row[8],
+            recordedBy: row[9], ref: row[10], note: row[11], ruleID: row[12])
     }
 
     static func date(_ text: String?, path: String) throws -> CalendarDate? {
         guard let text else { return nil }
-        guard let d = try? CalendarDate(parsing: text) else {
+        guard let d = CalendarDate(iso: text) else {
             throw LandtrackError.store(location: path, .corrupt("effective date \(quoted(text)) is not a date"))
         }
         return d

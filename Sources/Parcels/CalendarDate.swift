@@ -25,6 +25,25 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         self = date
     }
 
+    /// "YYYY-MM-DD" exactly (as the store writes dates), read from its UTF-8 bytes; nil otherwise.
+    public init?(iso text: String) {
+        var text = text
+        let parsed = text.withUTF8 { b -> (Int, Int, Int)? in
+            guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return nil }
+            var fields = [0, 0, 0]
+            for (field, range) in [(0, 0..<4), (1, 5..<7), (2, 8..<10)] {
+                for i in range {
+                    let d = Int(b[i]) - 0x30
+                    guard (0...9).contains(d) else { return nil }
+                    fields[field] = fields[field] * 10 + d
+                }
+            }
+            return (fields[0], fields[1], fields[2])
+        }
+        guard let (y, m, d) = parsed, let date = CalendarDate(year: y, month: m, day: d) else { return nil }
+        self = date
+    }
+
     /// Today in the local time zone.
     public static var today: CalendarDate {
         let c = Calendar.current.dateComponents([.year, .month, .day], from: Date())

@@ -116,8 +116,33 @@ public struct CheckReport: Sendable, RenderableReport {
 
     /// Runs the selected rules on `current` (the store as of the check's date, with its
     /// history); the period rules compare it with `start` (nil: no history yet, they are skipped).
+    ///
+    /// The rules run in three groups on as many threads as there are cores, each group with its
+    /// own GEOS context (GEOS contexts and geometries are never shared between threads).
     public init(current: Snapshot, start: Snapshot?, options: CheckOptions) throws(LandtrackError) {
         asOf = current.asOf
+        let all: [Set<PlannerRule>] = [
+            [.pbfFragmentation, .newCultivatedLand, .newBasicFarmland, .cultivatedBalance, .recordedTransitions, .sliver],
+            [.invalidGeometry],
+            [.parcelOverlap, .pbfInUrbanBoundary, .constructionInRedLine, .controlLinesOverlap],
+        ]
+        let groups = all.map { $0.intersection(options.rules) }.filter { !$0.isEmpty }
+        let outcomes = ConcurrentResults<Swift.Result<[Result], LandtrackError>>(count: groups.count)
+        DispatchQueue.concurrentPerform(iterations: groups.count) { i in
+            do throws(LandtrackError) {
+                outcomes.set(i, .success(try Self.run(groups[i], current: current, start: start, options: options)))
+            } catch {
+                outcomes.set(i, .failure(error))
+            }
+        }
+        var results: [Result] = []
+        for outcome in outcomes.values { results += try outcome!.get() }
+        let order = Dictionary(uniqueKeysWithValues: PlannerRule.allCases.enumerated().map { ($0.element, $0.offset) })
+        self.results = results.sorted { order[$0.rule]! < order[$1.rule]! }
+    }
+
+    /// The results of the rules in `run`, computed on this thread with one GEOS context.
+    static func run(_ run: Set<PlannerRule>, current: Snapshot, start: Snapshot?, options: CheckOptions) throws(LandtrackError) -> [Result] {
         let parcels = current.parcels, crs = current.crs
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
         let ctx = GEOSContext()
@@ -144,7 +169,6 @@ public struct CheckReport: Sendable, RenderableReport {
         let redline = try layerUnion(.ecoRedline)
         let programme = try layerUnion(.programmeArea)
         var results: [Result] = []
-        let run = options.rules
 
         if run.contains(.pbfFragmentation) {
             var o = ContiguityReport.Options()
@@ -243,26 +267,48 @@ public struct CheckReport: Sendable, RenderableReport {
         }
 
         var handles: [GEOSGeometryHandle] = []
-        if !run.isDisjoint(with: [.invalidGeometry, .parcelOverlap]) { for p in parcels { handles.append(try handle(p)) } }
+        if run.contains(.parcelOverlap) { for p in parcels { handles.append(try handle(p)) } }
         if run.contains(.invalidGeometry) {
-            var findings: [Finding] = []
-            for (p, h) in zip(parcels, handles) {
-                let v = try ctx.validity(h)
-                if !v.isValid { findings.append(Finding(rule: .invalidGeometry, parcels: [p.id], message: "invalid geometry (GEOS: \(v.reason ?? ""))", area: nil)) }
+            // Two halves on two threads, each with its own GEOS context.
+            let halves = ConcurrentResults<Swift.Result<[Finding], LandtrackError>>(count: 2)
+            let middle = parcels.count / 2
+            DispatchQueue.concurrentPerform(iterations: 2) { k in
+                let ctx = GEOSContext()
+                var findings: [Finding] = []
+                do throws(LandtrackError) {
+                    for p in parcels[k == 0 ? 0..<middle : middle..<parcels.count] {
+                        let v = try ctx.validity(ctx.geometry(.multiPolygon(MultiPolygon(p.polygons))))
+                        if !v.isValid { findings.append(Finding(rule: .invalidGeometry, parcels: [p.id], message: "invalid geometry (GEOS: \(v.reason ?? ""))", area: nil)) }
+                    }
+                    halves.set(k, .success(findings))
+                } catch {
+                    halves.set(k, .failure(error))
+                }
             }
+            var findings: [Finding] = []
+            for half in halves.values { findings += try half!.get() }
             results.append(Result(rule: .invalidGeometry, passed: findings.isEmpty, detail: "\(parcels.count) parcels checked", findings: findings))
         }
         if run.contains(.parcelOverlap) {
-            var findings: [Finding] = []
-            let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
-            for (i, h) in handles.enumerated() {
-                for j in index.query(h) where j > i {
-                    let a = try overlapArea(h, handles[j])
-                    if a > options.overlapThreshold {
-                        findings.append(Finding(rule: .parcelOverlap, parcels: [parcels[i].id, parcels[j].id],
-                                                message: "parcels overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a)))
+            // Parcels that touch form components; a component whose members are a clean coverage
+            // (their coverage union is valid and has their summed area) has no overlaps at all, so
+            // only the others pay for pairwise DE-9IM tests. Same findings as testing every pair.
+            var pairs: [(Int, Int, Double)] = []
+            for members in try ContiguityAnalysis.components(ctx, handles, gap: 0) where members.count > 1 {
+                let memberHandles = members.map { handles[$0] }
+                if try ContiguityReport.isCleanCoverage(ctx, memberHandles) { continue }
+                let index = try GEOSSpatialIndex(context: ctx, geometries: memberHandles)
+                for (a, i) in members.enumerated() {
+                    for b in index.query(handles[i]) where b > a {
+                        let j = members[b]
+                        let area = try overlapArea(handles[i], handles[j])
+                        if area > options.overlapThreshold { pairs.append((min(i, j), max(i, j), area)) }
                     }
                 }
+            }
+            let findings = pairs.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { i, j, a in
+                Finding(rule: .parcelOverlap, parcels: [parcels[i].id, parcels[j].id],
+                        message: "parcels overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))
             }
             results.append(Result(rule: .parcelOverlap, passed: findings.isEmpty,
                 detail: "overlaps above \(JSONValue.numberText(options.overlapThreshold)) m²: \(findings.count)", findings: findings))
@@ -288,7 +334,10 @@ public struct CheckReport: Sendable, RenderableReport {
         if run.contains(.recordedTransitions) {
             var findings: [Finding] = []
             var audited = 0
-            for (id, events) in (current.history ?? [:]).sorted(by: { $0.key < $1.key }) {
+            var ids: [String] = []
+            current.forEachHistory { id, _ in ids.append(id) }
+            for id in ids.sorted() {
+                let events = current.events(of: id)
                 // The PBF flag as it stood at each event; the red line is the construction rule's business.
                 var pbf = false
                 for e in events {
@@ -306,9 +355,9 @@ public struct CheckReport: Sendable, RenderableReport {
                 }
             }
             results.append(Result(rule: .recordedTransitions, passed: findings.isEmpty,
-                detail: current.history == nil ? "no history in the snapshot" : "\(audited) recorded state changes checked", findings: findings))
+                detail: !current.hasHistory ? "no history in the snapshot" : "\(audited) recorded state changes checked", findings: findings))
         }
-        self.results = results
+        return results
     }
 
     public func table() -> String {
@@ -355,4 +404,16 @@ public struct CheckReport: Sendable, RenderableReport {
         }
         return out + "]}\n"
     }
+}
+
+/// One slot per concurrent task, written once each under a lock.
+final class ConcurrentResults<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [T?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ value: T) { lock.withLock { slots[i] = value } }
+
+    var values: [T?] { lock.withLock { slots } }
 }

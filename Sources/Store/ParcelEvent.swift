@@ -115,16 +115,47 @@ public struct Snapshot: Sendable {
     /// In id order.
     public var parcels: [Parcel]
     public var layers: [ConstraintLayer: [LayerGeometry]]
-    /// Every parcel's events up to `asOf`, oldest first; nil when not asked for.
-    public var history: [String: [ParcelEvent]]?
+    /// Events per parcel, oldest first; possibly beyond `asOf` (several snapshots of one read
+    /// share one copy): read them through `history`, `events(of:)` or `forEachHistory`.
+    private var events: [String: [ParcelEvent]]?
 
+    /// `history`: the parcels' events (oldest first); only those up to `asOf` are ever shown.
     public init(asOf: CalendarDate?, crs: CoordinateReferenceSystem, parcels: [Parcel], layers: [ConstraintLayer: [LayerGeometry]],
                 history: [String: [ParcelEvent]]? = nil) {
         self.asOf = asOf
         self.crs = crs
         self.parcels = parcels
         self.layers = layers
-        self.history = history
+        self.events = history
+    }
+
+    /// Whether the snapshot was read with its history.
+    public var hasHistory: Bool { events != nil }
+
+    /// One parcel's events up to `asOf`, oldest first.
+    public func events(of id: String) -> ArraySlice<ParcelEvent> {
+        upTo(events?[id] ?? [])
+    }
+
+    /// Every parcel's events up to `asOf` (parcels without any are left out), without copying.
+    public func forEachHistory(_ body: (String, ArraySlice<ParcelEvent>) throws -> Void) rethrows {
+        for (id, list) in events ?? [:] {
+            let kept = upTo(list)
+            if !kept.isEmpty { try body(id, kept) }
+        }
+    }
+
+    /// Every parcel's events up to `asOf` as a dictionary (a copy); nil when not read.
+    public var history: [String: [ParcelEvent]]? {
+        guard events != nil else { return nil }
+        var out: [String: [ParcelEvent]] = [:]
+        forEachHistory { out[$0] = Array($1) }
+        return out
+    }
+
+    private func upTo(_ list: [ParcelEvent]) -> ArraySlice<ParcelEvent> {
+        guard let asOf else { return list[...] }
+        return list.prefix { $0.effectiveDate <= asOf }
     }
 
     public func layer(_ layer: ConstraintLayer) -> [LayerGeometry] { layers[layer] ?? [] }
@@ -133,8 +164,8 @@ public struct Snapshot: Sendable {
     /// date). Needs the history.
     public func parcels(withEventsOf ref: String, after from: CalendarDate) -> Set<String> {
         var out = Set<String>()
-        for (id, events) in history ?? [:] where events.contains(where: { $0.ref == ref && $0.effectiveDate > from }) {
-            out.insert(id)
+        forEachHistory { id, events in
+            if events.contains(where: { $0.ref == ref && $0.effectiveDate > from }) { out.insert(id) }
         }
         return out
     }

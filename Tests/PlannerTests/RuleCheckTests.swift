@@ -114,6 +114,34 @@ struct RuleCheckTests {
         #expect(try check(store, .parcelOverlap) { $0.overlapThreshold = 2000 }.passed)
     }
 
+    /// Clean blocks of touching squares are skipped through their coverage union; the findings
+    /// equal those of testing every pair, computed here with GEOS directly (a 3×3 clean block,
+    /// a block with one overlapping pair hidden in it, a lone pair overlapping by a sliver).
+    @Test func parcelOverlapEqualsEveryPairTested() throws {
+        var squares: [(String, String, Bool, Double, Double, Double)] = []
+        for c in 0..<3 { for r in 0..<3 { squares.append(("C\(c)\(r)", "farmland", false, Double(c), Double(r), 1)) } }
+        for c in 0..<3 { squares.append(("K\(c)", "farmland", false, 5 + Double(c), 0, 1)) }
+        squares.append(("K-over", "farmland", false, 5.5, 1, 1))       // on K0/K1's top edge: touches only
+        squares.append(("K-in", "farmland", false, 6.2, 0.2, 0.5))     // inside K1
+        squares.append(("L1", "farmland", false, 10, 0, 1))
+        squares.append(("L2", "farmland", false, 10.9995, 0, 1))       // overlaps L1 by ≈ 5.6 m²
+        let store = try ruleStore(squares)
+        let r = try check(store, .parcelOverlap)
+        let parcels = try store.snapshot().parcels
+        let ctx = GEOSContext()
+        let engine = GeodesicAreaEngine(ellipsoid: .wgs84)
+        var truth: [[String]] = []
+        for i in parcels.indices {
+            for j in parcels.indices where j > i {
+                let a = try ctx.geometry(parcels[i].geometry), b = try ctx.geometry(parcels[j].geometry)
+                let overlap = try engine.area(of: ctx.value(ctx.intersection(a, b)).polygonalParts)
+                if overlap > 1 { truth.append([parcels[i].id, parcels[j].id]) }
+            }
+        }
+        #expect(truth.count == 2)
+        #expect(r.findings.map(\.parcels) == truth)
+    }
+
     @Test func sliversBelowTheMinimumMappingUnit() throws {
         let store = try ruleStore([("S", "farmland", false, 0, 0, 0.15), ("I", "industrial_park", false, 3, 0, 0.15)])  // ≈ 256 m² each
         let r = try check(store, .sliver)
