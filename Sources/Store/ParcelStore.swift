@@ -154,9 +154,10 @@ public struct LayerFeature: Sendable {
     public init(_ f: LayerGeometry, _ ctx: GEOSContext) throws(LandtrackError) {
         var o = JSONObject()
         o.append("name", f.name.map { .string($0) } ?? .null)
-        if let extra = (try? JSONValue.parse(f.propertiesJSON))?.objectValue {
-            for (k, v) in extra.members where k != "name" { o.append(k, v) }
+        guard let extra = (try? JSONValue.parse(f.propertiesJSON))?.objectValue else {
+            throw .store(location: "feature \(f.featureID.map(String.init) ?? "?")", .corrupt("its properties are not a JSON object"))
         }
+        for (k, v) in extra.members where k != "name" { o.append(k, v) }
         self.init(id: f.featureID.map(String.init) ?? "", geometryJSON: GeoJSONWriter.geometry(try f.geometry(ctx)), properties: o)
     }
 }
