@@ -1,5 +1,8 @@
 import Foundation
 
+// Beside LandtrackError because the one error enum must be visible from every target: the
+// reasons carry states and ids as text, since Geometry knows no parcel types.
+
 /// Why the parcel store refused a change. The store refuses a request as a whole, so a refused
 /// request changed nothing; `LandtrackError.refused` carries every reason found. Callers and
 /// tests match `reason`, never the sentence; `description` is what a planner reads.

@@ -19,6 +19,11 @@ public enum ParcelID {
         return nil
     }
 
+    /// Whether `text` holds a C0 control character or DEL (ids, and names recorded with changes).
+    public static func hasControlCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
+
     /// The refusal for a bad id (nil when it is good).
     public static func refusal(_ id: String, origin: String? = nil) -> Refusal? {
         problem(id).map { Refusal(.invalidID(id: id, problem: $0), origin: origin) }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Geometry
+import Parcels
 
 /// What a bearer token lets its owner do on `landtrack serve`.
 public enum AccessRole: String, Sendable, CaseIterable, Codable {
@@ -34,7 +35,7 @@ extension ParcelStore {
     /// the store keeps its SHA-256 only (tokens are 256 random bits, so a fast hash suffices).
     public func createToken(owner: String, role: AccessRole) throws(LandtrackError) -> (token: String, record: AccessToken) {
         let name = owner.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 100, ParcelIDText.hasNoControlCharacters(name) else {
+        guard !name.isEmpty, name.count <= 100, !ParcelID.hasControlCharacters(name) else {
             throw .invalidArgument("the token's owner must be a name of 1 to 100 characters without control characters (it is recorded with every change made with the token)")
         }
         var random = SystemRandomNumberGenerator()
@@ -64,11 +65,5 @@ extension ParcelStore {
 
     static func tokenHash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-enum ParcelIDText {
-    static func hasNoControlCharacters(_ s: String) -> Bool {
-        !s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 }
