@@ -166,8 +166,13 @@ extension GeoPackageStore {
            AND e.to_state IS NOT NULL ORDER BY e.effective_date DESC, e.event_id DESC LIMIT 1) AS state_then,
         (SELECT e.pbf_after FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date <= :date
            AND e.pbf_after IS NOT NULL ORDER BY e.effective_date DESC, e.event_id DESC LIMIT 1) AS pbf_then,
+        \(replacedGeometry) AS geom_then
+        """
+
+    /// The geometry a later re-import replaced (the parcel's geometry on `:date`), NULL when none did.
+    private static let replacedGeometry = """
         (SELECT e.previous_geom FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date > :date
-           AND e.previous_geom IS NOT NULL ORDER BY e.effective_date, e.event_id LIMIT 1) AS geom_then
+           AND e.previous_geom IS NOT NULL ORDER BY e.effective_date, e.event_id LIMIT 1)
         """
 
     /// Did the parcel exist on `:date`: its last import/split/merge event by then created it.
@@ -200,7 +205,7 @@ extension GeoPackageStore {
             var box = ""
             if let bbox {
                 // The geometry of that date: an older one when a later re-import replaced it.
-                let g = "coalesce((SELECT e.previous_geom FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date > :date AND e.previous_geom IS NOT NULL ORDER BY e.effective_date, e.event_id LIMIT 1), p.geom)"
+                let g = "coalesce(\(Self.replacedGeometry), p.geom)"
                 box = "AND ST_MaxX(\(g)) >= :minx AND ST_MinX(\(g)) <= :maxx AND ST_MaxY(\(g)) >= :miny AND ST_MinY(\(g)) <= :maxy"
                 arguments += ["minx": bbox.minX, "maxx": bbox.maxX, "miny": bbox.minY, "maxy": bbox.maxY]
             }

@@ -37,20 +37,3 @@ extension Snapshot {
     }
 }
 
-extension PlannerInput {
-    /// `load(_:options:)` with `defaultState` for parcels without a state or land-use code.
-    public static func load(_ input: InputBytes, options: ParcelReadOptions = ParcelReadOptions(),
-                            defaultState: ParcelState?) throws(LandtrackError) -> (parcels: [Parcel], crs: CoordinateReferenceSystem) {
-        var options = options
-        options.defaultState = defaultState
-        return try load(input, options: options)
-    }
-
-    /// `load(path:options:cache:)` with `defaultState` for parcels without a state or land-use code.
-    public static func load(path: String, options: ParcelReadOptions = ParcelReadOptions(), defaultState: ParcelState?,
-                            cache: ParcelCache?) throws(LandtrackError) -> (parcels: [Parcel], crs: CoordinateReferenceSystem) {
-        var options = options
-        options.defaultState = defaultState
-        return try load(path: path, options: options, cache: cache)
-    }
-}

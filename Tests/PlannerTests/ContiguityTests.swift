@@ -17,7 +17,7 @@ struct ContiguityTests {
     }
 
     func components(_ set: String, gap: Double) throws -> [Int] {
-        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), defaultState: .farmland)
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), options: ParcelReadOptions(defaultState: .farmland))
         var options = ContiguityReport.Options()
         options.states = nil
         options.gapMetres = gap
@@ -43,7 +43,7 @@ struct ContiguityTests {
     @Test(SharedData.required)
     func sliverOverlapsAreCountedOnce() throws {
         let set = "parcels-at-invekos-2025"
-        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), defaultState: .farmland)
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), options: ParcelReadOptions(defaultState: .farmland))
         var options = ContiguityReport.Options()
         options.states = nil
         let report = try ContiguityReport.analyse(parcels, crs: crs, options: options)

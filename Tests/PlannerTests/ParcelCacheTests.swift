@@ -58,8 +58,8 @@ struct ParcelCacheTests {
         let file = try scratch().appendingPathComponent("nostate.geojson")
         try #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"A"},"geometry":{"type":"Polygon","coordinates":[[[113.1,23.05],[113.101,23.05],[113.101,23.051],[113.1,23.051],[113.1,23.05]]]}}]}"#
             .write(to: file, atomically: false, encoding: .utf8)
-        #expect(try PlannerInput.load(path: file.path, defaultState: .farmland, cache: cache).parcels.first?.state == .farmland)
-        #expect(try PlannerInput.load(path: file.path, defaultState: .wasteland, cache: cache).parcels.first?.state == .wasteland)
+        #expect(try PlannerInput.load(path: file.path, options: ParcelReadOptions(defaultState: .farmland), cache: cache).parcels.first?.state == .farmland)
+        #expect(try PlannerInput.load(path: file.path, options: ParcelReadOptions(defaultState: .wasteland), cache: cache).parcels.first?.state == .wasteland)
         #expect(throws: LandtrackError.self) { try PlannerInput.load(path: file.path, cache: cache) }
     }
 
