@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Parcels", targets: ["Parcels"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "GeoPackageStore", targets: ["GeoPackageStore"]),
+        .library(name: "PostGISStore", targets: ["PostGISStore"]),
         .library(name: "Planner", targets: ["Planner"]),
     ],
     dependencies: [
@@ -22,13 +23,17 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
-        // The only two places C is seen.
+        // The only places C is seen.
         .systemLibrary(
             name: "CGEOS", path: "Sources/CGEOS", pkgConfig: "geos",
             providers: [.apt(["libgeos-dev"]), .brew(["geos"])]),
         .systemLibrary(
             name: "CPROJ", path: "Sources/CPROJ", pkgConfig: "proj",
             providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
+        // libpq: PostgreSQL's client library, seen only by the PostGIS backend.
+        .systemLibrary(
+            name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
         .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ"]),
         // The parcel model and the file readers: no database (area and validate need none).
         .target(name: "Parcels", dependencies: ["Geometry", .product(name: "CSV", package: "CSV.swift")]),
@@ -43,6 +48,8 @@ let package = Package(
             ]),
         // The embedded backend: one GeoPackage file through GRDB. The only target that sees SQL.
         .target(name: "GeoPackageStore", dependencies: ["Geometry", "Parcels", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        // A bureau's backend: PostgreSQL + PostGIS through libpq (COPY, cursors, row locks).
+        .target(name: "PostGISStore", dependencies: ["Geometry", "Parcels", "Store", "CLibPQ"]),
         // Pure functions over snapshots: summaries, changes, blocks, rule checks.
         .target(name: "Planner", dependencies: ["Geometry", "Parcels", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         // `landtrack map`: one self-contained HTML page (data and drawing code inline, no network).
@@ -57,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "landtrack",
             dependencies: [
-                "Geometry", "Parcels", "Store", "GeoPackageStore", "Planner", "ParcelMap", "FeatureServer",
+                "Geometry", "Parcels", "Store", "GeoPackageStore", "PostGISStore", "Planner", "ParcelMap", "FeatureServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Writes the demo programme in geodata/programme from geodata/nanhai-sample.geojson.
@@ -65,7 +72,7 @@ let package = Package(
         // Micro-benchmarks: `swift run -c release landtrack-bench` (see Benchmarks/RESULTS.md).
         .executableTarget(name: "landtrack-bench", dependencies: ["Geometry", "Parcels"], path: "Benchmarks/landtrack-bench"),
         // Shared by the test targets: paths to ../shared/data and the catalogue of test geometries.
-        .target(name: "TestSupport", dependencies: ["Geometry", "Parcels", "Store", "GeoPackageStore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Geometry", "Parcels", "Store", "GeoPackageStore", "PostGISStore", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/TestSupport"),
         .testTarget(
             name: "GeometryTests",
             dependencies: [

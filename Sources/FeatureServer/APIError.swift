@@ -73,6 +73,7 @@ struct APIError: Error, Sendable {
             switch failure {
             case .locked: self.init(status: .serviceUnavailable, code: "busy", reason: failure.description)
             case .readOnly: self.init(status: .serviceUnavailable, code: "read-only", reason: failure.description)
+            case .unreachable: self.init(status: .serviceUnavailable, code: "database-unreachable", reason: failure.description)
             default: self.init(status: .internalServerError, code: "store", reason: error.description)
             }
         case .geos, .proj, .io:

@@ -76,19 +76,15 @@ extension GeoPackageStore {
     /// the geometries that later re-imports replaced once.
     public func snapshots(at dates: [CalendarDate?], history: Bool) throws(LandtrackError) -> [Snapshot] {
         let crs = try self.crs()
-        let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
-        return try read { db in
+        let (needEvents, through) = SnapshotAssembly.eventRange(for: dates, history: history)
+        let (layers, base, events, replaced) = try read { db in
             var layers: [ConstraintLayer: [LayerGeometry]] = [:]
             for layer in ConstraintLayer.allCases { layers[layer] = try Self.layer(db, layer) }
             var base: [Parcel] = []
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM parcels ORDER BY parcel_id")
             while let row = try rows.next() { base.append(try Self.parcel(row, path: path)) }
-
-            let past = dates.compactMap { $0 }
-            // Events are read up to the latest date asked for (all of them when "now" is asked with history).
-            let through: CalendarDate? = dates.contains(where: { $0 == nil }) ? nil : past.max()
             var events: [String: [ParcelEvent]] = [:]
-            if !past.isEmpty || history {
+            if needEvents {
                 let cursor = try Row.fetchCursor(db, sql: """
                     SELECT * FROM parcel_events WHERE :through IS NULL OR effective_date <= :through
                     ORDER BY parcel_id, effective_date, event_id
@@ -100,7 +96,7 @@ extension GeoPackageStore {
             }
             // The geometries re-imports replaced: (date, blob) per parcel, oldest first.
             var replaced: [String: [(CalendarDate, Data)]] = [:]
-            if !past.isEmpty {
+            if SnapshotAssembly.needsReplacedGeometries(dates) {
                 let cursor = try Row.fetchCursor(db, sql: """
                     SELECT parcel_id, effective_date, previous_geom FROM parcel_events WHERE previous_geom IS NOT NULL
                     ORDER BY parcel_id, effective_date, event_id
@@ -110,50 +106,11 @@ extension GeoPackageStore {
                     replaced[row["parcel_id"], default: []].append((date, row["previous_geom"]))
                 }
             }
-
-            var out: [Snapshot] = []
-            for date in dates {
-                var parcels: [Parcel] = []
-                guard let date else {
-                    parcels = base.filter(\.active)
-                    out.append(Snapshot(asOf: nil, crs: crs, parcels: parcels, layers: layers, history: history ? events : nil))
-                    continue
-                }
-                for p in base {
-                    guard let past = events[p.id], let folded = Self.fold(p, past, through: date) else { continue }
-                    var then = folded
-                    if let old = replaced[p.id]?.first(where: { $0.0 > date }) {
-                        then.polygons = try GeoPackage.polygons(old.1)
-                        then.areaSquareMetres = try engine.area(of: then.polygons)
-                    }
-                    parcels.append(then)
-                }
-                // One copy of the events for every snapshot: each shows those up to its own date.
-                out.append(Snapshot(asOf: date, crs: crs, parcels: parcels, layers: layers, history: history ? events : nil))
-            }
-            return out
+            return (layers, base, events, replaced)
         }
-    }
-
-    /// A parcel as it stood on `date`, from its events (oldest first): nil before its first
-    /// event and after a split or merge retired it; else the state and PBF flag of its last
-    /// event on or before the date.
-    static func fold(_ current: Parcel, _ events: [ParcelEvent], through date: CalendarDate) -> Parcel? {
-        var p = current
-        var exists = false
-        for e in events {
-            guard e.effectiveDate <= date else { break }
-            exists = exists || e.kind != .split && e.kind != .merge
-            if let to = e.toState { p.state = to }
-            if let pbf = e.pbfAfter { p.basicFarmland = pbf }
-            switch e.kind {
-            case .split, .merge: exists = e.toState != nil
-            default: break
-            }
-        }
-        guard exists else { return nil }
-        p.active = true
-        return p
+        return try SnapshotAssembly.snapshots(
+            at: dates, crs: crs, layers: layers, base: base, events: events, replaced: replaced, history: history,
+            decode: { (blob: Data) throws(LandtrackError) -> [Polygon] in try GeoPackage.polygons(blob) })
     }
 
     // MARK: OGC API pages
@@ -262,5 +219,40 @@ extension GeoPackageStore {
                               envelope: GeoPackage.envelope(blob) ?? Envelope(minX: 0, minY: 0, maxX: 0, maxY: 0),
                               propertiesJSON: row["properties"])
         return try LayerFeature(f, ctx)
+    }
+}
+
+extension GeoPackageStore {
+    public func record() throws(LandtrackError) -> StoreRecord {
+        let crs = try self.crs()
+        return try read { db in
+            var parcels: [Parcel] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM parcels ORDER BY parcel_id")
+            while let row = try rows.next() { parcels.append(try Self.parcel(row, path: path)) }
+            var events: [RecordedEvent] = []
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM parcel_events ORDER BY event_id")
+            while let row = try cursor.next() {
+                let e = try Self.event(row, path: path)
+                let previous: Data? = row[13]
+                events.append(RecordedEvent(event: e, previousPolygons: try previous.map { try GeoPackage.polygons($0) },
+                                            previousAttributes: row[14]))
+            }
+            let lineage = try Row.fetchAll(db, sql: "SELECT parent_id, child_id, event_id, kind FROM parcel_lineage ORDER BY lineage_id").map { row in
+                let kindText: String = row[3]
+                guard let kind = ParcelEvent.Kind(rawValue: kindText) else {
+                    throw LandtrackError.store(location: path, .corrupt("lineage kind \(quoted(kindText)) is not an event kind"))
+                }
+                return LineageLink(parent: row[0], child: row[1], eventID: row[2], kind: kind)
+            }
+            var layers: [ConstraintLayer: [LayerGeometry]] = [:]
+            for layer in ConstraintLayer.allCases { layers[layer] = try Self.layer(db, layer) }
+            var tokens: [StoredToken] = []
+            if try db.tableExists("landtrack_tokens") {
+                tokens = try Row.fetchAll(db, sql: "SELECT * FROM landtrack_tokens ORDER BY token_id").map { row in
+                    StoredToken(token: try self.token(row), sha256: row["token_sha256"])
+                }
+            }
+            return StoreRecord(crs: crs, parcels: parcels, events: events, lineage: lineage, layers: layers, tokens: tokens)
+        }
     }
 }

@@ -266,7 +266,7 @@ public final class GeoPackageStore: ParcelStore {
         }
     }
 
-    private func token(_ row: Row) throws -> AccessToken {
+    func token(_ row: Row) throws -> AccessToken {
         let roleText: String = row["role"]
         guard let role = AccessRole(rawValue: roleText) else {
             throw LandtrackError.store(location: path, .corrupt("token \(row["token_id"] as Int64): role \(quoted(roleText)) is not a role"))

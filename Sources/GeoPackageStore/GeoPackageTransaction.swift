@@ -126,6 +126,36 @@ final class GeoPackageTransaction: StoreTransaction {
         }
     }
 
+    func restore(_ record: StoreRecord) throws(LandtrackError) {
+        _ = try adoptCRS(record.crs)
+        for p in record.parcels { try insert(p) }
+        for r in record.events {
+            let e = r.event
+            try execute("""
+                INSERT INTO parcel_events (event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
+                  recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [e.eventID, e.parcelID, e.kind.rawValue, e.fromState?.rawValue, e.toState?.rawValue, e.pbfBefore, e.pbfAfter,
+                      e.effectiveDate.description, e.recordedAt, e.recordedBy, e.ref, e.note, e.ruleID,
+                      r.previousPolygons.map { GeoPackage.blob($0, srsID: srs) }, r.previousAttributes])
+        }
+        for l in record.lineage {
+            try execute("INSERT INTO parcel_lineage (parent_id, child_id, event_id, kind) VALUES (?, ?, ?, ?)",
+                        [l.parent, l.child, l.eventID, l.kind.rawValue])
+        }
+        for (layer, features) in record.layers {
+            for f in features {
+                try execute("INSERT INTO \"\(layer.rawValue)\" (fid, geom, name, properties) VALUES (?, ?, ?, ?)",
+                            [f.featureID, GeoPackage.blob(wkb: f.wkb, envelope: f.envelope, srsID: srs), f.name, f.propertiesJSON])
+            }
+            try run { try GeoPackage.updateExtent(db, table: layer.rawValue) }
+        }
+        for t in record.tokens {
+            try execute("INSERT INTO landtrack_tokens (token_id, owner, role, token_sha256, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        [t.token.id, t.token.owner, t.token.role.rawValue, t.sha256, t.token.createdAt, t.token.revokedAt])
+        }
+    }
+
     /// The last defence: the write path checks ids before it gets here.
     private func checkID(_ id: String) throws(LandtrackError) {
         if let r = ParcelID.refusal(id) { throw .refused([r]) }

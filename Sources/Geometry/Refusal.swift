@@ -128,6 +128,8 @@ public enum StoreFailure: Sendable, Hashable, CustomStringConvertible {
     case missing
     /// Not a GeoPackage (or not a database the backend knows).
     case notAStore(String)
+    /// The database server cannot be reached, or refused the connection (its words).
+    case unreachable(String)
     /// Another process holds the write lock.
     case locked
     /// The store (or its file) cannot be written.
@@ -145,6 +147,7 @@ public enum StoreFailure: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .missing: "no store here; import parcels first: landtrack import FILE --db LOCATION"
         case let .notAStore(why): why
+        case let .unreachable(why): "cannot connect to the database: \(why)"
         case .locked: "the store is locked by another landtrack process (try again when it has finished)"
         case .readOnly: "the store is read-only"
         case .newerSchema: "this store was written by a newer landtrack; upgrade landtrack to use it"

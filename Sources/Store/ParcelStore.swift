@@ -11,7 +11,8 @@ import Parcels
 /// `Reparcelling.swift`) through that one path, under the same transition table and PBF rules,
 /// so a backend never decides a rule. The planner, the map and the server read `Snapshot`s.
 ///
-/// Backends: `GeoPackageStore` (one GeoPackage file, the embedded default).
+/// Backends: `GeoPackageStore` (one GeoPackage file, the embedded default) and `PostGISStore`
+/// (a PostgreSQL database with PostGIS, a bureau's shared store).
 public protocol ParcelStore: AnyObject, Sendable {
     /// Where the store is (a file path, a database address): messages and titles name it.
     var location: String { get }
@@ -53,6 +54,9 @@ public protocol ParcelStore: AnyObject, Sendable {
     /// The first and last effective dates of the history.
     func historySpan() throws(LandtrackError) -> (first: CalendarDate, last: CalendarDate)?
 
+    /// The whole record, for copying it into another store.
+    func record() throws(LandtrackError) -> StoreRecord
+
     /// Runs `body` in one transaction: everything it wrote is kept when it returns, nothing
     /// when it throws.
     func write<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T
@@ -77,6 +81,9 @@ public protocol StoreTransaction {
     func isEmpty() throws(LandtrackError) -> Bool
     /// The parcel as it is in this transaction (a backend with row locks locks it).
     func parcel(_ id: String) throws(LandtrackError) -> Parcel?
+    /// The parcels with these ids that exist, by id (locked like `parcel`); a re-import reads
+    /// the parcels it compares in one call.
+    func parcels(_ ids: [String]) throws(LandtrackError) -> [String: Parcel]
     /// The effective date of the parcel's last event.
     func lastEventDate(_ id: String) throws(LandtrackError) -> CalendarDate?
     func insert(_ parcel: Parcel) throws(LandtrackError)
@@ -90,6 +97,16 @@ public protocol StoreTransaction {
     func layer(_ layer: ConstraintLayer) throws(LandtrackError) -> [LayerGeometry]
     /// Replaces every feature of a constraint layer.
     func replaceLayer(_ layer: ConstraintLayer, with features: [LayerGeometry]) throws(LandtrackError)
+    /// Writes a whole record, ids included, into an empty store (`copyRecord`).
+    func restore(_ record: StoreRecord) throws(LandtrackError)
+}
+
+extension StoreTransaction {
+    public func parcels(_ ids: [String]) throws(LandtrackError) -> [String: Parcel] {
+        var out: [String: Parcel] = [:]
+        for id in ids { if let p = try parcel(id) { out[id] = p } }
+        return out
+    }
 }
 
 /// The layers of a store besides `parcels`: constraint layers that checks use.

@@ -308,8 +308,9 @@ extension ParcelStore {
             let storeIsEmpty = try tx.isEmpty()
             let date = options.date
             var refusals: [Refusal] = []
+            let existing = storeIsEmpty ? [:] : try tx.parcels(parcels.map(\.id))
             for p in parcels {
-                guard !storeIsEmpty, let old = try tx.parcel(p.id) else {
+                guard let old = existing[p.id] else {
                     var stored = p
                     stored.source = nil
                     try tx.insert(stored)

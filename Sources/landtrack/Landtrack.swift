@@ -25,7 +25,7 @@ struct Landtrack: AsyncParsableCommand {
               landtrack serve --db programme.gpkg --port 8080
             """,
         subcommands: [AreaCommand.self, ValidateCommand.self, ImportCommand.self, TransitionCommand.self, PBFCommand.self,
-                      MergeCommand.self, SplitCommand.self, HistoryCommand.self, ParcelsCommand.self, ExportCommand.self, SummaryCommand.self, ChangesCommand.self, ContiguityCommand.self, CheckCommand.self,
+                      MergeCommand.self, SplitCommand.self, HistoryCommand.self, ParcelsCommand.self, ExportCommand.self, CopyCommand.self, SummaryCommand.self, ChangesCommand.self, ContiguityCommand.self, CheckCommand.self,
                       MapCommand.self, ServeCommand.self, TokenCommand.self])
 }
 

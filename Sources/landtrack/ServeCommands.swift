@@ -59,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.readsNeedToken = readToken
         configuration.maxBodyBytes = maxBodyMB << 20
-        let host = self.host, path = store.path
+        let host = self.host, path = opened.location
         let app = try running { () throws(LandtrackError) in
             try FeatureServer.application(configuration, store: opened) { port in
                 // One line on stdout that scripts (and the tests) read for the address.

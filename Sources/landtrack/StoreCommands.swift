@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GeoPackageStore
+import PostGISStore
 import Geometry
 import Parcels
 import Store
@@ -28,12 +29,19 @@ struct RecordOptions: ParsableArguments {
 
 /// The store to work on.
 struct StoreOption: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp("The GeoPackage store.", valueName: "FILE.gpkg"))
-    var path = "landtrack.gpkg"
+    @Option(name: .customLong("db"), help: ArgumentHelp(
+        "The store: a GeoPackage file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DBNAME?sslmode=… (what the URI leaves out comes from the PG* variables, as with psql). Default: $LANDTRACK_DB, else landtrack.gpkg.",
+        valueName: "FILE.gpkg|postgresql://…"))
+    var location: String = ProcessInfo.processInfo.environment["LANDTRACK_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "landtrack.gpkg"
 
     /// Opens the store: the one place the CLI picks a backend.
     func open(create: Bool = false, readOnly: Bool = false) throws(LandtrackError) -> any ParcelStore {
-        try GeoPackageStore(path: path, create: create, readOnly: readOnly)
+        try Self.open(location, create: create, readOnly: readOnly)
+    }
+
+    static func open(_ location: String, create: Bool = false, readOnly: Bool = false) throws(LandtrackError) -> any ParcelStore {
+        if PostGISStore.handles(location) { return try PostGISStore(url: location, create: create, readOnly: readOnly) }
+        return try GeoPackageStore(path: location, create: create, readOnly: readOnly)
     }
 
     /// Opens the store for a command, printing the error and exiting when it cannot.
@@ -132,8 +140,9 @@ struct ImportCommand: ParsableCommand {
         // The input must be readable before a store is created for it; a store this command
         // created is removed again when the import is refused (nothing half-written is left).
         let bytes = try running { () throws(LandtrackError) in try input.input() }
-        let path = self.store.path
-        let existed = FileManager.default.fileExists(atPath: path)
+        let path = self.store.location
+        // A store on a database server is never removed (its tables are the administrator's to drop).
+        let existed = PostGISStore.handles(path) || FileManager.default.fileExists(atPath: path)
         func removeNewStore() {
             guard !existed else { return }
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -508,5 +517,49 @@ struct SplitCommand: ParsableCommand {
             try store.split(id, by: geometry, names: pieceNames, date: when, ref: ref, note: note, by: recordedBy ?? StoreDefaults.user)
         }
         for p in pieces { print("\(id) → \(p.id): \(fixed(p.areaSquareMetres, 2)) m² (\(fixed(p.areaSquareMetres * 3 / 2000, 4)) mu, geodesic)") }
+    }
+}
+
+struct CopyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy a whole store (parcels, history, lineage, layers, tokens) into a new one, between any two backends.",
+        discussion: """
+            The destination must be empty: a new GeoPackage file, or a PostgreSQL database without \
+            landtrack's tables (they are created) or with empty ones. The copy is one transaction; \
+            event, feature and token ids are kept, so every report of the copy equals the source's.
+
+            Examples:
+              landtrack copy --from programme.gpkg --to postgresql://planner@gis.example/nanhai
+              landtrack copy --from postgresql:///nanhai --to nanhai-2025-12-31.gpkg
+            """)
+
+    @Option(help: ArgumentHelp("The store to copy (a .gpkg file or postgresql://…).", valueName: "STORE"))
+    var from: String
+
+    @Option(help: ArgumentHelp("The new store (a .gpkg file or postgresql://…).", valueName: "STORE"))
+    var to: String
+
+    func validate() throws {
+        guard from != to else { throw ValidationError("--from and --to name the same store") }
+        if !PostGISStore.handles(to), FileManager.default.fileExists(atPath: to) {
+            throw ValidationError("--to \(to) exists; copy into a new file")
+        }
+    }
+
+    func run() throws {
+        let source = try running { () throws(LandtrackError) in try StoreOption.open(from, readOnly: true) }
+        let isFile = !PostGISStore.handles(to)
+        do {
+            let destination = try running { () throws(LandtrackError) in try StoreOption.open(to, create: true) }
+            let copied = try running { () throws(LandtrackError) in try destination.copyRecord(from: source) }
+            let rows = ["parcels", "parcel_events", "parcel_lineage", "landtrack_tokens"].map { "\(grouped(copied[$0] ?? 0)) \($0)" }
+            let layers = ConstraintLayer.allCases.map { copied[$0.rawValue] ?? 0 }.reduce(0, +)
+            print("copied \(source.location) → \(destination.location): \(rows.joined(separator: ", ")), \(layers) constraint-layer features")
+        } catch {
+            // Nothing half-written: a new file that did not receive the whole copy is removed.
+            if isFile { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: to + suffix) } }
+            throw error
+        }
     }
 }

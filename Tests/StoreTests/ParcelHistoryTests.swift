@@ -12,12 +12,22 @@ func squaresStore(_ squares: [(String, String, Bool, Double, Double)]) throws ->
     try squareParcelStore(squares.map { ($0.0, $0.1, $0.2, $0.3, $0.4, 1) })
 }
 
+/// The same on `backend`.
+func squaresStore(_ backend: Backend, _ squares: [(String, String, Bool, Double, Double)]) throws -> any ParcelStore {
+    try squareParcelStore(squares.map { ($0.0, $0.1, $0.2, $0.3, $0.4, 1) }, backend: backend)
+}
+
+func squareParcelStore(_ backend: Backend, _ squares: [(String, String, Bool, Double, Double, Double)],
+                       layers: [ConstraintLayer: [(Double, Double, Double)]] = [:]) throws -> any ParcelStore {
+    try squareParcelStore(squares, layers: layers, backend: backend)
+}
+
 func date(_ s: String) throws -> CalendarDate { try CalendarDate(parsing: s) }
 
 @Suite("States, transitions, PBF, split and merge")
 struct ParcelHistoryTests {
-    @Test func allowedTransitionIsRecordedWithItsRule() throws {
-        let store = try squaresStore([("A", "wasteland", false, 0, 0)])
+    @Test(arguments: Backend.available) func allowedTransitionIsRecordedWithItsRule(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "wasteland", false, 0, 0)])
         let events = try store.transition([TransitionRequest(parcelID: "A", to: .reclaimedFarmland, date: date("2024-05-01"), ref: "NH-7")], by: "Li Wei")
         #expect(events.first?.ruleID == "R1")
         #expect(events.first?.recordedBy == "Li Wei")
@@ -28,8 +38,8 @@ struct ParcelHistoryTests {
     }
 
     /// Refusals name the parcel and the rule, and list what is allowed.
-    @Test func refusedTransitionsSayWhy() throws {
-        let store = try squaresStore([("P", "farmland", true, 0, 0), ("Q", "farmland", false, 2, 0)])
+    @Test(arguments: Backend.available) func refusedTransitionsSayWhy(backend: Backend) throws {
+        let store = try squaresStore(backend, [("P", "farmland", true, 0, 0), ("Q", "farmland", false, 2, 0)])
         let d1 = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: "P", to: .industrialPark, date: date("2024-01-01"))]) }
         let move = try #require(refusedMoves(d1).first)
         #expect(move.parcel == "P" && move.from == "farmland" && move.to == "industrial_park" && move.rule == "D1")
@@ -39,16 +49,16 @@ struct ParcelHistoryTests {
         #expect(try store.history("P").count == 1)
     }
 
-    @Test func farmlandAbandonmentIsRecordedAsALoss() throws {
-        let store = try squaresStore([("F", "farmland", false, 0, 0)])
+    @Test(arguments: Backend.available) func farmlandAbandonmentIsRecordedAsALoss(backend: Backend) throws {
+        let store = try squaresStore(backend, [("F", "farmland", false, 0, 0)])
         let e = try store.transition([TransitionRequest(parcelID: "F", to: .wasteland, date: date("2024-01-01"))])
         #expect(e.first?.note?.contains("cultivated land loss") == true)
     }
 
     /// The eco red line layer refuses construction inside it (rule D2), and a bureau's rules
     /// file can tighten the table.
-    @Test func redLineAndConfiguredRules() throws {
-        let store = try squaresStore([("I", "farmland", false, 0, 0), ("J", "wasteland", false, 3, 0)])
+    @Test(arguments: Backend.available) func redLineAndConfiguredRules(backend: Backend) throws {
+        let store = try squaresStore(backend, [("I", "farmland", false, 0, 0), ("J", "wasteland", false, 3, 0)])
         let dir = try scratchDirectory()
         let redline = dir.appendingPathComponent("redline.geojson")
         try #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"红线1"},"geometry":{"type":"Polygon","coordinates":[[[113.0995,23.0495],[113.1015,23.0495],[113.1015,23.0515],[113.0995,23.0515],[113.0995,23.0495]]]}}]}"#
@@ -68,8 +78,8 @@ struct ParcelHistoryTests {
         #expect(try store.transition([TransitionRequest(parcelID: "J", to: .ecoRestored, date: date("2024-01-01"))], rules: strict).first?.ruleID == "S1")
     }
 
-    @Test func changesDatedBeforeTheLastEventAreRefused() throws {
-        let store = try squaresStore([("A", "wasteland", false, 0, 0)])
+    @Test(arguments: Backend.available) func changesDatedBeforeTheLastEventAreRefused(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "wasteland", false, 0, 0)])
         let e = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: "A", to: .farmland, date: date("2022-06-01"))]) }
         #expect(reasons(e) == [.datedBeforeHistory(parcel: "A", date: "2022-06-01", lastEvent: "2023-01-01")])
         let unknown = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: "ZZ", to: .farmland, date: date("2024-06-01"))]) }
@@ -77,8 +87,8 @@ struct ParcelHistoryTests {
     }
 
     /// A CSV of changes is applied all or nothing, every bad row named with its line.
-    @Test func csvOfChangesIsAllOrNothing() throws {
-        let store = try squaresStore([("A", "wasteland", false, 0, 0), ("B", "industrial_park", false, 2, 0)])
+    @Test(arguments: Backend.available) func csvOfChangesIsAllOrNothing(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "wasteland", false, 0, 0), ("B", "industrial_park", false, 2, 0)])
         let dir = try scratchDirectory()
         let bad = dir.appendingPathComponent("bad.csv")
         try "id,to,date,ref,note\nA,farmland,2024-03-01,R-1,ok\nB,paddy,2024-03-01,,\nB,eco_restored,2024-13-01,,\n".write(to: bad, atomically: true, encoding: .utf8)
@@ -100,8 +110,8 @@ struct ParcelHistoryTests {
         #expect(try store.history("A").last?.note == "reclaimed, irrigated")
     }
 
-    @Test func basicFarmlandIsTrackedOverTime() throws {
-        let store = try squaresStore([("A", "farmland", true, 0, 0)])
+    @Test(arguments: Backend.available) func basicFarmlandIsTrackedOverTime(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", true, 0, 0)])
         try store.setBasicFarmland("A", designated: false, date: date("2024-06-30"), ref: "PBF-1")
         #expect(try store.snapshot(asOf: date("2024-06-29")).parcels.first?.basicFarmland == true)
         #expect(try store.snapshot(asOf: date("2024-06-30")).parcels.first?.basicFarmland == false)
@@ -110,8 +120,8 @@ struct ParcelHistoryTests {
         #expect(e.kind == .pbf && e.pbfBefore == true && e.pbfAfter == false && e.ref == "PBF-1")
     }
 
-    @Test func mergeOfTouchingParcels() throws {
-        let store = try squaresStore([("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0), ("C", "farmland", false, 5, 0),
+    @Test(arguments: Backend.available) func mergeOfTouchingParcels(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0), ("C", "farmland", false, 5, 0),
                                       ("W", "wasteland", false, 0, 1)])
         let a = try #require(try store.parcel("A")), b = try #require(try store.parcel("B"))
         let merged = try store.merge(["A", "B"], into: "AB", date: date("2024-09-01"))
@@ -129,8 +139,8 @@ struct ParcelHistoryTests {
         #expect(reasons(retired) == [.retiredParcel("A")])
     }
 
-    @Test func mergeOfOverlappingParcelsIsRefusedWithTheDifference() throws {
-        let store = try squaresStore([("A", "farmland", false, 0, 0), ("B", "farmland", false, 0.5, 0)])
+    @Test(arguments: Backend.available) func mergeOfOverlappingParcelsIsRefusedWithTheDifference(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", false, 0, 0), ("B", "farmland", false, 0.5, 0)])
         let e = #expect(throws: LandtrackError.self) { try store.merge(["A", "B"], into: "AB", date: date("2024-09-01")) }
         guard case let .areaMismatch(operation, result, expected, _)? = reparcellingProblems(e).first else {
             Issue.record("not an area mismatch: \(String(describing: e))")
@@ -141,8 +151,8 @@ struct ParcelHistoryTests {
     }
 
     /// A line across a parcel gives two children whose areas add up to the parent's.
-    @Test func splitAlongALine() throws {
-        let store = try squaresStore([("A", "farmland", true, 0, 0)])
+    @Test(arguments: Backend.available) func splitAlongALine(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", true, 0, 0)])
         let parent = try #require(try store.parcel("A"))
         let line = Geometry.lineString(try LineString([try Point(x: 113.1003, y: 23.0495), try Point(x: 113.1006, y: 23.0515)]))
         let children = try store.split("A", by: line, date: date("2024-10-01"))
@@ -160,8 +170,8 @@ struct ParcelHistoryTests {
 
     /// A polygon cutter gives the part inside it and the part outside (with a hole); names go to
     /// the pieces from the south-west, as for a line.
-    @Test func splitByAPolygonAndNamedChildren() throws {
-        let store = try squaresStore([("A", "farmland", false, 0, 0)])
+    @Test(arguments: Backend.available) func splitByAPolygonAndNamedChildren(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", false, 0, 0)])
         let parent = try #require(try store.parcel("A"))
         let pond = try Polygon(rings: [[(113.1002, 23.0502), (113.1004, 23.0502), (113.1004, 23.0504), (113.1002, 23.0504), (113.1002, 23.0502)].map { try Point(x: $0.0, y: $0.1) }])
         let children = try store.split("A", by: .polygon(pond), names: ["A-field", "A-pond"], date: date("2024-10-01"))

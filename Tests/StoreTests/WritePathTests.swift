@@ -33,8 +33,8 @@ func importOptions(_ day: String) throws -> ImportOptions {
 @Suite("One write path for the rules")
 struct WritePathTests {
     /// The bypass of the record issue: a PBF parcel re-imported as industrial_park.
-    @Test func aReimportCannotMovePBFIntoConstruction() throws {
-        let store = try squaresStore([("P", "farmland", true, 0, 0), ("Q", "wasteland", false, 1, 0)])
+    @Test(arguments: Backend.available) func aReimportCannotMovePBFIntoConstruction(backend: Backend) throws {
+        let store = try squaresStore(backend, [("P", "farmland", true, 0, 0), ("Q", "wasteland", false, 1, 0)])
         let before = try store.counts()
         let file = try squaresFile([("P", "industrial_park", true, 0), ("Q", "farmland", false, 1)], in: try scratchDirectory())
         let e = #expect(throws: LandtrackError.self) { try store.importParcels(file, options: importOptions("2024-02-01")) }
@@ -47,8 +47,8 @@ struct WritePathTests {
     }
 
     /// Releasing PBF and converting in the same file is refused too (D1 looks at both flags).
-    @Test func aReimportCannotReleaseAndConvertAtOnce() throws {
-        let store = try squaresStore([("P", "farmland", true, 0, 0)])
+    @Test(arguments: Backend.available) func aReimportCannotReleaseAndConvertAtOnce(backend: Backend) throws {
+        let store = try squaresStore(backend, [("P", "farmland", true, 0, 0)])
         let file = try squaresFile([("P", "industrial_park", false, 0)], in: try scratchDirectory())
         let e = #expect(throws: LandtrackError.self) { try store.importParcels(file, options: importOptions("2024-02-01")) }
         #expect(refusedMoves(e).map(\.rule) == ["D1"])
@@ -56,8 +56,8 @@ struct WritePathTests {
     }
 
     /// A change the table allows is recorded as the transition it is, a PBF change as a PBF event.
-    @Test func allowedReimportChangesAreTransitionsAndPBFEvents() throws {
-        let store = try squaresStore([("A", "wasteland", false, 0, 0), ("B", "farmland", false, 1, 0)])
+    @Test(arguments: Backend.available) func allowedReimportChangesAreTransitionsAndPBFEvents(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "wasteland", false, 0, 0), ("B", "farmland", false, 1, 0)])
         let file = try squaresFile([("A", "reclaimed_farmland", false, 0), ("B", "farmland", true, 1)], in: try scratchDirectory())
         let summary = try store.importParcels(file, options: importOptions("2024-02-01"))
         #expect(summary.updated == 2 && summary.transitions == 1 && summary.basicFarmlandChanges == 1)
@@ -72,8 +72,8 @@ struct WritePathTests {
     }
 
     /// A file without a PBF member says nothing about PBF: a re-import keeps the stored flag.
-    @Test func aFileWithoutThePBFFieldKeepsTheFlag() throws {
-        let store = try squaresStore([("P", "farmland", true, 0, 0)])
+    @Test(arguments: Backend.available) func aFileWithoutThePBFFieldKeepsTheFlag(backend: Backend) throws {
+        let store = try squaresStore(backend, [("P", "farmland", true, 0, 0)])
         let summary = try store.importParcels(try squaresFile([("P", "farmland", nil, 0)], in: try scratchDirectory()),
                                               options: importOptions("2024-02-01"))
         #expect(summary.unchanged == 1)
@@ -81,8 +81,8 @@ struct WritePathTests {
     }
 
     /// The table of `--rules` decides re-imports as it decides transitions.
-    @Test func aReimportFollowsTheConfiguredTable() throws {
-        let store = try squaresStore([("J", "wasteland", false, 0, 0)])
+    @Test(arguments: Backend.available) func aReimportFollowsTheConfiguredTable(backend: Backend) throws {
+        let store = try squaresStore(backend, [("J", "wasteland", false, 0, 0)])
         var options = try importOptions("2024-02-01")
         options.rules = TransitionRules(rules: [.init(id: "S1", from: [.wasteland], to: [.ecoRestored], effect: .allow, reason: "re-greening only")])
         let e = #expect(throws: LandtrackError.self) {
@@ -94,15 +94,15 @@ struct WritePathTests {
     }
 
     /// A retired parcel cannot be brought back or changed by a re-import; dates stay in order.
-    @Test func reimportsOfRetiredParcelsAndOldDatesAreRefused() throws {
-        let store = try squaresStore([("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0)])
+    @Test(arguments: Backend.available) func reimportsOfRetiredParcelsAndOldDatesAreRefused(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0)])
         try store.merge(["A", "B"], into: "AB", date: date("2024-03-01"))
         let dir = try scratchDirectory()
         let retired = #expect(throws: LandtrackError.self) {
             try store.importParcels(try squaresFile([("A", "wasteland", false, 0)], in: dir), options: importOptions("2024-04-01"))
         }
         #expect(reasons(retired) == [.retiredParcel("A")])
-        let store2 = try squaresStore([("C", "wasteland", false, 0, 0)])
+        let store2 = try squaresStore(backend, [("C", "wasteland", false, 0, 0)])
         try store2.transition([TransitionRequest(parcelID: "C", to: .farmland, date: date("2024-05-01"))])
         let early = #expect(throws: LandtrackError.self) {
             try store2.importParcels(try squaresFile([("C", "wasteland", false, 0)], in: dir, name: "c.geojson"), options: importOptions("2024-04-01"))
@@ -111,8 +111,8 @@ struct WritePathTests {
     }
 
     /// PBF changes: unknown, retired, no change and out-of-order dates are refusals.
-    @Test func basicFarmlandRefusals() throws {
-        let store = try squaresStore([("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0), ("C", "farmland", true, 3, 0)])
+    @Test(arguments: Backend.available) func basicFarmlandRefusals(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0), ("C", "farmland", true, 3, 0)])
         try store.merge(["A", "B"], into: "AB", date: date("2024-03-01"))
         #expect(reasons(#expect(throws: LandtrackError.self) { try store.setBasicFarmland("A", designated: true, date: date("2024-04-01")) })
                 == [.retiredParcel("A")])
@@ -127,19 +127,19 @@ struct WritePathTests {
     /// Merge measures its gap in metres in the Gauss-Krüger plane, as contiguity does: two fields
     /// 0.48 m apart east-west (4.7e-6° of longitude at 23°N, more than 0.5 m read as degrees of
     /// latitude) are within 0.5 m; 0.52 m apart they are not.
-    @Test func mergeGapIsInGaussKrugerMetres() throws {
+    @Test(arguments: Backend.available) func mergeGapIsInGaussKrugerMetres(backend: Backend) throws {
         let metresPerDegree = 111_320 * cos(23.05 * Double.pi / 180)
-        let near = try squareParcelStore([("A", "farmland", false, 0, 0, 1), ("B", "farmland", false, 1 + 0.48 / metresPerDegree / 0.001, 0, 1)])
+        let near = try squareParcelStore(backend, [("A", "farmland", false, 0, 0, 1), ("B", "farmland", false, 1 + 0.48 / metresPerDegree / 0.001, 0, 1)])
         let merged = try near.merge(["A", "B"], into: "AB", date: date("2024-09-01"), gap: 0.5)
         #expect(merged.polygons.count == 2)
-        let far = try squareParcelStore([("A", "farmland", false, 0, 0, 1), ("B", "farmland", false, 1 + 0.52 / metresPerDegree / 0.001, 0, 1)])
+        let far = try squareParcelStore(backend, [("A", "farmland", false, 0, 0, 1), ("B", "farmland", false, 1 + 0.52 / metresPerDegree / 0.001, 0, 1)])
         let e = #expect(throws: LandtrackError.self) { try far.merge(["A", "B"], into: "AB", date: date("2024-09-01"), gap: 0.5) }
         #expect(reparcellingProblems(e) == [.notTouching(parcels: ["B"], gapMetres: 0.5)])
     }
 
     /// Split names must be distinct (this was a database error, and a 500 over HTTP) and new.
-    @Test func splitNamesAreCheckedBeforeWriting() throws {
-        let store = try squaresStore([("A", "farmland", false, 0, 0), ("X", "farmland", false, 3, 0)])
+    @Test(arguments: Backend.available) func splitNamesAreCheckedBeforeWriting(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", false, 0, 0), ("X", "farmland", false, 3, 0)])
         let line = Geometry.lineString(try LineString([try Point(x: 113.1005, y: 23.0495), try Point(x: 113.1005, y: 23.0515)]))
         let twice = #expect(throws: LandtrackError.self) { try store.split("A", by: line, names: ["D", "D"], date: date("2024-10-01")) }
         #expect(reparcellingProblems(twice) == [.nameTwice("D")])
@@ -150,20 +150,20 @@ struct WritePathTests {
 
     /// A parcel changed between the moment a merge was computed (outside the transaction) and
     /// its write refuses the merge: the parents are read again inside the transaction.
-    @Test func aParcelChangedMeanwhileRefusesTheMerge() throws {
-        let store = try squaresStore([("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0)])
+    @Test(arguments: Backend.available) func aParcelChangedMeanwhileRefusesTheMerge(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0)])
         // Reads of the wrapper see A and B as they were before B's boundary moved (its row changed).
         let stale = ForwardingStore(store)
         stale.staleParcels = ["A": try #require(try store.parcel("A")), "B": try #require(try store.parcel("B"))]
-        try store.pool.write { db in try db.execute(sql: "UPDATE parcels SET village = '新村' WHERE parcel_id = 'B'") }
+        try executeBehindTheStore(store, "UPDATE parcels SET village = '新村' WHERE parcel_id = 'B'")
         let e = #expect(throws: LandtrackError.self) { try stale.merge(["A", "B"], into: "AB", date: date("2024-09-01")) }
         #expect(reasons(e) == [.changedMeanwhile("B")])
         #expect(try store.parcel("AB") == nil && store.parcel("A")?.active == true)
     }
 
     /// `check` reads the store once, for its two distinct dates (the as-of date and the start).
-    @Test func checkReadsEachDateOnce() throws {
-        let store = ForwardingStore(try squaresStore([("A", "wasteland", false, 0, 0)]))
+    @Test(arguments: Backend.available) func checkReadsEachDateOnce(backend: Backend) throws {
+        let store = ForwardingStore(try squaresStore(backend, [("A", "wasteland", false, 0, 0)]))
         try store.transition([TransitionRequest(parcelID: "A", to: .farmland, date: date("2024-05-01"))])
         var options = CheckOptions()
         options.asOf = try date("2024-12-31")
@@ -174,7 +174,7 @@ struct WritePathTests {
 
     /// Whatever sequence of writes is accepted, the history never holds a move the table refuses:
     /// random transitions, PBF changes and re-imports, refusals ignored, then the audit rule.
-    @Test func acceptedWritesNeverBreakTheTable() async throws {
+    @Test(arguments: Backend.available) func acceptedWritesNeverBreakTheTable(backend: Backend) async throws {
         let states = ParcelState.allCases
         await propertyCheck(count: 6, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(seed))
@@ -211,14 +211,12 @@ struct WritePathTests {
 
     /// The audit is no stub: a move the table refuses, written around the rules into the
     /// history (as stores before this version could hold), is found.
-    @Test func theAuditFindsAMoveAroundTheRules() throws {
-        let store = try squaresStore([("P", "farmland", true, 0, 0)])
-        try store.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO parcel_events (parcel_id, kind, from_state, to_state, effective_date, recorded_at, recorded_by)
-                VALUES ('P', 'import-update', 'farmland', 'industrial_park', '2024-01-01', '2024-01-01T00:00:00Z', 'old landtrack')
-                """)
-        }
+    @Test(arguments: Backend.available) func theAuditFindsAMoveAroundTheRules(backend: Backend) throws {
+        let store = try squaresStore(backend, [("P", "farmland", true, 0, 0)])
+        try executeBehindTheStore(store, """
+            INSERT INTO parcel_events (parcel_id, kind, from_state, to_state, effective_date, recorded_at, recorded_by)
+            VALUES ('P', 'import-update', 'farmland', 'industrial_park', '2024-01-01', '2024-01-01T00:00:00Z', 'old landtrack')
+            """)
         var options = CheckOptions()
         options.rules = [.recordedTransitions]
         let check = try CheckReport.load(from: store, options: options)
@@ -242,8 +240,8 @@ struct ParcelIDTests {
     }
 
     /// "DUP-1\u0000" in a file no longer slips past the duplicate check to overwrite DUP-1.
-    @Test func aNULInAFileIsABadID() throws {
-        let store = try squaresStore([("DUP-1", "farmland", false, 0, 0)])
+    @Test(arguments: Backend.available) func aNULInAFileIsABadID(backend: Backend) throws {
+        let store = try squaresStore(backend, [("DUP-1", "farmland", false, 0, 0)])
         let doc = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"DUP-1\u0000","state":"wasteland"},"geometry":{"type":"Polygon","coordinates":[\#(nanhaiSquare)]}},{"type":"Feature","properties":{"id":"\u0000","state":"wasteland"},"geometry":{"type":"Polygon","coordinates":[\#(nanhaiSquare)]}}]}"#
         let e = #expect(throws: LandtrackError.self) { try store.importParcels(InputBytes(text: doc), options: importOptions("2024-01-01")) }
         guard case let .invalidInput(_, problems)? = e else { Issue.record("not refused as a file problem: \(String(describing: e))"); return }
@@ -254,8 +252,8 @@ struct ParcelIDTests {
     }
 
     /// Every write and read of the store refuses such an id (the last defence below the readers).
-    @Test func theStoreRefusesControlCharacters() throws {
-        let store = try squaresStore([("NH-000177", "wasteland", false, 0, 0)])
+    @Test(arguments: Backend.available) func theStoreRefusesControlCharacters(backend: Backend) throws {
+        let store = try squaresStore(backend, [("NH-000177", "wasteland", false, 0, 0)])
         let evil = "NH-000177\u{0}evil"
         let t = #expect(throws: LandtrackError.self) { try store.transition([TransitionRequest(parcelID: evil, to: .farmland, date: date("2024-01-01"))]) }
         #expect(reasons(t).count == 1)
@@ -353,6 +351,7 @@ final class ForwardingStore: ParcelStore, @unchecked Sendable {
     func extent(of layer: StoreLayer) throws(LandtrackError) -> Envelope? { try base.extent(of: layer) }
     func historySpan() throws(LandtrackError) -> (first: CalendarDate, last: CalendarDate)? { try base.historySpan() }
     func write<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T { try base.write(body) }
+    func record() throws(LandtrackError) -> StoreRecord { try base.record() }
     func insertToken(owner: String, role: AccessRole, sha256: String, createdAt: String) throws(LandtrackError) -> Int64 {
         try base.insertToken(owner: owner, role: role, sha256: sha256, createdAt: createdAt)
     }

@@ -1,9 +1,7 @@
 import Foundation
 import Geometry
 import GeoPackageStore
-import GeoPackageStore
 import Parcels
-import Store
 import Store
 
 /// A store of square parcels at Nanhai for tests: each square `(id, state, pbf, column, row, size)`
@@ -12,8 +10,9 @@ import Store
 /// `layers` adds constraint-layer squares `(column, row, size)`.
 public func squareParcelStore(
     _ squares: [(String, String, Bool, Double, Double, Double)],
-    layers: [ConstraintLayer: [(Double, Double, Double)]] = [:]
-) throws -> GeoPackageStore {
+    layers: [ConstraintLayer: [(Double, Double, Double)]] = [:],
+    backend: Backend
+) throws -> any ParcelStore {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-squares-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     func ring(_ c: Double, _ r: Double, _ size: Double) -> String {
@@ -26,7 +25,7 @@ public func squareParcelStore(
     }
     let file = dir.appendingPathComponent("squares.geojson")
     try collection(features).write(to: file, atomically: true, encoding: .utf8)
-    let store = try GeoPackageStore(path: dir.appendingPathComponent("store.gpkg").path, create: true)
+    let store = try backend.newStore()
     var options = ImportOptions()
     options.date = try CalendarDate(parsing: "2023-01-01")
     _ = try store.importParcels(try InputBytes(path: file.path), options: options)
@@ -38,6 +37,14 @@ public func squareParcelStore(
         _ = try store.importLayer(layer, from: InputBytes(path: path.path))
     }
     return store
+}
+
+/// The square-parcel store in a GeoPackage (tests of the GeoPackage file itself).
+public func squareParcelStore(
+    _ squares: [(String, String, Bool, Double, Double, Double)],
+    layers: [ConstraintLayer: [(Double, Double, Double)]] = [:]
+) throws -> GeoPackageStore {
+    try squareParcelStore(squares, layers: layers, backend: .geoPackage) as! GeoPackageStore
 }
 
 extension ParcelStore {

@@ -1,0 +1,317 @@
+import Foundation
+import Geometry
+import Parcels
+import Store
+
+/// One write transaction on a PostGIS store: the primitives the write path uses.
+///
+/// New parcels and events are buffered and sent with `COPY` (one round trip per few megabytes
+/// instead of one per row); any read flushes the buffers first, so the transaction always reads
+/// what it wrote. Event ids are reserved from the sequence in blocks, so an append returns its
+/// id at once. A first import into an empty store drops the spatial and history indexes and
+/// builds them once after the rows, under a table lock that keeps other writers out.
+final class PostGISTransaction: StoreTransaction {
+    let c: PGConnection
+    let store: PostGISStore
+    private var srid: Int32
+    /// The database failure that ended a primitive (the store retries a transaction that raced).
+    private(set) var lastFailure: PGFailure?
+
+    private var parcelRows = CopyRows()
+    private var eventRows = CopyRows()
+    private var reservedIDs: [Int64] = []
+    private var reservedNext = 0
+    /// A first import: indexes dropped, rebuilt by `finish`.
+    private var bulk = false
+    private var indexesDropped = false
+    private var parcelsChanged = false
+
+    static let flushBytes = 8 << 20
+
+    init(_ c: PGConnection, store: PostGISStore) throws {
+        self.c = c
+        self.store = store
+        srid = try PostGISStore.srid(c)
+    }
+
+    /// Runs database calls, remembering a database failure for the retry decision.
+    func run<T>(_ body: (PGConnection) throws -> T) throws(LandtrackError) -> T {
+        do {
+            return try body(c)
+        } catch let f as PGFailure {
+            lastFailure = f
+            throw store.describe(f)
+        } catch {
+            throw store.describe(error)
+        }
+    }
+
+    // MARK: Buffers
+
+    private func flushParcels() throws(LandtrackError) {
+        guard !parcelRows.isEmpty else { return }
+        try dropIndexesForBulk()
+        let data = parcelRows.data
+        parcelRows = CopyRows()
+        try run { try $0.copyIn("COPY parcels (parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties, geom) FROM STDIN", data) }
+    }
+
+    private func flushEvents() throws(LandtrackError) {
+        guard !eventRows.isEmpty else { return }
+        try dropIndexesForBulk()
+        let data = eventRows.data
+        eventRows = CopyRows()
+        try run {
+            try $0.copyIn("""
+                COPY parcel_events (event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
+                  recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes) FROM STDIN
+                """, data)
+        }
+    }
+
+    private func flush() throws(LandtrackError) {
+        try flushParcels()
+        try flushEvents()
+    }
+
+    private func dropIndexesForBulk() throws(LandtrackError) {
+        guard bulk, !indexesDropped else { return }
+        indexesDropped = true
+        try run { try $0.run("DROP INDEX IF EXISTS parcels_geom_idx, parcel_events_parcel_idx") }
+    }
+
+    /// Sends what is buffered; after a first import, builds the indexes and the planner's statistics.
+    func finish() throws(LandtrackError) {
+        try flush()
+        if indexesDropped {
+            try run {
+                try $0.run("""
+                    CREATE INDEX parcels_geom_idx ON parcels USING gist (geom);
+                    CREATE INDEX parcel_events_parcel_idx ON parcel_events (parcel_id, effective_date, event_id);
+                    ANALYZE parcels; ANALYZE parcel_events
+                    """)
+            }
+        }
+    }
+
+    private func nextEventID() throws(LandtrackError) -> Int64 {
+        if reservedNext == reservedIDs.count {
+            let n = bulk ? 10_000 : 16
+            reservedIDs = try run { c in
+                let r = try c.execute("SELECT nextval('parcel_events_event_id_seq') FROM generate_series(1, $1::int)", [PGValue(n)])
+                return try (0..<r.rowCount).map { try r.int64($0, 0)! }
+            }
+            reservedNext = 0
+        }
+        defer { reservedNext += 1 }
+        return reservedIDs[reservedNext]
+    }
+
+    // MARK: StoreTransaction
+
+    func crs() throws(LandtrackError) -> CoordinateReferenceSystem { try PostGISStore.crs(srid) }
+
+    /// WGS 84 and CGCS2000 positions differ by centimetres: a store keeps the CRS it started with.
+    func adoptCRS(_ crs: CoordinateReferenceSystem) throws(LandtrackError) -> CoordinateReferenceSystem {
+        guard let code = crs.epsgCode, Int32(code) != srid else { return try self.crs() }
+        try flush()
+        let empty = try run { try $0.execute("SELECT NOT EXISTS (SELECT 1 FROM parcel_events)").bool(0, 0) == true }
+        guard empty else { return try self.crs() }
+        let new = Int32(code)
+        try run { c in
+            var sql = ""
+            let columns = [("parcels", "geom", "MultiPolygon"), ("parcel_events", "previous_geom", "MultiPolygon")]
+                + ConstraintLayer.allCases.map { ($0.rawValue, "geom", "Geometry") }
+            for (table, column, type) in columns {
+                sql += "ALTER TABLE \(table) ALTER COLUMN \(column) TYPE geometry(\(type), \(new)) USING ST_SetSRID(\(column), \(new));\n"
+            }
+            sql += "UPDATE landtrack_settings SET srid = \(new);"
+            try c.run(sql)
+        }
+        srid = new
+        return crs
+    }
+
+    func isEmpty() throws(LandtrackError) -> Bool {
+        try flush()
+        let empty = try run { try $0.execute("SELECT NOT EXISTS (SELECT 1 FROM parcels)").bool(0, 0) == true }
+        guard empty else { return false }
+        // Keep other writers out, then look again: the answer holds until this transaction ends.
+        try run { try $0.run("LOCK TABLE parcels, parcel_events IN SHARE ROW EXCLUSIVE MODE") }
+        bulk = try run { try $0.execute("SELECT NOT EXISTS (SELECT 1 FROM parcels)").bool(0, 0) == true }
+        return bulk
+    }
+
+    func parcel(_ id: String) throws(LandtrackError) -> Parcel? {
+        try flushParcels()
+        return try run { c in
+            let r = try c.execute("SELECT \(PostGISStore.parcelColumns) FROM parcels WHERE parcel_id = $1::text FOR UPDATE", [.text(id)])
+            return r.rowCount == 0 ? nil : try store.parcel(r, 0)
+        }
+    }
+
+    /// Locks and reads many parcels in one query, in id order (so that two writers lock in the
+    /// same order and cannot deadlock).
+    func parcels(_ ids: [String]) throws(LandtrackError) -> [String: Parcel] {
+        try flushParcels()
+        guard !ids.isEmpty else { return [:] }
+        return try run { c in
+            let r = try c.execute("""
+                SELECT \(PostGISStore.parcelColumns) FROM parcels WHERE parcel_id = ANY($1::text[]) ORDER BY parcel_id FOR UPDATE
+                """, [.text(PostGISStore.arrayLiteral(ids))])
+            var out: [String: Parcel] = [:]
+            for i in 0..<r.rowCount {
+                let p = try store.parcel(r, i)
+                out[p.id] = p
+            }
+            return out
+        }
+    }
+
+    func lastEventDate(_ id: String) throws(LandtrackError) -> CalendarDate? {
+        try flushEvents()
+        let text = try run { try $0.execute("SELECT max(effective_date)::text FROM parcel_events WHERE parcel_id = $1::text", [.text(id)]).text(0, 0) }
+        return try store.date(text)
+    }
+
+    func insert(_ p: Parcel) throws(LandtrackError) {
+        try checkID(p.id)
+        parcelsChanged = true
+        parcelRows.text(p.id)
+        parcelRows.text(p.state.rawValue)
+        parcelRows.bool(p.basicFarmland)
+        parcelRows.text(p.village)
+        parcelRows.text(p.landuseCode)
+        parcelRows.double(p.areaSquareMetres)
+        parcelRows.bool(p.active)
+        parcelRows.text(p.properties.jsonText)
+        parcelRows.geometry(WKB.multiPolygon(p.polygons), srid: srid)
+        parcelRows.endRow()
+        if parcelRows.data.count > Self.flushBytes { try flushParcels() }
+    }
+
+    func update(_ p: Parcel) throws(LandtrackError) {
+        try flushParcels()
+        parcelsChanged = true
+        try run {
+            try $0.execute("""
+                UPDATE parcels SET geom = ST_GeomFromWKB($1::bytea, $2::int), state = $3::text, basic_farmland = $4::boolean,
+                  village = $5::text, landuse_code = $6::text, area_m2 = $7::float8, active = $8::boolean, properties = $9::text
+                WHERE parcel_id = $10::text
+                """, [.bytes(WKB.multiPolygon(p.polygons)), PGValue(Int(srid)), .text(p.state.rawValue), PGValue(p.basicFarmland),
+                      PGValue(p.village), PGValue(p.landuseCode), PGValue(p.areaSquareMetres), PGValue(p.active),
+                      .text(p.properties.jsonText), .text(p.id)])
+        }
+    }
+
+    func append(_ e: NewEvent) throws(LandtrackError) -> Int64 {
+        try checkID(e.parcelID)
+        let id = try nextEventID()
+        eventRows.int(id)
+        eventRows.text(e.parcelID)
+        eventRows.text(e.kind.rawValue)
+        eventRows.text(e.fromState?.rawValue)
+        eventRows.text(e.toState?.rawValue)
+        eventRows.bool(e.pbfBefore)
+        eventRows.bool(e.pbfAfter)
+        eventRows.text(e.date.description)
+        eventRows.text(e.recordedAt)
+        eventRows.text(e.recordedBy)
+        eventRows.text(e.ref)
+        eventRows.text(e.note)
+        eventRows.text(e.ruleID)
+        eventRows.geometry(e.previousPolygons.map { WKB.multiPolygon($0) }, srid: srid)
+        eventRows.text(e.previousAttributes)
+        eventRows.endRow()
+        if eventRows.data.count > Self.flushBytes { try flushEvents() }
+        return id
+    }
+
+    func appendLineage(parent: String, child: String, eventID: Int64, kind: ParcelEvent.Kind) throws(LandtrackError) {
+        try run {
+            try $0.execute("INSERT INTO parcel_lineage (parent_id, child_id, event_id, kind) VALUES ($1::text, $2::text, $3::int8, $4::text)",
+                           [.text(parent), .text(child), PGValue(eventID), .text(kind.rawValue)])
+        }
+    }
+
+    func event(_ id: Int64) throws(LandtrackError) -> ParcelEvent {
+        try flushEvents()
+        return try run { c in
+            let r = try c.execute("SELECT \(PostGISStore.eventColumns) FROM parcel_events WHERE event_id = $1::int8", [PGValue(id)])
+            guard r.rowCount == 1 else { throw LandtrackError.store(location: store.location, .corrupt("event \(id) is not in the history")) }
+            return try store.event(r, 0)
+        }
+    }
+
+    func layer(_ layer: ConstraintLayer) throws(LandtrackError) -> [LayerGeometry] {
+        try run { try store.layer($0, layer) }
+    }
+
+    func replaceLayer(_ layer: ConstraintLayer, with features: [LayerGeometry]) throws(LandtrackError) {
+        try run { c in
+            try c.run("DELETE FROM \(layer.rawValue)")
+            for f in features {
+                try c.execute("INSERT INTO \(layer.rawValue) (geom, name, properties) VALUES (ST_GeomFromWKB($1::bytea, $2::int), $3::text, $4::text)",
+                              [.bytes(f.wkb), PGValue(Int(srid)), PGValue(f.name), .text(f.propertiesJSON)])
+            }
+        }
+    }
+
+    func restore(_ record: StoreRecord) throws(LandtrackError) {
+        _ = try adoptCRS(record.crs)
+        bulk = true
+        for p in record.parcels { try insert(p) }
+        for e in record.events {
+            let ev = e.event
+            eventRows.int(ev.eventID)
+            eventRows.text(ev.parcelID)
+            eventRows.text(ev.kind.rawValue)
+            eventRows.text(ev.fromState?.rawValue)
+            eventRows.text(ev.toState?.rawValue)
+            eventRows.bool(ev.pbfBefore)
+            eventRows.bool(ev.pbfAfter)
+            eventRows.text(ev.effectiveDate.description)
+            eventRows.text(ev.recordedAt)
+            eventRows.text(ev.recordedBy)
+            eventRows.text(ev.ref)
+            eventRows.text(ev.note)
+            eventRows.text(ev.ruleID)
+            eventRows.geometry(e.previousPolygons.map { WKB.multiPolygon($0) }, srid: srid)
+            eventRows.text(e.previousAttributes)
+            eventRows.endRow()
+            if eventRows.data.count > Self.flushBytes { try flushEvents() }
+        }
+        try flush()
+        try run { c in
+            for l in record.lineage {
+                try c.execute("INSERT INTO parcel_lineage (parent_id, child_id, event_id, kind) VALUES ($1::text, $2::text, $3::int8, $4::text)",
+                              [.text(l.parent), .text(l.child), PGValue(l.eventID), .text(l.kind.rawValue)])
+            }
+            for (layer, features) in record.layers {
+                for f in features {
+                    try c.execute("INSERT INTO \(layer.rawValue) (fid, geom, name, properties) VALUES ($1::int8, ST_GeomFromWKB($2::bytea, $3::int), $4::text, $5::text)",
+                                  [PGValue(f.featureID ?? 0), .bytes(f.wkb), PGValue(Int(srid)), PGValue(f.name), .text(f.propertiesJSON)])
+                }
+            }
+            for t in record.tokens {
+                try c.execute("""
+                    INSERT INTO landtrack_tokens (token_id, owner, role, token_sha256, created_at, revoked_at)
+                    VALUES ($1::int8, $2::text, $3::text, $4::text, $5::text, $6::text)
+                    """, [PGValue(t.token.id), .text(t.token.owner), .text(t.token.role.rawValue), .text(t.sha256),
+                          .text(t.token.createdAt), PGValue(t.token.revokedAt)])
+            }
+            // The sequences continue after the copied ids.
+            try c.run("""
+                SELECT setval('parcel_events_event_id_seq', greatest((SELECT max(event_id) FROM parcel_events), 1));
+                SELECT setval('parcel_lineage_lineage_id_seq', greatest((SELECT max(lineage_id) FROM parcel_lineage), 1));
+                SELECT setval('landtrack_tokens_token_id_seq', greatest((SELECT max(token_id) FROM landtrack_tokens), 1));
+                \(ConstraintLayer.allCases.map { "SELECT setval('\($0.rawValue)_fid_seq', greatest((SELECT max(fid) FROM \($0.rawValue)), 1));" }.joined(separator: "\n"))
+                """)
+        }
+    }
+
+    /// The last defence: the write path checks ids before it gets here.
+    private func checkID(_ id: String) throws(LandtrackError) {
+        if let r = ParcelID.refusal(id) { throw .refused([r]) }
+    }
+}
