@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # gdal-bin: ogrinfo and the GeoPackage validator; chromium and a CJK font: the map in a real browser.
-scripts/deps.sh gdal-bin python3-gdal chromium fonts-wqy-zenhei curl
+# postgresql-15-postgis-3: the PostGIS store tests start their own server (initdb in a temporary folder).
+scripts/deps.sh gdal-bin python3-gdal chromium fonts-wqy-zenhei curl postgresql-15-postgis-3
 swift build --build-tests
 swift test --skip-build
