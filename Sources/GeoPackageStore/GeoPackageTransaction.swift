@@ -88,11 +88,16 @@ final class GeoPackageTransaction: StoreTransaction {
 
     func append(_ e: NewEvent) throws(LandtrackError) -> Int64 {
         try checkID(e.parcelID)
-        return try execute("""
-            INSERT INTO parcel_events (parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
+        return try insertEvent(e, id: nil)
+    }
+
+    /// Inserts an event; a nil id takes the next one (AUTOINCREMENT), a copy keeps its own.
+    private func insertEvent(_ e: NewEvent, id: Int64?) throws(LandtrackError) -> Int64 {
+        try execute("""
+            INSERT INTO parcel_events (event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
               recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [e.parcelID, e.kind.rawValue, e.fromState?.rawValue, e.toState?.rawValue, e.pbfBefore, e.pbfAfter,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [id, e.parcelID, e.kind.rawValue, e.fromState?.rawValue, e.toState?.rawValue, e.pbfBefore, e.pbfAfter,
                   e.date.description, e.recordedAt, e.recordedBy, e.ref, e.note, e.ruleID,
                   e.previousPolygons.map { GeoPackage.blob($0, srsID: srs) }, e.previousAttributes])
     }
@@ -129,16 +134,7 @@ final class GeoPackageTransaction: StoreTransaction {
     func restore(_ record: StoreRecord) throws(LandtrackError) {
         _ = try adoptCRS(record.crs)
         for p in record.parcels { try insert(p) }
-        for r in record.events {
-            let e = r.event
-            try execute("""
-                INSERT INTO parcel_events (event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
-                  recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [e.eventID, e.parcelID, e.kind.rawValue, e.fromState?.rawValue, e.toState?.rawValue, e.pbfBefore, e.pbfAfter,
-                      e.effectiveDate.description, e.recordedAt, e.recordedBy, e.ref, e.note, e.ruleID,
-                      r.previousPolygons.map { GeoPackage.blob($0, srsID: srs) }, r.previousAttributes])
-        }
+        for r in record.events { _ = try insertEvent(NewEvent(r), id: r.event.eventID) }
         for l in record.lineage {
             try execute("INSERT INTO parcel_lineage (parent_id, child_id, event_id, kind) VALUES (?, ?, ?, ?)",
                         [l.parent, l.child, l.eventID, l.kind.rawValue])

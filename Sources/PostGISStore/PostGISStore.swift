@@ -96,7 +96,7 @@ public final class PostGISStore: ParcelStore, @unchecked Sendable {
         self.readOnly = readOnly
         do {
             let c = try connect()
-            let version = try Self.schemaVersion(c)
+            let version = try schemaVersion(c)
             if version > Self.latestVersion { throw LandtrackError.store(location: location, .newerSchema) }
             if version < Self.latestVersion {
                 if version == 0 && !create { throw LandtrackError.store(location: location, .missing) }
@@ -140,13 +140,13 @@ public final class PostGISStore: ParcelStore, @unchecked Sendable {
     }
 
     /// Version of the landtrack schema in the database: 0 when it has none.
-    static func schemaVersion(_ c: PGConnection) throws -> Int {
+    func schemaVersion(_ c: PGConnection) throws -> Int {
         let exists = try c.execute("SELECT to_regclass('landtrack_schema') IS NOT NULL")
         guard try exists.bool(0, 0) == true else {
             // Tables of that name without landtrack's schema table: someone else's database.
             let other = try c.execute("SELECT to_regclass('parcels') IS NOT NULL OR to_regclass('parcel_events') IS NOT NULL")
             if try other.bool(0, 0) == true {
-                throw LandtrackError.store(location: "", .notAStore(
+                throw LandtrackError.store(location: location, .notAStore(
                     "the database has a parcels or parcel_events table that landtrack did not make (no landtrack_schema table); use another database"))
             }
             return 0
@@ -162,7 +162,7 @@ public final class PostGISStore: ParcelStore, @unchecked Sendable {
             try c.run("SELECT pg_advisory_xact_lock(7263101)")
             try c.run("CREATE EXTENSION IF NOT EXISTS postgis")
             try c.run("CREATE TABLE IF NOT EXISTS landtrack_schema (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-            let current = try Self.schemaVersion(c)
+            let current = try schemaVersion(c)
             for m in Self.migrations where m.version > current {
                 try c.run(m.sql)
                 try c.execute("INSERT INTO landtrack_schema (version, description) VALUES ($1::int, $2::text)", [PGValue(m.version), .text(m.description)])
@@ -176,10 +176,7 @@ public final class PostGISStore: ParcelStore, @unchecked Sendable {
 
     /// Database errors as the store failures they are; landtrack's own errors pass through.
     func describe(_ error: any Error) -> LandtrackError {
-        if let e = error as? LandtrackError {
-            if case let .store(loc, failure) = e, loc.isEmpty { return .store(location: location, failure) }
-            return e
-        }
+        if let e = error as? LandtrackError { return e }
         guard let f = error as? PGFailure else { return .store(location: location, .database("\(error)")) }
         switch f.sqlState ?? "" {
         case let s where s.hasPrefix("08"): return .store(location: location, .unreachable(f.message))

@@ -207,6 +207,12 @@ final class PostGISTransaction: StoreTransaction {
     func append(_ e: NewEvent) throws(LandtrackError) -> Int64 {
         try checkID(e.parcelID)
         let id = try nextEventID()
+        try buffer(e, id: id)
+        return id
+    }
+
+    /// One event row for the next COPY.
+    private func buffer(_ e: NewEvent, id: Int64) throws(LandtrackError) {
         eventRows.int(id)
         eventRows.text(e.parcelID)
         eventRows.text(e.kind.rawValue)
@@ -224,7 +230,6 @@ final class PostGISTransaction: StoreTransaction {
         eventRows.text(e.previousAttributes)
         eventRows.endRow()
         if eventRows.data.count > Self.flushBytes { try flushEvents() }
-        return id
     }
 
     func appendLineage(parent: String, child: String, eventID: Int64, kind: ParcelEvent.Kind) throws(LandtrackError) {
@@ -261,26 +266,7 @@ final class PostGISTransaction: StoreTransaction {
         _ = try adoptCRS(record.crs)
         bulk = true
         for p in record.parcels { try insert(p) }
-        for e in record.events {
-            let ev = e.event
-            eventRows.int(ev.eventID)
-            eventRows.text(ev.parcelID)
-            eventRows.text(ev.kind.rawValue)
-            eventRows.text(ev.fromState?.rawValue)
-            eventRows.text(ev.toState?.rawValue)
-            eventRows.bool(ev.pbfBefore)
-            eventRows.bool(ev.pbfAfter)
-            eventRows.text(ev.effectiveDate.description)
-            eventRows.text(ev.recordedAt)
-            eventRows.text(ev.recordedBy)
-            eventRows.text(ev.ref)
-            eventRows.text(ev.note)
-            eventRows.text(ev.ruleID)
-            eventRows.geometry(e.previousPolygons.map { WKB.multiPolygon($0) }, srid: srid)
-            eventRows.text(e.previousAttributes)
-            eventRows.endRow()
-            if eventRows.data.count > Self.flushBytes { try flushEvents() }
-        }
+        for e in record.events { try buffer(NewEvent(e), id: e.event.eventID) }
         try flush()
         try run { c in
             for l in record.lineage {

@@ -45,6 +45,16 @@ public struct RecordedEvent: Sendable, Hashable {
     }
 }
 
+extension NewEvent {
+    /// The event as it was written, to write again into another store (with its id).
+    public init(_ r: RecordedEvent) {
+        let e = r.event
+        self.init(parcelID: e.parcelID, kind: e.kind, fromState: e.fromState, toState: e.toState, pbfBefore: e.pbfBefore,
+                  pbfAfter: e.pbfAfter, date: e.effectiveDate, recordedAt: e.recordedAt, recordedBy: e.recordedBy, ref: e.ref,
+                  note: e.note, ruleID: e.ruleID, previousPolygons: r.previousPolygons, previousAttributes: r.previousAttributes)
+    }
+}
+
 /// A split/merge link: `parent` became (part of) `child` by event `eventID`.
 public struct LineageLink: Sendable, Hashable {
     public var parent: String

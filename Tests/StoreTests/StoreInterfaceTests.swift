@@ -35,6 +35,36 @@ struct StoreInterfaceTests {
         #expect(ConstraintLayer.allCases.allSatisfy { !together[2].layer($0).isEmpty })
     }
 
+    /// `copyRecord` keeps everything, ids included: GeoPackage → backend → GeoPackage gives the
+    /// source's record again, and the copy's snapshots and check equal the source's.
+    @Test(arguments: Backend.available) func aCopyThereAndBackIsTheSameRecord(backend: Backend) throws {
+        let source = try demoProgrammeStore()
+        let (_, token) = try source.createToken(owner: "Li Wei", role: .planner)
+        _ = try source.revokeToken(id: token.id, at: "2025-01-01T00:00:00Z")
+        _ = try source.createToken(owner: "viewer", role: .viewer)
+        let there = try backend.newStore()
+        let copied = try there.copyRecord(from: source)
+        #expect(copied["parcel_events"] == (try source.counts())["parcel_events"])
+        let back = try Backend.geoPackage.newStore()
+        try back.copyRecord(from: there)
+        let a = try source.record(), b = try back.record()
+        #expect(a.crs == b.crs)
+        #expect(a.parcels == b.parcels)
+        #expect(a.events == b.events)
+        #expect(a.lineage == b.lineage && !a.lineage.isEmpty)
+        #expect(a.tokens == b.tokens && a.tokens.count == 2)
+        #expect(ConstraintLayer.allCases.allSatisfy { a.layers[$0] == b.layers[$0] })
+        let dates = try ["2024-06-30", "2025-12-31"].map { try CalendarDate(parsing: $0) }
+        #expect(try there.snapshots(at: dates, history: true).map(\.parcels) == source.snapshots(at: dates, history: true).map(\.parcels))
+        var options = CheckOptions()
+        options.asOf = dates[1]
+        #expect(try CheckReport.load(from: there, options: options).results == CheckReport.load(from: source, options: options).results)
+        // A store that is not empty is refused, and keeps what it had.
+        let refused = #expect(throws: LandtrackError.self) { try there.copyRecord(from: source) }
+        #expect({ if case .invalidArgument = refused { true } else { false } }())
+        #expect(try there.counts() == source.counts())
+    }
+
     /// Original properties are kept as the store's text and decoded when asked for.
     @Test func propertiesAreDecodedOnlyWhenAskedFor() throws {
         let store = try squaresStore([("A", "farmland", false, 0, 0)])
