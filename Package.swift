@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(
             name: "StoreTests",
             dependencies: [
-                "Store", "GeoPackageStore", "Planner", "Parcels", "Geometry", "TestSupport",
+                "Store", "GeoPackageStore", "PostGISStore", "Planner", "Parcels", "Geometry", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),

@@ -1,19 +1,15 @@
 import Foundation
 import Geometry
 import GeoPackageStore
-import GeoPackageStore
 import Parcels
-import Store
 import Store
 
 /// The demo programme of geodata/programme replayed into a new store: the Nanhai sample
 /// imported on 2023-01-01, the constraint layers, then the 2023–2025 log of transitions, PBF
 /// changes and merges (what scripts/programme.sh does with the CLI).
-public func demoProgrammeStore() throws -> GeoPackageStore {
+public func demoProgrammeStore(backend: Backend) throws -> any ParcelStore {
     let log = SharedData.repositoryRoot.appendingPathComponent("geodata/programme")
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-programme-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let store = try GeoPackageStore(path: dir.appendingPathComponent("p.gpkg").path, create: true)
+    let store = try backend.newStore()
     var options = ImportOptions()
     options.date = try CalendarDate(parsing: "2023-01-01")
     _ = try store.importParcels(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path), options: options)
@@ -35,4 +31,9 @@ public func demoProgrammeStore() throws -> GeoPackageStore {
         try store.merge(f[0].split(separator: " ").map(String.init), into: f[1], date: try CalendarDate(parsing: f[2]), ref: f[3])
     }
     return store
+}
+
+/// The demo programme in a GeoPackage (tests of the GeoPackage file itself).
+public func demoProgrammeStore() throws -> GeoPackageStore {
+    try demoProgrammeStore(backend: .geoPackage) as! GeoPackageStore
 }

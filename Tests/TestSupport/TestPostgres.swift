@@ -140,6 +140,16 @@ public final class TestPostgres: @unchecked Sendable {
         return r.stdout
     }
 
+    /// Runs a psql script file on database `name` with `-v` variables; returns what it printed.
+    @discardableResult
+    public func psql(_ name: String, file: String, variables: [String: String], user: String = TestPostgres.user) throws -> String {
+        let r = try ProcessRun(URL(fileURLWithPath: "/usr/bin/psql"),
+                               ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", folder, "-U", user, "-d", name, "-f", file]
+                                 + variables.sorted { $0.key < $1.key }.flatMap { ["-v", "\($0.key)=\($0.value)"] })
+        guard r.status == 0 else { throw PSQLFailure(message: r.stderr) }
+        return r.stdout
+    }
+
     public struct PSQLFailure: Error, CustomStringConvertible {
         public var message: String
         public var description: String { message }
@@ -178,10 +188,34 @@ public final class TestPostgres: @unchecked Sendable {
 public func executeBehindTheStore(_ store: any ParcelStore, _ sql: String) throws {
     switch store {
     case let g as GeoPackageStore: try g.pool.write { db in try db.execute(sql: sql) }
-    case is PostGISStore:
-        let url = store.location
-        guard let name = URLComponents(string: url)?.path.dropFirst() else { throw TestPostgres.PSQLFailure(message: "no database in \(url)") }
-        try TestPostgres.server.get().psql(String(name), sql)
+    case is PostGISStore: try TestPostgres.server.get().psql(databaseName(store), sql)
     default: throw TestPostgres.PSQLFailure(message: "no SQL for \(type(of: store))")
+    }
+}
+
+/// Everything a store has written, as text to search: the GeoPackage file's bytes, or a
+/// `pg_dump` of the PostGIS database (data and schema).
+public func everythingStored(_ store: any ParcelStore) throws -> String {
+    switch store {
+    case let g as GeoPackageStore: return try String(contentsOfFile: g.path, encoding: .isoLatin1)
+    case is PostGISStore: return try TestPostgres.server.get().dump(databaseName(store))
+    default: throw TestPostgres.PSQLFailure(message: "no dump for \(type(of: store))")
+    }
+}
+
+/// The database a PostGIS store's URI names.
+public func databaseName(_ store: any ParcelStore) throws -> String {
+    guard let name = URLComponents(string: store.location)?.path.dropFirst(), !name.isEmpty else {
+        throw TestPostgres.PSQLFailure(message: "no database in \(store.location)")
+    }
+    return String(name)
+}
+
+extension TestPostgres {
+    /// `pg_dump` of database `name` (plain SQL text).
+    public func dump(_ name: String) throws -> String {
+        let r = try ProcessRun(URL(fileURLWithPath: "\(bin)/pg_dump"), ["-h", folder, "-U", Self.user, "-d", name])
+        guard r.status == 0 else { throw PSQLFailure(message: r.stderr) }
+        return r.stdout
     }
 }

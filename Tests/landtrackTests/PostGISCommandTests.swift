@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The CLI on a PostGIS store: `landtrack copy` there and back, the reports compared byte for
+/// byte, and GDAL's PostgreSQL driver listing the tables with their CRS (what QGIS's PostGIS
+/// provider reads as well).
+@Suite("landtrack on PostgreSQL/PostGIS", .serialized, .enabled(if: Backend.available.contains(.postGIS), "needs PostgreSQL 15 with PostGIS"))
+struct PostGISCommandTests {
+    func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-pg-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The report commands a planner runs, each with the store last (`--db`).
+    static let reports: [[String]] = [
+        ["history", "NH-000123"], ["history", "NH-000123", "--format", "json"],
+        ["summary", "--as-of", "2024-12-31", "--by", "village", "--by", "state"], ["summary", "--format", "csv"],
+        ["changes", "--from", "2023-01-01", "--to", "2025-12-31"], ["changes", "--from", "2023-01-01", "--to", "2025-12-31", "--format", "json"],
+        ["contiguity", "--gap", "0"], ["contiguity", "--gap", "2", "--format", "json"],
+        ["check", "--as-of", "2025-12-31"], ["check", "--format", "json"],
+        ["parcels", "--as-of", "2024-06-30", "--format", "csv"],
+    ]
+
+    /// GeoPackage → PostGIS → GeoPackage with the CLI: every report is the same, byte for byte,
+    /// from all three stores; a copy into a store that has parcels is refused and changes nothing.
+    @Test func copyThereAndBackGivesTheSameReports() throws {
+        let dir = try scratch()
+        let source = try demoProgrammeStore().path
+        let postgis = try TestPostgres.server.get().newDatabase()
+        let back = dir.appendingPathComponent("back.gpkg").path
+        let there = try Run(["copy", "--from", source, "--to", postgis])
+        #expect(there.status == 0, "\(there.stderr)")
+        let again = try Run(["copy", "--from", source, "--to", postgis])
+        #expect(again.status != 0 && again.stderr.contains("empty"), "\(again.stderr)")
+        let home = try Run(["copy", "--from", postgis, "--to", back])
+        #expect(home.status == 0, "\(home.stderr)")
+        for report in Self.reports {
+            let outputs = try [source, postgis, back].map { try Run(report + ["--db", $0]) }
+            // check exits 1 when a rule fails (the demo programme breaks some on purpose).
+            #expect(!outputs[0].stdout.isEmpty && outputs[0].stderr.isEmpty, "\(report): \(outputs[0].stderr)")
+            #expect(outputs[1].stdout == outputs[0].stdout, "\(report) from PostGIS differs")
+            #expect(outputs[2].stdout == outputs[0].stdout, "\(report) after the copy back differs")
+            #expect(outputs.allSatisfy { $0.status == outputs[0].status })
+        }
+    }
+
+    /// A write through the CLI on PostGIS, then two CLI processes racing for one parcel: one
+    /// moves it, the other is refused (exit 1) with nothing written.
+    @Test func twoProcessesRaceForOneParcel() throws {
+        let postgis = try TestPostgres.server.get().newDatabase()
+        let imported = try Run(["import", "geodata/nanhai-sample.geojson", "--db", postgis, "--date", "2023-01-01"])
+        #expect(imported.status == 0 && imported.stdout.contains("2,000 added"), "\(imported.stderr)")
+        let listed = try Run(["parcels", "--state", "farmland", "--format", "csv", "--db", postgis])
+        let ids = listed.stdout.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) }
+        let targets = Array(ids.prefix(4))
+        #expect(targets.count == 4, "\(listed.stdout.prefix(300))")
+        for id in targets {
+            let results = try race(2) { k in
+                try Run(["transition", id, "--to", "wasteland", "--date", "2024-02-01", "--by", "process \(k)", "--db", postgis])
+            }
+            #expect(results.map(\.status).sorted() == [0, 1], "\(id): \(results.map(\.stderr))")
+            #expect(results.first { $0.status == 1 }?.stderr.contains("already") == true, "\(results.map(\.stderr))")
+            let history = try Run(["history", id, "--format", "csv", "--db", postgis])
+            #expect(history.stdout.split(separator: "\n").filter { $0.contains(",transition,") }.count == 1, "\(history.stdout)")
+        }
+    }
+
+    /// ogrinfo (GDAL's PostgreSQL driver) lists the landtrack tables as layers with their
+    /// geometry type and CRS, and reads the parcels' count.
+    @Test func ogrinfoListsTheLayers() throws {
+        guard let ogrinfo = ProcessRun.installed("ogrinfo") else {
+            Issue.record("ogrinfo is not installed (scripts/test.sh installs gdal-bin)")
+            return
+        }
+        let server = try TestPostgres.server.get()
+        let postgis = server.url("pg_ogr")
+        try server.psql("postgres", "CREATE DATABASE pg_ogr TEMPLATE landtrack_template")
+        let copied = try Run(["copy", "--from", try demoProgrammeStore().path, "--to", postgis])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let connection = "PG:host=\(server.folder) dbname=pg_ogr user=\(TestPostgres.user)"
+        let list = try ProcessRun(ogrinfo, ["-ro", "-q", connection])
+        #expect(list.status == 0, "\(list.stderr)")
+        for layer in ["parcels (Multi Polygon)", "urban_boundary", "eco_redline", "programme_area", "barriers"] {
+            #expect(list.stdout.contains(layer), "\(layer) not in \(list.stdout)")
+        }
+        let parcels = try ProcessRun(ogrinfo, ["-ro", "-so", connection, "parcels"])
+        #expect(parcels.stdout.contains("Geometry: Multi Polygon"), "\(parcels.stdout)")
+        let all = try server.psql("pg_ogr", "SELECT count(*) FROM parcels").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(parcels.stdout.contains("Feature Count: \(all)"), "\(parcels.stdout)")
+        // The demo programme is in WGS 84 lon/lat: the layer says so.
+        #expect(parcels.stdout.contains("ID[\"EPSG\",4326]") || parcels.stdout.contains("AUTHORITY[\"EPSG\",\"4326\"]"), "\(parcels.stdout)")
+        #expect(parcels.stdout.contains("Data axis to CRS axis mapping: 2,1"), "\(parcels.stdout)")
+    }
+
+    func race<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+        let start = DispatchSemaphore(value: 0)
+        let lock = NSLock()
+        nonisolated(unsafe) var results: [T] = []
+        let threads = (0..<count).map { k in
+            BackgroundThread {
+                start.wait()
+                let r = try body(k)
+                lock.withLock { results.append(r) }
+            }
+        }
+        for _ in 0..<count { start.signal() }
+        for t in threads { try t.join() }
+        return lock.withLock { results }
+    }
+}
