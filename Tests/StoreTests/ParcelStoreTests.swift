@@ -16,7 +16,6 @@ func scratchDirectory() throws -> URL {
 
 let geodata = SharedData.repositoryRoot.appendingPathComponent("geodata")
 
-/// Runs a command line tool; nil when it is not installed.
 /// Runs an installed tool (ogrinfo, GDAL's validator); nil when it is not installed.
 func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
     guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
@@ -24,17 +23,25 @@ func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, outpu
     return (r.status, r.stdout + r.stderr)
 }
 
-@Suite("Parcel store (GeoPackage)")
+/// The store's behaviour on both backends; tests of the GeoPackage file itself (GDAL, SQLite
+/// locks, migrations) are marked GeoPackage-only by taking no backend.
+@Suite("Parcel store")
 struct ParcelStoreTests {
-    func sampleStore(date: String = "2023-01-01") throws -> (GeoPackageStore, URL) {
+    /// The Nanhai sample imported on `date` into a new store, and a scratch folder.
+    func sampleStore(_ backend: Backend, date: String = "2023-01-01") throws -> (any ParcelStore, URL) {
         let dir = try scratchDirectory()
-        let store = try GeoPackageStore(path: dir.appendingPathComponent("store.gpkg").path, create: true)
+        let store = try backend.newStore()
         var options = ImportOptions()
         options.date = try CalendarDate(parsing: date)
         options.ref = "NH-2023"
         let summary = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample.geojson").path), options: options)
         #expect(summary.added == 2000)
         return (store, dir)
+    }
+
+    func sampleStore() throws -> (GeoPackageStore, URL) {
+        let (store, dir) = try sampleStore(.geoPackage)
+        return (store as! GeoPackageStore, dir)
     }
 
     /// GDAL opens the store as it is: layers, feature counts, CRS; its GeoPackage validator passes.
@@ -57,19 +64,19 @@ struct ParcelStoreTests {
         #expect(filtered.output.contains("parcel_id (String) = NH-"))
     }
 
-    @Test func cgcs2000DataGiveACGCS2000Store() throws {
+    @Test(arguments: Backend.available) func cgcs2000DataGiveACGCS2000Store(backend: Backend) throws {
         let dir = try scratchDirectory()
-        let store = try GeoPackageStore(path: dir.appendingPathComponent("gk.gpkg").path, create: true)
+        let store = try backend.newStore()
         _ = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample-gk38.geojson").path), options: ImportOptions())
         #expect(try store.crs().epsgCode == 4490)
-        if let info = try tool("/usr/bin/ogrinfo", ["-so", store.location, "parcels"]) {
-            #expect(info.output.contains("China Geodetic Coordinate System 2000"))
-            #expect(info.output.contains("Feature Count: 40"))
+        if let info = try tool("/usr/bin/ogrinfo", ["-so", ogrSource(store), "parcels"]) {
+            #expect(info.output.contains("China Geodetic Coordinate System 2000"), "\(info.output)")
+            #expect(info.output.contains("Feature Count: 40"), "\(info.output)")
         }
     }
 
-    @Test func importingTheSameFileTwiceChangesNothing() throws {
-        let (store, _) = try sampleStore()
+    @Test(arguments: Backend.available) func importingTheSameFileTwiceChangesNothing(backend: Backend) throws {
+        let (store, _) = try sampleStore(backend)
         let before = try store.counts()
         let again = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample.geojson").path), options: ImportOptions())
         #expect(again.unchanged == 2000 && again.added == 0 && again.updated == 0)
@@ -78,8 +85,8 @@ struct ParcelStoreTests {
 
     /// A newer version of the file: changed parcels get one event each, the old values kept; the
     /// state before the change is what an as-of query before its date sees.
-    @Test func reimportRecordsEachChange() throws {
-        let (store, dir) = try sampleStore()
+    @Test(arguments: Backend.available) func reimportRecordsEachChange(backend: Backend) throws {
+        let (store, dir) = try sampleStore(backend)
         var text = try String(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"), encoding: .utf8)
         let first = try #require(try store.parcel("NH-000001"))
         #expect(first.state == .wasteland)
@@ -103,8 +110,8 @@ struct ParcelStoreTests {
 
     /// A re-import that moves a parcel's boundary keeps the old geometry in its event: as-of
     /// queries before the change see the old shape and area.
-    @Test func geometryChangesAreReconstructedAsOf() throws {
-        let (store, dir) = try sampleStore()
+    @Test(arguments: Backend.available) func geometryChangesAreReconstructedAsOf(backend: Backend) throws {
+        let (store, dir) = try sampleStore(backend)
         let before = try #require(try store.parcel("NH-000002"))
         var text = try String(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"), encoding: .utf8)
         let old = #""id":"NH-000002","state":"farmland","basic_farmland":true,"village":"黄庄村","landuse_code":"0103"},"geometry":{"type":"Polygon","coordinates":[[[113.09919,23.0509222]"#
@@ -127,8 +134,8 @@ struct ParcelStoreTests {
     }
 
     /// All or nothing: a file with problems is refused whole and the store is as it was.
-    @Test func aFileWithProblemsChangesNothing() throws {
-        let (store, _) = try sampleStore()
+    @Test(arguments: Backend.available) func aFileWithProblemsChangesNothing(backend: Backend) throws {
+        let (store, _) = try sampleStore(backend)
         let before = try store.counts()
         do {
             _ = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("problem-parcels.geojson").path), options: ImportOptions())
@@ -140,9 +147,9 @@ struct ParcelStoreTests {
         #expect(try store.parcel("NH-P001") == nil)
     }
 
-    @Test func skipImportsTheCleanParcelsAndWritesRejects() throws {
+    @Test(arguments: Backend.available) func skipImportsTheCleanParcelsAndWritesRejects(backend: Backend) throws {
         let dir = try scratchDirectory()
-        let store = try GeoPackageStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        let store = try backend.newStore()
         var options = ImportOptions()
         options.onInvalid = .skip
         options.rejectsPath = dir.appendingPathComponent("rejects.geojson").path
@@ -154,12 +161,12 @@ struct ParcelStoreTests {
         #expect(rejects.features.allSatisfy { ($0.properties?["problems"]).map { if case .array(let a) = $0 { !a.isEmpty } else { false } } ?? false })
     }
 
-    @Test func repairFixesABowTieAndReportsTheArea() throws {
+    @Test(arguments: Backend.available) func repairFixesABowTieAndReportsTheArea(backend: Backend) throws {
         let dir = try scratchDirectory()
         let file = dir.appendingPathComponent("bowtie.geojson")
         try parcelDocument(geometry: #"{"type":"Polygon","coordinates":[[[113.1,23.05],[113.101,23.051],[113.101,23.05],[113.1,23.051],[113.1,23.05]]]}"#)
             .write(to: file, atomically: true, encoding: .utf8)
-        let store = try GeoPackageStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        let store = try backend.newStore()
         var options = ImportOptions()
         options.onInvalid = .repair
         let summary = try store.importParcels(try InputBytes(path: file.path), options: options)
@@ -174,9 +181,9 @@ struct ParcelStoreTests {
         #expect(abs(parcel.areaSquareMetres - square / 2) < 0.5)
     }
 
-    @Test func statesComeFromLanduseCodesOrTheDefault() throws {
+    @Test(arguments: Backend.available) func statesComeFromLanduseCodesOrTheDefault(backend: Backend) throws {
         let dir = try scratchDirectory()
-        let store = try GeoPackageStore(path: dir.appendingPathComponent("s.gpkg").path, create: true)
+        let store = try backend.newStore()
         let g = #"{"type":"Polygon","coordinates":[\#(nanhaiSquare)]}"#
         let file = dir.appendingPathComponent("codes.geojson")
         try (#"{"type":"FeatureCollection","features":["#
@@ -192,14 +199,10 @@ struct ParcelStoreTests {
         #expect(try store.parcel("C")?.state == .other)
     }
 
-    @Test func theHistoryIsAppendOnly() throws {
-        let (store, _) = try sampleStore()
-        #expect(throws: (any Error).self) {
-            try store.pool.write { db in try db.execute(sql: "UPDATE parcel_events SET note = 'x'") }
-        }
-        #expect(throws: (any Error).self) {
-            try store.pool.write { db in try db.execute(sql: "DELETE FROM parcel_events") }
-        }
+    @Test(arguments: Backend.available) func theHistoryIsAppendOnly(backend: Backend) throws {
+        let (store, _) = try sampleStore(backend)
+        #expect(throws: (any Error).self) { try executeBehindTheStore(store, "UPDATE parcel_events SET note = 'x'") }
+        #expect(throws: (any Error).self) { try executeBehindTheStore(store, "DELETE FROM parcel_events") }
         #expect(try store.counts()["parcel_events"] == 2000)
     }
 
@@ -217,10 +220,12 @@ struct ParcelStoreTests {
         }
     }
 
-    @Test func refusesAStoreFromANewerLandtrack() throws {
-        let (store, _) = try sampleStore()
-        try store.pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99: from the future')") }
-        let error = #expect(throws: LandtrackError.self) { try GeoPackageStore(path: store.location) }
+    @Test(arguments: Backend.available) func refusesAStoreFromANewerLandtrack(backend: Backend) throws {
+        let (store, _) = try sampleStore(backend)
+        try executeBehindTheStore(store, backend == .geoPackage
+            ? "INSERT INTO grdb_migrations VALUES ('v99: from the future')"
+            : "INSERT INTO landtrack_schema (version, description) VALUES (99, 'from the future')")
+        let error = #expect(throws: LandtrackError.self) { try backend.open(store.location, create: false) }
         #expect(error?.storeFailure == .newerSchema)
     }
 
@@ -241,10 +246,9 @@ struct ParcelStoreTests {
     }
 
     /// The four real parcel sets import with a default state, with their areas.
-    @Test(SharedData.required, arguments: SharedData.parcelSets)
-    func realParcelSetsImport(set: String) throws {
-        let dir = try scratchDirectory()
-        let store = try GeoPackageStore(path: dir.appendingPathComponent("\(set).gpkg").path, create: true)
+    @Test(SharedData.required, arguments: Backend.available, SharedData.parcelSets)
+    func realParcelSetsImport(backend: Backend, set: String) throws {
+        let store = try backend.newStore()
         var options = ImportOptions()
         options.defaultState = .farmland
         let summary = try store.importParcels(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), options: options)
@@ -256,12 +260,12 @@ struct ParcelStoreTests {
     }
 
     /// import → export → import into a new store gives the same parcels up to the precision.
-    @Test func exportRoundTrip() throws {
-        let (store, dir) = try sampleStore()
+    @Test(arguments: Backend.available) func exportRoundTrip(backend: Backend) throws {
+        let (store, dir) = try sampleStore(backend)
         let report = ParcelListReport(try store.snapshot(), state: nil)
         let file = dir.appendingPathComponent("export.geojson")
         try report.geojson(precision: 9).write(to: file, atomically: true, encoding: .utf8)
-        let second = try GeoPackageStore(path: dir.appendingPathComponent("second.gpkg").path, create: true)
+        let second = try backend.newStore()
         _ = try second.importParcels(try InputBytes(path: file.path), options: ImportOptions())
         let a = try store.snapshot().parcels, b = try second.snapshot().parcels
         #expect(a.count == b.count)
@@ -342,8 +346,8 @@ struct ParcelStoreTests {
         #expect(e?.description.contains("line 2") == true)
     }
 
-    @Test func constraintLayersImportLinesAndPolygons() throws {
-        let (store, dir) = try sampleStore()
+    @Test(arguments: Backend.available) func constraintLayersImportLinesAndPolygons(backend: Backend) throws {
+        let (store, dir) = try sampleStore(backend)
         let barriers = dir.appendingPathComponent("barriers.geojson")
         try #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"G1501"},"geometry":{"type":"LineString","coordinates":[[113.09,23.04],[113.11,23.06]]}},{"type":"Feature","properties":{"name":"river"},"geometry":{"type":"Polygon","coordinates":[[[113.1,23.04],[113.101,23.04],[113.101,23.06],[113.1,23.04]]]}}]}"#
             .write(to: barriers, atomically: true, encoding: .utf8)
@@ -352,7 +356,7 @@ struct ParcelStoreTests {
         let e = #expect(throws: LandtrackError.self) { try store.importLayer(.urbanBoundary, from: InputBytes(path: barriers.path)) }
         #expect(e?.description.contains("urban_boundary needs polygons") == true)
         #expect(try store.counts()["barriers"] == 2)
-        if let info = try tool("/usr/bin/ogrinfo", ["-so", store.location, "barriers"]) {
+        if let info = try tool("/usr/bin/ogrinfo", ["-so", ogrSource(store), "barriers"]) {
             #expect(info.output.contains("Feature Count: 2"))
         }
     }

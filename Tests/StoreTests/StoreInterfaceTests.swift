@@ -5,6 +5,7 @@ import Geometry
 @testable import GeoPackageStore
 import Parcels
 import Planner
+import PostGISStore
 import Store
 import TestSupport
 
@@ -12,8 +13,8 @@ import TestSupport
 struct StoreInterfaceTests {
     /// Several dates in one read give what one read per date gives; the as-of pages of the OGC
     /// API (index lookups per row, no snapshot) agree with the snapshots.
-    @Test func snapshotsOfSeveralDatesInOneRead() throws {
-        let store = try demoProgrammeStore()
+    @Test(arguments: Backend.available) func snapshotsOfSeveralDatesInOneRead(backend: Backend) throws {
+        let store = try demoProgrammeStore(backend: backend)
         let dates = try ["2022-12-31", "2023-01-01", "2024-06-30", "2025-12-31"].map { try CalendarDate(parsing: $0) }
         let together = try store.snapshots(at: dates + [nil], history: true)
         for (i, date) in dates.enumerated() {
@@ -66,22 +67,24 @@ struct StoreInterfaceTests {
     }
 
     /// Original properties are kept as the store's text and decoded when asked for.
-    @Test func propertiesAreDecodedOnlyWhenAskedFor() throws {
-        let store = try squaresStore([("A", "farmland", false, 0, 0)])
+    @Test(arguments: Backend.available) func propertiesAreDecodedOnlyWhenAskedFor(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", false, 0, 0)])
         let a = try #require(try store.snapshot().parcels.first)
         #expect(a.properties.jsonText.contains("\"village\":\"大岗村\""))
         #expect(try a.properties.object(owner: a.id)["state"] == .string("farmland"))
     }
 
     /// Values read back that are not valid are errors naming what is wrong, never replaced.
-    @Test func damagedValuesAreErrors() throws {
-        let store = try squaresStore([("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0)])
-        try store.pool.write { db in
-            try db.execute(sql: "DROP TRIGGER parcel_events_append_only_update")
-            try db.execute(sql: "UPDATE parcels SET state = 'paddy' WHERE parcel_id = 'A'")
-            try db.execute(sql: "UPDATE parcels SET properties = 'not json' WHERE parcel_id = 'B'")
-            try db.execute(sql: "UPDATE parcel_events SET kind = 'teleport' WHERE parcel_id = 'B'")
-        }
+    @Test(arguments: Backend.available) func damagedValuesAreErrors(backend: Backend) throws {
+        let store = try squaresStore(backend, [("A", "farmland", false, 0, 0), ("B", "farmland", false, 1, 0)])
+        try executeBehindTheStore(store, backend == .geoPackage
+            ? "DROP TRIGGER parcel_events_append_only_update"
+            : "ALTER TABLE parcel_events DISABLE TRIGGER parcel_events_append_only")
+        try executeBehindTheStore(store, """
+            UPDATE parcels SET state = 'paddy' WHERE parcel_id = 'A';
+            UPDATE parcels SET properties = 'not json' WHERE parcel_id = 'B';
+            UPDATE parcel_events SET kind = 'teleport' WHERE parcel_id = 'B'
+            """)
         let state = #expect(throws: LandtrackError.self) { try store.parcel("A") }
         guard case let .corrupt(what)? = state?.storeFailure else { Issue.record("\(String(describing: state))"); return }
         #expect(what.contains("\"paddy\""))
@@ -101,6 +104,24 @@ struct StoreInterfaceTests {
         try "hello".write(to: text, atomically: true, encoding: .utf8)
         let notAStore = #expect(throws: LandtrackError.self) { try GeoPackageStore(path: text.path) }
         if case .notAStore? = notAStore?.storeFailure {} else { Issue.record("\(String(describing: notAStore))") }
+    }
+
+    /// The same on PostgreSQL: a database without landtrack's tables (not created), a database
+    /// whose parcels table someone else made, a database or server that is not there.
+    @Test(.enabled(if: Backend.available.contains(.postGIS), "needs PostgreSQL 15 with PostGIS"))
+    func openingFailuresAreTypedOnPostGIS() throws {
+        let server = try TestPostgres.server.get()
+        let empty = try server.newDatabase()
+        let missing = #expect(throws: LandtrackError.self) { try PostGISStore(url: empty) }
+        #expect(missing?.storeFailure == .missing)
+        let foreign = try server.newDatabase()
+        try server.psql(String(URLComponents(string: foreign)!.path.dropFirst()), "CREATE TABLE parcels (id int)")
+        let notAStore = #expect(throws: LandtrackError.self) { try PostGISStore(url: foreign, create: true) }
+        if case .notAStore? = notAStore?.storeFailure {} else { Issue.record("\(String(describing: notAStore))") }
+        for url in [server.url("no_such_database"), "postgresql://nobody@/nanhai?host=/nonexistent-folder"] {
+            let unreachable = #expect(throws: LandtrackError.self) { try PostGISStore(url: url) }
+            if case .unreachable? = unreachable?.storeFailure {} else { Issue.record("\(url): \(String(describing: unreachable))") }
+        }
     }
 }
 

@@ -219,3 +219,9 @@ extension TestPostgres {
         return r.stdout
     }
 }
+
+/// What GDAL opens for a store: the GeoPackage's path, or a `PG:` connection string.
+public func ogrSource(_ store: any ParcelStore) throws -> String {
+    guard store is PostGISStore else { return store.location }
+    return "PG:host=\(try TestPostgres.server.get().folder) dbname=\(try databaseName(store)) user=\(TestPostgres.user)"
+}
