@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a fresh store from geodata/ and replays the demo programme's log (geodata/programme/,
 # made by `swift run geodata-gen`), then prints the summary, the changes, the blocks and the checks.
-# Usage: scripts/programme.sh [LANDTRACK_BINARY] [STORE.gpkg]
+# Usage: scripts/programme.sh [LANDTRACK_BINARY] [STORE.gpkg | postgresql://…]  (an empty database: the
+# log is replayed into it; a GeoPackage file is made anew)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lt=${1:-.build/release/landtrack}
@@ -37,7 +38,7 @@ echo; echo "== contiguous farmland blocks (within 2 m, not across the roads)"
 echo; echo "== checks (violations are left in on purpose: exit 1 expected)"
 "$lt" check --as-of 2025-12-31 --db "$db" || echo "(exit $?: rules violated, as the programme's story has it)"
 
-map="${db%.gpkg}-map.html"
+case "$db" in postgres*:*) map=programme-map.html ;; *) map="${db%.gpkg}-map.html" ;; esac
 echo; echo "== the map: before and after, side by side (open it in any browser; it works offline)"
 "$lt" map "$map" --compare 2023-01-01 2025-12-31 --gap 2 --db "$db"
 echo "   serve the store to QGIS, GDAL and browsers: $lt serve --db $db   (then http://127.0.0.1:8080/map)"

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # gdal-bin: ogrinfo and the GeoPackage validator; chromium and a CJK font: the map in a real browser.
-# postgresql-15-postgis-3: the PostGIS store tests start their own server (initdb in a temporary folder).
-scripts/deps.sh gdal-bin python3-gdal chromium fonts-wqy-zenhei curl postgresql-15-postgis-3
+# postgresql-15-postgis-3: the PostGIS store tests start their own server (initdb in a temporary folder);
+# python3-qgis: QGIS itself lists the PostGIS store's layers (headless).
+scripts/deps.sh gdal-bin python3-gdal chromium fonts-wqy-zenhei curl postgresql-15-postgis-3 python3-qgis
 swift build --build-tests
 swift test --skip-build

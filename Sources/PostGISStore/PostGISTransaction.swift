@@ -18,6 +18,10 @@ final class PostGISTransaction: StoreTransaction {
     private(set) var lastFailure: PGFailure?
 
     private var parcelRows = CopyRows()
+    /// Parcels changed by this transaction and not yet sent, by id (a second change of one
+    /// parcel sends the first before it is kept).
+    private var pendingUpdates: [Parcel] = []
+    private var pendingUpdateIDs = Set<String>()
     private var eventRows = CopyRows()
     private var reservedIDs: [Int64] = []
     private var reservedNext = 0
@@ -27,6 +31,10 @@ final class PostGISTransaction: StoreTransaction {
     private var parcelsChanged = false
 
     static let flushBytes = 8 << 20
+    /// Changed parcels sent at once: more than `fewUpdates` go through COPY into a temporary
+    /// table and one UPDATE … FROM (a re-import of a whole survey), fewer one UPDATE each.
+    static let flushUpdates = 20_000
+    static let fewUpdates = 8
 
     init(_ c: PGConnection, store: PostGISStore) throws {
         self.c = c
@@ -48,12 +56,69 @@ final class PostGISTransaction: StoreTransaction {
 
     // MARK: Buffers
 
+    static let parcelCopyColumns = "parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties, geom"
+
+    /// New parcels, then changed ones (a parcel added and changed in one transaction is sent in
+    /// that order).
     private func flushParcels() throws(LandtrackError) {
-        guard !parcelRows.isEmpty else { return }
-        try dropIndexesForBulk()
-        let data = parcelRows.data
-        parcelRows = CopyRows()
-        try run { try $0.copyIn("COPY parcels (parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties, geom) FROM STDIN", data) }
+        if !parcelRows.isEmpty {
+            try dropIndexesForBulk()
+            let data = parcelRows.data
+            parcelRows = CopyRows()
+            try run { try $0.copyIn("COPY parcels (\(Self.parcelCopyColumns)) FROM STDIN", data) }
+        }
+        try flushUpdates()
+    }
+
+    private func flushUpdates() throws(LandtrackError) {
+        guard !pendingUpdates.isEmpty else { return }
+        let updates = pendingUpdates
+        pendingUpdates = []
+        pendingUpdateIDs = []
+        if updates.count <= Self.fewUpdates {
+            for p in updates {
+                try run {
+                    try $0.execute("""
+                        UPDATE parcels SET geom = ST_GeomFromWKB($1::bytea, $2::int), state = $3::text, basic_farmland = $4::boolean,
+                          village = $5::text, landuse_code = $6::text, area_m2 = $7::float8, active = $8::boolean, properties = $9::text
+                        WHERE parcel_id = $10::text
+                        """, [.bytes(WKB.multiPolygon(p.polygons)), PGValue(Int(srid)), .text(p.state.rawValue), PGValue(p.basicFarmland),
+                              PGValue(p.village), PGValue(p.landuseCode), PGValue(p.areaSquareMetres), PGValue(p.active),
+                              .text(p.properties.jsonText), .text(p.id)])
+                }
+            }
+            return
+        }
+        var rows = CopyRows()
+        for p in updates { row(p, &rows) }
+        try run { c in
+            try c.run("""
+                CREATE TEMPORARY TABLE IF NOT EXISTS landtrack_parcel_updates (parcel_id text COLLATE "C" PRIMARY KEY, state text,
+                  basic_farmland boolean, village text, landuse_code text, area_m2 double precision, active boolean, properties text,
+                  geom geometry) ON COMMIT DELETE ROWS
+                """)
+            try c.copyIn("COPY landtrack_parcel_updates (\(Self.parcelCopyColumns)) FROM STDIN", rows.data)
+            try c.run("""
+                UPDATE parcels p SET state = u.state, basic_farmland = u.basic_farmland, village = u.village, landuse_code = u.landuse_code,
+                  area_m2 = u.area_m2, active = u.active, properties = u.properties, geom = u.geom
+                FROM landtrack_parcel_updates u WHERE p.parcel_id = u.parcel_id;
+                TRUNCATE landtrack_parcel_updates
+                """)
+        }
+    }
+
+    /// One parcel as a COPY row of `parcelCopyColumns`.
+    private func row(_ p: Parcel, _ rows: inout CopyRows) {
+        rows.text(p.id)
+        rows.text(p.state.rawValue)
+        rows.bool(p.basicFarmland)
+        rows.text(p.village)
+        rows.text(p.landuseCode)
+        rows.double(p.areaSquareMetres)
+        rows.bool(p.active)
+        rows.text(p.properties.jsonText)
+        rows.geometry(WKB.multiPolygon(p.polygons), srid: srid)
+        rows.endRow()
     }
 
     private func flushEvents() throws(LandtrackError) {
@@ -182,31 +247,16 @@ final class PostGISTransaction: StoreTransaction {
     func insert(_ p: Parcel) throws(LandtrackError) {
         try checkID(p.id)
         parcelsChanged = true
-        parcelRows.text(p.id)
-        parcelRows.text(p.state.rawValue)
-        parcelRows.bool(p.basicFarmland)
-        parcelRows.text(p.village)
-        parcelRows.text(p.landuseCode)
-        parcelRows.double(p.areaSquareMetres)
-        parcelRows.bool(p.active)
-        parcelRows.text(p.properties.jsonText)
-        parcelRows.geometry(WKB.multiPolygon(p.polygons), srid: srid)
-        parcelRows.endRow()
+        row(p, &parcelRows)
         if parcelRows.data.count > Self.flushBytes { try flushParcels() }
     }
 
     func update(_ p: Parcel) throws(LandtrackError) {
-        try flushParcels()
         parcelsChanged = true
-        try run {
-            try $0.execute("""
-                UPDATE parcels SET geom = ST_GeomFromWKB($1::bytea, $2::int), state = $3::text, basic_farmland = $4::boolean,
-                  village = $5::text, landuse_code = $6::text, area_m2 = $7::float8, active = $8::boolean, properties = $9::text
-                WHERE parcel_id = $10::text
-                """, [.bytes(WKB.multiPolygon(p.polygons)), PGValue(Int(srid)), .text(p.state.rawValue), PGValue(p.basicFarmland),
-                      PGValue(p.village), PGValue(p.landuseCode), PGValue(p.areaSquareMetres), PGValue(p.active),
-                      .text(p.properties.jsonText), .text(p.id)])
-        }
+        if pendingUpdateIDs.contains(p.id) { try flushParcels() }
+        pendingUpdates.append(p)
+        pendingUpdateIDs.insert(p.id)
+        if pendingUpdates.count >= Self.flushUpdates { try flushParcels() }
     }
 
     func append(_ e: NewEvent) throws(LandtrackError) -> Int64 {

@@ -108,6 +108,32 @@ struct ParcelStoreTests {
         #expect(try store.parcel("NH-000001")?.state == .farmland)
     }
 
+    /// A newer survey that renames the village of every parcel: one import-update per parcel
+    /// (sent to PostGIS as one COPY and one UPDATE … FROM), the old name kept in its event.
+    @Test(arguments: Backend.available) func aReimportThatChangesEveryParcel(backend: Backend) throws {
+        let (store, dir) = try sampleStore(backend)
+        let text = try String(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"), encoding: .utf8)
+        let renamed = text.components(separatedBy: #""village":"黄庄村""#).count - 1
+        #expect(renamed == 2000)
+        let newer = dir.appendingPathComponent("renamed.geojson")
+        try text.replacingOccurrences(of: #""village":"黄庄村""#, with: #""village":"黄庄新村""#).write(to: newer, atomically: true, encoding: .utf8)
+        var options = ImportOptions()
+        options.date = try CalendarDate(parsing: "2024-03-01")
+        let summary = try store.importParcels(try InputBytes(path: newer.path), options: options)
+        #expect(summary.updated == renamed && summary.unchanged == 0 && summary.transitions == 0)
+        let now = try store.snapshot(history: true)
+        #expect(now.parcels.filter { $0.village == "黄庄新村" }.count == renamed)
+        #expect(now.history?.values.allSatisfy { $0.map(\.kind) == [.imported, .updated] } == true)
+        // The old name is kept in each event (snapshots restore state, PBF and geometry as of a
+        // date; attributes are the current ones).
+        let updates = try store.record().events.filter { $0.event.kind == .updated }
+        #expect(updates.count == renamed && updates.allSatisfy { $0.previousAttributes?.contains("黄庄村") == true })
+        // Geometry and areas untouched.
+        let before = try store.snapshot(asOf: CalendarDate(parsing: "2024-02-29")).parcels
+        #expect(before.count == renamed)
+        #expect(zip(before, now.parcels).allSatisfy { $0.id == $1.id && $0.polygons == $1.polygons && $0.areaSquareMetres == $1.areaSquareMetres })
+    }
+
     /// A re-import that moves a parcel's boundary keeps the old geometry in its event: as-of
     /// queries before the change see the old shape and area.
     @Test(arguments: Backend.available) func geometryChangesAreReconstructedAsOf(backend: Backend) throws {

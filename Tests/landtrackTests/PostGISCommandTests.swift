@@ -3,8 +3,7 @@ import Testing
 import TestSupport
 
 /// The CLI on a PostGIS store: `landtrack copy` there and back, the reports compared byte for
-/// byte, and GDAL's PostgreSQL driver listing the tables with their CRS (what QGIS's PostGIS
-/// provider reads as well).
+/// byte, two processes racing, and GDAL and QGIS listing the tables with their CRS.
 @Suite("landtrack on PostgreSQL/PostGIS", .serialized, .enabled(if: Backend.available.contains(.postGIS), "needs PostgreSQL 15 with PostGIS"))
 struct PostGISCommandTests {
     func scratch() throws -> URL {
@@ -67,9 +66,9 @@ struct PostGISCommandTests {
         }
     }
 
-    /// ogrinfo (GDAL's PostgreSQL driver) lists the landtrack tables as layers with their
-    /// geometry type and CRS, and reads the parcels' count.
-    @Test func ogrinfoListsTheLayers() throws {
+    /// ogrinfo (GDAL's PostgreSQL driver) and QGIS list the landtrack tables as layers with
+    /// their geometry type and CRS, and read every row.
+    @Test func gdalAndQGISListTheLayers() throws {
         guard let ogrinfo = ProcessRun.installed("ogrinfo") else {
             Issue.record("ogrinfo is not installed (scripts/test.sh installs gdal-bin)")
             return
@@ -92,6 +91,28 @@ struct PostGISCommandTests {
         // The demo programme is in WGS 84 lon/lat: the layer says so.
         #expect(parcels.stdout.contains("ID[\"EPSG\",4326]") || parcels.stdout.contains("AUTHORITY[\"EPSG\",\"4326\"]"), "\(parcels.stdout)")
         #expect(parcels.stdout.contains("Data axis to CRS axis mapping: 2,1"), "\(parcels.stdout)")
+
+        // QGIS's own PostgreSQL provider (python3-qgis, headless): the tables it lists with a
+        // geometry column, their CRS, and each layer loaded with every row.
+        guard FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/qgis/core/__init__.py") else {
+            Issue.record("python3-qgis is not installed (scripts/test.sh installs it): the QGIS listing did not run")
+            return
+        }
+        let qgis = try ProcessRun(URL(fileURLWithPath: "/usr/bin/python3"),
+                                  [SharedData.repositoryRoot.appendingPathComponent("Tests/clients/qgis_postgis_layers.py").path,
+                                   server.folder, "pg_ogr", TestPostgres.user],
+                                  environment: ["QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": NSTemporaryDirectory()])
+        #expect(qgis.status == 0, "\(qgis.stderr)")
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(qgis.stdout.utf8)) as? [String: Any])
+        let tables = (listed["tables"] as? [[String: Any]] ?? []).filter { ($0["geometry_column"] as? String) == "geom" }
+        let byName = Dictionary(tables.map { ($0["name"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byName.keys.sorted() == ["barriers", "eco_redline", "parcels", "programme_area", "urban_boundary"], "\(qgis.stdout)")
+        for (name, table) in byName {
+            #expect(table["valid"] as? Bool == true && table["layer_crs"] as? String == "EPSG:4326", "\(name): \(table)")
+            let rows = try server.psql("pg_ogr", "SELECT count(*) FROM \(name)").trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect((table["features"] as? NSNumber)?.stringValue == rows, "\(name): \(table)")
+        }
+        #expect((byName["parcels"]?["types"] as? [String]) == ["MultiPolygon"])
     }
 
     func race<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
