@@ -62,8 +62,14 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         return date
     }
 
+    /// YYYY-MM-DD. Written digit by digit: every event row of an import formats one, and
+    /// `String(format:)` costs about as much as the rest of the row.
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        func digits(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(day, 2)
     }
 
     public static func < (a: CalendarDate, b: CalendarDate) -> Bool {

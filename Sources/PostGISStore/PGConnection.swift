@@ -106,6 +106,8 @@ final class PGResult {
 final class PGConnection {
     let handle: OpaquePointer
     private var prepared: [String: String] = [:]
+    /// The `COPY … FROM STDIN` statement left open by `copyIn`.
+    private var openCopy: String?
 
     /// `PQconnectdb`: returns a connection even when it failed; its status says which.
     init(_ conninfo: String) throws {
@@ -140,6 +142,7 @@ final class PGConnection {
 
     /// Runs one or more statements without parameters (`PQexec`: text protocol, migrations, BEGIN/COMMIT).
     func run(_ sql: String) throws {
+        try endCopy()
         let r = PQexec(handle, sql)
         defer { if let r { PQclear(r) } }
         if let f = failure(r) { throw f }
@@ -149,6 +152,7 @@ final class PGConnection {
     /// (`PQprepare`, then `PQexecPrepared` with binary results).
     @discardableResult
     func execute(_ sql: String, _ parameters: [PGValue] = []) throws -> PGResult {
+        try endCopy()
         let name: String
         if let n = prepared[sql] {
             name = n
@@ -167,7 +171,8 @@ final class PGConnection {
     /// Runs a statement once without preparing it (DECLARE, statements with generated text).
     @discardableResult
     func executeOnce(_ sql: String, _ parameters: [PGValue] = []) throws -> PGResult {
-        try withParameters(parameters) { values, lengths, formats in
+        try endCopy()
+        return try withParameters(parameters) { values, lengths, formats in
             PQexecParams(handle, sql, Int32(parameters.count), nil, values, lengths, formats, 1)
         }
     }
@@ -213,18 +218,25 @@ final class PGConnection {
         return PGResult(result!)
     }
 
-    /// `COPY … FROM STDIN` (text format) with the rows `data` holds, already escaped.
+    /// Sends rows (text format, already escaped) to `COPY … FROM STDIN` and leaves the COPY
+    /// open: the server parses them while the caller prepares the next rows, which join the same
+    /// COPY. Any other statement ends it first (`endCopy`), so a read sees every row sent.
     func copyIn(_ sql: String, _ data: [UInt8]) throws {
-        let start = PQexec(handle, sql)
-        if let f = failure(start) {
-            if let start { PQclear(start) }
-            throw f
+        if openCopy != sql {
+            try endCopy()
+            let start = PQexec(handle, sql)
+            if let f = failure(start) {
+                if let start { PQclear(start) }
+                throw f
+            }
+            PQclear(start)
+            openCopy = sql
         }
-        PQclear(start)
-        var sent = 0
         let ok: Bool = data.withUnsafeBytes { raw in
+            var sent = 0
             while sent < raw.count {
                 let n = min(1 << 20, raw.count - sent)
+                // Blocking mode: waits while the server is behind (the socket buffer is full).
                 guard PQputCopyData(handle, raw.baseAddress!.advanced(by: sent).assumingMemoryBound(to: CChar.self), Int32(n)) == 1 else {
                     return false
                 }
@@ -232,13 +244,29 @@ final class PGConnection {
             }
             return true
         }
-        _ = PQputCopyEnd(handle, ok ? nil : "landtrack could not send the rows")
+        if !ok { try endCopy(abort: "landtrack could not send the rows") }
+    }
+
+    /// Ends the COPY that `copyIn` left open, if any, and reports how it went (a row the
+    /// server refused is reported here). With `abort`, the server discards the COPY.
+    func endCopy(abort: String? = nil) throws {
+        guard openCopy != nil else { return }
+        openCopy = nil
+        _ = PQputCopyEnd(handle, abort)
         var first: PGFailure?
         while let r = PQgetResult(handle) {
             if first == nil, let f = failure(r) { first = f }
             PQclear(r)
         }
         if let first { throw first }
+        if let abort { throw PGFailure(sqlState: "08006", message: abort) }
+    }
+
+    /// Ends the transaction without keeping anything, whatever state it is in (an open COPY
+    /// is discarded).
+    func rollback() {
+        try? endCopy(abort: "rolled back")
+        try? run("ROLLBACK")
     }
 }
 
@@ -252,6 +280,10 @@ struct CopyRows {
     mutating func text(_ s: String?) {
         separator()
         guard let s else { data.append(contentsOf: [0x5C, 0x4E]); return }
+        if !s.utf8.contains(where: { $0 == 0x5C || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            data.append(contentsOf: s.utf8)
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 0x5C: data.append(contentsOf: [0x5C, 0x5C])
@@ -271,20 +303,34 @@ struct CopyRows {
     mutating func geometry(_ wkb: [UInt8]?, srid: Int32) {
         separator()
         guard let wkb, wkb.count >= 5 else { data.append(contentsOf: [0x5C, 0x4E]); return }
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-        func put(_ b: UInt8) { data.append(hex[Int(b >> 4)]); data.append(hex[Int(b & 15)]) }
         let little = wkb[0] == 1
-        put(wkb[0])
         var type = [UInt8](wkb[1..<5])
         // wkbSRID flag 0x20000000 in the type's high byte.
         if little { type[3] |= 0x20 } else { type[0] |= 0x20 }
-        type.forEach(put)
         let s = UInt32(bitPattern: srid)
         let sridBytes: [UInt8] = little ? [UInt8(s & 255), UInt8(s >> 8 & 255), UInt8(s >> 16 & 255), UInt8(s >> 24)]
             : [UInt8(s >> 24), UInt8(s >> 16 & 255), UInt8(s >> 8 & 255), UInt8(s & 255)]
-        sridBytes.forEach(put)
-        for b in wkb[5...] { put(b) }
+        let header = [wkb[0]] + type + sridBytes
+        // Two hex digits a byte, written straight into the grown buffer (geometries are most
+        // of what an import sends).
+        let start = data.count
+        let count = 2 * (header.count + wkb.count - 5)
+        data.append(contentsOf: repeatElement(0, count: count))
+        data.withUnsafeMutableBufferPointer { out in
+            var i = start
+            func put(_ b: UInt8) {
+                out[i] = Self.hexDigits[Int(b >> 4)]
+                out[i + 1] = Self.hexDigits[Int(b & 15)]
+                i += 2
+            }
+            for b in header { put(b) }
+            wkb.withUnsafeBufferPointer { w in
+                for k in 5..<w.count { put(w[k]) }
+            }
+        }
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     mutating func endRow() {
         data.append(0x0A)

@@ -169,7 +169,7 @@ public final class PostGISStore: ParcelStore, @unchecked Sendable {
             }
             try c.run("COMMIT")
         } catch {
-            try? c.run("ROLLBACK")
+            c.rollback()
             throw error
         }
     }
@@ -208,7 +208,7 @@ public final class PostGISStore: ParcelStore, @unchecked Sendable {
                 try c.run("COMMIT")
                 return result
             } catch {
-                try? c.run("ROLLBACK")
+                c.rollback()
                 throw error
             }
         }
@@ -232,7 +232,7 @@ public final class PostGISStore: ParcelStore, @unchecked Sendable {
                     try c.run("COMMIT")
                     return result
                 } catch {
-                    try? c.run("ROLLBACK")
+                    c.rollback()
                     let raced = tx.lastFailure?.isRetryable == true || (error as? PGFailure)?.isRetryable == true
                     if raced && attempt < 5 { continue }
                     throw error

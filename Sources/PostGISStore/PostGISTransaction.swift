@@ -5,9 +5,10 @@ import Store
 
 /// One write transaction on a PostGIS store: the primitives the write path uses.
 ///
-/// New parcels and events are buffered and sent with `COPY` (one round trip per few megabytes
-/// instead of one per row); any read flushes the buffers first, so the transaction always reads
-/// what it wrote. Event ids are reserved from the sequence in blocks, so an append returns its
+/// New parcels and events are buffered and streamed into an open `COPY` (the server parses
+/// while the next rows are built, instead of one round trip per row); changed parcels go in
+/// with one `UPDATE … FROM` a temporary table; any read sends what is buffered and ends the
+/// COPY first, so the transaction always reads what it wrote. Event ids are reserved from the sequence in blocks, so an append returns its
 /// id at once. A first import into an empty store drops the spatial and history indexes and
 /// builds them once after the rows, under a table lock that keeps other writers out.
 final class PostGISTransaction: StoreTransaction {
@@ -30,7 +31,11 @@ final class PostGISTransaction: StoreTransaction {
     private var indexesDropped = false
     private var parcelsChanged = false
 
-    static let flushBytes = 8 << 20
+    /// New parcels are sent in pieces of this size into one open COPY: the server parses one
+    /// piece while the next is built. Events, small rows, are sent in larger pieces (each switch
+    /// between the two COPYs waits for the server to finish the other).
+    static let parcelFlushBytes = 1 << 20
+    static let eventFlushBytes = 32 << 20
     /// Changed parcels sent at once: more than `fewUpdates` go through COPY into a temporary
     /// table and one UPDATE … FROM (a re-import of a whole survey), fewer one UPDATE each.
     static let flushUpdates = 20_000
@@ -148,6 +153,7 @@ final class PostGISTransaction: StoreTransaction {
     /// Sends what is buffered; after a first import, builds the indexes and the planner's statistics.
     func finish() throws(LandtrackError) {
         try flush()
+        try run { try $0.endCopy() }
         if indexesDropped {
             try run {
                 try $0.run("""
@@ -161,7 +167,9 @@ final class PostGISTransaction: StoreTransaction {
 
     private func nextEventID() throws(LandtrackError) -> Int64 {
         if reservedNext == reservedIDs.count {
-            let n = bulk ? 10_000 : 16
+            // A query ends the open COPY (the server catches up before the next rows are sent):
+            // a large import reserves ever larger blocks, so it asks a handful of times.
+            let n = bulk ? min(max(10_000, 2 * reservedIDs.count), 1 << 20) : 16
             reservedIDs = try run { c in
                 let r = try c.execute("SELECT nextval('parcel_events_event_id_seq') FROM generate_series(1, $1::int)", [PGValue(n)])
                 return try (0..<r.rowCount).map { try r.int64($0, 0)! }
@@ -248,7 +256,7 @@ final class PostGISTransaction: StoreTransaction {
         try checkID(p.id)
         parcelsChanged = true
         row(p, &parcelRows)
-        if parcelRows.data.count > Self.flushBytes { try flushParcels() }
+        if parcelRows.data.count > Self.parcelFlushBytes { try flushParcels() }
     }
 
     func update(_ p: Parcel) throws(LandtrackError) {
@@ -284,7 +292,7 @@ final class PostGISTransaction: StoreTransaction {
         eventRows.geometry(e.previousPolygons.map { WKB.multiPolygon($0) }, srid: srid)
         eventRows.text(e.previousAttributes)
         eventRows.endRow()
-        if eventRows.data.count > Self.flushBytes { try flushEvents() }
+        if eventRows.data.count > Self.eventFlushBytes { try flushEvents() }
     }
 
     func appendLineage(parent: String, child: String, eventID: Int64, kind: ParcelEvent.Kind) throws(LandtrackError) {

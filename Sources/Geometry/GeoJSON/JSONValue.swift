@@ -113,6 +113,12 @@ public enum JSONValue: Sendable, Hashable {
 
     public static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        // Most strings (ids, names, codes) need no escape: appended whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
