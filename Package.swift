@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let package = Package(
@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // RFC 4180 CSV input (transition --file, --landuse-map).
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        // The server's OpenAPI 3.0 definition (/api), built as typed values.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
     ],
     targets: [
         // The only places C is seen.
@@ -60,6 +62,7 @@ let package = Package(
             dependencies: [
                 "Geometry", "Parcels", "Store", "Planner", "ParcelMap",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
             ]),
         .executableTarget(
             name: "landtrack",

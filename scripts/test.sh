@@ -7,5 +7,7 @@ cd "$(dirname "$0")/.."
 # postgresql-15-postgis-3: the PostGIS store tests start their own server (initdb in a temporary folder);
 # python3-qgis: QGIS itself lists the PostGIS store's layers (headless).
 scripts/deps.sh gdal-bin python3-gdal chromium fonts-wqy-zenhei curl postgresql-15-postgis-3 python3-qgis
+# openapi-spec-validator (PyPI): the server's /api document is validated against the OpenAPI 3.0 schema.
+python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install -q openapi-spec-validator
 swift build --build-tests
 swift test --skip-build

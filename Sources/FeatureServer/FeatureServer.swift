@@ -60,24 +60,16 @@ struct API: Sendable {
     let configuration: ServerConfiguration
     let jobs: JobLimiter
 
+    /// The routes of `Endpoint.all`; a query parameter a route does not declare is refused
+    /// before its handler runs.
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/") { request, _ in try await landingPage(request) }
-        router.get("/conformance") { request, _ in try await conformance(request) }
-        router.get("/collections") { request, _ in try await collections(request) }
-        router.get("/collections/{layer}") { request, context in try await collection(request, context) }
-        router.get("/collections/{layer}/items") { request, context in try await items(request, context) }
-        router.get("/collections/{layer}/items/{id}") { request, context in try await item(request, context) }
-        router.get("/summary") { request, _ in try await summary(request) }
-        router.get("/changes") { request, _ in try await changes(request) }
-        router.get("/contiguity") { request, _ in try await contiguity(request) }
-        router.get("/checks") { request, _ in try await checks(request) }
-        router.get("/parcels/{id}/history") { request, context in try await history(request, context) }
-        router.get("/map") { request, _ in try await map(request) }
-        router.post("/parcels/{id}/transitions") { request, context in try await transition(request, context) }
-        router.post("/parcels/{id}/pbf") { request, context in try await basicFarmland(request, context) }
-        router.post("/parcels/{id}/splits") { request, context in try await split(request, context) }
-        router.post("/merges") { request, _ in try await merge(request) }
-        router.post("/imports") { request, _ in try await importParcels(request) }
+        for endpoint in Endpoint.all {
+            let api = self
+            router.on(RouterPath(endpoint.path), method: endpoint.method == .get ? .get : .post) { request, context in
+                try api.checkParameters(request, endpoint.parameterNames)
+                return try await endpoint.handle(api, request, context)
+            }
+        }
     }
 
     // MARK: Helpers

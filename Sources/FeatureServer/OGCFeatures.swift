@@ -23,14 +23,15 @@ extension API {
     }
 
     func landingPage(_ request: Request) async throws -> Response {
-        try checkParameters(request, ["f"])
         try await authorize(request, needs: .viewer)
         let b = base(request)
         var o = JSONObject()
-        o.append("title", .string("landtrack: \(URL(fileURLWithPath: store.location).lastPathComponent)"))
+        o.append("title", .string(title))
         o.append("description", .string("Land parcels of a consolidation programme (OGC API – Features), with the planner's reports."))
         o.append("links", .array([
             link("\(b)/", "self", "application/json", "this document"),
+            link("\(b)/api", "service-desc", Self.openAPIType, "the API definition (OpenAPI 3.0)"),
+            link("\(b)/api.html", "service-doc", "text/html", "the API documentation"),
             link("\(b)/conformance", "conformance", "application/json", "conformance classes"),
             link("\(b)/collections", "data", "application/json", "the store's layers"),
             link("\(b)/map", "alternate", "text/html", "the programme map"),
@@ -43,7 +44,6 @@ extension API {
     }
 
     func conformance(_ request: Request) async throws -> Response {
-        try checkParameters(request, ["f"])
         try await authorize(request, needs: .viewer)
         return reply(JSONValue.object(JSONObject([("conformsTo", .array(Self.conformanceClasses.map { .string($0) }))])).jsonText)
     }
@@ -80,7 +80,6 @@ extension API {
     }
 
     func collections(_ request: Request) async throws -> Response {
-        try checkParameters(request, ["f"])
         try await authorize(request, needs: .viewer)
         let b = base(request)
         let text = try await offload {
@@ -101,7 +100,6 @@ extension API {
     }
 
     func collection(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        try checkParameters(request, ["f"])
         try await authorize(request, needs: .viewer)
         let layer = try layer(context), b = base(request)
         return reply(try await offload { try collectionDescription(layer, base: b).jsonText })
@@ -139,7 +137,6 @@ extension API {
     }
 
     func items(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        try checkParameters(request, ["f", "limit", "offset", "bbox", "bbox-crs", "datetime"])
         try await authorize(request, needs: .viewer)
         let layer = try layer(context)
         var requestedLimit = configuration.defaultPageSize
@@ -187,7 +184,6 @@ extension API {
     }
 
     func item(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        try checkParameters(request, ["f", "datetime"])
         try await authorize(request, needs: .viewer)
         let layer = try layer(context)
         let id = context.parameters.get("id")?.removingPercentEncoding ?? ""

@@ -96,7 +96,6 @@ extension API {
     /// POST /imports: the body is a GeoJSON FeatureCollection of parcels; options as the CLI's
     /// (`?date=&default-state=&on-invalid=&ref=`).
     func importParcels(_ request: Request) async throws -> Response {
-        try checkParameters(request, ["date", "default-state", "on-invalid", "ref"])
         let token = try await authorize(request, needs: .planner)!
         var options = ImportOptions()
         options.recordedBy = token.owner

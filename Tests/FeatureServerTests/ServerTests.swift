@@ -104,6 +104,54 @@ struct OGCFeaturesTests {
         #expect(missing.status == 404 && missing.json?["reason"]?.stringValue?.contains("roads") == true)
     }
 
+    /// /api is an OpenAPI 3.0 document (the landing page's service-desc, which QGIS needs)
+    /// that lists exactly the routes the server answers: every documented operation is routed
+    /// (not 404/405) and refuses a parameter it does not declare; a path it does not list is 404.
+    /// openapi-spec-validator (PyPI) accepts it.
+    @Test(arguments: Backend.available) func apiDefinitionDescribesEveryRoute(backend: Backend) async throws {
+        let server = try await TestServer.start(try squares(backend))
+        defer { Task { await server.stop() } }
+        let landing = try await server.request("/")
+        let links = array(landing.json?["links"]).compactMap(\.objectValue)
+        let desc = try #require(links.first { $0["rel"]?.stringValue == "service-desc" })
+        #expect(desc["type"]?.stringValue == "application/vnd.oai.openapi+json;version=3.0")
+        #expect(links.contains { $0["rel"]?.stringValue == "service-doc" && $0["type"]?.stringValue == "text/html" })
+        let api = try await server.request(try #require(desc["href"]?.stringValue))
+        #expect(api.status == 200 && api.contentType == "application/vnd.oai.openapi+json;version=3.0")
+        let document = try #require(api.json)
+        #expect(document["openapi"]?.stringValue?.hasPrefix("3.0") == true)
+        let paths = try #require(document["paths"]?.objectValue)
+        var operations = 0
+        for (path, item) in paths.members {
+            for method in ["get", "post"] {
+                guard let operation = item.objectValue?[method]?.objectValue else { continue }
+                operations += 1
+                let concrete = path.replacingOccurrences(of: "{layer}", with: "parcels").replacingOccurrences(of: "{id}", with: "A")
+                let declared = array(operation["parameters"]).compactMap { $0.objectValue?["name"]?.stringValue }
+                #expect(!declared.contains("zz"))
+                let routed = try await server.request(method.uppercased(), concrete + "?zz=1")
+                #expect(routed.status == 400 && routed.json?["reason"]?.stringValue?.contains("zz") == true, "\(method) \(path): \(routed.status) \(routed.body)")
+            }
+        }
+        #expect(operations == 19)
+        for path in ["/collections/{layer}", "/collections/{layer}/items/{id}", "/summary", "/checks", "/merges", "/imports"] {
+            #expect(paths[path] != nil, "\(path) is not in /api")
+        }
+        #expect(try await server.request("/no/such/route").status == 404)
+        let doc = try await server.request("/api.html")
+        #expect(doc.status == 200 && doc.body.contains("/collections/{layer}/items"))
+        // The document validates against the OpenAPI 3.0 schema.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-api-\(UUID().uuidString).json")
+        try api.body.write(to: file, atomically: true, encoding: .utf8)
+        let python = ProcessRun.installed("python3") ?? URL(fileURLWithPath: "/usr/bin/python3")
+        let validator = try ProcessRun(python, ["-m", "openapi_spec_validator", file.path])
+        if validator.stderr.contains("No module named") {
+            Issue.record("openapi-spec-validator is not installed (scripts/test.sh installs it with pip): the document was not validated")
+        } else {
+            #expect(validator.status == 0 && validator.stdout.contains("OK"), "\(validator.stdout) \(validator.stderr)")
+        }
+    }
+
     /// Walking the next links returns every active parcel once, as the store lists them.
     @Test(arguments: Backend.available) func pagingWalksEveryParcelOnce(backend: Backend) async throws {
         let store = try demoProgrammeStore(backend: backend)

@@ -77,6 +77,35 @@ struct ServeAndMapCommandTests {
         #expect(wasteland.stdout.contains("Feature Count: \(try store.snapshot().parcels.filter { $0.state == .wasteland }.count)\n"), "\(wasteland.stdout)")
     }
 
+    /// QGIS itself (python3-qgis, headless): its OAPIF provider adds the server's parcels layer
+    /// (it needs the landing page's OpenAPI service-desc), pages through every parcel once, in
+    /// EPSG:4326; its OGR provider opens the store file directly with the same count.
+    @Test func qgisAddsTheServersLayerAndReadsEveryParcel() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/qgis/core/__init__.py") else {
+            Issue.record("python3-qgis is not installed (scripts/test.sh installs it): the QGIS client test did not run")
+            return
+        }
+        let store = try demoProgrammeStore()
+        let server = try Server(db: store.location)
+        let qgis = try ProcessRun(URL(fileURLWithPath: "/usr/bin/python3"),
+                                  [SharedData.repositoryRoot.appendingPathComponent("Tests/clients/qgis_oapif.py").path, server.base, store.location],
+                                  environment: ["QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": NSTemporaryDirectory()])
+        #expect(qgis.status == 0, "\(qgis.stderr)")
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(qgis.stdout.utf8)) as? [String: Any], "\(qgis.stdout) \(qgis.stderr)")
+        let oapif = try #require(seen["oapif"] as? [String: Any])
+        #expect(oapif["valid"] as? Bool == true, "\(oapif)")
+        let active = try store.snapshot().parcels.map(\.id)
+        let ids = oapif["ids"] as? [String] ?? []
+        #expect(ids.count == active.count && Set(ids) == Set(active), "QGIS read \(ids.count) parcels, the store has \(active.count)")
+        #expect((oapif["count"] as? NSNumber)?.intValue == active.count)
+        #expect(oapif["crs"] as? String == "EPSG:4326")
+        #expect((oapif["fields"] as? [String])?.prefix(3) == ["id", "state", "basic_farmland"])
+        let file = try #require(seen["file"] as? [String: Any])
+        #expect(file["valid"] as? Bool == true && file["crs"] as? String == "EPSG:4326", "\(file)")
+        // The file layer holds every parcel, retired ones included (active = 0).
+        #expect((file["count"] as? NSNumber)?.intValue == (try store.counts())["parcels"])
+    }
+
     /// curl's answers are the CLI's outputs, byte for byte; a write with a planner's token
     /// shows in the CLI's history with the owner's name.
     @Test func curlGetsTheCLIsNumbersAndWritesWithAToken() throws {
