@@ -26,6 +26,9 @@ public struct ServerConfiguration: Sendable {
     public var quiet = false
     /// The table that decides state changes (transitions and re-imports over HTTP).
     public var transitionRules = TransitionRules.standard
+    /// The server's address as clients reach it (no trailing slash): links start with it.
+    /// Nil: `http://host:port` as bound. Links never come from the request's Host header.
+    public var publicURL: String?
 
     public init() {}
 }
@@ -38,7 +41,8 @@ public enum FeatureServer {
     public static func application(
         _ configuration: ServerConfiguration, store: any ParcelStore, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(LandtrackError) -> some ApplicationProtocol {
-        let api = API(store: store, configuration: configuration, jobs: JobLimiter(configuration.maxConcurrentJobs))
+        let bound = BoundAddress(host: configuration.host, port: configuration.port)
+        let api = API(store: store, configuration: configuration, jobs: JobLimiter(configuration.maxConcurrentJobs), bound: bound)
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
         api.register(on: router)
@@ -48,7 +52,11 @@ public enum FeatureServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "landtrack"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                bound.set(port: port)
+                await onRunning(port)
+            },
             logger: logger)
     }
 }
@@ -59,15 +67,38 @@ struct API: Sendable {
     let store: any ParcelStore
     let configuration: ServerConfiguration
     let jobs: JobLimiter
+    let bound: BoundAddress
 
     /// The routes of `Endpoint.all`; a query parameter a route does not declare is refused
-    /// before its handler runs.
+    /// before its handler runs. HEAD is GET without the body; OPTIONS answers 204 with the
+    /// methods a path takes (`Allow`); any other method on a known path is 405 with `Allow`.
     func register(on router: Router<BasicRequestContext>) {
+        let api = self
         for endpoint in Endpoint.all {
-            let api = self
             router.on(RouterPath(endpoint.path), method: endpoint.method == .get ? .get : .post) { request, context in
                 try api.checkParameters(request, endpoint.parameterNames)
                 return try await endpoint.handle(api, request, context)
+            }
+            if endpoint.method == .get {
+                router.on(RouterPath(endpoint.path), method: .head) { request, context in
+                    try api.checkParameters(request, endpoint.parameterNames)
+                    let full = try await endpoint.handle(api, request, context)
+                    return Response(status: full.status, headers: full.headers, body: ResponseBody())
+                }
+            }
+        }
+        var methods: [String: [String]] = [:]
+        for e in Endpoint.all { methods[e.path, default: []] += e.method == .get ? ["GET", "HEAD"] : ["POST"] }
+        for (path, allowed) in methods {
+            let allow = (allowed + ["OPTIONS"]).joined(separator: ", ")
+            router.on(RouterPath(path), method: .options) { _, _ in
+                Response(status: .noContent, headers: [.allow: allow])
+            }
+            for method: HTTPRequest.Method in [.get, .post, .put, .delete, .patch] where !allowed.contains(method.rawValue) {
+                router.on(RouterPath(path), method: method) { _, _ -> Response in
+                    throw APIError(status: .methodNotAllowed, code: "method-not-allowed",
+                                   reason: "\(path) takes \(allow), not \(method.rawValue)", headers: [.allow: allow])
+                }
             }
         }
     }
@@ -107,9 +138,10 @@ struct API: Sendable {
         return record
     }
 
-    /// The base URL the client used (links must point back at the same host and port).
+    /// The base of every link: the configured public URL, or the address the server is bound
+    /// to. Never the request's Host header (a client could put anything there).
     func base(_ request: Request) -> String {
-        "http://" + (request.head.authority ?? "\(configuration.host):\(configuration.port)")
+        configuration.publicURL ?? bound.url
     }
 
     func query(_ request: Request, _ name: String) -> String? {
@@ -148,7 +180,8 @@ struct API: Sendable {
         }
     }
 
-    /// Reads a JSON object body of at most the configured size.
+    /// Reads a JSON object body of at most the configured size. Stricter than the file reader:
+    /// a member named twice (which one would count?) and NaN/Infinity (not JSON) are refused.
     func body(_ request: Request) async throws -> JSONObject {
         var request = request
         let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
@@ -157,7 +190,21 @@ struct API: Sendable {
             throw APIError.badRequest("the body is not JSON: \(error.description)", code: "invalid-body")
         }
         guard let object = value.objectValue else { throw APIError.badRequest("the body must be a JSON object", code: "invalid-body") }
+        try Self.strictJSON(value)
         return object
+    }
+
+    static func strictJSON(_ value: JSONValue) throws {
+        switch value {
+        case let .number(n) where !n.isFinite:
+            throw APIError.badRequest("the body has \(n.isNaN ? "NaN" : n > 0 ? "Infinity" : "-Infinity"), which is not a JSON number", code: "invalid-body")
+        case let .array(items):
+            for item in items { try strictJSON(item) }
+        case let .object(o):
+            if let k = o.firstDuplicateKey { throw APIError.badRequest("the body names the member \"\(k)\" twice", code: "invalid-body") }
+            for (_, v) in o.members { try strictJSON(v) }
+        default: break
+        }
     }
 
     func string(_ body: JSONObject, _ name: String, required: Bool = true) throws -> String? {
@@ -179,6 +226,25 @@ struct API: Sendable {
 
     func historyJSON(_ id: String) throws -> String {
         do { return try HistoryReport(store: store, parcelID: id).json() } catch { throw APIError(error) }
+    }
+}
+
+/// The address the server listens on, known once it is bound (port 0 picks one).
+final class BoundAddress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let host: String
+    private var port: Int
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    func set(port: Int) { lock.withLock { self.port = port } }
+
+    var url: String {
+        let p = lock.withLock { port }
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(p)"
     }
 }
 

@@ -112,6 +112,11 @@ extension API {
         guard !text.contains("/") else {
             throw APIError.badRequest("datetime: give one date (the parcels as they stood on it), not an interval ('\(text)')")
         }
+        // A date, or an RFC 3339 date-time (whose date is taken); nothing else after the date.
+        let dateTime = #"^\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$"#
+        guard text.range(of: dateTime, options: .regularExpression) != nil else {
+            throw APIError.badRequest("datetime: '\(text)' is not a date (YYYY-MM-DD) or an RFC 3339 date-time (YYYY-MM-DDThh:mm:ssZ)")
+        }
         do { return try CalendarDate(parsing: String(text.prefix(10))) } catch {
             throw APIError.badRequest("datetime: '\(text)' is not a date (YYYY-MM-DD or an RFC 3339 date-time): \(error)")
         }
@@ -190,7 +195,16 @@ extension API {
         if layer == .parcels, let refusal = ParcelID.refusal(id) { throw APIError(.refused([refusal])) }
         let date = layer == .parcels ? try asOf(request) : nil
         let b = base(request)
-        guard let f = try await offload({ try store.feature(of: layer, id: id, asOf: date) }) else {
+        let found = try await offload { () throws -> (LayerFeature?, Bool) in
+            // Now (no datetime), a retired parcel is not served, as it is not listed: items and
+            // items/{id} show the same parcels. With a datetime it is, if it existed then.
+            if layer == .parcels, date == nil, let p = try store.parcel(id), !p.active { return (nil, true) }
+            return (try store.feature(of: layer, id: id, asOf: date), false)
+        }
+        guard let f = found.0 else {
+            if found.1 {
+                throw APIError.notFound("parcel \(quoted(id)) was retired by a split or merge; its successors are listed, and datetime=YYYY-MM-DD shows it as it stood before")
+            }
             throw APIError.notFound("no feature \(quoted(id)) in \(layer.table)" + (date.map { " as of \($0)" } ?? ""))
         }
         var text = featureText(f)

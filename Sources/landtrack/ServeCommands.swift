@@ -26,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
 
             Examples:
               landtrack serve --db programme.gpkg
-              landtrack serve --db programme.gpkg --host 0.0.0.0 --port 8080 --read-token
+              landtrack serve --db programme.gpkg --host 0.0.0.0 --port 8080 --read-token --public-url http://gis.example:8080
             """)
 
     @OptionGroup var store: StoreOption
@@ -46,9 +46,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("JSON rules replacing the built-in transition table for changes over HTTP.", valueName: "FILE"))
     var rules: String?
 
+    @Option(name: .customLong("public-url"), help: ArgumentHelp(
+        "The server's address as clients reach it (behind a proxy, or with --host 0.0.0.0): every link the server writes starts with it. Default: http://HOST:PORT as bound. Never taken from the request's Host header.",
+        valueName: "URL"))
+    var publicURL: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard (1...4096).contains(maxBodyMB) else { throw ValidationError("--max-body-mb must be 1…4096") }
+        if let publicURL {
+            guard let u = URLComponents(string: publicURL), ["http", "https"].contains(u.scheme ?? ""), u.host?.isEmpty == false,
+                  u.query == nil, u.fragment == nil, !publicURL.contains(where: { $0 == "\"" || $0 == "<" || $0 == ">" || $0 == " " }) else {
+                throw ValidationError("--public-url must be an http:// or https:// URL with a host and no query, e.g. https://gis.example/landtrack (got \(publicURL))")
+            }
+        }
     }
 
     func run() async throws {
@@ -59,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.readsNeedToken = readToken
         configuration.maxBodyBytes = maxBodyMB << 20
+        configuration.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         let host = self.host, path = opened.location
         let app = try running { () throws(LandtrackError) in
             try FeatureServer.application(configuration, store: opened) { port in

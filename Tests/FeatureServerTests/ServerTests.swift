@@ -77,6 +77,16 @@ func squares(_ backend: Backend) throws -> any ParcelStore {
 
 func array(_ v: JSONValue?) -> [JSONValue] { if case let .array(a)? = v { a } else { [] } }
 
+/// curl against the in-process server, run on a dispatch thread: a synchronous wait on the
+/// cooperative pool (two threads here) could starve the server's own handlers.
+func curl(_ arguments: [String]) async throws -> ProcessRun {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try ProcessRun(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", "--max-time", "30"] + arguments) })
+        }
+    }
+}
+
 @Suite("OGC API – Features")
 struct OGCFeaturesTests {
     @Test(arguments: Backend.available) func landingPageConformanceAndCollections(backend: Backend) async throws {
@@ -144,12 +154,73 @@ struct OGCFeaturesTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-api-\(UUID().uuidString).json")
         try api.body.write(to: file, atomically: true, encoding: .utf8)
         let python = ProcessRun.installed("python3") ?? URL(fileURLWithPath: "/usr/bin/python3")
-        let validator = try ProcessRun(python, ["-m", "openapi_spec_validator", file.path])
+        let validator = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try ProcessRun(python, ["-m", "openapi_spec_validator", file.path]) }) }
+        }
         if validator.stderr.contains("No module named") {
             Issue.record("openapi-spec-validator is not installed (scripts/test.sh installs it with pip): the document was not validated")
         } else {
             #expect(validator.status == 0 && validator.stdout.contains("OK"), "\(validator.stdout) \(validator.stderr)")
         }
+    }
+
+    /// Links come from the bound address or --public-url, never from the Host header (which
+    /// used to be copied into every href, markup included).
+    @Test(arguments: Backend.available) func linksNeverComeFromTheHostHeader(backend: Backend) async throws {
+        let server = try await TestServer.start(try squares(backend))
+        defer { Task { await server.stop() } }
+        let hostile = #"evil.example"><x>"#
+        let answer = try await curl(["-H", "Host: \(hostile)", "http://127.0.0.1:\(server.port)/collections"])
+        let links = try #require((try JSONValue.parse(answer.stdout)).objectValue)
+        let hrefs = array(links["links"]).compactMap { $0.objectValue?["href"]?.stringValue }
+            + array(links["collections"]).flatMap { array($0.objectValue?["links"]) }.compactMap { $0.objectValue?["href"]?.stringValue }
+        #expect(!hrefs.isEmpty && hrefs.allSatisfy { $0.hasPrefix("http://127.0.0.1:\(server.port)/") }, "\(hrefs)")
+        #expect(!answer.stdout.contains("evil"))
+        let proxied = try await TestServer.start(try squares(backend)) { $0.publicURL = "https://gis.example/landtrack" }
+        defer { Task { await proxied.stop() } }
+        let landing = try await proxied.request("/")
+        let proxiedLinks = array(landing.json?["links"]).compactMap { $0.objectValue?["href"]?.stringValue }
+        #expect(proxiedLinks.allSatisfy { $0.hasPrefix("https://gis.example/landtrack/") }, "\(proxiedLinks)")
+    }
+
+    /// HEAD is GET without a body, OPTIONS lists the methods, another method on a known path is
+    /// 405 with Allow (they were 404).
+    @Test(arguments: Backend.available) func methodsAreAnsweredAsHTTPSays(backend: Backend) async throws {
+        let server = try await TestServer.start(try squares(backend))
+        defer { Task { await server.stop() } }
+        func headers(_ arguments: [String]) async throws -> (status: Int, headers: String, body: String) {
+            let r = try await curl(["-i"] + arguments)
+            let parts = r.stdout.components(separatedBy: "\r\n\r\n")
+            let status = Int(parts[0].split(separator: " ").dropFirst().first ?? "") ?? 0
+            return (status, parts[0].lowercased(), parts.dropFirst().joined(separator: "\r\n\r\n"))
+        }
+        let base = "http://127.0.0.1:\(server.port)"
+        let head = try await headers(["-I", "\(base)/collections/parcels/items?limit=2"])
+        #expect(head.status == 200 && head.headers.contains("content-type: application/geo+json") && head.body.isEmpty, "\(head)")
+        let options = try await headers(["-X", "OPTIONS", "\(base)/collections"])
+        #expect(options.status == 204 && options.headers.contains("allow: get, head, options"), "\(options)")
+        let delete = try await headers(["-X", "DELETE", "\(base)/collections/parcels/items/A"])
+        #expect(delete.status == 405 && delete.headers.contains("allow: get, head, options") && delete.body.contains("\"error\":\"method-not-allowed\""), "\(delete)")
+        let getMerges = try await headers(["\(base)/merges"])
+        #expect(getMerges.status == 405 && getMerges.headers.contains("allow: post, options"), "\(getMerges)")
+        #expect(try await server.request("/collections/parcels/items/A").status == 200)
+    }
+
+    /// A parcel retired by a merge is neither listed nor served by id now; as of a date before
+    /// the merge it is both.
+    @Test(arguments: Backend.available) func retiredParcelsAreServedAsTheyAreListed(backend: Backend) async throws {
+        let store = try squares(backend)
+        _ = try store.merge(["B", "C"], into: "BC", date: try CalendarDate(parsing: "2024-02-01"))
+        let server = try await TestServer.start(store)
+        defer { Task { await server.stop() } }
+        let listed = array(try await server.request("/collections/parcels/items").json?["features"]).compactMap { $0.objectValue?["id"]?.stringValue }
+        #expect(!listed.contains("B") && listed.contains("BC"))
+        let now = try await server.request("/collections/parcels/items/B")
+        #expect(now.status == 404 && now.json?["reason"]?.stringValue?.contains("retired") == true, "\(now.body)")
+        let before = try await server.request("/collections/parcels/items/B?datetime=2024-01-15")
+        #expect(before.status == 200 && before.json?["id"]?.stringValue == "B")
+        let listedBefore = array(try await server.request("/collections/parcels/items?datetime=2024-01-15").json?["features"]).compactMap { $0.objectValue?["id"]?.stringValue }
+        #expect(listedBefore.contains("B") && !listedBefore.contains("BC"))
     }
 
     /// Walking the next links returns every active parcel once, as the store lists them.
@@ -231,6 +302,9 @@ struct OGCFeaturesTests {
         ("/collections/parcels/items?bbox=113,24,114,23", "bbox"),
         ("/collections/parcels/items?colour=red", "colour"),
         ("/collections/parcels/items?datetime=yesterday", "datetime"),
+        // Text after the date used to be ignored.
+        ("/collections/parcels/items?datetime=2024-01-01garbage", "datetime"),
+        ("/collections/parcels/items/A?datetime=2024-01-01T08:00", "datetime"),
         ("/summary?by=district", "district"),
         ("/summary?as-of=2024-13-01", "as-of"),
         ("/contiguity?gap=-3", "gap"),
@@ -359,6 +433,10 @@ struct ServerWriteTests {
         // Two pieces with one name: refused before the database (it was a 500, UNIQUE constraint failed).
         ("/parcels/D/splits", #"{"cutter":{"type":"LineString","coordinates":[[113.1005,23.0519],[113.1005,23.0531]]},"names":["X","X"],"date":"2024-03-01"}"#, 422, "twice"),
         ("/parcels/D/splits", #"{"cutter":{"type":"LineString","coordinates":[[113.1005,23.0519],[113.1005,23.0531]]},"names":["X",7],"date":"2024-03-01"}"#, 400, "names"),
+        // A member named twice (the first used to win) and NaN (not JSON) are refused.
+        ("/parcels/A/transitions", #"{"to":"wasteland","to":"industrial_park","date":"2024-03-01"}"#, 400, "\"to\" twice"),
+        ("/merges", #"{"parcels":["B","C"],"into":"BC","date":"2024-03-01","gap":NaN}"#, 400, "NaN"),
+        ("/parcels/A/pbf", #"{"designated":true,"date":"2024-03-01","extra":{"k":1,"k":2}}"#, 400, "\"k\" twice"),
         // The re-import bypass: PBF parcel D as industrial_park (rule D1), refused as a whole.
         ("/imports?date=2024-03-01", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"D","state":"industrial_park","basic_farmland":true},"geometry":{"type":"Polygon","coordinates":[[[113.1,23.052],[113.101,23.052],[113.101,23.053],[113.1,23.053],[113.1,23.052]]]}}]}"#, 422, "rule D1"),
     ])
