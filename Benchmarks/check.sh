@@ -6,40 +6,20 @@
 # Usage: Benchmarks/check.sh [10k|100k|1m] [runs]   (data cached in $BENCH_WORK, default /tmp/landtrack-bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size=${1:-100k}
+. Benchmarks/common.sh
+bench_setup "${1:-100k}"
 runs=${2:-3}
-shared=${LANDTRACK_SHARED_BENCH:-../shared/bench}
-work=${BENCH_WORK:-/tmp/landtrack-bench}
-case "$size" in 10k) n=10000 ;; 100k) n=100000 ;; 1m) n=1000000 ;; *) n=$size ;; esac
-data="$work/data/parcels_$size.geojson"
 out="$work/out/check-$size"
-mkdir -p "$work/data" "$out"
+mkdir -p "$out"
 scripts/deps.sh time
-if [ ! -s "$data" ]; then
-  [ -d "$shared" ] || { echo "no $shared: the generator lives there" >&2; exit 2; }
-  python3 -c "import numpy, scipy, shapely, pyproj, orjson" 2>/dev/null || pip install -q numpy scipy shapely pyproj orjson
-  echo "generating $data ($n parcels)…" >&2
-  python3 "$shared/gen_parcels.py" "$n" "$data" >&2
-fi
+ensure_data
 swift build -c release --product landtrack >&2
 lt=.build/release/landtrack
 db="$out/store.gpkg"
 if [ ! -s "$db" ] || [ "$data" -nt "$db" ]; then
   rm -f "$db" "$db-wal" "$db-shm"
   "$lt" import "$data" --db "$db" --date 2023-01-01 --default-state farmland >&2
-  # Every 50th wasteland parcel reclaimed, every 200th PBF parcel released, in 2024.
-  python3 - "$data" "$out/transitions.csv" <<'PY'
-import json, sys
-features = json.load(open(sys.argv[1]))["features"]
-with open(sys.argv[2], "w") as f:
-    f.write("id,to,date,ref\n")
-    k = 0
-    for feat in features:
-        p = feat["properties"]
-        if p.get("state") == "wasteland":
-            k += 1
-            if k % 50 == 0: f.write(f'{p["id"]},reclaimed_farmland,2024-05-01,BENCH-2024\n')
-PY
+  write_transitions "$data" "$out/transitions.csv"
   "$lt" transition --file "$out/transitions.csv" --db "$db" > /dev/null
 fi
 echo "store: $db ($(du -h "$db" | cut -f1)), $(($(wc -l < "$out/transitions.csv") - 1)) transitions" >&2

@@ -9,22 +9,14 @@
 # Needs root (the server runs as the postgres user), postgresql-15-postgis-3 and gdal-bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size=${1:-100k}
+. Benchmarks/common.sh
+bench_setup "${1:-100k}"
 runs=${2:-3}
-shared=${LANDTRACK_SHARED_BENCH:-../shared/bench}
-work=${BENCH_WORK:-/tmp/landtrack-bench}
-case "$size" in 10k) n=10000 ;; 100k) n=100000 ;; 1m) n=1000000 ;; *) n=$size ;; esac
-data="$work/data/parcels_$size.geojson"
 out="$work/out/postgis-$size"
-mkdir -p "$work/data" "$out"
+mkdir -p "$out"
 rm -f "$out"/*.time
 scripts/deps.sh time bc gdal-bin postgresql-15-postgis-3
-if [ ! -s "$data" ]; then
-  [ -d "$shared" ] || { echo "no $shared: the generator lives there" >&2; exit 2; }
-  python3 -c "import numpy, scipy, shapely, pyproj, orjson" 2>/dev/null || pip install -q numpy scipy shapely pyproj orjson
-  echo "generating $data ($n parcels)…" >&2
-  python3 "$shared/gen_parcels.py" "$n" "$data" >&2
-fi
+ensure_data
 swift build -c release --product landtrack >&2
 lt=$PWD/.build/release/landtrack
 export LANDTRACK_NO_CACHE=1
@@ -61,18 +53,7 @@ rm -f "$gpkg" "$gpkg-wal" "$gpkg-shm"
 timed import_geopackage "$lt" import "$data" --db "$gpkg" --date 2023-01-01 --default-state farmland
 
 # The same programme on both: every 50th wasteland parcel reclaimed in 2024 (as Benchmarks/check.sh).
-python3 - "$data" "$out/transitions.csv" <<'PY'
-import json, sys
-features = json.load(open(sys.argv[1]))["features"]
-with open(sys.argv[2], "w") as f:
-    f.write("id,to,date,ref\n")
-    k = 0
-    for feat in features:
-        p = feat["properties"]
-        if p.get("state") == "wasteland":
-            k += 1
-            if k % 50 == 0: f.write(f'{p["id"]},reclaimed_farmland,2024-05-01,BENCH-2024\n')
-PY
+write_transitions "$data" "$out/transitions.csv"
 timed transitions_postgis "$lt" transition --file "$out/transitions.csv" --db "$pgurl"
 timed transitions_geopackage "$lt" transition --file "$out/transitions.csv" --db "$gpkg"
 

@@ -6,21 +6,14 @@
 # command that installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size=${1:-100k}
-shared=${LANDTRACK_SHARED_BENCH:-../shared/bench}
-work=${BENCH_WORK:-/tmp/landtrack-bench}
-case "$size" in 10k) n=10000 ;; 100k) n=100000 ;; 1m) n=1000000 ;; *) n=$size ;; esac
-data="$work/data/parcels_$size.geojson"
+. Benchmarks/common.sh
+bench_setup "${1:-100k}"
 out="$work/out/$size"
-mkdir -p "$work/data" "$out"
+mkdir -p "$out"
 [ -d "$shared" ] || { echo "no $shared: the peers and the generator live there" >&2; exit 2; }
 
 scripts/deps.sh time
-if [ ! -s "$data" ]; then
-  python3 -c "import numpy, scipy, shapely, pyproj, orjson" 2>/dev/null || pip install -q numpy scipy shapely pyproj orjson
-  echo "generating $data ($n parcels)…" >&2
-  python3 "$shared/gen_parcels.py" "$n" "$data" >&2
-fi
+ensure_data
 swift build -c release --product landtrack >&2
 lt=.build/release/landtrack
 [ "$work/ref_geos" -nt "$shared/ref_geos.c" ] || gcc -O2 -o "$work/ref_geos" "$shared/ref_geos.c" -lgeos_c -lproj -lm
