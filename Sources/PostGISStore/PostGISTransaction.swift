@@ -8,9 +8,10 @@ import Store
 /// New parcels and events are buffered and streamed into an open `COPY` (the server parses
 /// while the next rows are built, instead of one round trip per row); changed parcels go in
 /// with one `UPDATE … FROM` a temporary table; any read sends what is buffered and ends the
-/// COPY first, so the transaction always reads what it wrote. Event ids are reserved from the sequence in blocks, so an append returns its
-/// id at once. A first import into an empty store drops the spatial and history indexes and
-/// builds them once after the rows, under a table lock that keeps other writers out.
+/// COPY first, so the transaction always reads what it wrote. Event ids are reserved from the
+/// sequence in blocks, so an append returns its id at once. A first import into an empty store
+/// by the tables' owner drops the spatial and history indexes and builds them once after the
+/// rows, under a table lock that keeps other writers out.
 final class PostGISTransaction: StoreTransaction {
     let c: PGConnection
     let store: PostGISStore
