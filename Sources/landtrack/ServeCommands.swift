@@ -71,6 +71,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.readsNeedToken = readToken
         configuration.maxBodyBytes = maxBodyMB << 20
         configuration.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        if publicURL == nil && (host == "0.0.0.0" || host == "::") {
+            // Links (next pages, collections) would name the unspecified address, which other
+            // machines cannot reach; say so rather than serve links that lead nowhere.
+            FileHandle.standardError.write(Data("landtrack serve: links will start with http://\(host):\(port); give --public-url http://THIS-HOST:\(port) so that clients on other machines (QGIS pages through them) can follow them\n".utf8))
+        }
         let host = self.host, path = opened.location
         let app = try running { () throws(LandtrackError) in
             try FeatureServer.application(configuration, store: opened) { port in
