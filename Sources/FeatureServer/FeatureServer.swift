@@ -75,14 +75,14 @@ struct API: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         let api = self
         for endpoint in Endpoint.all {
-            router.on(RouterPath(endpoint.path), method: endpoint.method == .get ? .get : .post) { request, context in
+            let handle: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
                 try api.checkParameters(request, endpoint.parameterNames)
                 return try await endpoint.handle(api, request, context)
             }
+            router.on(RouterPath(endpoint.path), method: endpoint.method == .get ? .get : .post) { try await handle($0, $1) }
             if endpoint.method == .get {
                 router.on(RouterPath(endpoint.path), method: .head) { request, context in
-                    try api.checkParameters(request, endpoint.parameterNames)
-                    let full = try await endpoint.handle(api, request, context)
+                    let full = try await handle(request, context)
                     return Response(status: full.status, headers: full.headers, body: ResponseBody())
                 }
             }

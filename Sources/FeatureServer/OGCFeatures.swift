@@ -198,7 +198,10 @@ extension API {
         let found = try await offload { () throws -> (LayerFeature?, Bool) in
             // Now (no datetime), a retired parcel is not served, as it is not listed: items and
             // items/{id} show the same parcels. With a datetime it is, if it existed then.
-            if layer == .parcels, date == nil, let p = try store.parcel(id), !p.active { return (nil, true) }
+            if layer == .parcels, date == nil {
+                guard let p = try store.parcel(id) else { return (nil, false) }
+                return p.active ? (LayerFeature(p), false) : (nil, true)
+            }
             return (try store.feature(of: layer, id: id, asOf: date), false)
         }
         guard let f = found.0 else {

@@ -15,21 +15,6 @@ struct ConcurrentWriterTests {
         try squareParcelStore((0..<10).map { ("P\($0)", "farmland", false, Double(2 * $0), 0, 1) }, backend: backend)
     }
 
-    /// Runs `body(writer)` on `count` threads that start together; returns what each returned.
-    func race<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
-        let start = DispatchSemaphore(value: 0)
-        let results = Results<T>(count)
-        let threads = (0..<count).map { k in
-            BackgroundThread {
-                start.wait()
-                results.set(k, try body(k))
-            }
-        }
-        for _ in 0..<count { start.signal() }
-        for t in threads { try t.join() }
-        return results.values
-    }
-
     /// Six writers race to move every square from farmland to wasteland, each in its own order:
     /// each parcel moves exactly once; every other attempt is told it is already wasteland.
     @Test(arguments: Backend.available) func aParcelMovesOnceFromItsPriorState(backend: Backend) throws {
@@ -113,13 +98,4 @@ struct ConcurrentWriterTests {
         }
         #expect(try store.counts()["parcels"] == 30)
     }
-}
-
-/// What the racing threads returned, by writer.
-final class Results<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [T?]
-    init(_ count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: T) { lock.withLock { slots[i] = value } }
-    var values: [T] { lock.withLock { slots.compactMap { $0 } } }
 }

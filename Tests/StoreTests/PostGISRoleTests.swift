@@ -80,7 +80,7 @@ struct PostGISRoleTests {
         let server = try TestPostgres.server.get()
         let url = try server.newDatabase()
         _ = try PostGISStore(url: url, create: true)
-        let db = String(try #require(URLComponents(string: url)?.path.dropFirst()))
+        let db = try databaseName(url)
         try server.psql(db, file: Self.script, variables: ["writer": "lt_first_writer", "reader": "lt_first_reader"])
         try server.psql(db, "ALTER ROLE lt_first_writer LOGIN")
         let writer = try PostGISStore(url: server.url(db, user: "lt_first_writer"))

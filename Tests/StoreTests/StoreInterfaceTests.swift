@@ -115,7 +115,7 @@ struct StoreInterfaceTests {
         let missing = #expect(throws: LandtrackError.self) { try PostGISStore(url: empty) }
         #expect(missing?.storeFailure == .missing)
         let foreign = try server.newDatabase()
-        try server.psql(String(URLComponents(string: foreign)!.path.dropFirst()), "CREATE TABLE parcels (id int)")
+        try server.psql(databaseName(foreign), "CREATE TABLE parcels (id int)")
         let notAStore = #expect(throws: LandtrackError.self) { try PostGISStore(url: foreign, create: true) }
         if case .notAStore? = notAStore?.storeFailure {} else { Issue.record("\(String(describing: notAStore))") }
         for url in [server.url("no_such_database"), "postgresql://nobody@/nanhai?host=/nonexistent-folder"] {

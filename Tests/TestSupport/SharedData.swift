@@ -71,6 +71,31 @@ public final class BackgroundThread: @unchecked Sendable {
     }
 }
 
+/// Runs `body(k)` for k in 0..<count on threads that start together (racing writers, racing
+/// processes); returns what each returned, by k, or rethrows what one threw.
+public func race<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+    let start = DispatchSemaphore(value: 0)
+    let results = RaceResults<T>(count)
+    let threads = (0..<count).map { k in
+        BackgroundThread {
+            start.wait()
+            results.set(k, try body(k))
+        }
+    }
+    for _ in 0..<count { start.signal() }
+    for t in threads { try t.join() }
+    return results.values
+}
+
+/// What the racing threads returned, by index.
+final class RaceResults<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [T?]
+    init(_ count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: T) { lock.withLock { slots[i] = value } }
+    var values: [T] { lock.withLock { slots.compactMap { $0 } } }
+}
+
 /// SplitMix64: a small seeded generator for reproducible shuffles in property tests.
 public struct SplitMix: RandomNumberGenerator {
     var state: UInt64

@@ -204,9 +204,12 @@ public func everythingStored(_ store: any ParcelStore) throws -> String {
 }
 
 /// The database a PostGIS store's URI names.
-public func databaseName(_ store: any ParcelStore) throws -> String {
-    guard let name = URLComponents(string: store.location)?.path.dropFirst(), !name.isEmpty else {
-        throw TestPostgres.PSQLFailure(message: "no database in \(store.location)")
+public func databaseName(_ store: any ParcelStore) throws -> String { try databaseName(store.location) }
+
+/// The database a `postgresql://` URI names.
+public func databaseName(_ url: String) throws -> String {
+    guard let name = URLComponents(string: url)?.path.dropFirst(), !name.isEmpty else {
+        throw TestPostgres.PSQLFailure(message: "no database in \(url)")
     }
     return String(name)
 }

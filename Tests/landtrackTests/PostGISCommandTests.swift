@@ -114,20 +114,4 @@ struct PostGISCommandTests {
         }
         #expect((byName["parcels"]?["types"] as? [String]) == ["MultiPolygon"])
     }
-
-    func race<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
-        let start = DispatchSemaphore(value: 0)
-        let lock = NSLock()
-        nonisolated(unsafe) var results: [T] = []
-        let threads = (0..<count).map { k in
-            BackgroundThread {
-                start.wait()
-                let r = try body(k)
-                lock.withLock { results.append(r) }
-            }
-        }
-        for _ in 0..<count { start.signal() }
-        for t in threads { try t.join() }
-        return lock.withLock { results }
-    }
 }
