@@ -56,6 +56,9 @@ final class TestServer: Sendable {
     func request(_ method: String, _ path: String, body: String? = nil, token: String? = nil) async throws -> Reply {
         let url = path.hasPrefix("http") ? URL(string: path)! : URL(string: "http://127.0.0.1:\(port)\(path)")!
         var r = URLRequest(url: url)
+        // These tests check answers, not speed: on a loaded 2-core machine a queued request can
+        // wait longer than URLSession's default 60 s.
+        r.timeoutInterval = 600
         r.httpMethod = method
         if let body { r.httpBody = Data(body.utf8) }
         if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
