@@ -184,8 +184,11 @@ public struct MapPage: Sendable {
                 data += "]"
             }
             data += "}}"
-            // Inside <script>, "</" would end the element early.
-            data = data.replacingOccurrences(of: "</", with: "<\\/")
+            // The data sits inside <script>: "</script" would end the element and "<!--<script"
+            // would swallow the rest of the page into it. "<", ">" and "&" only occur inside JSON
+            // strings, where \u escapes mean the same characters, so no name can change the page.
+            data = data.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+                .replacingOccurrences(of: "&", with: "\\u0026")
             return MapPage.template
                 .replacingOccurrences(of: "{{title}}", with: html(title))
                 .replacingOccurrences(of: "{{panels}}", with: panels.enumerated().map { panelHTML($0.offset, $0.element) }.joined())

@@ -63,6 +63,8 @@ extension MapPage {
 const started = performance.now();
 const D = JSON.parse(document.getElementById("map-data").textContent);
 const U = D.unit;
+// Every name from the store (ids, villages, refs, notes) goes into HTML through esc.
+const esc = t => String(t).replace(/[&<>"']/g, ch => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
 
 // Shapes: {n: rings per shape, r: positions per ring, c: dx,dy pairs}. Decoded to metres
 // from the origin, with each shape's bounding box.
@@ -154,7 +156,7 @@ const hatch = (() => {
 const maps = document.getElementById("maps");
 for (const P of panels) {
   const box = document.createElement("div"); box.className = "mapbox"; box.id = "map-" + P.k;
-  box.innerHTML = `<canvas data-panel="${P.k}"></canvas><div class="date">${P.p.label}</div>
+  box.innerHTML = `<canvas data-panel="${P.k}"></canvas><div class="date">${esc(P.p.label)}</div>
     <div class="north" title="true north (grid north is up; meridian convergence ${D.northDegrees.toFixed(3)}°)"><span class="arrow" style="transform: rotate(${D.northDegrees}deg)"></span>N</div>
     <div class="scalebar"><span></span></div>
     <div class="zoom"><button data-z="2" title="zoom in">+</button><button data-z="0.5" title="zoom out">−</button><button data-z="0" title="whole programme">⤢</button></div>`;
@@ -310,9 +312,8 @@ function info(P, s) {
   const el = document.getElementById("info");
   if (s < 0) { el.innerHTML = '<span class="muted">no parcel here</span>'; return; }
   const p = P.p, id = p.ids[s], state = D.states[p.state[s]], a = p.area[s];
-  const esc = t => String(t).replace(/[&<>"]/g, ch => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]);
   const fmt = (v, d) => v.toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d });
-  let html = `<b data-parcel="${esc(id)}">${esc(id)}</b> (${P.p.label})<br>state: <span class="swatch" style="background:${state.colour}"></span>${state.id} ${state.name}`
+  let html = `<b data-parcel="${esc(id)}">${esc(id)}</b> (${esc(P.p.label)})<br>state: <span class="swatch" style="background:${state.colour}"></span>${state.id} ${state.name}`
     + `<br>PBF: ${p.pbf[s] ? "yes (永久基本农田)" : "no"}${p.village[s] ? "<br>village: " + esc(p.village[s]) : ""}`
     + `<br>area: ${fmt(a, 2)} m² = ${fmt(a * 3 / 2000, 4)} mu = ${fmt(a / 10000, 4)} ha<br><span class="method">${esc(D.areaMethod)}</span>`;
   if (p.block[s] >= 0) { const B = P.blocks[p.block[s]]; html += `<br>block ${B.id}: ${fmt(B.mu, 1)} mu, ${B.parcels} parcels ${esc(B.class)}`; }
@@ -365,7 +366,7 @@ window.addEventListener("resize", redraw);
   html += '<li data-legend="block"><span class="swatch block"></span>contiguous farmland block (label: mu)</li>';
   html += '<li data-legend="violation"><span class="swatch violation"></span>parcel in a violated rule</li>';
   html += layers.map(L => `<li data-legend="${L.id}"><span class="swatch" style="border:2px ${L.id === "urban_boundary" || L.id === "programme_area" ? "dashed" : "solid"} ${L.colour};background:none"></span>${L.label}</li>`).join("");
-  document.getElementById("legend").innerHTML = html + `</ul><p class="method">drawn in the ${D.plane}</p>`;
+  document.getElementById("legend").innerHTML = html + `</ul><p class="method">drawn in the ${esc(D.plane)}</p>`;
 })();
 
 fit();

@@ -203,4 +203,31 @@ struct MapInBrowserTests {
         let size = (try? FileManager.default.attributesOfItem(atPath: png.path)[.size] as? Int) ?? 0
         #expect(size > 10_000, "no screenshot at \(png.path)")
     }
+
+    /// Names a planner does not choose well, or an attacker chooses on purpose, cannot change
+    /// the page: the script runs to its end, the legend is whole, no element is injected, and
+    /// the names are shown as text.
+    @Test(arguments: ["<!--<script>", "</script><img src=x onerror=\"document.title='pwned'\">", "'\"&<>`${x}\u{2028}"])
+    func hostileNamesAreShownAsText(_ name: String) throws {
+        guard Self.chromium != nil else {
+            Issue.record("chromium is not installed (scripts/test.sh installs it): the map was not tested in a browser")
+            return
+        }
+        let store = try squareParcelStore([("A", "farmland", false, 0, 0, 1), (name, "wasteland", true, 1, 0, 1)], village: name)
+        let page = try MapPage.render(store: store, options: MapOptions())
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-hostile-\(UUID().uuidString).html")
+        try page.html.write(to: file, atomically: true, encoding: .utf8)
+        let link = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
+        let run = try browser(["--window-size=1200,800", "--dump-dom", file.absoluteString + "#parcel=\(link)"])
+        #expect(attribute("data-ready", in: run.stdout) == ["1"], "the page's script stopped: \(run.stderr.suffix(500))")
+        let dom = run.stdout.components(separatedBy: "<script")[0]
+        #expect(Set(ParcelState.allCases.map(\.rawValue)).isSubset(of: Set(attribute("data-legend", in: dom))))
+        #expect(!dom.contains("<img"), "an element was injected")
+        #expect(!run.stdout.contains("<title>pwned"))
+        // The linked parcel's panel shows its id and village as text (HTML-escaped in the DOM).
+        func escaped(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        #expect(dom.contains("village: " + escaped(name)), "\(dom.suffix(2000))")
+    }
 }

@@ -7,10 +7,11 @@ import Store
 /// A store of square parcels at Nanhai for tests: each square `(id, state, pbf, column, row, size)`
 /// has its south-west corner at (113.1 + column·0.001°, 23.05 + row·0.001°) and a side of
 /// size·0.001° (≈ 102 × 111 m, 17 mu, at size 1); all in village 大岗村, imported on 2023-01-01.
-/// `layers` adds constraint-layer squares `(column, row, size)`.
+/// `layers` adds constraint-layer squares `(column, row, size)`; `village` names the village.
 public func squareParcelStore(
     _ squares: [(String, String, Bool, Double, Double, Double)],
     layers: [ConstraintLayer: [(Double, Double, Double)]] = [:],
+    village: String = "大岗村",
     backend: Backend
 ) throws -> any ParcelStore {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-squares-\(UUID().uuidString)")
@@ -20,8 +21,13 @@ public func squareParcelStore(
         return "[[" + [(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)].map { "[\($0.0),\($0.1)]" }.joined(separator: ",") + "]]"
     }
     func collection(_ features: [String]) -> String { #"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}" }
+    func json(_ s: String) -> String {
+        var out = ""
+        JSONValue.writeString(s, to: &out)
+        return out
+    }
     let features = squares.map { id, state, pbf, c, r, size in
-        #"{"type":"Feature","properties":{"id":"\#(id)","state":"\#(state)","basic_farmland":\#(pbf),"village":"大岗村"},"geometry":{"type":"Polygon","coordinates":\#(ring(c, r, size))}}"#
+        #"{"type":"Feature","properties":{"id":\#(json(id)),"state":"\#(state)","basic_farmland":\#(pbf),"village":\#(json(village))},"geometry":{"type":"Polygon","coordinates":\#(ring(c, r, size))}}"#
     }
     let file = dir.appendingPathComponent("squares.geojson")
     try collection(features).write(to: file, atomically: true, encoding: .utf8)
@@ -42,9 +48,10 @@ public func squareParcelStore(
 /// The square-parcel store in a GeoPackage (tests of the GeoPackage file itself).
 public func squareParcelStore(
     _ squares: [(String, String, Bool, Double, Double, Double)],
-    layers: [ConstraintLayer: [(Double, Double, Double)]] = [:]
+    layers: [ConstraintLayer: [(Double, Double, Double)]] = [:],
+    village: String = "大岗村"
 ) throws -> GeoPackageStore {
-    try squareParcelStore(squares, layers: layers, backend: .geoPackage) as! GeoPackageStore
+    try squareParcelStore(squares, layers: layers, village: village, backend: .geoPackage) as! GeoPackageStore
 }
 
 extension ParcelStore {
