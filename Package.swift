@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own transport: the server answers HTTP parse errors itself (HTTPErrors.swift).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // RFC 4180 CSV input (transition --file, --landuse-map).
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
@@ -62,6 +65,10 @@ let package = Package(
             dependencies: [
                 "Geometry", "Parcels", "Store", "Planner", "ParcelMap",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
             ]),
         .executableTarget(

@@ -1,6 +1,8 @@
 import Foundation
 import Geometry
 import Hummingbird
+import Logging
+import NIOHTTP1
 
 /// Every error the server answers with: a status and a JSON body
 /// `{"error": code, "reason": sentence, "problems": [...]}`. Library errors are mapped here,
@@ -74,6 +76,7 @@ struct APIError: Error, Sendable {
             case .locked: self.init(status: .serviceUnavailable, code: "busy", reason: failure.description)
             case .readOnly: self.init(status: .serviceUnavailable, code: "read-only", reason: failure.description)
             case .unreachable: self.init(status: .serviceUnavailable, code: "database-unreachable", reason: failure.description)
+            case .replaced: self.init(status: .serviceUnavailable, code: "store-replaced", reason: failure.description)
             default: self.init(status: .internalServerError, code: "store", reason: error.description)
             }
         case .geos, .proj, .io:
@@ -86,6 +89,7 @@ struct APIError: Error, Sendable {
         switch error {
         case let e as APIError: self = e
         case let e as LandtrackError: self.init(e)
+        case let e as HTTPParserError: self.init(httpParseError: e)
         case let e as any HTTPResponseError:
             let reason: String = switch e.status {
             case .notFound: "no such resource; the landing page / lists what there is"
@@ -100,6 +104,13 @@ struct APIError: Error, Sendable {
     }
 
     var response: Response {
+        var h = headers
+        h[.contentType] = "application/json"
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
+    }
+
+    /// The JSON object every error is answered with.
+    var jsonBody: String {
         var body = "{\"error\":\"\(code)\",\"reason\":"
         JSONValue.writeString(reason, to: &body)
         body += ",\"status\":\(status.code),\"problems\":["
@@ -120,20 +131,22 @@ struct APIError: Error, Sendable {
             if let id = r.parcelID { o.append("parcel_id", .string(id)) }
             body += JSONValue.object(o).jsonText
         }
-        body += "]}\n"
-        var h = headers
-        h[.contentType] = "application/json"
-        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return body + "]}\n"
     }
 }
 
 /// Turns every error into its JSON answer: no request gets an HTML error page or a crash.
+/// Server-side failures (5xx: a store that is unreachable, replaced or damaged) are logged too.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            return APIError(any: error).response
+            let answer = APIError(any: error)
+            if answer.status.code >= 500 {
+                context.logger.error("\(request.method) \(request.uri.path): \(answer.status.code) \(answer.code): \(answer.reason)")
+            }
+            return answer.response
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ParcelMap
 import Parcels
@@ -19,9 +20,19 @@ public struct ServerConfiguration: Sendable {
     public var defaultPageSize = 100
     /// OGC API – Features: a larger `limit` is served as this one (not an error).
     public var maxPageSize = 10_000
-    /// Store work (reports, pages, writes) running at once; more requests wait their turn, so
-    /// many clients cannot make the server hold many copies of a large store in memory.
+    /// Feature reads and writes running at once; more requests wait their turn.
     public var maxConcurrentJobs = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Whole-store reports (map, checks, contiguity, summary, changes) running at once: they
+    /// wait in their own queue, so that many of them cannot make a feature read wait, nor the
+    /// server hold many copies of a large store in memory. Default: one core left for reads.
+    public var maxConcurrentReports = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// Open connections at most; further ones wait in the kernel's queue until one closes.
+    public var maxConnections = 512
+    /// A connection that sends nothing for this long is closed: a request whose headers never
+    /// end, or an idle keep-alive (a response being computed is never cut).
+    public var idleTimeout: Duration = .seconds(30)
+    /// Non-nil: the store is served read-only, and every change answers 503 with this reason.
+    public var readOnlyReason: String?
     /// Log only critical events (tests); otherwise warnings and up, or LOG_LEVEL.
     public var quiet = false
     /// The table that decides state changes (transitions and re-imports over HTTP).
@@ -42,16 +53,22 @@ public enum FeatureServer {
         _ configuration: ServerConfiguration, store: any ParcelStore, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(LandtrackError) -> some ApplicationProtocol {
         let bound = BoundAddress(host: configuration.host, port: configuration.port)
-        let api = API(store: store, configuration: configuration, jobs: JobLimiter(configuration.maxConcurrentJobs), bound: bound)
+        let api = API(store: store, configuration: configuration, jobs: JobLimiter(configuration.maxConcurrentJobs),
+                      reports: JobLimiter(configuration.maxConcurrentReports), bound: bound)
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
         api.register(on: router)
         var logger = Logger(label: "landtrack.serve")
         logger.logLevel = configuration.quiet ? .critical
             : ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let idle = configuration.idleTimeout.components
         return Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "landtrack"),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [HTTPParseErrorResponder()],
+                idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "landtrack",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 bound.set(port: port)
@@ -67,6 +84,7 @@ struct API: Sendable {
     let store: any ParcelStore
     let configuration: ServerConfiguration
     let jobs: JobLimiter
+    let reports: JobLimiter
     let bound: BoundAddress
 
     /// The routes of `Endpoint.all`; a query parameter a route does not declare is refused
@@ -77,6 +95,9 @@ struct API: Sendable {
         for endpoint in Endpoint.all {
             let handle: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
                 try api.checkParameters(request, endpoint.parameterNames)
+                if endpoint.method == .post, let reason = api.configuration.readOnlyReason {
+                    throw APIError(status: .serviceUnavailable, code: "read-only", reason: reason)
+                }
                 return try await endpoint.handle(api, request, context)
             }
             router.on(RouterPath(endpoint.path), method: endpoint.method == .get ? .get : .post) { try await handle($0, $1) }
@@ -105,14 +126,28 @@ struct API: Sendable {
 
     // MARK: Helpers
 
-    /// Runs blocking store work off the event loops.
-    /// At most `maxConcurrentJobs` at once (token checks are light and do not wait).
-    func offload<T: Sendable>(light: Bool = false, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        if !light { await jobs.acquire() }
+    /// What a piece of store work is, for the queue it waits in.
+    enum Work {
+        /// A token check: light, never waits.
+        case token
+        /// A feature read or a write: at most `maxConcurrentJobs` at once.
+        case read
+        /// A whole-store report: at most `maxConcurrentReports` at once, in their own queue.
+        case report
+    }
+
+    /// Runs blocking store work off the event loops, in the queue its kind waits in.
+    func offload<T: Sendable>(_ work: Work = .read, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let limiter: JobLimiter? = switch work {
+        case .token: nil
+        case .read: jobs
+        case .report: reports
+        }
+        await limiter?.acquire()
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, any Error>, Never>) in
             DispatchQueue.global().async { continuation.resume(returning: Result { try body() }) }
         }
-        if !light { await jobs.release() }
+        await limiter?.release()
         return try result.get()
     }
 
@@ -133,7 +168,7 @@ struct API: Sendable {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.missingToken }
         let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        guard let record = try await offload(light: true, { try store.authenticate(token: token) }) else { throw APIError.invalidToken }
+        guard let record = try await offload(.token, { try store.authenticate(token: token) }) else { throw APIError.invalidToken }
         guard record.role.allows(role) else { throw APIError.forbidden(record.role.rawValue) }
         return record
     }

@@ -29,7 +29,7 @@ extension API {
         }
         let date = try date(request, "as-of")
         let (settledKeys, settledMethod) = (keys, method)
-        return reply(try await offload { () throws -> String in
+        return reply(try await offload(.report) { () throws -> String in
             let snapshot = try store.snapshot(asOf: date)
             return try SummaryReport(parcels: snapshot.parcels, crs: snapshot.crs, by: settledKeys, method: settledMethod, asOf: date).json()
         })
@@ -42,7 +42,7 @@ extension API {
         }
         guard from <= to else { throw APIError.badRequest("from \(from) is after to \(to)") }
         let ref = query(request, "ref")
-        return reply(try await offload { try ChangesReport.load(from: store, from: from, to: to, ref: ref).json() })
+        return reply(try await offload(.report) { try ChangesReport.load(from: store, from: from, to: to, ref: ref).json() })
     }
 
     func contiguity(_ request: Request) async throws -> Response {
@@ -66,7 +66,7 @@ extension API {
         let barriers = try flag(request, "barriers")
         let date = try date(request, "as-of")
         let settled = options
-        let text = try await offload { () throws -> String in
+        let text = try await offload(.report) { () throws -> String in
             var options = settled
             let snapshot = try store.snapshot(asOf: date)
             if barriers { options.barriers = try snapshot.barrierGeometries() }
@@ -96,7 +96,7 @@ extension API {
         options.minimumFarmland = try number(request, "min-farmland-m2", range: 0...1e12) ?? options.minimumFarmland
         options.minimumOther = try number(request, "min-other-m2", range: 0...1e12) ?? options.minimumOther
         let settled = options
-        return reply(try await offload { try CheckReport.load(from: store, options: settled).json() })
+        return reply(try await offload(.report) { try CheckReport.load(from: store, options: settled).json() })
     }
 
     func history(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -121,6 +121,6 @@ extension API {
         options.contiguity.gapMetres = try number(request, "gap", range: 0...1000) ?? 0
         options.checks.pbfMinimumMu = try number(request, "pbf-min-mu", range: 0...1e9) ?? options.checks.pbfMinimumMu
         let settled = options
-        return reply(try await offload { try MapPage.render(store: store, options: settled).html }, type: "text/html; charset=utf-8")
+        return reply(try await offload(.report) { try MapPage.render(store: store, options: settled).html }, type: "text/html; charset=utf-8")
     }
 }

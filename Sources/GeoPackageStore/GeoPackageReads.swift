@@ -155,42 +155,79 @@ extension GeoPackageStore {
         return p
     }
 
-    public func features(of layer: StoreLayer, bbox: Envelope?, limit: Int, offset: Int, asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
+    public func features(of layer: StoreLayer, bbox: Envelope?, filter: FeatureFilter?, limit: Int, offset: Int,
+                         asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
+        if filter != nil, layer != .parcels { throw .invalidArgument("filters apply to the parcels collection only") }
         if layer == .parcels, let asOf {
+            if filter?.queryables.contains(.areaSquareMetres) == true {
+                throw .invalidArgument("area_m2 cannot be filtered with datetime: the areas of replaced geometries are computed, not stored")
+            }
             let engine = GeodesicAreaEngine(ellipsoid: try crs().ellipsoid)
             var arguments: StatementArguments = ["date": asOf.description, "limit": limit, "offset": offset]
-            var box = ""
+            // The parcels that existed on the date, with the state, PBF flag and geometry of
+            // that date (an older geometry when a later re-import replaced it).
+            let then = "SELECT p.*, \(Self.asOfColumns) FROM parcels p WHERE \(Self.existedThen)"
+            var conditions: [String] = []
             if let bbox {
-                // The geometry of that date: an older one when a later re-import replaced it.
-                let g = "coalesce(\(Self.replacedGeometry), p.geom)"
-                box = "AND ST_MaxX(\(g)) >= :minx AND ST_MinX(\(g)) <= :maxx AND ST_MaxY(\(g)) >= :miny AND ST_MinY(\(g)) <= :maxy"
+                let g = "coalesce(q.geom_then, q.geom)"
+                conditions.append("ST_MaxX(\(g)) >= :minx AND ST_MinX(\(g)) <= :maxx AND ST_MaxY(\(g)) >= :miny AND ST_MinY(\(g)) <= :maxy")
                 arguments += ["minx": bbox.minX, "maxx": bbox.maxX, "miny": bbox.minY, "maxy": bbox.maxY]
             }
+            var sqlFilter = GeoPackageFilter(column: { q in
+                switch q {
+                case .id: "q.parcel_id"
+                case .state: "coalesce(q.state_then, q.state)"
+                case .basicFarmland: "coalesce(q.pbf_then, q.basic_farmland)"
+                case .village: "q.village"
+                case .landuseCode: "q.landuse_code"
+                case .areaSquareMetres: "q.area_m2"
+                }
+            }, geometry: "coalesce(q.geom_then, q.geom)")
+            if let filter { conditions.append(sqlFilter.sql(filter)) }
+            arguments += StatementArguments(sqlFilter.arguments)
+            let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let filterSQL = sqlFilter
             return try read { db in
-                let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM parcels p WHERE \(Self.existedThen) \(box)", arguments: arguments) ?? 0
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT p.*, \(Self.asOfColumns) FROM parcels p WHERE \(Self.existedThen) \(box)
-                    ORDER BY p.parcel_id LIMIT :limit OFFSET :offset
-                    """, arguments: arguments)
-                return LayerPage(features: try rows.map { LayerFeature(try parcelThen($0, engine)) }, numberMatched: matched)
+                try filterSQL.withAreaFunctions(db) {
+                    let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(then)) q \(condition)", arguments: arguments) ?? 0
+                    let rows = try Row.fetchAll(db, sql: "SELECT q.* FROM (\(then)) q \(condition) ORDER BY q.parcel_id LIMIT :limit OFFSET :offset",
+                                                arguments: arguments)
+                    return LayerPage(features: try rows.map { LayerFeature(try parcelThen($0, engine)) }, numberMatched: matched)
+                }
             }
         }
         let table = layer.table
-        var join = "", arguments: StatementArguments = []
+        var join = "", arguments: StatementArguments = [:]
         if let bbox {
-            join = "JOIN \"rtree_\(table)_geom\" r ON r.id = t.fid AND r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?"
-            arguments = [bbox.minX, bbox.maxX, bbox.minY, bbox.maxY]
+            join = "JOIN \"rtree_\(table)_geom\" r ON r.id = t.fid AND r.maxx >= :minx AND r.minx <= :maxx AND r.maxy >= :miny AND r.miny <= :maxy"
+            arguments += ["minx": bbox.minX, "maxx": bbox.maxX, "miny": bbox.minY, "maxy": bbox.maxY]
         }
-        let filter = layer == .parcels ? "WHERE t.active" : "WHERE t.geom IS NOT NULL"
+        var conditions = [layer == .parcels ? "t.active" : "t.geom IS NOT NULL"]
+        var sqlFilter = GeoPackageFilter(column: { q in
+            switch q {
+            case .id: "t.parcel_id"
+            case .state: "t.state"
+            case .basicFarmland: "t.basic_farmland"
+            case .village: "t.village"
+            case .landuseCode: "t.landuse_code"
+            case .areaSquareMetres: "t.area_m2"
+            }
+        }, geometry: "t.geom")
+        if let filter { conditions.append(sqlFilter.sql(filter)) }
+        arguments += StatementArguments(sqlFilter.arguments)
+        let condition = "WHERE " + conditions.joined(separator: " AND ")
         let order = layer == .parcels ? "t.parcel_id" : "t.fid"
+        let filterSQL = sqlFilter
         return try read { db in
-            let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(table)\" t \(join) \(filter)", arguments: arguments) ?? 0
-            var pageArguments = arguments
-            pageArguments += [limit, offset]
-            let rows = try Row.fetchAll(db, sql: "SELECT t.* FROM \"\(table)\" t \(join) \(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
-                                        arguments: pageArguments)
-            let ctx = GEOSContext()
-            return LayerPage(features: try rows.map { try self.feature(layer, $0, ctx) }, numberMatched: matched)
+            try filterSQL.withAreaFunctions(db) {
+                let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(table)\" t \(join) \(condition)", arguments: arguments) ?? 0
+                var pageArguments = arguments
+                pageArguments += ["limit": limit, "offset": offset]
+                let rows = try Row.fetchAll(db, sql: "SELECT t.* FROM \"\(table)\" t \(join) \(condition) ORDER BY \(order) LIMIT :limit OFFSET :offset",
+                                            arguments: pageArguments)
+                let ctx = GEOSContext()
+                return LayerPage(features: try rows.map { try self.feature(layer, $0, ctx) }, numberMatched: matched)
+            }
         }
     }
 

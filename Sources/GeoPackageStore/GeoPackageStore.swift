@@ -15,6 +15,9 @@ public final class GeoPackageStore: ParcelStore {
     public let path: String
     public var location: String { path }
     let pool: DatabasePool
+    /// The file's device and inode when it was opened: a write first checks the path still
+    /// names that file (a deleted or replaced store would take the write into a file no one sees).
+    private let identity: FileIdentity?
 
     /// The schema, one explicit migration at a time. Never edit a shipped migration: add one.
     static let migrator: DatabaseMigrator = {
@@ -94,6 +97,7 @@ public final class GeoPackageStore: ParcelStore {
                 try Self.migrator.migrate(pool)
                 try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
             }
+            identity = FileIdentity(path: path)
         } catch let error as LandtrackError {
             throw error
         } catch {
@@ -154,6 +158,7 @@ public final class GeoPackageStore: ParcelStore {
     /// GeoPackage between commands (tools that read the file header directly, like GDAL's
     /// validator, do not look into the -wal file).
     public func write<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T {
+        if let identity, FileIdentity(path: path) != identity { throw .store(location: path, .replaced) }
         do {
             let result = try pool.write { db -> T in
                 let tx = try GeoPackageTransaction(db, path: path)
@@ -166,6 +171,16 @@ public final class GeoPackageStore: ParcelStore {
         } catch {
             throw Self.describe(error, path: path)
         }
+    }
+
+    /// SQLite's `PRAGMA quick_check` (every page and index structure, not index contents):
+    /// a file overwritten in the middle is found here rather than by the first reader.
+    public func verify() throws(LandtrackError) {
+        let problems = try read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+        guard problems == ["ok"] else {
+            throw .store(location: path, .corrupt("SQLite's quick_check found: " + problems.joined(separator: "; ")))
+        }
+        _ = try counts()
     }
 
     // MARK: CRS
@@ -272,5 +287,18 @@ public final class GeoPackageStore: ParcelStore {
             throw LandtrackError.store(location: path, .corrupt("token \(row["token_id"] as Int64): role \(quoted(roleText)) is not a role"))
         }
         return AccessToken(id: row["token_id"], owner: row["owner"], role: role, createdAt: row["created_at"], revokedAt: row["revoked_at"])
+    }
+}
+
+/// Which file a path names: device and inode (a replaced file has a new inode, a deleted one none).
+struct FileIdentity: Equatable {
+    let device: UInt64
+    let inode: UInt64
+
+    init?(path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
     }
 }

@@ -140,6 +140,9 @@ public enum StoreFailure: Sendable, Hashable, CustomStringConvertible {
     case olderSchema
     /// A value read back is not valid: the store was damaged or written by something else.
     case corrupt(String)
+    /// The store's file was deleted or replaced since it was opened: a write would go to a file
+    /// no one else sees, so it is refused.
+    case replaced
     /// Any other database error, with the database's own words.
     case database(String)
 
@@ -153,6 +156,7 @@ public enum StoreFailure: Sendable, Hashable, CustomStringConvertible {
         case .newerSchema: "this store was written by a newer landtrack; upgrade landtrack to use it"
         case .olderSchema: "this store was written by an older landtrack; any writing command (e.g. an import) upgrades it"
         case let .corrupt(what): "damaged store: \(what)"
+        case .replaced: "the store file was deleted or replaced after it was opened; nothing was written (restart with the file in place)"
         case let .database(message): "database error: \(message)"
         }
     }

@@ -131,6 +131,12 @@ extension PostGISStore {
         return try date(text)
     }
 
+    /// The database server keeps its own pages whole; this reads every table's row count (a
+    /// missing or unreadable table is found before a server starts).
+    public func verify() throws(LandtrackError) {
+        _ = try counts()
+    }
+
     public func counts() throws(LandtrackError) -> [String: Int] {
         try read { c in
             var out: [String: Int] = [:]
@@ -236,6 +242,15 @@ extension PostGISStore {
         ST_AsBinary(\(replacedGeometry))
         """
 
+    /// `asOfColumns` named, for a query that filters on them.
+    private static let namedAsOfColumns = """
+        (SELECT e.to_state FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date <= $1::date
+           AND e.to_state IS NOT NULL ORDER BY e.effective_date DESC, e.event_id DESC LIMIT 1) AS state_then,
+        (SELECT e.pbf_after FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date <= $1::date
+           AND e.pbf_after IS NOT NULL ORDER BY e.effective_date DESC, e.event_id DESC LIMIT 1) AS pbf_then,
+        \(replacedGeometry) AS geom_then
+        """
+
     private static let replacedGeometry = """
         (SELECT e.previous_geom FROM parcel_events e WHERE e.parcel_id = p.parcel_id AND e.effective_date > $1::date
            AND e.previous_geom IS NOT NULL ORDER BY e.effective_date, e.event_id LIMIT 1)
@@ -264,41 +279,79 @@ extension PostGISStore {
     }
 
     /// `bbox` is exact: `ST_Intersects` with the envelope, on the GiST index.
-    public func features(of layer: StoreLayer, bbox: Envelope?, limit: Int, offset: Int, asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
+    public func features(of layer: StoreLayer, bbox: Envelope?, filter: FeatureFilter?, limit: Int, offset: Int,
+                         asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
+        if filter != nil, layer != .parcels { throw .invalidArgument("filters apply to the parcels collection only") }
         let srid = Int(try withConnection { try Self.srid($0) })
         func envelope(_ first: Int) -> String {
             "ST_MakeEnvelope($\(first)::float8, $\(first + 1)::float8, $\(first + 2)::float8, $\(first + 3)::float8, \(srid))"
         }
         let box: [PGValue] = bbox.map { [PGValue($0.minX), PGValue($0.minY), PGValue($0.maxX), PGValue($0.maxY)] } ?? []
         if layer == .parcels, let asOf {
+            if filter?.queryables.contains(.areaSquareMetres) == true {
+                throw .invalidArgument("area_m2 cannot be filtered with datetime: the areas of replaced geometries are computed, not stored")
+            }
             let engine = GeodesicAreaEngine(ellipsoid: try crs().ellipsoid)
-            var filter = Self.existedThen
-            if bbox != nil { filter += " AND ST_Intersects(coalesce(\(Self.replacedGeometry), p.geom), \(envelope(2)))" }
-            let n = box.count + 2
+            // The parcels that existed on the date ($1), with the state, PBF flag and geometry of
+            // that date (an older geometry when a later re-import replaced it).
+            let then = """
+                SELECT p.parcel_id, p.state, p.basic_farmland, p.village, p.landuse_code, p.area_m2, p.active, p.properties, p.geom,
+                  \(Self.namedAsOfColumns) FROM parcels p WHERE \(Self.existedThen)
+                """
+            var conditions: [String] = []
+            if bbox != nil { conditions.append("ST_Intersects(coalesce(q.geom_then, q.geom), \(envelope(2)))") }
+            var sqlFilter = PostGISFilter(first: 2 + box.count, srid: srid, geometry: "coalesce(q.geom_then, q.geom)") { q in
+                switch q {
+                case .id: "q.parcel_id"
+                case .state: "coalesce(q.state_then, q.state)"
+                case .basicFarmland: "coalesce(q.pbf_then, q.basic_farmland)"
+                case .village: "q.village"
+                case .landuseCode: "q.landuse_code"
+                case .areaSquareMetres: "q.area_m2"
+                }
+            }
+            if let filter { conditions.append(sqlFilter.sql(filter)) }
+            let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let parameters = [PGValue.text(asOf.description)] + box + sqlFilter.values
+            let n = parameters.count + 1
             return try read { c in
-                let matched = try c.execute("SELECT count(*) FROM parcels p WHERE \(filter)", [.text(asOf.description)] + box).int64(0, 0) ?? 0
+                let matched = try c.execute("SELECT count(*) FROM (\(then)) q \(condition)", parameters).int64(0, 0) ?? 0
                 let r = try c.execute("""
-                    SELECT \(Self.parcelColumns("p.")), \(Self.asOfColumns) FROM parcels p WHERE \(filter)
-                    ORDER BY p.parcel_id LIMIT $\(n)::int8 OFFSET $\(n + 1)::int8
-                    """, [.text(asOf.description)] + box + [PGValue(limit), PGValue(offset)])
+                    SELECT q.parcel_id, q.state, q.basic_farmland, q.village, q.landuse_code, q.area_m2, q.active, q.properties, ST_AsBinary(q.geom),
+                      q.state_then, q.pbf_then, ST_AsBinary(q.geom_then)
+                    FROM (\(then)) q \(condition) ORDER BY q.parcel_id LIMIT $\(n)::int8 OFFSET $\(n + 1)::int8
+                    """, parameters + [PGValue(limit), PGValue(offset)])
                 return LayerPage(features: try (0..<r.rowCount).map { LayerFeature(try self.parcelThen(r, $0, engine)) }, numberMatched: Int(matched))
             }
         }
-        var filter = layer == .parcels ? "t.active" : "true"
-        if bbox != nil { filter += " AND ST_Intersects(t.geom, \(envelope(1)))" }
-        let n = box.count + 1
+        var conditions = [layer == .parcels ? "t.active" : "true"]
+        if bbox != nil { conditions.append("ST_Intersects(t.geom, \(envelope(1)))") }
+        var sqlFilter = PostGISFilter(first: 1 + box.count, srid: srid, geometry: "t.geom") { q in
+            switch q {
+            case .id: "t.parcel_id"
+            case .state: "t.state"
+            case .basicFarmland: "t.basic_farmland"
+            case .village: "t.village"
+            case .landuseCode: "t.landuse_code"
+            case .areaSquareMetres: "t.area_m2"
+            }
+        }
+        if let filter { conditions.append(sqlFilter.sql(filter)) }
+        let condition = conditions.joined(separator: " AND ")
+        let parameters = box + sqlFilter.values
+        let n = parameters.count + 1
         return try read { c in
-            let matched = try c.execute("SELECT count(*) FROM \(layer.table) t WHERE \(filter)", box).int64(0, 0) ?? 0
+            let matched = try c.execute("SELECT count(*) FROM \(layer.table) t WHERE \(condition)", parameters).int64(0, 0) ?? 0
             if layer == .parcels {
                 let r = try c.execute("""
-                    SELECT \(Self.parcelColumns("t.")) FROM parcels t WHERE \(filter) ORDER BY t.parcel_id LIMIT $\(n)::int8 OFFSET $\(n + 1)::int8
-                    """, box + [PGValue(limit), PGValue(offset)])
+                    SELECT \(Self.parcelColumns("t.")) FROM parcels t WHERE \(condition) ORDER BY t.parcel_id LIMIT $\(n)::int8 OFFSET $\(n + 1)::int8
+                    """, parameters + [PGValue(limit), PGValue(offset)])
                 return LayerPage(features: try (0..<r.rowCount).map { LayerFeature(try self.parcel(r, $0)) }, numberMatched: Int(matched))
             }
             let r = try c.execute("""
                 SELECT t.fid, t.name, t.properties, ST_AsBinary(t.geom), ST_XMin(t.geom), ST_YMin(t.geom), ST_XMax(t.geom), ST_YMax(t.geom)
-                FROM \(layer.table) t WHERE \(filter) ORDER BY t.fid LIMIT $\(n)::int8 OFFSET $\(n + 1)::int8
-                """, box + [PGValue(limit), PGValue(offset)])
+                FROM \(layer.table) t WHERE \(condition) ORDER BY t.fid LIMIT $\(n)::int8 OFFSET $\(n + 1)::int8
+                """, parameters + [PGValue(limit), PGValue(offset)])
             let ctx = GEOSContext()
             return LayerPage(features: try (0..<r.rowCount).map { try LayerFeature(try self.layerGeometry(r, $0), ctx) }, numberMatched: Int(matched))
         }

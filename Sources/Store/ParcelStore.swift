@@ -40,10 +40,16 @@ public protocol ParcelStore: AnyObject, Sendable {
     /// Rows per table (parcels, events, lineage, each layer).
     func counts() throws(LandtrackError) -> [String: Int]
 
+    /// Reads the whole store's structure once and throws `.corrupt` when it is damaged (a
+    /// server checks this before it starts, rather than answer every request with an error).
+    func verify() throws(LandtrackError)
+
     /// A page of a layer's features whose envelope meets `bbox`, in a stable order (parcel id,
     /// or feature id). Parcels are those active now, or those that existed on `asOf` with the
     /// state, PBF flag and geometry of that date (the page alone is reconstructed).
-    func features(of layer: StoreLayer, bbox: Envelope?, limit: Int, offset: Int, asOf: CalendarDate?) throws(LandtrackError) -> LayerPage
+    /// `filter` (parcels only) keeps the features it holds for; values are bound, never spliced.
+    func features(of layer: StoreLayer, bbox: Envelope?, filter: FeatureFilter?, limit: Int, offset: Int,
+                  asOf: CalendarDate?) throws(LandtrackError) -> LayerPage
 
     /// One feature by id (a parcel id, or a constraint layer's feature id), now or on `asOf`.
     func feature(of layer: StoreLayer, id: String, asOf: CalendarDate?) throws(LandtrackError) -> LayerFeature?
@@ -210,6 +216,11 @@ public enum StoreLayer: Hashable, Sendable, CaseIterable {
 }
 
 extension ParcelStore {
+    /// A page of a layer's features without a filter.
+    public func features(of layer: StoreLayer, bbox: Envelope?, limit: Int, offset: Int, asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
+        try features(of: layer, bbox: bbox, filter: nil, limit: limit, offset: offset, asOf: asOf)
+    }
+
     /// The store now (active parcels, layers).
     public func snapshot(asOf date: CalendarDate? = nil, history: Bool = false) throws(LandtrackError) -> Snapshot {
         try snapshots(at: [date], history: history)[0]

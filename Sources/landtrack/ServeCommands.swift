@@ -51,7 +51,18 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "URL"))
     var publicURL: String?
 
+    @Flag(name: .customLong("read-only"), help: "Serve the store read-only: every change answers 503. A store file this process cannot write is served so without the flag.")
+    var readOnly = false
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds after which a connection that sends nothing (unfinished headers, idle keep-alive) is closed.")
+    var idleTimeout = 30.0
+
+    @Option(name: .customLong("max-connections"), help: "Open connections at most; more wait until one closes.")
+    var maxConnections = 512
+
     func validate() throws {
+        guard idleTimeout.isFinite, (0.1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 0.1…3600 seconds") }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1…100000") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard (1...4096).contains(maxBodyMB) else { throw ValidationError("--max-body-mb must be 1…4096") }
         if let publicURL {
@@ -65,7 +76,23 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = ServerConfiguration()
         configuration.transitionRules = try loadRules(rules)
-        let opened = try store.opened()
+        // A store file this process cannot write is served read-only rather than refused (a
+        // planner's copy on a read-only share; an archive). A PostgreSQL role without write
+        // privileges answers writes with the database's "permission denied" instead.
+        var readOnlyReason = readOnly ? "this server was started with --read-only: changes are not accepted" : nil
+        let location = store.location
+        let folder = (location as NSString).deletingLastPathComponent
+        if !readOnly, store.isFile, FileManager.default.fileExists(atPath: location),
+           access(location, W_OK) != 0 || access(folder.isEmpty ? "." : folder, W_OK) != 0 {
+            readOnlyReason = "the store file \(location) (or its folder) is not writable by this server: changes are not accepted"
+            FileHandle.standardError.write(Data("landtrack serve: \(location) is not writable: serving it read-only (changes answer 503)\n".utf8))
+        }
+        let opened = try store.opened(readOnly: readOnlyReason != nil)
+        // A damaged store is refused here, naming it, rather than answering every request with an error.
+        try running { () throws(LandtrackError) in try opened.verify() }
+        configuration.readOnlyReason = readOnlyReason
+        configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        configuration.maxConnections = maxConnections
         configuration.host = host
         configuration.port = port
         configuration.readsNeedToken = readToken

@@ -34,6 +34,9 @@ struct StoreOption: ParsableArguments {
         valueName: "FILE.gpkg|postgresql://…"))
     var location: String = ProcessInfo.processInfo.environment["LANDTRACK_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "landtrack.gpkg"
 
+    /// A GeoPackage file (not a database server).
+    var isFile: Bool { !PostGISStore.handles(location) }
+
     /// Opens the store: the one place the CLI picks a backend.
     func open(create: Bool = false, readOnly: Bool = false) throws(LandtrackError) -> any ParcelStore {
         try Self.open(location, create: create, readOnly: readOnly)

@@ -325,7 +325,10 @@ struct OGCFeaturesTests {
 
     /// With one job at a time, parallel requests queue and all succeed, with the same answer.
     @Test(arguments: Backend.available) func requestsQueueForTheJobLimit(backend: Backend) async throws {
-        let server = try await TestServer.start(try squares(backend)) { $0.maxConcurrentJobs = 1 }
+        let server = try await TestServer.start(try squares(backend)) {
+            $0.maxConcurrentJobs = 1
+            $0.maxConcurrentReports = 1
+        }
         defer { Task { await server.stop() } }
         let replies = try await withThrowingTaskGroup(of: TestServer.Reply.self) { group in
             for _ in 0..<8 { group.addTask { try await server.request("/summary?by=state") } }

@@ -342,9 +342,10 @@ final class ForwardingStore: ParcelStore, @unchecked Sendable {
     func lineage(_ id: String) throws(LandtrackError) -> (parents: [String], children: [String]) { try base.lineage(id) }
     func firstEventDate(ref: String?) throws(LandtrackError) -> CalendarDate? { try base.firstEventDate(ref: ref) }
     func counts() throws(LandtrackError) -> [String: Int] { try base.counts() }
-    func features(of layer: StoreLayer, bbox: Envelope?, limit: Int, offset: Int, asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
-        try base.features(of: layer, bbox: bbox, limit: limit, offset: offset, asOf: asOf)
+    func features(of layer: StoreLayer, bbox: Envelope?, filter: FeatureFilter?, limit: Int, offset: Int, asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
+        try base.features(of: layer, bbox: bbox, filter: filter, limit: limit, offset: offset, asOf: asOf)
     }
+    func verify() throws(LandtrackError) { try base.verify() }
     func feature(of layer: StoreLayer, id: String, asOf: CalendarDate?) throws(LandtrackError) -> LayerFeature? {
         try base.feature(of: layer, id: id, asOf: asOf)
     }

@@ -135,6 +135,49 @@ struct ServeAndMapCommandTests {
         #expect(try curl(["\(server.base)/parcels/NH-000002/history"]).stdout == (try Run(["history", "NH-000002", "--format", "json", "--db", db])).stdout)
     }
 
+    /// A store with pages overwritten in the middle (a disk or copy gone wrong) is refused at
+    /// start, naming the file; before, the server started and answered 500 to everything.
+    @Test func aDamagedStoreIsRefusedAtStart() throws {
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("damaged.gpkg").path
+        try FileManager.default.copyItem(atPath: try demoProgrammeStore().path, toPath: db)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: db)[.size] as? Int)
+        let handle = try #require(FileHandle(forWritingAtPath: db))
+        // Whole 4 KB pages in the middle of the file (SQLite's page size here), as dd would write them.
+        try handle.seek(toOffset: UInt64(size / 2 / 4096 * 4096))
+        handle.write(Data(repeating: 0xA5, count: 8 * 4096))
+        try handle.close()
+        let run = try Run(["serve", "--db", db, "--port", "0"])
+        #expect(run.status != 0 && run.stdout.isEmpty, "the server started on a damaged store: \(run.stdout)")
+        #expect(run.stderr.contains(db) && run.stderr.contains("damaged store"), "\(run.stderr)")
+    }
+
+    /// `serve --read-only`: reads as usual, changes 503 with the reason, the file unchanged.
+    /// (A store file the server cannot write is served the same way; as root every file is
+    /// writable, so that path is tested only when the tests run as another user.)
+    @Test func aStoreServedReadOnly() throws {
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("ro.gpkg").path
+        try FileManager.default.copyItem(atPath: try demoProgrammeStore().path, toPath: db)
+        let secret = try Run(["token", "create", "--role", "planner", "--owner", "Li Wei", "--db", db]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        var runs = [["--read-only"]]
+        if getuid() != 0 {
+            try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: db)
+            runs.append([])
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        for extra in runs {
+            let server = try Server(db: db, extra: extra)
+            #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", "\(server.base)/collections/parcels/items?limit=1"]).stdout == "200")
+            let body = #"{"to":"wasteland","date":"2026-02-01"}"#
+            let refused = try curl(["-w", "\n%{http_code}", "-X", "POST", "-H", "Authorization: Bearer \(secret)", "-d", body,
+                                    "\(server.base)/parcels/NH-000002/transitions"]).stdout
+            #expect(refused.hasSuffix("\n503") && refused.contains("\"error\":\"read-only\""), "\(extra): \(refused)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+    }
+
     @Test func mapCommandWritesThePage() throws {
         let dir = try scratch()
         let store = try demoProgrammeStore()
