@@ -21,6 +21,7 @@ let package = Package(
         // Hummingbird's own transport: the server answers HTTP parse errors itself (HTTPErrors.swift).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // RFC 4180 CSV input (transition --file, --landuse-map).
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
@@ -69,6 +70,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
             ]),
         .executableTarget(

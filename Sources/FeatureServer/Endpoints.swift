@@ -46,6 +46,7 @@ struct Endpoint: Sendable {
 extension Endpoint {
     static let json = "application/json", geojson = "application/geo+json", html = "text/html"
     static let f = Parameter(name: "f", kind: .string, about: "output format; only json is served (GeoJSON for items)")
+    static let crs = Parameter(name: "crs", kind: .string, about: "the CRS of the coordinates returned, one of the collection's crs list (default CRS84)")
     static let asOf = Parameter(name: "as-of", kind: .date, about: "the store as it stood on this date (YYYY-MM-DD); default today")
 
     /// The whole API, in the order the landing page and /api list it.
@@ -73,16 +74,28 @@ extension Endpoint {
                     f,
                     Parameter(name: "limit", kind: .integer, about: "features per page (1 to 10,000; larger is served as the maximum)"),
                     Parameter(name: "offset", kind: .integer, about: "features to skip (the next link carries it)"),
-                    Parameter(name: "bbox", kind: .list, about: "minLon,minLat,maxLon,maxLat (CRS84): features that meet the box"),
-                    Parameter(name: "bbox-crs", kind: .string, about: "the bbox's CRS; only CRS84"),
+                    Parameter(name: "bbox", kind: .list, about: "features that meet the box: four numbers in bbox-crs and its axis order (CRS84: minLon,minLat,maxLon,maxLat)"),
+                    Parameter(name: "bbox-crs", kind: .string, about: "the bbox's CRS, one of the collection's crs list (default CRS84)"),
                     Parameter(name: "datetime", kind: .string, about: "parcels: the date (YYYY-MM-DD or an RFC 3339 instant) to reconstruct them for"),
+                    crs,
+                    Parameter(name: "filter", kind: .string, about: "parcels: a CQL2-text condition on the queryables, e.g. state = 'wasteland' AND area_mu > 5"),
+                    Parameter(name: "filter-lang", kind: .string, about: "cql2-text (the only one)"),
+                    Parameter(name: "filter-crs", kind: .string, about: "the CRS of the filter's geometries (default CRS84)"),
+                    Parameter(name: "state", kind: .string, about: "parcels in this state"),
+                    Parameter(name: "basic_farmland", kind: .boolean, about: "parcels that are (true) or are not (false) permanent basic farmland"),
+                    Parameter(name: "village", kind: .string, about: "parcels of this village"),
+                    Parameter(name: "landuse_code", kind: .string, about: "parcels with this land-use code"),
                  ],
                  replies: [Reply(status: 200, type: geojson, about: "a FeatureCollection with numberMatched, numberReturned and next/prev links")],
                  handle: { api, r, c in try await api.items(r, c) }),
         Endpoint(method: .get, path: "/collections/{layer}/items/{id}", operationID: "getFeature", summary: "One feature",
-                 parameters: [f, Parameter(name: "datetime", kind: .string, about: "parcels: the date to reconstruct the parcel for")],
+                 parameters: [f, crs, Parameter(name: "datetime", kind: .string, about: "parcels: the date to reconstruct the parcel for")],
                  replies: [Reply(status: 200, type: geojson, about: "the feature")],
                  handle: { api, r, c in try await api.item(r, c) }),
+        Endpoint(method: .get, path: "/collections/{layer}/queryables", operationID: "getQueryables",
+                 summary: "The properties a filter can test (parcels)",
+                 parameters: [f], replies: [Reply(status: 200, type: "application/schema+json", about: "a JSON Schema of the queryables")],
+                 handle: { api, r, c in try await api.queryables(r, c) }),
         Endpoint(method: .get, path: "/summary", operationID: "getSummary", summary: "Areas by state, village, land use or PBF (landtrack summary)",
                  parameters: [
                     Parameter(name: "by", kind: .list, about: "grouping keys: state, village, landuse, pbf (comma-separated)"),

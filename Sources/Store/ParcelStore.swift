@@ -153,15 +153,15 @@ public struct LayerGeometry: Sendable, Hashable {
     }
 }
 
-/// A feature of a store layer as web clients see it: id, GeoJSON geometry text, properties.
+/// A feature of a store layer as web clients see it: id, geometry (storage CRS), properties.
 public struct LayerFeature: Sendable {
     public var id: String
-    public var geometryJSON: String
+    public var geometry: Geometry
     public var properties: JSONObject
 
-    public init(id: String, geometryJSON: String, properties: JSONObject) {
+    public init(id: String, geometry: Geometry, properties: JSONObject) {
         self.id = id
-        self.geometryJSON = geometryJSON
+        self.geometry = geometry
         self.properties = properties
     }
 
@@ -170,7 +170,7 @@ public struct LayerFeature: Sendable {
     public init(_ p: Parcel) {
         var o = p.attributes
         o.append("area_method", .string(AreaMethod.geodesic.rawValue))
-        self.init(id: p.id, geometryJSON: GeoJSONWriter.geometry(.multiPolygon(MultiPolygon(p.polygons))), properties: o)
+        self.init(id: p.id, geometry: .multiPolygon(MultiPolygon(p.polygons)), properties: o)
     }
 
     /// A constraint-layer feature: name, then its other properties.
@@ -181,7 +181,7 @@ public struct LayerFeature: Sendable {
             throw .store(location: "feature \(f.featureID.map(String.init) ?? "?")", .corrupt("its properties are not a JSON object"))
         }
         for (k, v) in extra.members where k != "name" { o.append(k, v) }
-        self.init(id: f.featureID.map(String.init) ?? "", geometryJSON: GeoJSONWriter.geometry(try f.geometry(ctx)), properties: o)
+        self.init(id: f.featureID.map(String.init) ?? "", geometry: try f.geometry(ctx), properties: o)
     }
 }
 

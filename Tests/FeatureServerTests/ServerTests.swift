@@ -146,8 +146,8 @@ struct OGCFeaturesTests {
                 #expect(routed.status == 400 && routed.json?["reason"]?.stringValue?.contains("zz") == true, "\(method) \(path): \(routed.status) \(routed.body)")
             }
         }
-        #expect(operations == 19)
-        for path in ["/collections/{layer}", "/collections/{layer}/items/{id}", "/summary", "/checks", "/merges", "/imports"] {
+        #expect(operations == 20)
+        for path in ["/collections/{layer}", "/collections/{layer}/items/{id}", "/collections/{layer}/queryables", "/summary", "/checks", "/merges", "/imports"] {
             #expect(paths[path] != nil, "\(path) is not in /api")
         }
         #expect(try await server.request("/no/such/route").status == 404)

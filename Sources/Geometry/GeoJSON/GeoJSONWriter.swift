@@ -13,8 +13,10 @@ public enum GeoJSONWriter {
     }
 
     /// Any geometry, with its own type (lines and points too: constraint layers such as barriers).
-    public static func geometry(_ g: Geometry, precision: Int = 7) -> String {
-        let w = Coordinates(precision: precision)
+    /// `northFirst` writes each position as [y, x] (a CRS whose first axis is north, e.g.
+    /// EPSG:4490); rings are wound as RFC 7946 asks in the east-first plane all the same.
+    public static func geometry(_ g: Geometry, precision: Int = 7, northFirst: Bool = false) -> String {
+        let w = Coordinates(precision: precision, northFirst: northFirst)
         switch g {
         case let .point(p): return "{\"type\":\"Point\",\"coordinates\":\(w.position(p))}"
         case let .multiPoint(ps): return "{\"type\":\"MultiPoint\",\"coordinates\":[" + ps.map(w.position).joined(separator: ",") + "]}"
@@ -23,16 +25,20 @@ public enum GeoJSONWriter {
         case let .polygon(p): return "{\"type\":\"Polygon\",\"coordinates\":\(w.polygon(p))}"
         case let .multiPolygon(mp): return "{\"type\":\"MultiPolygon\",\"coordinates\":[" + mp.polygons.map(w.polygon).joined(separator: ",") + "]}"
         case let .geometryCollection(gs):
-            return "{\"type\":\"GeometryCollection\",\"geometries\":[" + gs.map { geometry($0, precision: precision) }.joined(separator: ",") + "]}"
+            return "{\"type\":\"GeometryCollection\",\"geometries\":[" + gs.map { geometry($0, precision: precision, northFirst: northFirst) }.joined(separator: ",") + "]}"
         }
     }
 
     /// Coordinate arrays rounded to `precision` decimals, rings wound as RFC 7946 asks.
     private struct Coordinates {
         let scale: Double
-        init(precision: Int) { scale = pow(10, Double(precision)) }
+        var northFirst = false
+        init(precision: Int, northFirst: Bool = false) {
+            scale = pow(10, Double(precision))
+            self.northFirst = northFirst
+        }
         func number(_ v: Double) -> String { JSONValue.numberText((v * scale).rounded() / scale) }
-        func position(_ p: Point) -> String { "[\(number(p.x)),\(number(p.y))]" }
+        func position(_ p: Point) -> String { northFirst ? "[\(number(p.y)),\(number(p.x))]" : "[\(number(p.x)),\(number(p.y))]" }
         func line(_ points: [Point]) -> String { "[" + points.map(position).joined(separator: ",") + "]" }
         func ring(_ r: LinearRing, counterClockwise: Bool) -> String {
             line(r.isCounterClockwise == counterClockwise ? r.points : r.points.reversed())
