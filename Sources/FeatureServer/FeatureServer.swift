@@ -56,6 +56,8 @@ public enum FeatureServer {
         let api = API(store: store, configuration: configuration, jobs: JobLimiter(configuration.maxConcurrentJobs),
                       reports: JobLimiter(configuration.maxConcurrentReports), bound: bound)
         let router = Router()
+        // LOG_LEVEL=info logs each request (method, path and query; never the token header).
+        router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: JSONErrorMiddleware())
         api.register(on: router)
         var logger = Logger(label: "landtrack.serve")

@@ -125,6 +125,8 @@ public final class GeoPackageStore: ParcelStore {
             }
         } catch let error as LandtrackError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT {
+            throw LandtrackError.store(location: path, .corrupt("SQLite cannot read it (\(error.message ?? "malformed")): the file was cut short or overwritten; restore it from a copy"))
         } catch {
             throw LandtrackError.store(location: path, .notAStore("not a GeoPackage: \(error)"))
         }

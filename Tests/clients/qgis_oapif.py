@@ -2,9 +2,12 @@
 
 Usage: python3 qgis_oapif.py BASE_URL STORE.gpkg
 Adds the server's parcels collection through QGIS's OAPIF provider (as Layer › Add Layer ›
-Add WFS / OGC API – Features Layer does), pages through every parcel, and opens the store file
-with the OGR provider; prints one JSON object. QGIS's teardown can crash after the work is
-done, so the process ends with os._exit once the verdict is printed. Run by landtrackTests.
+Add WFS / OGC API – Features Layer does), pages through every parcel, reads the layer again with
+a property filter (a subset string, as the layer's Filter… dialog sets it), and opens the store
+file with the OGR provider; prints one JSON object. (QGIS 3.22's OAPIF provider asks for CRS84
+only, whatever srsname says: the crs parameter is tested with curl.) QGIS's teardown can crash
+after the work is done, so the process ends with os._exit once the verdict is printed. Run by
+landtrackTests.
 """
 import json
 import os
@@ -23,6 +26,9 @@ if layer.isValid():
     ids = [f["id"] for f in layer.getFeatures()]
     out["oapif"].update({"crs": layer.crs().authid(), "count": layer.featureCount(), "ids": ids,
                          "fields": [f.name() for f in layer.fields()]})
+filtered = QgsVectorLayer(f"url='{base}' typename='parcels' pagingEnabled='true' pageSize='700'", "wasteland", "OAPIF")
+filtered.setSubsetString("\"state\" = 'wasteland' AND \"basic_farmland\" = false")
+out["filtered"] = {"valid": filtered.isValid(), "ids": [f["id"] for f in filtered.getFeatures()] if filtered.isValid() else []}
 direct = QgsVectorLayer(f"{store}|layername=parcels", "store", "ogr")
 out["file"] = {"valid": direct.isValid(), "crs": direct.crs().authid(), "count": direct.featureCount()}
 print(json.dumps(out, sort_keys=True))

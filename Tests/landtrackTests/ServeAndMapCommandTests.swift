@@ -100,6 +100,11 @@ struct ServeAndMapCommandTests {
         #expect((oapif["count"] as? NSNumber)?.intValue == active.count)
         #expect(oapif["crs"] as? String == "EPSG:4326")
         #expect((oapif["fields"] as? [String])?.prefix(3) == ["id", "state", "basic_farmland"])
+        // The same layer with a property filter: the parcels the store's snapshot has so.
+        let filtered = try #require(seen["filtered"] as? [String: Any])
+        let wasteland = try store.snapshot().parcels.filter { $0.state == .wasteland && !$0.basicFarmland }.map(\.id)
+        #expect(filtered["valid"] as? Bool == true && Set(filtered["ids"] as? [String] ?? []) == Set(wasteland),
+                "QGIS's filtered layer: \((filtered["ids"] as? [String])?.count ?? -1) parcels, the store has \(wasteland.count)")
         let file = try #require(seen["file"] as? [String: Any])
         #expect(file["valid"] as? Bool == true && file["crs"] as? String == "EPSG:4326", "\(file)")
         // The file layer holds every parcel, retired ones included (active = 0).
@@ -137,15 +142,19 @@ struct ServeAndMapCommandTests {
 
     /// A store with pages overwritten in the middle (a disk or copy gone wrong) is refused at
     /// start, naming the file; before, the server started and answered 500 to everything.
-    @Test func aDamagedStoreIsRefusedAtStart() throws {
+    @Test(arguments: ["overwritten", "truncated"]) func aDamagedStoreIsRefusedAtStart(_ damage: String) throws {
         let dir = try scratch()
         let db = dir.appendingPathComponent("damaged.gpkg").path
         try FileManager.default.copyItem(atPath: try demoProgrammeStore().path, toPath: db)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: db)[.size] as? Int)
         let handle = try #require(FileHandle(forWritingAtPath: db))
-        // Whole 4 KB pages in the middle of the file (SQLite's page size here), as dd would write them.
-        try handle.seek(toOffset: UInt64(size / 2 / 4096 * 4096))
-        handle.write(Data(repeating: 0xA5, count: 8 * 4096))
+        if damage == "overwritten" {
+            // Whole 4 KB pages in the middle of the file (SQLite's page size here), as dd would write them.
+            try handle.seek(toOffset: UInt64(size / 2 / 4096 * 4096))
+            handle.write(Data(repeating: 0xA5, count: 8 * 4096))
+        } else {
+            try handle.truncate(atOffset: UInt64(size / 2))
+        }
         try handle.close()
         let run = try Run(["serve", "--db", db, "--port", "0"])
         #expect(run.status != 0 && run.stdout.isEmpty, "the server started on a damaged store: \(run.stdout)")
