@@ -181,13 +181,29 @@ struct API: Sendable {
         configuration.publicURL ?? bound.url
     }
 
+    /// A query parameter's value (the first, when it is given twice).
     func query(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters.get(name).map { $0.removingPercentEncoding ?? $0 }
+        Self.queryItems(request).first { $0.name == name }?.value
+    }
+
+    /// The query's parameters in order, decoded once, as HTML forms and `curl --data-urlencode`
+    /// encode them: `+` is a space, `%2B` a plus sign, `%25` a percent sign.
+    static func queryItems(_ request: Request) -> [(name: String, value: String)] {
+        guard let query = request.uri.query, !query.isEmpty else { return [] }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (formDecoded(parts[0]), parts.count > 1 ? formDecoded(parts[1]) : "")
+        }
+    }
+
+    static func formDecoded(_ value: some StringProtocol) -> String {
+        let spaced = value.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 
     /// Query parameters outside `allowed` are refused (OGC API – Features /req/core/query-param-unknown).
     func checkParameters(_ request: Request, _ allowed: Set<String>) throws {
-        for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) {
+        for (name, _) in Self.queryItems(request) where !allowed.contains(name) {
             throw APIError.badRequest("unknown query parameter '\(name)'; this resource takes: \(allowed.sorted().joined(separator: ", "))",
                                       code: "unknown-parameter")
         }

@@ -240,8 +240,8 @@ extension API {
         let date = layer == .parcels ? try asOf(request) : nil
         let b = base(request)
         // Every parameter but the page's own, as sent: the next and prev links repeat them.
-        let kept = request.uri.queryParameters.filter { $0.key != "limit" && $0.key != "offset" }
-            .map { "\($0.key)=\(String($0.value).removingPercentEncoding?.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? String($0.value))" }
+        let kept = Self.queryItems(request).filter { $0.name != "limit" && $0.name != "offset" }
+            .map { "\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? $0.value)" }
         let (limit, offset) = (requestedLimit, requestedOffset)
         let (text, crs) = try await offload { () throws -> (String, OfferedCRS) in
             let offered = try offeredCRS(), storage = try store.crs()

@@ -11,8 +11,10 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the store: OGC API – Features for QGIS and GDAL, the reports as JSON, the map, and token-checked changes.",
         discussion: """
             Resources: / (landing page), /conformance, /collections, /collections/{layer}, \
-            /collections/{layer}/items (?bbox=lon,lat,lon,lat&limit=&offset=&datetime=YYYY-MM-DD), \
-            /collections/{layer}/items/{id}; /summary, /changes, /contiguity, /checks (query \
+            /collections/{layer}/items (?bbox=lon,lat,lon,lat&limit=&offset=&datetime=YYYY-MM-DD; \
+            parcels: ?state=&basic_farmland=&village=&landuse_code= and ?filter= in CQL2 text; \
+            crs=, bbox-crs=, filter-crs= in CRS84, EPSG:4326, EPSG:4490 or the data's CGCS2000 \
+            Gauss-Krüger zones), /collections/{layer}/items/{id}, /collections/parcels/queryables; /summary, /changes, /contiguity, /checks (query \
             parameters named as the commands' options, e.g. ?as-of=2024-12-31&by=village,state), \
             /parcels/{id}/history, /map (?as-of= or ?compare=D1,D2). Changes: POST \
             /parcels/{id}/transitions {"to","date","ref","note"}, /parcels/{id}/pbf \
@@ -27,6 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               landtrack serve --db programme.gpkg
               landtrack serve --db programme.gpkg --host 0.0.0.0 --port 8080 --read-token --public-url http://gis.example:8080
+              landtrack serve --db archive.gpkg --read-only
+              curl -sG http://127.0.0.1:8080/collections/parcels/items --data-urlencode "filter=state = 'wasteland' AND area_mu > 5"
             """)
 
     @OptionGroup var store: StoreOption
