@@ -161,9 +161,9 @@ struct ServeAndMapCommandTests {
         #expect(run.stderr.contains(db) && run.stderr.contains("damaged store"), "\(run.stderr)")
     }
 
-    /// `serve --read-only`: reads as usual, changes 503 with the reason, the file unchanged.
-    /// (A store file the server cannot write is served the same way; as root every file is
-    /// writable, so that path is tested only when the tests run as another user.)
+    /// `serve --read-only`, and a store file the server cannot write (mode 444; as root, which
+    /// writes any file, the immutable attribute): reads as usual, changes 503 with the reason,
+    /// the file unchanged.
     @Test func aStoreServedReadOnly() throws {
         let dir = try scratch()
         let db = dir.appendingPathComponent("ro.gpkg").path
@@ -174,7 +174,12 @@ struct ServeAndMapCommandTests {
         if getuid() != 0 {
             try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: db)
             runs.append([])
+        } else if let chattr = ProcessRun.installed("chattr"), try ProcessRun(chattr, ["+i", db]).status == 0 {
+            runs.append([])
+        } else {
+            Issue.record("chattr +i failed (a file system without the immutable attribute?): the not-writable store was not tested as root")
         }
+        defer { if let chattr = ProcessRun.installed("chattr") { _ = try? ProcessRun(chattr, ["-i", db]) } }
         let before = try Data(contentsOf: URL(fileURLWithPath: db))
         for extra in runs {
             let server = try Server(db: db, extra: extra)
@@ -183,6 +188,8 @@ struct ServeAndMapCommandTests {
             let refused = try curl(["-w", "\n%{http_code}", "-X", "POST", "-H", "Authorization: Bearer \(secret)", "-d", body,
                                     "\(server.base)/parcels/NH-000002/transitions"]).stdout
             #expect(refused.hasSuffix("\n503") && refused.contains("\"error\":\"read-only\""), "\(extra): \(refused)")
+            // The reason says why: the flag, or the file the server cannot write.
+            #expect(refused.contains(extra.isEmpty ? "is not writable" : "--read-only"), "\(extra): \(refused)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
     }
