@@ -36,6 +36,10 @@ let package = Package(
         .systemLibrary(
             name: "CPROJ", path: "Sources/CPROJ", pkgConfig: "proj",
             providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
+        // GDAL's C API: survey data (Shapefile, File Geodatabase, GeoPackage, GML, …), seen only by VectorSources.
+        .systemLibrary(
+            name: "CGDAL", path: "Sources/CGDAL", pkgConfig: "gdal",
+            providers: [.apt(["libgdal-dev"]), .brew(["gdal"])]),
         // libpq: PostgreSQL's client library, seen only by the PostGIS backend.
         .systemLibrary(
             name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
@@ -43,6 +47,8 @@ let package = Package(
         .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ"]),
         // The parcel model and the file readers: no database (area and validate need none).
         .target(name: "Parcels", dependencies: ["Geometry", .product(name: "CSV", package: "CSV.swift")]),
+        // Any vector source GDAL reads, as features for the parcel reader (GeoJSON keeps its own fast reader).
+        .target(name: "VectorSources", dependencies: ["Geometry", "CGDAL"]),
         // The store interface, its value types (snapshots, events, refusals) and the one write
         // path for the programme's rules; backends implement the interface.
         .target(
@@ -76,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "landtrack",
             dependencies: [
-                "Geometry", "Parcels", "Store", "GeoPackageStore", "PostGISStore", "Planner", "ParcelMap", "FeatureServer",
+                "Geometry", "Parcels", "VectorSources", "Store", "GeoPackageStore", "PostGISStore", "Planner", "ParcelMap", "FeatureServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Writes the demo programme in geodata/programme from geodata/nanhai-sample.geojson.
@@ -94,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "ParcelsTests",
             dependencies: [
-                "Parcels", "Geometry", "TestSupport",
+                "Parcels", "Geometry", "VectorSources", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(

@@ -2,7 +2,7 @@
 # Installs the Debian packages landtrack needs, only those that are missing.
 # Usage: scripts/deps.sh [extra-package …]
 set -euo pipefail
-packages=(libgeos-dev libproj-dev proj-data libsqlite3-dev libpq-dev pkg-config "$@")
+packages=(libgeos-dev libproj-dev proj-data libgdal-dev libsqlite3-dev libpq-dev pkg-config "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

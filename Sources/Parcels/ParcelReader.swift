@@ -64,7 +64,7 @@ public struct ParcelReader {
     /// with their parcel). Throws only when the file cannot be read at all (I/O, not JSON, not
     /// GeoJSON at its root, unknown CRS).
     public func read(
-        _ input: InputBytes,
+        _ input: any FeatureSource,
         start: (_ geographicCRS: CoordinateReferenceSystem) throws(LandtrackError) -> Void = { _ throws(LandtrackError) in },
         parcel: (Parcel) throws(LandtrackError) -> Void,
         problem: (Diagnostic) throws(LandtrackError) -> Void
@@ -77,7 +77,7 @@ public struct ParcelReader {
         var count = 0
         let fields = options.fields
 
-        try GeoJSONReader(idProperty: fields.id).read(input, header: { (header: GeoJSONHeader) throws(LandtrackError) in
+        try input.readFeatures(idProperty: fields.id, header: { (header: GeoJSONHeader) throws(LandtrackError) in
             if let forced = options.crs {
                 declared = forced
             } else if let name = header.crsName {
@@ -109,7 +109,7 @@ public struct ParcelReader {
     }
 
     /// Reads every parcel and problem into memory.
-    public func readAll(_ input: InputBytes) throws(LandtrackError) -> (info: ParcelFileInfo, parcels: [Parcel], problems: [Diagnostic]) {
+    public func readAll(_ input: any FeatureSource) throws(LandtrackError) -> (info: ParcelFileInfo, parcels: [Parcel], problems: [Diagnostic]) {
         var parcels: [Parcel] = []
         var problems: [Diagnostic] = []
         let info = try read(input, parcel: { parcels.append($0) }, problem: { problems.append($0) })

@@ -8,7 +8,7 @@ public enum PlannerInput {
     /// Parcels of a file, with geodesic areas on the file's ellipsoid. A parcel whose state
     /// cannot be decided (no state, no land-use code, no `options.defaultState`) refuses the
     /// file, naming the parcels. The planner reads no original properties: they are left out.
-    public static func load(_ input: InputBytes, options: ParcelReadOptions = ParcelReadOptions()) throws(LandtrackError) -> (parcels: [Parcel], crs: CoordinateReferenceSystem) {
+    public static func load(_ input: any FeatureSource, options: ParcelReadOptions = ParcelReadOptions()) throws(LandtrackError) -> (parcels: [Parcel], crs: CoordinateReferenceSystem) {
         var crs = CoordinateReferenceSystem.crs84
         var parcels: [Parcel] = []
         var problems: [Diagnostic] = []

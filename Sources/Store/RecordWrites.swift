@@ -271,7 +271,7 @@ extension ParcelStore {
     /// `import-update` event that keeps the old ones. Any refused change refuses the whole
     /// file, naming the parcels and rules. The same file twice changes nothing.
     public func importParcels(
-        _ input: InputBytes, options: ImportOptions, progress: ((Int) -> Void)? = nil
+        _ input: any FeatureSource, options: ImportOptions, progress: ((Int) -> Void)? = nil
     ) throws(LandtrackError) -> ImportSummary {
         var readOptions = options.read
         readOptions.repairInvalid = options.onInvalid == .repair
@@ -398,7 +398,7 @@ extension ParcelStore {
     }
 
     /// Replaces a constraint layer with the polygons (or, for barriers, lines too) of a file.
-    public func importLayer(_ layer: ConstraintLayer, from input: InputBytes, nameField: String = "name") throws(LandtrackError) -> Int {
+    public func importLayer(_ layer: ConstraintLayer, from input: any FeatureSource, nameField: String = "name") throws(LandtrackError) -> Int {
         let (features, crs) = try LayerReader.read(layer, input, nameField: nameField)
         return try write { (tx) throws(LandtrackError) -> Int in
             _ = try tx.adoptCRS(crs)
@@ -411,9 +411,16 @@ extension ParcelStore {
 /// Reads a constraint layer's file: every feature checked (geometry type, validity), positions
 /// in longitude/latitude on the file's datum.
 enum LayerReader {
-    static func read(_ layer: ConstraintLayer, _ input: InputBytes, nameField: String) throws(LandtrackError) -> ([LayerGeometry], CoordinateReferenceSystem) {
-        let (header, features, problems) = try GeoJSONReader(idProperty: nameField).readAll(input)
-        var errors = problems
+    static func read(_ layer: ConstraintLayer, _ input: any FeatureSource, nameField: String) throws(LandtrackError) -> ([LayerGeometry], CoordinateReferenceSystem) {
+        var header: GeoJSONHeader?
+        var features: [GeoJSONFeature] = []
+        var errors: [Diagnostic] = []
+        try input.readFeatures(idProperty: nameField, header: { header = $0 }) { result throws(LandtrackError) in
+            switch result {
+            case let .success(f): features.append(f)
+            case let .failure(d): errors.append(d)
+            }
+        }
         let crs: CoordinateReferenceSystem
         if let name = header?.crsName { crs = try .resolve(name) } else { crs = .crs84 }
         let normalizer = try CoordinateNormalizer(crs: crs)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Geometry
 import Parcels
+import VectorSources
 
 extension ReportFormat: ExpressibleByArgument {}
 extension AreaMethod: ExpressibleByArgument {}
@@ -8,14 +9,31 @@ extension AxisOrder: ExpressibleByArgument {}
 
 /// How to read a parcel file: shared by every command that reads one.
 struct ParcelFileOptions: ParsableArguments {
-    @Argument(help: "A GeoJSON file of parcels (RFC 7946; '-' reads standard input).")
+    @Argument(help: "A file of parcels: GeoJSON (RFC 7946; '-' reads standard input), or any vector source GDAL reads (Shapefile, File Geodatabase folder, GeoPackage, GML, KML, FlatGeobuf).")
     var file: String
 
     @OptionGroup var fields: ParcelFieldOptions
 
+    @Option(name: .customLong("source-layer"), help: ArgumentHelp(
+        "The layer to read from a source with several (a GDB, a GeoPackage); default: the only (polygon) layer.", valueName: "NAME"))
+    var layer: String?
+
+    @Option(help: ArgumentHelp("Text encoding of a shapefile's attributes when it has no .cpg (or a wrong one): GBK, GB18030, UTF-8. Default: the .cpg, else UTF-8.",
+                               valueName: "NAME"))
+    var encoding: String?
+
+    func validate() throws {
+        if !GDALLayerSource.handles(file), layer != nil || encoding != nil {
+            throw ValidationError("--source-layer and --encoding apply to sources read through GDAL (Shapefile, GDB, GeoPackage, …), not to GeoJSON")
+        }
+    }
+
     func readOptions() throws(LandtrackError) -> ParcelReadOptions { try fields.readOptions() }
 
-    func input() throws(LandtrackError) -> InputBytes { try InputBytes(path: file) }
+    /// GeoJSON through landtrack's own reader; anything else through GDAL.
+    func input() throws(LandtrackError) -> any FeatureSource {
+        GDALLayerSource.handles(file) ? GDALLayerSource(path: file, layer: layer, encoding: encoding) : try InputBytes(path: file)
+    }
 }
 
 /// CRS, axis order and property names of a parcel file.

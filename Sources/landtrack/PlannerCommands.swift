@@ -4,6 +4,7 @@ import Geometry
 import Parcels
 import Store
 import Planner
+import VectorSources
 
 extension SummaryReport.Key: ExpressibleByArgument {}
 
@@ -14,8 +15,14 @@ enum BlockFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Parcels from a GeoJSON file, or from the store as of a date.
 struct PlannerSourceOptions: ParsableArguments {
-    @Argument(help: "A GeoJSON file of parcels; without it the store (--db) is read.")
+    @Argument(help: "A file of parcels (GeoJSON, or any vector source GDAL reads: Shapefile, GDB, GeoPackage, …); without it the store (--db) is read.")
     var file: String?
+
+    @Option(name: .customLong("source-layer"), help: ArgumentHelp("With a GDAL source: the layer to read (default: the only polygon layer).", valueName: "NAME"))
+    var layer: String?
+
+    @Option(help: ArgumentHelp("With a shapefile: the attributes' text encoding (GBK, GB18030, UTF-8; default: the .cpg, else UTF-8).", valueName: "NAME"))
+    var encoding: String?
 
     @OptionGroup var store: StoreOption
 
@@ -31,6 +38,9 @@ struct PlannerSourceOptions: ParsableArguments {
     var noCache = false
 
     func validate() throws {
+        if layer != nil || encoding != nil, file.map(GDALLayerSource.handles) != true {
+            throw ValidationError("--source-layer and --encoding apply to a file read through GDAL (Shapefile, GDB, GeoPackage, …)")
+        }
         if let asOf {
             guard file == nil else { throw ValidationError("--as-of reads the store: give --db instead of a file") }
             _ = try parseDate(asOf, "--as-of")
@@ -45,7 +55,10 @@ struct PlannerSourceOptions: ParsableArguments {
             if let file {
                 var options = try fields.readOptions()
                 options.defaultState = defaultState
-                let (parcels, crs) = try PlannerInput.load(path: file, options: options, cache: noCache ? nil : ParcelCache.standard)
+                // The parcel cache keeps GeoJSON files; GDAL sources are read each time.
+                let (parcels, crs) = GDALLayerSource.handles(file)
+                    ? try PlannerInput.load(GDALLayerSource(path: file, layer: layer, encoding: encoding), options: options)
+                    : try PlannerInput.load(path: file, options: options, cache: noCache ? nil : ParcelCache.standard)
                 return (parcels, crs, nil)
             }
             let snapshot = try store.open(readOnly: true).snapshot(asOf: date)

@@ -158,7 +158,7 @@ struct ImportCommand: ParsableCommand {
         }
     }
 
-    private func importInto(_ path: String, _ bytes: InputBytes, _ progress: ProgressLine) throws {
+    private func importInto(_ path: String, _ bytes: any FeatureSource, _ progress: ProgressLine) throws {
         let store = try self.store.opened(create: true)
         if layer != .parcels {
             let n = try running { () throws(LandtrackError) in

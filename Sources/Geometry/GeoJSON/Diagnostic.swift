@@ -80,6 +80,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
     case duplicateMember = "duplicate-member"
     case duplicateRings = "duplicate-rings"
     case emptyGeometry = "empty-geometry"
+    case encoding = "encoding"
     case geometry = "geometry"
     case geos = "geos"
     case holeOutsideShell = "hole-outside-shell"
@@ -110,6 +111,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
     case tooFewPoints = "too-few-points"
     case unknownState = "unknown-state"
     case unknownType = "unknown-type"
+    case unreadableSource = "unreadable-source"
     case zeroAreaRing = "zero-area-ring"
 
     public var description: String { rawValue }

@@ -10,6 +10,14 @@ public struct GeoJSONFeature: Sendable {
     public let geometry: Geometry?
     /// The GeoJSON type of the geometry, also for an empty one; nil for a null geometry.
     public let geometryType: String?
+
+    public init(index: Int, id: JSONValue?, properties: JSONObject?, geometry: Geometry?, geometryType: String?) {
+        self.index = index
+        self.id = id
+        self.properties = properties
+        self.geometry = geometry
+        self.geometryType = geometryType
+    }
 }
 
 /// What the document says about itself, outside its features.
@@ -19,6 +27,12 @@ public struct GeoJSONHeader: Sendable {
     /// The legacy (GeoJSON 2008) "crs" member's name, e.g. "urn:ogc:def:crs:EPSG::4490".
     public var crsName: String?
     public var name: String?
+
+    public init(rootType: String, crsName: String?, name: String?) {
+        self.rootType = rootType
+        self.crsName = crsName
+        self.name = name
+    }
 }
 
 /// Reads GeoJSON (RFC 7946) feature by feature.

@@ -25,7 +25,7 @@ public struct AreaReport: Sendable, RenderableReport {
     /// The Gauss-Krüger zone (planar) and reference meridian (survey) are those of the first
     /// parcel's first vertex.
     public static func measure(
-        _ input: InputBytes, method: AreaMethod, options: ParcelReadOptions = ParcelReadOptions(),
+        _ input: any FeatureSource, method: AreaMethod, options: ParcelReadOptions = ParcelReadOptions(),
         planarCRS: CoordinateReferenceSystem? = nil, progress: ((Int) -> Void)? = nil
     ) throws(LandtrackError) -> AreaReport {
         var rows: [Row] = []

@@ -12,7 +12,7 @@ public struct ValidationReport: Sendable, RenderableReport {
     /// Runs the checks. Throws only when the file cannot be read at all; a document that is JSON
     /// but not GeoJSON at its root is reported as problems.
     public static func check(
-        _ input: InputBytes, options: ParcelReadOptions = ParcelReadOptions(), progress: ((Int) -> Void)? = nil
+        _ input: any FeatureSource, options: ParcelReadOptions = ParcelReadOptions(), progress: ((Int) -> Void)? = nil
     ) throws(LandtrackError) -> ValidationReport {
         var count = 0
         var problems: [Diagnostic] = []

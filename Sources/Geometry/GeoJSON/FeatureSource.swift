@@ -1,0 +1,27 @@
+/// Where a reader's features come from: a GeoJSON document (`InputBytes`, the fast path), or a
+/// layer of any vector source GDAL reads (`VectorSources.GDALLayerSource`). Each feature arrives
+/// as a `GeoJSONFeature` (properties as JSON values, geometry as a value), so every check a
+/// parcel passes is the same whatever the format.
+public protocol FeatureSource {
+    /// The file (and layer) as messages name it.
+    var name: String { get }
+
+    /// Calls `header` once (with the source's CRS as `crsName`), then `feature` for each feature
+    /// in order; a feature that cannot be read is a `Diagnostic`. Throws when the source cannot
+    /// be read at all.
+    func readFeatures(
+        idProperty: String?,
+        header: (GeoJSONHeader) throws(LandtrackError) -> Void,
+        feature: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
+    ) throws(LandtrackError)
+}
+
+extension InputBytes: FeatureSource {
+    public func readFeatures(
+        idProperty: String?,
+        header: (GeoJSONHeader) throws(LandtrackError) -> Void,
+        feature: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
+    ) throws(LandtrackError) {
+        try GeoJSONReader(idProperty: idProperty).read(self, header: header, feature: feature)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The commands on a bureau's kind of file: a GBK shapefile without a .cpg, in CGCS2000
+/// Gauss-Krüger zone 38 (EPSG:4526), made here with ogr2ogr from the sample. Its reports equal
+/// the GeoJSON's line for line (the ellipsoid named differs: CGCS2000 instead of WGS 84).
+@Suite("landtrack on a GDAL source", .serialized)
+struct SurveySourceCommandTests {
+    let sample = "geodata/nanhai-sample.geojson"
+
+    /// The report without the lines that name the file or describe the ellipsoid, and with the
+    /// ellipsoid's name taken out of the method column.
+    func body(_ text: String) -> [String] {
+        let lines = text.split(separator: "\n").map { $0.replacingOccurrences(of: " (CGCS2000)", with: "").replacingOccurrences(of: " (WGS 84)", with: "") }
+            .filter { !$0.contains("ellipsoid") && !$0.contains(".shp") && !$0.contains(".geojson") }
+        #expect(lines.count > 5, "the comparison would be empty: \(text.prefix(300))")
+        return lines
+    }
+
+    @Test func reportsOfAGBKShapefileEqualTheGeoJSONs() throws {
+        guard let ogr2ogr = ProcessRun.installed("ogr2ogr") else {
+            Issue.record("ogr2ogr is not installed (scripts/test.sh installs gdal-bin): the GDAL source was not tested end to end")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-shp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let shp = dir.appendingPathComponent("dltb.shp").path
+        let made = try ProcessRun(ogr2ogr, ["-f", "ESRI Shapefile", "-t_srs", "EPSG:4526", "-lco", "ENCODING=GBK", shp, sample])
+        #expect(made.status == 0, "\(made.stderr)")
+        try FileManager.default.removeItem(atPath: dir.appendingPathComponent("dltb.cpg").path)
+        // The shapefile's 10-character field names.
+        let fields = ["--encoding", "GBK", "--pbf-field", "basic_farm", "--landuse-field", "landuse_co"]
+
+        let area = try Run(["area", shp, "--format", "csv"] + fields)
+        #expect(area.status == 0, "\(area.stderr)")
+        #expect(body(area.stdout) == body(try Run(["area", sample, "--format", "csv"]).stdout))
+        for command in [["summary", "--by", "village", "--by", "state"], ["contiguity"], ["contiguity", "--gap", "10", "--pbf-only"]] {
+            let fromShapefile = try Run(command + [shp] + fields)
+            #expect(fromShapefile.status == 0, "\(command): \(fromShapefile.stderr)")
+            #expect(body(fromShapefile.stdout) == body(try Run(command + [sample]).stdout), "\(command)")
+        }
+        let db = dir.appendingPathComponent("store.gpkg").path
+        let imported = try Run(["import", shp, "--db", db] + fields)
+        #expect(imported.status == 0 && imported.stdout.contains("2,000 added"), "\(imported.stdout) \(imported.stderr)")
+        #expect(body(try Run(["summary", "--by", "village", "--db", db]).stdout) == body(try Run(["summary", "--by", "village", sample]).stdout))
+
+        // Without the encoding: refused, naming the field and the way out; nothing imported.
+        let refused = try Run(["import", shp, "--db", dir.appendingPathComponent("other.gpkg").path, "--pbf-field", "basic_farm"])
+        #expect(refused.status != 0 && refused.stderr.contains("field village") && refused.stderr.contains("--encoding GBK"), "\(refused.stderr.prefix(400))")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("other.gpkg").path))
+        // --source-layer names a layer that is not there: the layers are listed.
+        let missing = try Run(["area", shp, "--source-layer", "DLTB"] + fields)
+        #expect(missing.status != 0 && missing.stderr.contains("no layer \"DLTB\"") && missing.stderr.contains("dltb"), "\(missing.stderr)")
+        // GeoJSON takes neither option.
+        let misplaced = try Run(["area", sample, "--encoding", "GBK"])
+        #expect(misplaced.status == 64 && misplaced.stderr.contains("--encoding"), "\(misplaced.stderr)")
+    }
+}
