@@ -136,4 +136,52 @@ public struct ParcelFields: Sendable, Hashable {
         self.village = village
         self.landuseCode = landuseCode
     }
+
+    /// The national land survey's 地类图斑 layer (三调 / 年度变更调查 DLTB): 标识码 `BSM` as the
+    /// id, 地类编码 `DLBM` as the land-use code (the state follows from it through the GB/T 21010
+    /// table), 坐落单位名称 `ZLDWMC` as the village. The survey has no state or PBF field (PBF
+    /// comes as its own layer): those names are left as landtrack's, absent from such a file.
+    public static let sandiao = ParcelFields(id: "BSM", landuseCode: "DLBM").with(village: "ZLDWMC")
+
+    private func with(village: String) -> ParcelFields {
+        var f = self
+        f.village = village
+        return f
+    }
+
+    /// A bureau's own schema: a JSON object naming some of `id`, `state`, `basic_farmland`,
+    /// `village`, `landuse_code` (the rest keep landtrack's names), e.g.
+    /// `{"id": "TBBH", "village": "CUNMC", "landuse_code": "DLBM"}`.
+    public static func load(path: String) throws(LandtrackError) -> ParcelFields {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw .invalidInput(source: path, problems: [Diagnostic(.unreadableSource, "cannot read the schema file: \(error.localizedDescription)")])
+        }
+        let value: JSONValue
+        do { value = try JSONValue.parse(text) } catch {
+            throw .invalidInput(source: path, problems: [Diagnostic(.notGeojson, "the schema file is not JSON: \(error)")])
+        }
+        guard let object = value.objectValue else {
+            throw .invalidInput(source: path, problems: [Diagnostic(.badProperties, "the schema must be a JSON object of field names")])
+        }
+        var fields = ParcelFields()
+        var problems: [Diagnostic] = []
+        for (key, v) in object.members {
+            guard case let .string(name) = v, !name.isEmpty else {
+                problems.append(Diagnostic(.badProperties, "\"\(key)\" must name a field (a non-empty string)", location: key))
+                continue
+            }
+            switch key {
+            case "id": fields.id = name
+            case "state": fields.state = name
+            case "basic_farmland": fields.basicFarmland = name
+            case "village": fields.village = name
+            case "landuse_code": fields.landuseCode = name
+            default:
+                problems.append(Diagnostic(.badProperties, "\"\(key)\" is not a parcel field; the schema names id, state, basic_farmland, village, landuse_code", location: key))
+            }
+        }
+        guard problems.isEmpty else { throw .invalidInput(source: path, problems: problems) }
+        return fields
+    }
 }

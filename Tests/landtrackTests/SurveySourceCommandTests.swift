@@ -56,4 +56,34 @@ struct SurveySourceCommandTests {
         let misplaced = try Run(["area", sample, "--encoding", "GBK"])
         #expect(misplaced.status == 64 && misplaced.stderr.contains("--encoding"), "\(misplaced.stderr)")
     }
+
+    /// `--schema sandiao` reads a layer with the survey's field names (BSM, DLBM, ZLDWMC; no state
+    /// field: states from DLBM) as the GeoJSON read with its states taken from its land-use
+    /// codes; a bureau's schema file does the same; a bad schema file is refused.
+    @Test func theSurveysFieldNames() throws {
+        guard let ogr2ogr = ProcessRun.installed("ogr2ogr") else {
+            Issue.record("ogr2ogr is not installed (scripts/test.sh installs gdal-bin): --schema was not tested")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-sandiao-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let shp = dir.appendingPathComponent("DLTB.shp").path
+        let made = try ProcessRun(ogr2ogr, ["-f", "ESRI Shapefile", "-t_srs", "EPSG:4526", "-lco", "ENCODING=GBK", "-dialect", "SQLite", "-sql",
+                                            "SELECT id AS BSM, landuse_code AS DLBM, village AS ZLDWMC, geometry FROM \"nanhai_parcels_2000\"", shp, sample])
+        #expect(made.status == 0, "\(made.stderr)")
+        // States from land-use codes on both sides (the GeoJSON's own state field is not read).
+        let truth = try Run(["summary", "--by", "village", "--by", "state", sample, "--state-field", "no_such_field"])
+        #expect(truth.status == 0, "\(truth.stderr)")
+        let survey = try Run(["summary", "--by", "village", "--by", "state", shp, "--schema", "sandiao"])
+        #expect(survey.status == 0, "\(survey.stderr)")
+        #expect(body(survey.stdout) == body(truth.stdout))
+        let schema = dir.appendingPathComponent("bureau.json").path
+        try #"{"id": "BSM", "landuse_code": "DLBM", "village": "ZLDWMC"}"#.write(toFile: schema, atomically: true, encoding: .utf8)
+        #expect(body(try Run(["summary", "--by", "village", "--by", "state", shp, "--schema", schema]).stdout) == body(truth.stdout))
+        // The ids are the survey's BSM.
+        #expect(try Run(["area", shp, "--schema", "sandiao", "--format", "csv"]).stdout.contains("\nNH-000001,"))
+        try #"{"id": "BSM", "parcel_colour": "DLBM"}"#.write(toFile: schema, atomically: true, encoding: .utf8)
+        let bad = try Run(["area", shp, "--schema", schema])
+        #expect(bad.status != 0 && bad.stderr.contains("parcel_colour") && bad.stderr.contains("landuse_code"), "\(bad.stderr)")
+    }
 }
