@@ -127,6 +127,9 @@ public struct ParcelFields: Sendable, Hashable {
     public var basicFarmland = "basic_farmland"
     public var village = "village"
     public var landuseCode = "landuse_code"
+    /// The file's official area (m²), compared with landtrack's survey area by `validate`:
+    /// the survey's 图斑面积 `TBMJ`; none in the standard schema.
+    public var officialArea: String?
 
     public init(id: String = "id", state: String = "state", basicFarmland: String = "basic_farmland",
                 village: String = "village", landuseCode: String = "landuse_code") {
@@ -141,13 +144,12 @@ public struct ParcelFields: Sendable, Hashable {
     /// id, 地类编码 `DLBM` as the land-use code (the state follows from it through the GB/T 21010
     /// table), 坐落单位名称 `ZLDWMC` as the village. The survey has no state or PBF field (PBF
     /// comes as its own layer): those names are left as landtrack's, absent from such a file.
-    public static let sandiao = ParcelFields(id: "BSM", landuseCode: "DLBM").with(village: "ZLDWMC")
-
-    private func with(village: String) -> ParcelFields {
-        var f = self
-        f.village = village
+    public static let sandiao: ParcelFields = {
+        var f = ParcelFields(id: "BSM", landuseCode: "DLBM")
+        f.village = "ZLDWMC"
+        f.officialArea = "TBMJ"
         return f
-    }
+    }()
 
     /// A bureau's own schema: a JSON object naming some of `id`, `state`, `basic_farmland`,
     /// `village`, `landuse_code` (the rest keep landtrack's names), e.g.
@@ -177,8 +179,9 @@ public struct ParcelFields: Sendable, Hashable {
             case "basic_farmland": fields.basicFarmland = name
             case "village": fields.village = name
             case "landuse_code": fields.landuseCode = name
+            case "official_area": fields.officialArea = name
             default:
-                problems.append(Diagnostic(.badProperties, "\"\(key)\" is not a parcel field; the schema names id, state, basic_farmland, village, landuse_code", location: key))
+                problems.append(Diagnostic(.badProperties, "\"\(key)\" is not a parcel field; the schema names id, state, basic_farmland, village, landuse_code, official_area", location: key))
             }
         }
         guard problems.isEmpty else { throw .invalidInput(source: path, problems: problems) }

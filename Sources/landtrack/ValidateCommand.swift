@@ -17,6 +17,7 @@ struct ValidateCommand: ParsableCommand {
               landtrack validate geodata/nanhai-sample.geojson
               landtrack validate parcels.geojson --format json > problems.json
               landtrack validate parcels.geojson --id-field BSM --state-field 状态
+              landtrack validate DLTB.shp --schema sandiao --encoding GBK     # and TBMJ against the survey area
             """)
 
     @OptionGroup var input: ParcelFileOptions
@@ -24,12 +25,32 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Output format: table, json or csv.")
     var format: ReportFormat = .table
 
+    @Option(name: .customLong("official-area-field"), help: ArgumentHelp(
+        "A field of official areas (m²) to compare with landtrack's survey area (TD/T 1055); --schema sandiao sets TBMJ.", valueName: "NAME"))
+    var officialAreaField: String?
+
+    @Option(name: .customLong("area-tolerance"), help: "Official and survey areas agree within this many m²…")
+    var areaTolerance = 0.1
+
+    @Option(name: .customLong("area-tolerance-ratio"), help: "…or within this share of the official area.")
+    var areaToleranceRatio = 1e-4
+
+    func validate() throws {
+        guard areaTolerance.isFinite, areaTolerance >= 0, areaToleranceRatio.isFinite, areaToleranceRatio >= 0 else {
+            throw ValidationError("--area-tolerance and --area-tolerance-ratio must be numbers ≥ 0")
+        }
+    }
+
     func run() throws {
         let progress = ProgressLine("checking")
         defer { progress.finish() }
         let result: ValidationReport
         do {
-            result = try ValidationReport.check(try input.input(), options: try input.readOptions(), progress: progress.update)
+            let options = try input.readOptions()
+            let field = officialAreaField ?? options.fields.officialArea
+            result = try ValidationReport.check(
+                try input.input(), options: options, progress: progress.update,
+                officialArea: field.map { ValidationReport.OfficialAreaCheck(field: $0, toleranceM2: areaTolerance, toleranceRatio: areaToleranceRatio) })
         } catch {
             _ = report(error)
             throw Exit.unreadable

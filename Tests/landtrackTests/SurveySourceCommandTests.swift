@@ -86,4 +86,49 @@ struct SurveySourceCommandTests {
         let bad = try Run(["area", shp, "--schema", schema])
         #expect(bad.status != 0 && bad.stderr.contains("parcel_colour") && bad.stderr.contains("landuse_code"), "\(bad.stderr)")
     }
+
+    /// The survey's official areas (TBMJ) against landtrack's survey area: two parcels whose TBMJ
+    /// was raised by 1 m² are named with both numbers; the rest (TBMJ rounded to 0.01 m², as the
+    /// survey writes it) agree; validate still passes (a warning is not an error).
+    @Test func officialAreasAreCrossChecked() throws {
+        guard let ogr2ogr = ProcessRun.installed("ogr2ogr") else {
+            Issue.record("ogr2ogr is not installed (scripts/test.sh installs gdal-bin): the TBMJ check was not tested")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-tbmj-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let survey = try Run(["area", sample, "--method", "survey", "--format", "csv"])
+        var areas: [String: Double] = [:]
+        for line in survey.stdout.split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",")
+            if cells.count >= 2, cells[0].hasPrefix("NH-"), let a = Double(cells[1]) { areas[String(cells[0])] = a }
+        }
+        #expect(areas.count == 2000)
+        let raised: Set<String> = ["NH-000007", "NH-001500"]
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: SharedData.repositoryRoot.appendingPathComponent(sample))) as? [String: Any])
+        var features = try #require(document["features"] as? [[String: Any]])
+        for i in features.indices {
+            var properties = try #require(features[i]["properties"] as? [String: Any])
+            let id = try #require(properties["id"] as? String)
+            properties["TBMJ"] = ((areas[id] ?? 0) * 100).rounded() / 100 + (raised.contains(id) ? 1 : 0)
+            features[i]["properties"] = properties
+        }
+        let withTBMJ = dir.appendingPathComponent("tbmj.geojson")
+        try JSONSerialization.data(withJSONObject: ["type": "FeatureCollection", "features": features]).write(to: withTBMJ)
+        let shp = dir.appendingPathComponent("DLTB.shp").path
+        let made = try ProcessRun(ogr2ogr, ["-f", "ESRI Shapefile", "-t_srs", "EPSG:4526", "-lco", "ENCODING=GBK", "-dialect", "SQLite", "-sql",
+                                            "SELECT id AS BSM, landuse_code AS DLBM, village AS ZLDWMC, TBMJ, geometry FROM tbmj", shp, withTBMJ.path])
+        #expect(made.status == 0, "\(made.stderr)")
+        let checked = try Run(["validate", shp, "--schema", "sandiao"])
+        #expect(checked.status == 0, "\(checked.stdout.prefix(500)) \(checked.stderr)")
+        #expect(checked.stdout.contains("TBMJ: 1,998 of 2,000 parcels agree with the survey area (TD/T 1055, CGCS2000) within 0.1 m² or 0.0001"), "\(checked.stdout.prefix(600))")
+        let mismatches = checked.stdout.split(separator: "\n").filter { $0.contains("TBMJ is") }
+        #expect(mismatches.count == 2 && raised.allSatisfy { id in mismatches.contains { $0.contains(id) && $0.contains("-1.00 m²") } }, "\(mismatches)")
+        let json = try Run(["validate", shp, "--schema", "sandiao", "--format", "json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let official = try #require(report["official_area"] as? [String: Any])
+        #expect((official["checked"] as? NSNumber)?.intValue == 2000 && (official["agreeing"] as? NSNumber)?.intValue == 1998)
+        // A looser tolerance lets them agree.
+        #expect(try Run(["validate", shp, "--schema", "sandiao", "--area-tolerance", "1.5"]).stdout.contains("TBMJ: 2,000 of 2,000"))
+    }
 }

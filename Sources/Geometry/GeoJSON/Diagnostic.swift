@@ -79,6 +79,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, CustomStri
     case duplicateId = "duplicate-id"
     case duplicateMember = "duplicate-member"
     case duplicateRings = "duplicate-rings"
+    case areaMismatch = "area-mismatch"
     case emptyGeometry = "empty-geometry"
     case encoding = "encoding"
     case geometry = "geometry"

@@ -6,25 +6,71 @@ public struct ValidationReport: Sendable, RenderableReport {
     public let info: ParcelFileInfo
     public let parcelCount: Int
     public let problems: [Diagnostic]
+    /// The official-area cross-check, when the file has the field (`ParcelFields.officialArea`).
+    public var officialAreas: OfficialAreaCheck?
+
+    /// The file's official areas against landtrack's survey area (TD/T 1055, the formula the
+    /// survey's 图斑面积 uses): a parcel agrees when the two differ by at most `toleranceM2` or by
+    /// at most `toleranceRatio` of the official area.
+    public struct OfficialAreaCheck: Sendable {
+        public var field: String
+        public var toleranceM2 = 0.1
+        public var toleranceRatio = 1e-4
+        /// Parcels with a numeric official area, and how many of them agree.
+        public var checked = 0
+        public var agreeing = 0
+
+        public init(field: String, toleranceM2: Double = 0.1, toleranceRatio: Double = 1e-4) {
+            self.field = field
+            self.toleranceM2 = toleranceM2
+            self.toleranceRatio = toleranceRatio
+        }
+
+        public var line: String {
+            "\(field): \(grouped(agreeing)) of \(grouped(checked)) parcels agree with the survey area (TD/T 1055, CGCS2000) within "
+                + "\(JSONValue.numberText(toleranceM2)) m² or \(JSONValue.numberText(toleranceRatio)) of the official area"
+        }
+    }
 
     public var isClean: Bool { !problems.contains { $0.severity == .error } }
 
     /// Runs the checks. Throws only when the file cannot be read at all; a document that is JSON
     /// but not GeoJSON at its root is reported as problems.
     public static func check(
-        _ input: any FeatureSource, options: ParcelReadOptions = ParcelReadOptions(), progress: ((Int) -> Void)? = nil
+        _ input: any FeatureSource, options: ParcelReadOptions = ParcelReadOptions(), progress: ((Int) -> Void)? = nil,
+        officialArea: OfficialAreaCheck? = nil
     ) throws(LandtrackError) -> ValidationReport {
         var count = 0
         var problems: [Diagnostic] = []
+        var official = officialArea ?? options.fields.officialArea.map { OfficialAreaCheck(field: $0) }
+        var survey: SurveyAreaEngine?
         let info: ParcelFileInfo
         var options = options
         // A file's states are checked when it has them; without one a parcel is fine to validate
         // (an import then asks for a land-use code or --default-state).
         options.requireState = false
         do {
-            info = try ParcelReader(options: options).read(input, parcel: { _ in
+            info = try ParcelReader(options: options).read(input, parcel: { (p: Parcel) throws(LandtrackError) in
                 count += 1
                 progress?(count)
+                guard var check = official, case let .number(stated)? = (try p.properties.object(owner: input.name))[check.field] else { return }
+                if survey == nil {
+                    // The reference meridian of the 3° zone of the first parcel, as for `area --method survey`.
+                    let first = p.polygons[0].exterior.points[0]
+                    survey = try SurveyAreaEngine(referenceMeridian: (first.x / 3).rounded() * 3)
+                }
+                let computed = try survey!.area(of: p.polygons)
+                let difference = computed - stated
+                check.checked += 1
+                if abs(difference) <= check.toleranceM2 || abs(difference) <= check.toleranceRatio * abs(stated) {
+                    check.agreeing += 1
+                } else {
+                    problems.append(Diagnostic(
+                        .areaMismatch, "\(check.field) is \(fixed(stated, 2)) m², the survey area (TD/T 1055) is \(fixed(computed, 2)) m²: "
+                            + "\(difference > 0 ? "+" : "")\(fixed(difference, 2)) m² (\(fixed(difference / stated * 100, 4)) %)",
+                        severity: .warning, featureID: p.id))
+                }
+                official = check
             }, problem: { problems.append($0) })
         } catch let LandtrackError.invalidInput(_, rootProblems) {
             let crs = options.crs ?? .crs84
@@ -32,7 +78,9 @@ public struct ValidationReport: Sendable, RenderableReport {
                                   axisOrder: nil, featureCount: 0)
             problems = rootProblems
         }
-        return ValidationReport(source: input.name, info: info, parcelCount: count, problems: problems)
+        var report = ValidationReport(source: input.name, info: info, parcelCount: count, problems: problems)
+        if let official, official.checked > 0 { report.officialAreas = official }
+        return report
     }
 
     public func json() -> String {
@@ -43,6 +91,13 @@ public struct ValidationReport: Sendable, RenderableReport {
         JSONValue.writeString(info.effectiveCRS.description, to: &out)
         out += ",\"axis_order\":"
         JSONValue.writeString(info.axisOrder?.rawValue ?? "", to: &out)
+        if let o = officialAreas {
+            out += ",\"official_area\":" + JSONValue.object(JSONObject([
+                ("field", .string(o.field)), ("checked", .number(Double(o.checked))), ("agreeing", .number(Double(o.agreeing))),
+                ("tolerance_m2", .number(o.toleranceM2)), ("tolerance_ratio", .number(o.toleranceRatio)),
+                ("method", .string("survey (TD/T 1055, CGCS2000)")),
+            ])).jsonText
+        }
         out += ",\"problems\":["
         for (i, d) in problems.enumerated() {
             if i > 0 { out += "," }
@@ -74,8 +129,12 @@ public struct ValidationReport: Sendable, RenderableReport {
         var out = "\(source): \(grouped(info.featureCount)) features, CRS \(info.effectiveCRS)"
         if let order = info.axisOrder { out += ", axis order \(order == .eastNorth ? "east/north (lon/lat)" : "north/east (lat/lon)")" }
         out += "\n"
+        if let officialAreas { out += officialAreas.line + "\n" }
         if isClean {
-            return out + "valid: all \(grouped(parcelCount)) parcels pass every import check\n"
+            out += "valid: all \(grouped(parcelCount)) parcels pass every import check\n"
+            let warnings = problems.filter { $0.severity == .warning }
+            if !warnings.isEmpty { out += "\n" + warnings.map { "  " + $0.description + "\n" }.joined() }
+            return out
         }
         let errors = problems.filter { $0.severity == .error }.count
         out += "\(grouped(errors)) problem\(errors == 1 ? "" : "s") in \(grouped(Set(problems.compactMap(\.featureIndex)).count)) feature(s); "
