@@ -23,7 +23,7 @@ struct GeoPackageFilter {
         switch filter {
         case let .and(fs): return fs.isEmpty ? "1" : "(" + fs.map { sql($0) }.joined(separator: " AND ") + ")"
         case let .or(fs): return fs.isEmpty ? "0" : "(" + fs.map { sql($0) }.joined(separator: " OR ") + ")"
-        case let .not(f): return "(NOT coalesce(\(sql(f)), 0))"
+        case let .not(f): return "(NOT \(sql(f)))"
         case let .compare(q, op, v): return "(\(column(q)) \(op.rawValue) \(bind(v)))"
         case let .isIn(q, vs): return vs.isEmpty ? "0" : "(\(column(q)) IN (" + vs.map { bind($0) }.joined(separator: ", ") + "))"
         case let .like(q, pattern):

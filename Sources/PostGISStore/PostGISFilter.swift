@@ -22,7 +22,7 @@ struct PostGISFilter {
         switch filter {
         case let .and(fs): return fs.isEmpty ? "true" : "(" + fs.map { sql($0) }.joined(separator: " AND ") + ")"
         case let .or(fs): return fs.isEmpty ? "false" : "(" + fs.map { sql($0) }.joined(separator: " OR ") + ")"
-        case let .not(f): return "(NOT coalesce(\(sql(f)), false))"
+        case let .not(f): return "(NOT \(sql(f)))"
         case let .compare(q, op, v): return "(\(column(q)) \(op.rawValue) \(bind(v)))"
         case let .isIn(q, vs): return vs.isEmpty ? "false" : "(\(column(q)) IN (" + vs.map { bind($0) }.joined(separator: ", ") + "))"
         case let .like(q, pattern):

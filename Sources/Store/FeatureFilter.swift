@@ -8,7 +8,9 @@ public indirect enum FeatureFilter: Sendable, Hashable {
     case and([FeatureFilter])
     case or([FeatureFilter])
     case not(FeatureFilter)
-    /// `property op value`; comparing with a missing value (NULL) is false, as in SQL and CQL2.
+    /// `property op value`. A comparison with a missing value (NULL) is unknown, and so is its
+    /// `NOT`: such a parcel is selected by neither (SQL's and CQL2's three-valued logic; test
+    /// `IS NULL` to find them).
     case compare(Queryable, Comparison, FilterValue)
     case isIn(Queryable, [FilterValue])
     /// CQL2 LIKE: `%` any run of characters, `_` one character, `\` escapes the next one;

@@ -138,6 +138,17 @@ struct FilterAndCRSTests {
         #expect(area.status == 400 && area.json?["reason"]?.stringValue?.contains("datetime") == true, "\(area.body)")
     }
 
+    /// Three-valued logic, the same on both backends: the squares have no land-use code, so
+    /// neither a comparison nor its NOT selects them; IS NULL does.
+    @Test(arguments: Backend.available) func missingValuesFollowThreeValuedLogic(backend: Backend) async throws {
+        let server = try await TestServer.start(try squares(backend))
+        defer { Task { await server.stop() } }
+        #expect(try await allFeatures(server, "filter=" + encoded("landuse_code = '0101'")).ids.isEmpty)
+        #expect(try await allFeatures(server, "filter=" + encoded("NOT landuse_code = '0101'")).ids.isEmpty)
+        #expect(try await allFeatures(server, "filter=" + encoded("landuse_code IS NULL")).ids.count == 6)
+        #expect(try await allFeatures(server, "filter=" + encoded("NOT landuse_code = '0101' OR state = 'wasteland'")).ids == ["W"])
+    }
+
     /// Filters that cannot be run get a 400 that says where and what (never a 500).
     @Test(arguments: [
         ("state = 'ruin'", "not a state"),
