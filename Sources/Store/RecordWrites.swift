@@ -54,15 +54,19 @@ public struct ImportSummary: Sendable {
     /// State changes recorded as transitions, and PBF changes recorded as PBF events.
     public var transitions = 0
     public var basicFarmlandChanges = 0
-    /// Warnings (repairs) and, with `skip`, the problems of the rejected features.
+    /// Warnings (repairs, official areas that disagree) and, with `skip`, the problems of the
+    /// rejected features.
     public var notes: [Diagnostic] = []
+    /// The official-area cross-check, when the file has the field (`ParcelFields.officialArea`).
+    public var officialAreas: OfficialAreas?
 
     public var line: String {
         var text = "\(source): \(grouped(added)) added, \(grouped(updated)) updated, \(grouped(unchanged)) unchanged, \(grouped(rejected)) rejected"
         if transitions > 0 { text += ", \(grouped(transitions)) state change\(transitions == 1 ? "" : "s") recorded as transitions" }
         if basicFarmlandChanges > 0 { text += ", \(grouped(basicFarmlandChanges)) PBF change\(basicFarmlandChanges == 1 ? "" : "s")" }
         let repaired = notes.filter { $0.code == .repaired }.count
-        return text + (repaired > 0 ? ", \(grouped(repaired)) repaired" : "")
+        text += repaired > 0 ? ", \(grouped(repaired)) repaired" : ""
+        return text + (officialAreas.map { "\n" + $0.line } ?? "")
     }
 }
 
@@ -280,9 +284,11 @@ extension ParcelStore {
         var problems: [Diagnostic] = []
         var rejectedFeatures = Set<Int>()
         var geographic = CoordinateReferenceSystem.crs84
-        _ = try ParcelReader(options: readOptions).read(input, start: { geographic = $0 }, parcel: { p in
+        let official = readOptions.fields.officialArea.map { OfficialAreaChecker(OfficialAreas(field: $0)) }
+        _ = try ParcelReader(options: readOptions).read(input, start: { geographic = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
             parcels.append(p)
             progress?(parcels.count)
+            if let mismatch = try official?.check(p, source: input.name) { problems.append(mismatch) }
         }, problem: { d in
             problems.append(d)
             if d.severity == .error, let i = d.featureIndex { rejectedFeatures.insert(i) }
@@ -294,6 +300,7 @@ extension ParcelStore {
         }
         var summary = ImportSummary(source: input.name)
         summary.notes = problems
+        if let official, official.result.checked > 0 { summary.officialAreas = official.result }
         summary.rejected = rejectedFeatures.count
         if let rejectsPath = options.rejectsPath, options.onInvalid == .skip {
             try ImportRejects.write(rejectsPath, problems: errors)

@@ -50,7 +50,7 @@ struct ValidateCommand: ParsableCommand {
             let field = officialAreaField ?? options.fields.officialArea
             result = try ValidationReport.check(
                 try input.input(), options: options, progress: progress.update,
-                officialArea: field.map { ValidationReport.OfficialAreaCheck(field: $0, toleranceM2: areaTolerance, toleranceRatio: areaToleranceRatio) })
+                officialArea: field.map { OfficialAreas(field: $0, toleranceM2: areaTolerance, toleranceRatio: areaToleranceRatio) })
         } catch {
             _ = report(error)
             throw Exit.unreadable

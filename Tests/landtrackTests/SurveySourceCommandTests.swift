@@ -128,6 +128,11 @@ struct SurveySourceCommandTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let official = try #require(report["official_area"] as? [String: Any])
         #expect((official["checked"] as? NSNumber)?.intValue == 2000 && (official["agreeing"] as? NSNumber)?.intValue == 1998)
+        // An import says the same, and records the parcels all the same (a warning is not a refusal).
+        let imported = try Run(["import", shp, "--schema", "sandiao", "--db", dir.appendingPathComponent("store.gpkg").path])
+        #expect(imported.status == 0 && imported.stdout.contains("2,000 added") && imported.stdout.contains("TBMJ: 1,998 of 2,000 parcels agree"),
+                "\(imported.stdout) \(imported.stderr.prefix(300))")
+        #expect(imported.stderr.split(separator: "\n").filter { $0.contains("TBMJ is") }.count == 2, "\(imported.stderr.prefix(500))")
         // A looser tolerance lets them agree.
         #expect(try Run(["validate", shp, "--schema", "sandiao", "--area-tolerance", "1.5"]).stdout.contains("TBMJ: 2,000 of 2,000"))
     }

@@ -7,30 +7,7 @@ public struct ValidationReport: Sendable, RenderableReport {
     public let parcelCount: Int
     public let problems: [Diagnostic]
     /// The official-area cross-check, when the file has the field (`ParcelFields.officialArea`).
-    public var officialAreas: OfficialAreaCheck?
-
-    /// The file's official areas against landtrack's survey area (TD/T 1055, the formula the
-    /// survey's 图斑面积 uses): a parcel agrees when the two differ by at most `toleranceM2` or by
-    /// at most `toleranceRatio` of the official area.
-    public struct OfficialAreaCheck: Sendable {
-        public var field: String
-        public var toleranceM2 = 0.1
-        public var toleranceRatio = 1e-4
-        /// Parcels with a numeric official area, and how many of them agree.
-        public var checked = 0
-        public var agreeing = 0
-
-        public init(field: String, toleranceM2: Double = 0.1, toleranceRatio: Double = 1e-4) {
-            self.field = field
-            self.toleranceM2 = toleranceM2
-            self.toleranceRatio = toleranceRatio
-        }
-
-        public var line: String {
-            "\(field): \(grouped(agreeing)) of \(grouped(checked)) parcels agree with the survey area (TD/T 1055, CGCS2000) within "
-                + "\(JSONValue.numberText(toleranceM2)) m² or \(JSONValue.numberText(toleranceRatio)) of the official area"
-        }
-    }
+    public var officialAreas: OfficialAreas?
 
     public var isClean: Bool { !problems.contains { $0.severity == .error } }
 
@@ -38,12 +15,11 @@ public struct ValidationReport: Sendable, RenderableReport {
     /// but not GeoJSON at its root is reported as problems.
     public static func check(
         _ input: any FeatureSource, options: ParcelReadOptions = ParcelReadOptions(), progress: ((Int) -> Void)? = nil,
-        officialArea: OfficialAreaCheck? = nil
+        officialArea: OfficialAreas? = nil
     ) throws(LandtrackError) -> ValidationReport {
         var count = 0
         var problems: [Diagnostic] = []
-        var official = officialArea ?? options.fields.officialArea.map { OfficialAreaCheck(field: $0) }
-        var survey: SurveyAreaEngine?
+        let official = (officialArea ?? options.fields.officialArea.map { OfficialAreas(field: $0) }).map(OfficialAreaChecker.init)
         let info: ParcelFileInfo
         var options = options
         // A file's states are checked when it has them; without one a parcel is fine to validate
@@ -53,24 +29,7 @@ public struct ValidationReport: Sendable, RenderableReport {
             info = try ParcelReader(options: options).read(input, parcel: { (p: Parcel) throws(LandtrackError) in
                 count += 1
                 progress?(count)
-                guard var check = official, case let .number(stated)? = (try p.properties.object(owner: input.name))[check.field] else { return }
-                if survey == nil {
-                    // The reference meridian of the 3° zone of the first parcel, as for `area --method survey`.
-                    let first = p.polygons[0].exterior.points[0]
-                    survey = try SurveyAreaEngine(referenceMeridian: (first.x / 3).rounded() * 3)
-                }
-                let computed = try survey!.area(of: p.polygons)
-                let difference = computed - stated
-                check.checked += 1
-                if abs(difference) <= check.toleranceM2 || abs(difference) <= check.toleranceRatio * abs(stated) {
-                    check.agreeing += 1
-                } else {
-                    problems.append(Diagnostic(
-                        .areaMismatch, "\(check.field) is \(fixed(stated, 2)) m², the survey area (TD/T 1055) is \(fixed(computed, 2)) m²: "
-                            + "\(difference > 0 ? "+" : "")\(fixed(difference, 2)) m² (\(fixed(difference / stated * 100, 4)) %)",
-                        severity: .warning, featureID: p.id))
-                }
-                official = check
+                if let mismatch = try official?.check(p, source: input.name) { problems.append(mismatch) }
             }, problem: { problems.append($0) })
         } catch let LandtrackError.invalidInput(_, rootProblems) {
             let crs = options.crs ?? .crs84
@@ -79,7 +38,7 @@ public struct ValidationReport: Sendable, RenderableReport {
             problems = rootProblems
         }
         var report = ValidationReport(source: input.name, info: info, parcelCount: count, problems: problems)
-        if let official, official.checked > 0 { report.officialAreas = official }
+        if let official, official.result.checked > 0 { report.officialAreas = official.result }
         return report
     }
 
