@@ -39,6 +39,9 @@ public struct GDALLayerSource: FeatureSource {
         feature: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
     ) throws(LandtrackError) {
         let dataset = try GDALVectorDataset(path: path, rawText: isShapefile)
+        // The layer handle belongs to the dataset: keep the dataset open until the read ends
+        // (ARC may otherwise close it right after its last use below).
+        defer { withExtendedLifetime(dataset) {} }
         let (handle, layerName) = try dataset.layer(named: layer)
         let decoder = try TextDecoder(encoding: try textEncoding())
         try header(GeoJSONHeader(rootType: "FeatureCollection", crsName: try crsName(handle, layerName), name: layerName))
