@@ -8,7 +8,7 @@ import Geometry
 /// Text: a GeoPackage, GDB or GML holds UTF-8. A shapefile's `.dbf` holds whatever its writer
 /// used (Chinese desktop GIS: GBK, often without a `.cpg`). GDAL is told not to recode
 /// (`ENCODING=""`), and landtrack decodes the bytes itself (iconv) with `--encoding`, else the
-/// `.cpg`, else UTF-8, so that text that is not valid in that encoding is an error naming the
+/// `.cpg`, else the `.dbf`'s language driver byte, else UTF-8, so that text that is not valid in that encoding is an error naming the
 /// feature and field instead of silently wrong characters.
 ///
 /// The CRS comes from the source (`.prj`, the GDB's definition) as its EPSG code.
@@ -120,12 +120,27 @@ public struct GDALLayerSource: FeatureSource {
         return lower.hasSuffix(".shp") || lower.hasSuffix(".dbf")
     }
 
-    /// `--encoding`, else a shapefile's `.cpg`, else UTF-8.
+    /// `--encoding`, else a shapefile's `.cpg`, else the code page its `.dbf` header declares
+    /// (the language driver byte: Chinese ones only), else UTF-8.
     private func textEncoding() throws(LandtrackError) -> String {
         if let encoding { return encoding }
         guard isShapefile else { return "UTF-8" }
-        let cpg = (path as NSString).deletingPathExtension + ".cpg"
-        guard let label = try? String(contentsOfFile: cpg, encoding: .utf8) else { return "UTF-8" }
+        let stem = (path as NSString).deletingPathExtension
+        let cpg = stem + ".cpg"
+        guard let label = try? String(contentsOfFile: cpg, encoding: .utf8) else {
+            // dBase language driver ids: 0x4D and 0x7A code page 936 (GBK), 0x4F and 0x78 950 (Big5).
+            if let dbf = FileHandle(forReadingAtPath: stem + ".dbf") ?? FileHandle(forReadingAtPath: stem + ".DBF") {
+                defer { try? dbf.close() }
+                if let header = try? dbf.read(upToCount: 30), header.count == 30 {
+                    switch header[29] {
+                    case 0x4D, 0x7A: return "GBK"
+                    case 0x4F, 0x78: return "BIG5"
+                    default: break
+                    }
+                }
+            }
+            return "UTF-8"
+        }
         let trimmed = label.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
         switch trimmed {
         case "UTF-8", "UTF8", "65001": return "UTF-8"

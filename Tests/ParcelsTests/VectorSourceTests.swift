@@ -70,6 +70,16 @@ struct VectorSourceTests {
         let first = try #require(report.problems.first)
         #expect(first.message.contains("UTF-8") && first.message.contains("--encoding GBK") && first.location?.contains("village") == true, "\(first)")
 
+        // The .dbf header's language driver byte 0x4D (code page 936) does what the flag does.
+        let dbf = try #require(FileHandle(forUpdatingAtPath: dir.appendingPathComponent("dltb.dbf").path))
+        try dbf.seek(toOffset: 29)
+        try dbf.write(contentsOf: Data([0x4D]))
+        try dbf.close()
+        #expect(try areas(GDALLayerSource(path: shp)).count == truth.count)
+        let ldid = try #require(FileHandle(forUpdatingAtPath: dir.appendingPathComponent("dltb.dbf").path))
+        try ldid.seek(toOffset: 29)
+        try ldid.write(contentsOf: Data([0x00]))
+        try ldid.close()
         // A .cpg saying GBK does what the flag does.
         try "GBK\n".write(toFile: dir.appendingPathComponent("dltb.cpg").path, atomically: true, encoding: .utf8)
         #expect(try areas(GDALLayerSource(path: shp)).count == truth.count)
