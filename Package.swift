@@ -117,7 +117,10 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "ParcelMapTests", dependencies: ["ParcelMap", "Planner", "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport"]),
-        .testTarget(name: "FeatureServerTests", dependencies: ["FeatureServer", "Planner", "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport"]),
+        .testTarget(name: "FeatureServerTests", dependencies: [
+            "FeatureServer", "Planner", "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport",
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "landtrackTests", dependencies: ["landtrack", "Geometry", "Parcels", "Store", "GeoPackageStore", "TestSupport"]),
     ]
 )

@@ -57,6 +57,12 @@ extension API {
         return OfferedCRS(uri: Self.uri(crs), crs: crs)
     }
 
+    /// The offered CRSs when the request names one (`crs`, `bbox-crs`, `filter-crs`); else only
+    /// CRS84, without the PROJ lookups and the extent query (QGIS pages through CRS84).
+    func offeredCRS(for request: Request) throws(LandtrackError) -> [OfferedCRS] {
+        ["crs", "bbox-crs", "filter-crs"].contains { query(request, $0) != nil } ? try offeredCRS() : [.crs84]
+    }
+
     /// The CRS named by `parameter` (CRS84 when absent), which must be one of `offered`.
     func requestedCRS(_ request: Request, _ parameter: String, offered: [OfferedCRS]) throws -> OfferedCRS {
         guard let text = query(request, parameter) else { return .crs84 }

@@ -244,7 +244,7 @@ extension API {
             .map { "\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? $0.value)" }
         let (limit, offset) = (requestedLimit, requestedOffset)
         let (text, crs) = try await offload { () throws -> (String, OfferedCRS) in
-            let offered = try offeredCRS(), storage = try store.crs()
+            let offered = try offeredCRS(for: request), storage = try store.crs()
             let outCRS = try requestedCRS(request, "crs", offered: offered)
             let bboxCRS = try requestedCRS(request, "bbox-crs", offered: offered)
             let box = try bbox(request, crs: bboxCRS)
@@ -305,7 +305,7 @@ extension API {
         let date = layer == .parcels ? try asOf(request) : nil
         let b = base(request)
         let found = try await offload { () throws -> (FeatureText?, Bool) in
-            let projection = try FeatureProjection(from: try store.crs(), to: try requestedCRS(request, "crs", offered: try offeredCRS()))
+            let projection = try FeatureProjection(from: try store.crs(), to: try requestedCRS(request, "crs", offered: try offeredCRS(for: request)))
             func text(_ f: LayerFeature?) throws(LandtrackError) -> FeatureText? {
                 guard let f else { return nil }
                 return FeatureText(json: try featureText(f, projection), crs: projection.target)

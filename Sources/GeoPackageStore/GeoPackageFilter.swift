@@ -8,16 +8,29 @@ import Store
 /// function registered on the connection for the one statement (`landtrack_meets_N(geom)`),
 /// after an envelope test on the geometry's header.
 struct GeoPackageFilter {
-    /// The SQL expression of each queryable, and of the geometry.
-    let column: (Queryable) -> String
-    let geometry: String
+    /// Over the parcels table as `t` (now), or over the as-of subquery as `q`, whose
+    /// `state_then`, `pbf_then` and `geom_then` hold the values of the date when they differ.
+    let asOf: Bool
     private(set) var arguments: [String: (any DatabaseValueConvertible)?] = [:]
     private(set) var areas: [(name: String, area: SpatialArea)] = []
 
-    init(column: @escaping (Queryable) -> String, geometry: String) {
-        self.column = column
-        self.geometry = geometry
+    init(asOf: Bool) { self.asOf = asOf }
+
+    /// The SQL expression of a queryable.
+    func column(_ q: Queryable) -> String {
+        let t = asOf ? "q" : "t"
+        return switch q {
+        case .id: "\(t).parcel_id"
+        case .state: asOf ? "coalesce(q.state_then, q.state)" : "t.state"
+        case .basicFarmland: asOf ? "coalesce(q.pbf_then, q.basic_farmland)" : "t.basic_farmland"
+        case .village: "\(t).village"
+        case .landuseCode: "\(t).landuse_code"
+        case .areaSquareMetres: "\(t).area_m2"
+        }
     }
+
+    /// The SQL expression of the parcel's geometry.
+    var geometry: String { asOf ? "coalesce(q.geom_then, q.geom)" : "t.geom" }
 
     mutating func sql(_ filter: FeatureFilter) -> String {
         switch filter {

@@ -168,21 +168,12 @@ extension GeoPackageStore {
             // that date (an older geometry when a later re-import replaced it).
             let then = "SELECT p.*, \(Self.asOfColumns) FROM parcels p WHERE \(Self.existedThen)"
             var conditions: [String] = []
+            var sqlFilter = GeoPackageFilter(asOf: true)
             if let bbox {
-                let g = "coalesce(q.geom_then, q.geom)"
+                let g = sqlFilter.geometry
                 conditions.append("ST_MaxX(\(g)) >= :minx AND ST_MinX(\(g)) <= :maxx AND ST_MaxY(\(g)) >= :miny AND ST_MinY(\(g)) <= :maxy")
                 arguments += ["minx": bbox.minX, "maxx": bbox.maxX, "miny": bbox.minY, "maxy": bbox.maxY]
             }
-            var sqlFilter = GeoPackageFilter(column: { q in
-                switch q {
-                case .id: "q.parcel_id"
-                case .state: "coalesce(q.state_then, q.state)"
-                case .basicFarmland: "coalesce(q.pbf_then, q.basic_farmland)"
-                case .village: "q.village"
-                case .landuseCode: "q.landuse_code"
-                case .areaSquareMetres: "q.area_m2"
-                }
-            }, geometry: "coalesce(q.geom_then, q.geom)")
             if let filter { conditions.append(sqlFilter.sql(filter)) }
             arguments += StatementArguments(sqlFilter.arguments)
             let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -203,16 +194,7 @@ extension GeoPackageStore {
             arguments += ["minx": bbox.minX, "maxx": bbox.maxX, "miny": bbox.minY, "maxy": bbox.maxY]
         }
         var conditions = [layer == .parcels ? "t.active" : "t.geom IS NOT NULL"]
-        var sqlFilter = GeoPackageFilter(column: { q in
-            switch q {
-            case .id: "t.parcel_id"
-            case .state: "t.state"
-            case .basicFarmland: "t.basic_farmland"
-            case .village: "t.village"
-            case .landuseCode: "t.landuse_code"
-            case .areaSquareMetres: "t.area_m2"
-            }
-        }, geometry: "t.geom")
+        var sqlFilter = GeoPackageFilter(asOf: false)
         if let filter { conditions.append(sqlFilter.sql(filter)) }
         arguments += StatementArguments(sqlFilter.arguments)
         let condition = "WHERE " + conditions.joined(separator: " AND ")

@@ -4,19 +4,35 @@ import Store
 /// A `FeatureFilter` as PostgreSQL SQL: every value a numbered parameter (`$n`), never text in
 /// the statement; areas tested exactly by PostGIS's `ST_Intersects` (on the GiST index).
 struct PostGISFilter {
-    let column: (Queryable) -> String
-    let geometry: String
+    /// Over the parcels table as `t` (now), or over the as-of subquery as `q`, whose
+    /// `state_then`, `pbf_then` and `geom_then` hold the values of the date when they differ.
+    let asOf: Bool
     let srid: Int
     /// The values of `$first`, `$first + 1`, …
     private(set) var values: [PGValue] = []
     let first: Int
 
-    init(first: Int, srid: Int, geometry: String, column: @escaping (Queryable) -> String) {
+    init(asOf: Bool, first: Int, srid: Int) {
+        self.asOf = asOf
         self.first = first
         self.srid = srid
-        self.geometry = geometry
-        self.column = column
     }
+
+    /// The SQL expression of a queryable.
+    func column(_ q: Queryable) -> String {
+        let t = asOf ? "q" : "t"
+        return switch q {
+        case .id: "\(t).parcel_id"
+        case .state: asOf ? "coalesce(q.state_then, q.state)" : "t.state"
+        case .basicFarmland: asOf ? "coalesce(q.pbf_then, q.basic_farmland)" : "t.basic_farmland"
+        case .village: "\(t).village"
+        case .landuseCode: "\(t).landuse_code"
+        case .areaSquareMetres: "\(t).area_m2"
+        }
+    }
+
+    /// The SQL expression of the parcel's geometry.
+    var geometry: String { asOf ? "coalesce(q.geom_then, q.geom)" : "t.geom" }
 
     mutating func sql(_ filter: FeatureFilter) -> String {
         switch filter {

@@ -299,17 +299,8 @@ extension PostGISStore {
                   \(Self.namedAsOfColumns) FROM parcels p WHERE \(Self.existedThen)
                 """
             var conditions: [String] = []
-            if bbox != nil { conditions.append("ST_Intersects(coalesce(q.geom_then, q.geom), \(envelope(2)))") }
-            var sqlFilter = PostGISFilter(first: 2 + box.count, srid: srid, geometry: "coalesce(q.geom_then, q.geom)") { q in
-                switch q {
-                case .id: "q.parcel_id"
-                case .state: "coalesce(q.state_then, q.state)"
-                case .basicFarmland: "coalesce(q.pbf_then, q.basic_farmland)"
-                case .village: "q.village"
-                case .landuseCode: "q.landuse_code"
-                case .areaSquareMetres: "q.area_m2"
-                }
-            }
+            var sqlFilter = PostGISFilter(asOf: true, first: 2 + box.count, srid: srid)
+            if bbox != nil { conditions.append("ST_Intersects(\(sqlFilter.geometry), \(envelope(2)))") }
             if let filter { conditions.append(sqlFilter.sql(filter)) }
             let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let parameters = [PGValue.text(asOf.description)] + box + sqlFilter.values
@@ -325,17 +316,8 @@ extension PostGISStore {
             }
         }
         var conditions = [layer == .parcels ? "t.active" : "true"]
-        if bbox != nil { conditions.append("ST_Intersects(t.geom, \(envelope(1)))") }
-        var sqlFilter = PostGISFilter(first: 1 + box.count, srid: srid, geometry: "t.geom") { q in
-            switch q {
-            case .id: "t.parcel_id"
-            case .state: "t.state"
-            case .basicFarmland: "t.basic_farmland"
-            case .village: "t.village"
-            case .landuseCode: "t.landuse_code"
-            case .areaSquareMetres: "t.area_m2"
-            }
-        }
+        var sqlFilter = PostGISFilter(asOf: false, first: 1 + box.count, srid: srid)
+        if bbox != nil { conditions.append("ST_Intersects(\(sqlFilter.geometry), \(envelope(1)))") }
         if let filter { conditions.append(sqlFilter.sql(filter)) }
         let condition = conditions.joined(separator: " AND ")
         let parameters = box + sqlFilter.values

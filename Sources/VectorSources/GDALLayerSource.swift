@@ -89,7 +89,10 @@ public struct GDALLayerSource: FeatureSource {
                     }
                 }
             }
-            if let textProblem {
+            // Problems name the parcel too when its id could be read.
+            let parcelID = idProperty.flatMap { properties[$0]?.identifierText }
+            if var textProblem {
+                textProblem.featureID = parcelID
                 try feature(.failure(textProblem))
                 continue
             }
@@ -102,17 +105,30 @@ public struct GDALLayerSource: FeatureSource {
             var wkb = [UInt8](repeating: 0, count: Int(OGR_G_WkbSize(g)))
             // OGR_G_ExportToIsoWkb: OGRERR_NONE (0) on success.
             guard OGR_G_ExportToIsoWkb(g, wkbNDR, &wkb) == OGRERR_NONE else {
-                try feature(.failure(Diagnostic(.geometry, "GDAL cannot write its geometry as WKB", featureIndex: index, location: "FID \(fid)")))
+                try feature(.failure(Diagnostic(.geometry, "GDAL cannot write its geometry as WKB", featureIndex: index, featureID: parcelID,
+                                                location: "FID \(fid)")))
                 continue
             }
             do {
-                let value = try ctx.value(try ctx.readWKB(wkb))
+                let value = try Self.geometry(wkb, ctx)
                 try feature(.success(GeoJSONFeature(index: index, id: .number(Double(fid)), properties: properties, geometry: value,
                                                     geometryType: value.typeName)))
             } catch {
-                try feature(.failure(Diagnostic(.geometry, "its geometry cannot be read: \(error)", featureIndex: index, location: "FID \(fid)")))
+                try feature(.failure(Diagnostic(.geometry, "its geometry cannot be read: \(error)", featureIndex: index, featureID: parcelID,
+                                                location: "FID \(fid)")))
             }
         }
+    }
+
+    /// ISO WKB (little-endian, as exported) as a value: a 2-D Polygon or MultiPolygon — what
+    /// parcel layers hold — straight from the bytes; anything else through GEOS, so that the
+    /// parcel reader can say what it is.
+    private static func geometry(_ wkb: [UInt8], _ ctx: GEOSContext) throws(LandtrackError) -> Geometry {
+        if wkb.count > 5, wkb[0] == 1, wkb[2] == 0, wkb[3] == 0, wkb[4] == 0, wkb[1] == 3 || wkb[1] == 6,
+           let polygons = try? WKB.polygons(wkb) {
+            return wkb[1] == 3 ? .polygon(polygons[0]) : .multiPolygon(MultiPolygon(polygons))
+        }
+        return try ctx.value(try ctx.readWKB(wkb))
     }
 
     private var isShapefile: Bool {

@@ -1,10 +1,11 @@
-import FeatureServer
+@testable import FeatureServer
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 import Geometry
 import GeoPackageStore
+import NIOHTTP1
 import Parcels
 import Store
 import Testing
@@ -106,33 +107,48 @@ struct ServerHardeningTests {
         #expect(try await server.request("/conformance").status == 200, "the server still answers after \(`case`.0)")
     }
 
+    /// A connection that has sent a planner's `POST /imports` with `framing` (the body's
+    /// framing header, the blank line and the body as far as it goes).
+    func importRequest(_ store: any ParcelStore, _ server: TestServer, _ framing: String) throws -> RawConnection {
+        let token = try store.createToken(owner: "planner", role: .planner).token
+        let connection = try RawConnection(port: server.port)
+        connection.send("POST /imports?date=2024-05-01 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
+            + "Content-Type: application/geo+json\r\n" + framing)
+        return connection
+    }
+
     /// A chunked import whose chunk-size line is not hexadecimal is a 400 with a reason (it was
     /// a 500), and nothing is imported.
     @Test(arguments: Backend.available) func aBadChunkIsA400(backend: Backend) async throws {
         let store = try squares(backend)
-        let token = try store.createToken(owner: "planner", role: .planner).token
         let server = try await TestServer.start(store)
         defer { Task { await server.stop() } }
         let before = try store.counts()
-        let connection = try RawConnection(port: server.port)
-        connection.send("POST /imports?date=2024-05-01 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
-            + "Content-Type: application/geo+json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"typ\r\nzz\r\nnot hex\r\n0\r\n\r\n")
+        let connection = try importRequest(store, server, "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"typ\r\nzz\r\nnot hex\r\n0\r\n\r\n")
         let reply = parseResponse(await connection.readToEnd().bytes)
         #expect(reply.status == 400 && reply.body.contains("\"error\":\"bad-http\"") && reply.body.contains("chunk"), "\(reply)")
         #expect(try store.counts() == before)
     }
 
-    /// A body shorter than its Content-Length (the client stops sending): never a 500; nothing
-    /// is imported, and the server goes on answering.
+    /// Every HTTP parse error, wherever it surfaces (below the router, or inside a handler
+    /// reading a body), is a JSON 400 `bad-http` with a reason; an unknown error stays a 500.
+    /// (Before, a parse error inside a body fell through to the 500.)
+    @Test(arguments: [HTTPParserError.invalidEOFState, .invalidChunkSize, .invalidContentLength, .headerOverflow, .invalidMethod, .invalidVersion])
+    func parseErrorsAre400s(_ error: HTTPParserError) {
+        let answer = APIError(any: error)
+        #expect(answer.status == .badRequest && answer.code == "bad-http" && !answer.reason.isEmpty, "\(error): \(answer)")
+        #expect(APIError(any: CocoaError(.fileNoSuchFile)).status == .internalServerError)
+    }
+
+    /// A body shorter than its Content-Length (the client stops sending): nothing is imported,
+    /// the server goes on answering, and if the half-closed connection still takes an answer it
+    /// is a 400 (the mapping itself is `parseErrorsAre400s`).
     @Test(arguments: Backend.available) func aShortBodyIsNeverA500(backend: Backend) async throws {
         let store = try squares(backend)
-        let token = try store.createToken(owner: "planner", role: .planner).token
         let server = try await TestServer.start(store)
         defer { Task { await server.stop() } }
         let before = try store.counts()
-        let connection = try RawConnection(port: server.port)
-        connection.send("POST /imports?date=2024-05-01 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
-            + "Content-Type: application/geo+json\r\nContent-Length: 5000\r\n\r\n{\"type\":\"FeatureCollection\",")
+        let connection = try importRequest(store, server, "Content-Length: 5000\r\n\r\n{\"type\":\"FeatureCollection\",")
         connection.finishSending()
         let reply = await connection.readToEnd()
         let status = parseResponse(reply.bytes).status

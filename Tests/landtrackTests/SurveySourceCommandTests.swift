@@ -18,16 +18,29 @@ struct SurveySourceCommandTests {
         return lines
     }
 
-    @Test func reportsOfAGBKShapefileEqualTheGeoJSONs() throws {
+    /// A scratch folder of its own.
+    func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-survey-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// `source` as a GBK shapefile in EPSG:4526 made by ogr2ogr (with `sql` selecting and renaming
+    /// its fields), or nil, recorded, when ogr2ogr is missing (scripts/test.sh installs gdal-bin).
+    func gbkShapefile(_ path: String, from source: String, sql: String? = nil) throws -> String? {
         guard let ogr2ogr = ProcessRun.installed("ogr2ogr") else {
             Issue.record("ogr2ogr is not installed (scripts/test.sh installs gdal-bin): the GDAL source was not tested end to end")
-            return
+            return nil
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-shp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let shp = dir.appendingPathComponent("dltb.shp").path
-        let made = try ProcessRun(ogr2ogr, ["-f", "ESRI Shapefile", "-t_srs", "EPSG:4526", "-lco", "ENCODING=GBK", shp, sample])
+        let select = sql.map { ["-dialect", "SQLite", "-sql", $0] } ?? []
+        let made = try ProcessRun(ogr2ogr, ["-f", "ESRI Shapefile", "-t_srs", "EPSG:4526", "-lco", "ENCODING=GBK"] + select + [path, source])
         #expect(made.status == 0, "\(made.stderr)")
+        return made.status == 0 ? path : nil
+    }
+
+    @Test func reportsOfAGBKShapefileEqualTheGeoJSONs() throws {
+        let dir = try scratch()
+        guard let shp = try gbkShapefile(dir.appendingPathComponent("dltb.shp").path, from: sample) else { return }
         try FileManager.default.removeItem(atPath: dir.appendingPathComponent("dltb.cpg").path)
         // The shapefile's 10-character field names.
         let fields = ["--encoding", "GBK", "--pbf-field", "basic_farm", "--landuse-field", "landuse_co"]
@@ -61,16 +74,9 @@ struct SurveySourceCommandTests {
     /// field: states from DLBM) as the GeoJSON read with its states taken from its land-use
     /// codes; a bureau's schema file does the same; a bad schema file is refused.
     @Test func theSurveysFieldNames() throws {
-        guard let ogr2ogr = ProcessRun.installed("ogr2ogr") else {
-            Issue.record("ogr2ogr is not installed (scripts/test.sh installs gdal-bin): --schema was not tested")
-            return
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-sandiao-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let shp = dir.appendingPathComponent("DLTB.shp").path
-        let made = try ProcessRun(ogr2ogr, ["-f", "ESRI Shapefile", "-t_srs", "EPSG:4526", "-lco", "ENCODING=GBK", "-dialect", "SQLite", "-sql",
-                                            "SELECT id AS BSM, landuse_code AS DLBM, village AS ZLDWMC, geometry FROM \"nanhai_parcels_2000\"", shp, sample])
-        #expect(made.status == 0, "\(made.stderr)")
+        let dir = try scratch()
+        guard let shp = try gbkShapefile(dir.appendingPathComponent("DLTB.shp").path, from: sample,
+                                         sql: "SELECT id AS BSM, landuse_code AS DLBM, village AS ZLDWMC, geometry FROM \"nanhai_parcels_2000\"") else { return }
         // States from land-use codes on both sides (the GeoJSON's own state field is not read).
         let truth = try Run(["summary", "--by", "village", "--by", "state", sample, "--state-field", "no_such_field"])
         #expect(truth.status == 0, "\(truth.stderr)")
@@ -91,12 +97,7 @@ struct SurveySourceCommandTests {
     /// was raised by 1 m² are named with both numbers; the rest (TBMJ rounded to 0.01 m², as the
     /// survey writes it) agree; validate still passes (a warning is not an error).
     @Test func officialAreasAreCrossChecked() throws {
-        guard let ogr2ogr = ProcessRun.installed("ogr2ogr") else {
-            Issue.record("ogr2ogr is not installed (scripts/test.sh installs gdal-bin): the TBMJ check was not tested")
-            return
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-tbmj-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratch()
         let survey = try Run(["area", sample, "--method", "survey", "--format", "csv"])
         var areas: [String: Double] = [:]
         for line in survey.stdout.split(separator: "\n").dropFirst() {
@@ -115,10 +116,8 @@ struct SurveySourceCommandTests {
         }
         let withTBMJ = dir.appendingPathComponent("tbmj.geojson")
         try JSONSerialization.data(withJSONObject: ["type": "FeatureCollection", "features": features]).write(to: withTBMJ)
-        let shp = dir.appendingPathComponent("DLTB.shp").path
-        let made = try ProcessRun(ogr2ogr, ["-f", "ESRI Shapefile", "-t_srs", "EPSG:4526", "-lco", "ENCODING=GBK", "-dialect", "SQLite", "-sql",
-                                            "SELECT id AS BSM, landuse_code AS DLBM, village AS ZLDWMC, TBMJ, geometry FROM tbmj", shp, withTBMJ.path])
-        #expect(made.status == 0, "\(made.stderr)")
+        guard let shp = try gbkShapefile(dir.appendingPathComponent("DLTB.shp").path, from: withTBMJ.path,
+                                         sql: "SELECT id AS BSM, landuse_code AS DLBM, village AS ZLDWMC, TBMJ, geometry FROM tbmj") else { return }
         let checked = try Run(["validate", shp, "--schema", "sandiao"])
         #expect(checked.status == 0, "\(checked.stdout.prefix(500)) \(checked.stderr)")
         #expect(checked.stdout.contains("TBMJ: 1,998 of 2,000 parcels agree with the survey area (TD/T 1055, CGCS2000) within 0.1 m² or 0.0001"), "\(checked.stdout.prefix(600))")
