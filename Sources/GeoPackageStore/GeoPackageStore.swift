@@ -63,6 +63,13 @@ public final class GeoPackageStore: ParcelStore {
                   created_at DATETIME NOT NULL, revoked_at DATETIME);
                 """)
         }
+        m.registerMigration("v3: the survey's deduction (扣除地类) of each parcel") { db in
+            // Appended after `properties`: rows keep the v1 column positions, the two new ones follow.
+            try db.execute(sql: """
+                ALTER TABLE parcels ADD COLUMN deduction_ratio DOUBLE NOT NULL DEFAULT 0 CHECK (deduction_ratio >= 0 AND deduction_ratio < 1);
+                ALTER TABLE parcels ADD COLUMN deduction_code TEXT;
+                """)
+        }
         return m
     }()
 
@@ -205,6 +212,7 @@ public final class GeoPackageStore: ParcelStore {
     // Rows are read by column position (a name lookup per column per row costs more than the
     // decoding): the column order of the v1 tables, which `SELECT *` and `SELECT p.*` give.
     // parcels: fid, geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties
+    //   (v1), deduction_ratio, deduction_code (v3; absent from an older store opened read-only)
     // parcel_events: event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
     //   recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes
 
@@ -219,8 +227,16 @@ public final class GeoPackageStore: ParcelStore {
         do { polygons = try GeoPackage.polygons(blob) } catch {
             throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): its geometry cannot be read (\(error))"))
         }
+        var deduction: AreaDeduction?
+        if row.count > 11, row.columnNames.dropFirst(10).first == "deduction_ratio" {
+            let ratio: Double = row[10]
+            guard ratio >= 0, ratio < 1 else {
+                throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): deduction_ratio \(ratio) is not a share below 1"))
+            }
+            deduction = .stored(ratio: ratio, code: row[11])
+        }
         return Parcel(id: id, state: state, basicFarmland: row[4], village: row[5], landuseCode: row[6], polygons: polygons,
-                      areaSquareMetres: row[7], properties: ParcelProperties(jsonText: row[9]), active: row[8])
+                      areaSquareMetres: row[7], properties: ParcelProperties(jsonText: row[9]), deduction: deduction, active: row[8])
     }
 
     static func event(_ row: Row, path: String) throws -> ParcelEvent {

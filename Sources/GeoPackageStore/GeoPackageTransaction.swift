@@ -71,19 +71,21 @@ final class GeoPackageTransaction: StoreTransaction {
         try checkID(p.id)
         parcelsChanged = true
         try execute("""
-            INSERT INTO parcels (geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO parcels (geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties,
+                                 deduction_ratio, deduction_code)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [GeoPackage.blob(p.polygons, srsID: srs), p.id, p.state.rawValue, p.basicFarmland, p.village, p.landuseCode,
-                  p.areaSquareMetres, p.active, p.properties.jsonText])
+                  p.areaSquareMetres, p.active, p.properties.jsonText, p.deduction?.ratio ?? 0, p.deduction?.code])
     }
 
     func update(_ p: Parcel) throws(LandtrackError) {
         parcelsChanged = true
         try execute("""
-            UPDATE parcels SET geom = ?, state = ?, basic_farmland = ?, village = ?, landuse_code = ?, area_m2 = ?, active = ?, properties = ?
+            UPDATE parcels SET geom = ?, state = ?, basic_farmland = ?, village = ?, landuse_code = ?, area_m2 = ?, active = ?, properties = ?,
+                               deduction_ratio = ?, deduction_code = ?
             WHERE parcel_id = ?
             """, [GeoPackage.blob(p.polygons, srsID: srs), p.state.rawValue, p.basicFarmland, p.village, p.landuseCode,
-                  p.areaSquareMetres, p.active, p.properties.jsonText, p.id])
+                  p.areaSquareMetres, p.active, p.properties.jsonText, p.deduction?.ratio ?? 0, p.deduction?.code, p.id])
     }
 
     func append(_ e: NewEvent) throws(LandtrackError) -> Int64 {

@@ -12,6 +12,7 @@ public struct MapOptions: Sendable {
     /// The blocks outlined on the map (outlines are always computed).
     public var contiguity = ContiguityReport.Options()
     /// The checks listed beside the map and highlighted on it (their as-of date is each panel's).
+    /// Its `areaBasis` is the summary's too (nil: net when the parcels carry deductions).
     public var checks = CheckOptions()
     public init() {}
 }
@@ -51,7 +52,7 @@ public struct MapPage: Sendable {
             var contiguity = options.contiguity
             contiguity.outlines = true
             let blocks = try ContiguityReport.analyse(snapshot.parcels, crs: crs, options: contiguity)
-            let summary = try SummaryReport(parcels: snapshot.parcels, crs: crs, by: [.state], asOf: label)
+            let summary = try SummaryReport(parcels: snapshot.parcels, crs: crs, by: [.state], asOf: label, basis: options.checks.areaBasis)
             var checkOptions = options.checks
             checkOptions.asOf = snapshot.asOf
             let checks = try CheckReport(current: snapshot, start: periodStart, options: checkOptions)
@@ -214,6 +215,12 @@ public struct MapPage: Sendable {
             data += "],\"state\":[" + panel.parcels.map { String(states[$0.state]!) }.joined(separator: ",")
             data += "],\"pbf\":[" + panel.parcels.map { $0.basicFarmland ? "1" : "0" }.joined(separator: ",")
             data += "],\"area\":[" + panel.parcels.map { fixed($0.areaSquareMetres, 2) }.joined(separator: ",")
+            // Deducted shares only when some parcel has one (most stores have none).
+            if panel.parcels.contains(where: { $0.deduction != nil }) {
+                data += "],\"deduction\":[" + panel.parcels.map { p in
+                    p.deduction.map { d in "[\(JSONValue.numberText(d.ratio)),\(JSONValue.string(d.label).jsonText)]" } ?? "0"
+                }.joined(separator: ",")
+            }
             data += "],\"village\":["
             for (i, p) in panel.parcels.enumerated() {
                 if i > 0 { data += "," }
@@ -245,7 +252,8 @@ public struct MapPage: Sendable {
         /// The summary and the checks of one panel, as HTML beside the map.
         func panelHTML(_ index: Int, _ panel: Panel) -> String {
             var out = "<section class=\"side\" id=\"side-\(index)\"><h2>\(html(panel.label))</h2>"
-            out += "<h3>Summary by state</h3><p class=\"method\">area: \(html(panel.summary.methodDescription)); 1 mu = 2000/3 m²</p>"
+            out += "<h3>Summary by state</h3><p class=\"method\">area: \(html(panel.summary.methodDescription)); "
+                + "\(html(panel.summary.basis.description)); 1 mu = 2000/3 m²</p>"
             out += "<table class=\"summary\"><thead><tr><th>state</th><th>parcels</th><th>m²</th><th>mu</th><th>ha</th></tr></thead><tbody>"
             for r in panel.summary.rows {
                 let state = ParcelState(rawValue: r.values[0])

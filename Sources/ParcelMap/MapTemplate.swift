@@ -316,6 +316,8 @@ function info(P, s) {
   let html = `<b data-parcel="${esc(id)}">${esc(id)}</b> (${esc(P.p.label)})<br>state: <span class="swatch" style="background:${state.colour}"></span>${state.id} ${state.name}`
     + `<br>PBF: ${p.pbf[s] ? "yes (永久基本农田)" : "no"}${p.village[s] ? "<br>village: " + esc(p.village[s]) : ""}`
     + `<br>area: ${fmt(a, 2)} m² = ${fmt(a * 3 / 2000, 4)} mu = ${fmt(a / 10000, 4)} ha<br><span class="method">${esc(D.areaMethod)}</span>`;
+  const d = p.deduction ? p.deduction[s] : 0;
+  if (d) html += `<br>net: ${fmt(a * (1 - d[0]), 2)} m² = ${fmt(a * (1 - d[0]) * 3 / 2000, 4)} mu (less ${esc(d[1])}: ${fmt(d[0] * 100, 2)} %)`;
   if (p.block[s] >= 0) { const B = P.blocks[p.block[s]]; html += `<br>block ${B.id}: ${fmt(B.mu, 1)} mu, ${B.parcels} parcels ${esc(B.class)}`; }
   if (p.rules[s]) html += `<br><b style="color:#c00">violates: ${p.rules[s].map(esc).join(", ")}</b>`;
   const h = D.history[id] || [];

@@ -175,6 +175,8 @@ public struct ParcelReader {
             landuse = String(repeating: "0", count: 4 - String(Int(n)).count) + String(Int(n))
         }
 
+        let deductionValues = Self.deductionValues(properties, fields: fields, problems: &problems)
+
         var polygons: [Polygon] = []
         switch (feature.geometry, feature.geometryType) {
         case (nil, nil):
@@ -230,10 +232,92 @@ public struct ParcelReader {
             d.severity = .error
             return (nil, located + [d])
         }
+        let (deduction, deductionProblems) = deductionValues.deduction(area: area, fields: fields)
         return (Parcel(
             id: id, state: state ?? .other, basicFarmland: basicFarmland ?? false, village: village, landuseCode: landuse,
-            polygons: polygons, areaSquareMetres: area, properties: ParcelProperties(properties),
-            source: Parcel.FileSource(featureIndex: feature.index, statesBasicFarmland: basicFarmland != nil)), located)
+            polygons: polygons, areaSquareMetres: area, properties: ParcelProperties(properties), deduction: deduction,
+            source: Parcel.FileSource(featureIndex: feature.index, statesBasicFarmland: basicFarmland != nil,
+                                      statesDeduction: deductionValues.stated)),
+            located + deductionProblems.map { d in
+                var d = d
+                d.featureIndex = feature.index
+                d.featureID = id
+                return d
+            })
+    }
+
+    // MARK: Deductions (扣除地类)
+
+    /// A feature's deduction fields as the file gives them (m² and shares).
+    struct DeductionValues {
+        var ratio: Double?, deducted: Double?, code: String?, official: Double?, net: Double?
+        /// The feature gives a coefficient, a deducted area or a code.
+        var stated: Bool { ratio != nil || deducted != nil || code != nil }
+
+        /// The deduction (nil when the file records none) and warnings where the file's own
+        /// figures disagree: KCMJ with TBMJ × KCXS, TBDLMJ with TBMJ − KCMJ (the survey rounds
+        /// each to 0.01 m²).
+        func deduction(area: Double, fields: ParcelFields) -> (AreaDeduction?, [Diagnostic]) {
+            var warnings: [Diagnostic] = []
+            let tolerance = 0.01 + 1e-9
+            var share = ratio
+            if share == nil, let deducted {
+                // Without a coefficient, the deducted area's share of the patch is one.
+                let base = official ?? area
+                share = base > 0 ? deducted / base : 0
+                if share! >= 1 {
+                    warnings.append(Diagnostic(.badDeduction, "\(fields.deductionArea!) \(fixed(deducted, 2)) m² is the whole patch (\(fixed(base, 2)) m²): no deduction taken",
+                                               severity: .warning))
+                    share = 0
+                }
+            }
+            if let ratio, let deducted, let official, abs(official * ratio - deducted) > tolerance {
+                warnings.append(Diagnostic(
+                    .deductionMismatch, "\(fields.deductionArea!) is \(fixed(deducted, 2)) m², but \(fields.officialArea!) × \(fields.deductionRatio!) is "
+                        + "\(fixed(official, 2)) × \(JSONValue.numberText(ratio)) = \(fixed(official * ratio, 2)) m² (the coefficient is used)", severity: .warning))
+            }
+            if let net, let official {
+                let deductedArea = deducted ?? official * (ratio ?? 0)
+                if abs(official - deductedArea - net) > tolerance {
+                    warnings.append(Diagnostic(
+                        .deductionMismatch, "\(fields.netArea!) is \(fixed(net, 2)) m², but \(fields.officialArea!) − deduction is "
+                            + "\(fixed(official, 2)) − \(fixed(deductedArea, 2)) = \(fixed(official - deductedArea, 2)) m²", severity: .warning))
+                }
+            }
+            return (AreaDeduction.stored(ratio: share ?? 0, code: code), warnings)
+        }
+    }
+
+    /// Reads the deduction fields the schema names; a value that is not a number, or a
+    /// coefficient outside [0, 1), is an error.
+    static func deductionValues(_ properties: JSONObject, fields: ParcelFields, problems: inout [Diagnostic]) -> DeductionValues {
+        func number(_ field: String?) -> Double? {
+            guard let field, let value = properties[field], value != .null else { return nil }
+            switch value {
+            case let .number(n) where n.isFinite && n >= 0: return n
+            case let .string(s) where s.trimmingCharacters(in: .whitespaces).isEmpty: return nil
+            case let .string(s): if let n = Double(s.trimmingCharacters(in: .whitespaces)), n.isFinite, n >= 0 { return n }
+            default: break
+            }
+            problems.append(Diagnostic(.badDeduction, "\"\(field)\" must be a number ≥ 0 (m² or a share), but is \(value.jsonText)",
+                                       location: "properties.\(field)"))
+            return nil
+        }
+        var values = DeductionValues(ratio: number(fields.deductionRatio), deducted: number(fields.deductionArea), code: nil,
+                                     official: number(fields.officialArea), net: number(fields.netArea))
+        if let r = values.ratio, r >= 1 {
+            problems.append(Diagnostic(.badDeduction, "\"\(fields.deductionRatio!)\" is \(JSONValue.numberText(r)): a deduction coefficient is a share "
+                                           + "below 1 (5 % is written 0.05)", location: "properties.\(fields.deductionRatio!)"))
+            values.ratio = nil
+        }
+        if let field = fields.deductionCode, let value = properties[field], let text = value.identifierText, !text.isEmpty {
+            if case let .number(n) = value, n >= 0, n < 1000, n == n.rounded() {
+                values.code = String(repeating: "0", count: 4 - String(Int(n)).count) + String(Int(n))
+            } else {
+                values.code = text
+            }
+        }
+        return values
     }
 
     /// GEOS make-valid (structure method), keeping the polygonal parts; nil when nothing with

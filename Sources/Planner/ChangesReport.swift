@@ -6,7 +6,8 @@ import Store
 ///
 /// Parcels are compared as they stood on `from` and on `to` (net changes: a parcel moved twice
 /// counts once, from its first to its last state). Parcels created by a split or merge in the
-/// period come from "(new)", retired ones go to "(retired)". Areas are geodesic.
+/// period come from "(new)", retired ones go to "(retired)". Areas are geodesic, net of the
+/// parcels' deductions (田坎) or gross (`basis`).
 public struct ChangesReport: Sendable, RenderableReport {
     public static let cultivated: Set<ParcelState> = [.farmland, .reclaimedFarmland]
 
@@ -30,16 +31,21 @@ public struct ChangesReport: Sendable, RenderableReport {
     public let cultivatedLandLost: AreaMeasure
     public let basicFarmlandDesignated: AreaMeasure
     public let basicFarmlandReleased: AreaMeasure
+    /// Net (each parcel less its deduction, as on its later date) or gross.
+    public let basis: AreaBasis
 
     /// The changes between two snapshots of one store (`start.asOf` ≤ `end.asOf`). With
     /// `ref`, only the parcels with an event of that programme reference in the period count
     /// (`end` must carry the history).
-    public init(start: Snapshot, end: Snapshot, ref: String? = nil) throws(LandtrackError) {
+    /// `basis` nil: net when the parcels carry deductions, else gross.
+    public init(start: Snapshot, end: Snapshot, ref: String? = nil, basis: AreaBasis? = nil) throws(LandtrackError) {
         guard let from = start.asOf, let to = end.asOf else { throw .invalidArgument("changes are computed between two dates") }
         guard from <= to else { throw .invalidArgument("--from \(from) is after --to \(to)") }
         self.from = from
         self.to = to
         self.ref = ref
+        let basis = AreaBasis.resolve(basis, parcels: start.parcels + end.parcels)
+        self.basis = basis
         var before = Dictionary(uniqueKeysWithValues: start.parcels.map { ($0.id, $0) })
         var after = Dictionary(uniqueKeysWithValues: end.parcels.map { ($0.id, $0) })
         if let ref {
@@ -54,7 +60,7 @@ public struct ChangesReport: Sendable, RenderableReport {
             let b = before[id], a = after[id]
             let fromState = b.map(\.state.rawValue) ?? "(new)"
             let toState = a.map(\.state.rawValue) ?? "(retired)"
-            let area = (a ?? b)!.areaSquareMetres
+            let area = (a ?? b)!.area((a ?? b)!.areaSquareMetres, on: basis)
             cells[[fromState, toState], default: (0, 0)].0 += 1
             cells[[fromState, toState], default: (0, 0)].1 += area
             let wasCultivated = b.map { Self.cultivated.contains($0.state) }, isCultivated = a.map { Self.cultivated.contains($0.state) }
@@ -76,10 +82,11 @@ public struct ChangesReport: Sendable, RenderableReport {
     }
 
     /// Reads the two dates in one read of `store` and computes the changes.
-    public static func load(from store: any ParcelStore, from: CalendarDate, to: CalendarDate, ref: String? = nil) throws(LandtrackError) -> ChangesReport {
+    public static func load(from store: any ParcelStore, from: CalendarDate, to: CalendarDate, ref: String? = nil,
+                            basis: AreaBasis? = nil) throws(LandtrackError) -> ChangesReport {
         guard from <= to else { throw .invalidArgument("--from \(from) is after --to \(to)") }
         let snapshots = try store.snapshots(at: [from, to], history: ref != nil)
-        return try ChangesReport(start: snapshots[0], end: snapshots[1], ref: ref)
+        return try ChangesReport(start: snapshots[0], end: snapshots[1], ref: ref, basis: basis)
     }
 
     private var figures: [(String, String, AreaMeasure)] {
@@ -99,19 +106,19 @@ public struct ChangesReport: Sendable, RenderableReport {
         for (_, label, a) in figures { f.append([label, fixed(a.squareMetres, 2), fixed(a.mu, 2), fixed(a.hectares, 4)]) }
         let unchanged = matrix.filter { $0.from == $0.to }.reduce(0) { $0 + $1.count }
         return "changes from \(from) to \(to)" + (ref.map { " (programme \($0))" } ?? "")
-            + "; net per parcel, areas geodesic, 1 mu = 2000/3 m²\n\n" + f.render()
+            + "; net per parcel, areas geodesic, 1 mu = 2000/3 m²\nareas: \(basis.description)\n\n" + f.render()
             + "\nstate changes (\(grouped(unchanged)) parcels unchanged):\n" + m.render()
     }
 
     public func csv() -> String {
-        var out = CSV.line(["from_state", "to_state", "parcel_count", "area_m2", "area_mu"])
-        for c in matrix { out += CSV.line([c.from, c.to, String(c.count), fixed(c.area.squareMetres, 4), fixed(c.area.mu, 6)]) }
+        var out = CSV.line(["from_state", "to_state", "parcel_count", "area_m2", "area_mu", "area_basis"])
+        for c in matrix { out += CSV.line([c.from, c.to, String(c.count), fixed(c.area.squareMetres, 4), fixed(c.area.mu, 6), basis.rawValue]) }
         return out
     }
 
     public func json() -> String {
         var out = "{\"from\":\"\(from)\",\"to\":\"\(to)\",\"ref\":" + (ref.map { JSONValue.string($0).jsonText } ?? "null")
-        out += ",\"area_method\":\"geodesic\""
+        out += ",\"area_method\":\"geodesic\",\"area_basis\":\"\(basis.rawValue)\""
         for (key, _, a) in figures {
             out += ",\"\(key)\":{\"area_m2\":\(fixed(a.squareMetres, 4)),\"area_mu\":\(fixed(a.mu, 6))}"
         }

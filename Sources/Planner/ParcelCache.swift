@@ -16,7 +16,7 @@ import Parcels
 /// rename); a failure to write never fails the command.
 public struct ParcelCache: Sendable {
     public let directory: URL
-    static let magic: [UInt8] = Array("LTPC0001".utf8)
+    static let magic: [UInt8] = Array("LTPC0002".utf8)
 
     public init(directory: URL) { self.directory = directory }
 
@@ -56,7 +56,7 @@ public struct ParcelCache: Sendable {
     }
 
     // MARK: Format: magic, fingerprint (32), CRS identifier, count, then per parcel: id, state,
-    // PBF, village, land use, area, polygons (rings, positions as Float64 pairs).
+    // PBF, village, land use, area, deduction share and code, polygons (rings, positions as Float64 pairs).
 
     func read(_ key: Key) -> (parcels: [Parcel], crs: CoordinateReferenceSystem)? {
         // Memory-mapped, pages handed back as the decoding passes them: the cache file and the
@@ -72,6 +72,7 @@ public struct ParcelCache: Sendable {
             for _ in 0..<count {
                 guard let id = r.string(), let stateIndex = r.byte(), stateIndex < ParcelState.allCases.count, let pbf = r.byte(),
                       let village = r.optionalString(), let landuse = r.optionalString(), let area = r.double(),
+                      let deductionRatio = r.double(), let deductionCode = r.optionalString(),
                       let polygonCount = r.int() else { return nil }
                 var polygons: [Polygon] = []
                 for _ in 0..<polygonCount {
@@ -84,7 +85,8 @@ public struct ParcelCache: Sendable {
                     polygons.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
                 }
                 parcels.append(Parcel(id: id, state: ParcelState.allCases[Int(stateIndex)], basicFarmland: pbf == 1,
-                                      village: village, landuseCode: landuse, polygons: polygons, areaSquareMetres: area))
+                                      village: village, landuseCode: landuse, polygons: polygons, areaSquareMetres: area,
+                                      deduction: .stored(ratio: deductionRatio, code: deductionCode)))
                 if parcels.count % 4096 == 0 { input.releasePages(before: r.offset) }
             }
             return r.atEnd ? (parcels, crs) : nil
@@ -118,6 +120,8 @@ public struct ParcelCache: Sendable {
                 Writer.optionalString(p.village, &out)
                 Writer.optionalString(p.landuseCode, &out)
                 Writer.double(p.areaSquareMetres, &out)
+                Writer.double(p.deduction?.ratio ?? 0, &out)
+                Writer.optionalString(p.deduction?.code, &out)
                 Writer.int(p.polygons.count, &out)
                 for polygon in p.polygons {
                     Writer.int(polygon.rings.count, &out)

@@ -72,6 +72,9 @@ public struct CheckOptions: Sendable {
     public var minimumOther = 600.0
     /// The table the recorded state changes are audited against.
     public var transitionRules = TransitionRules.standard
+    /// The area the period rules add up (new cultivated land, PBF, balance): net of the parcels'
+    /// deductions or gross; nil: net when the parcels carry deductions, else gross.
+    public var areaBasis: AreaBasis?
     public init() {}
 }
 
@@ -85,6 +88,8 @@ public struct CheckReport: Sendable, RenderableReport {
     }
 
     public let asOf: CalendarDate?
+    /// The area the period rules added up.
+    public let basis: AreaBasis
     public let results: [Result]
     public var passed: Bool { results.allSatisfy(\.passed) }
 
@@ -121,6 +126,11 @@ public struct CheckReport: Sendable, RenderableReport {
     /// own GEOS context (GEOS contexts and geometries are never shared between threads).
     public init(current: Snapshot, start: Snapshot?, options: CheckOptions) throws(LandtrackError) {
         asOf = current.asOf
+        var resolved = options
+        let basis = AreaBasis.resolve(options.areaBasis, parcels: current.parcels + (start?.parcels ?? []))
+        resolved.areaBasis = basis
+        self.basis = basis
+        let options = resolved
         let all: [Set<PlannerRule>] = [
             [.pbfFragmentation, .newCultivatedLand, .newBasicFarmland, .cultivatedBalance, .recordedTransitions, .sliver],
             [.invalidGeometry],
@@ -223,8 +233,9 @@ public struct CheckReport: Sendable, RenderableReport {
 
         // Period rules: the programme from its start to the as-of date.
         if !run.isDisjoint(with: Self.periodRules), let start, let startDate = start.asOf, let end = current.asOf {
-            let changes = try ChangesReport(start: start, end: current, ref: options.programme)
-            let period = "\(startDate) to \(end)" + (options.programme.map { ", programme \($0)" } ?? "")
+            let basis = options.areaBasis ?? .gross
+            let changes = try ChangesReport(start: start, end: current, ref: options.programme, basis: basis)
+            let period = "\(startDate) to \(end)" + (options.programme.map { ", programme \($0)" } ?? "") + ", \(basis.rawValue) areas"
             let programmeParcels = options.programme.map { current.parcels(withEventsOf: $0, after: startDate) }
             if run.contains(.newCultivatedLand) {
                 // Cultivated land at the start inside the programme area (all parcels without one).
@@ -234,14 +245,14 @@ public struct CheckReport: Sendable, RenderableReport {
                 var ids = Set<String>()
                 for p in atStart where ChangesReport.cultivated.contains(p.state) {
                     if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
-                    base += p.areaSquareMetres
+                    base += p.area(p.areaSquareMetres, on: basis)
                     ids.insert(p.id)
                 }
                 var gained = 0.0
                 for p in parcels where ChangesReport.cultivated.contains(p.state) && !ids.contains(p.id) {
                     if let programmeParcels, !programmeParcels.contains(p.id) { continue }
                     if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
-                    if existedAtStart.contains(p.id) { gained += p.areaSquareMetres }
+                    if existedAtStart.contains(p.id) { gained += p.area(p.areaSquareMetres, on: basis) }
                 }
                 let share = base > 0 ? gained / base : 0
                 let ok = share >= 0.05
@@ -361,7 +372,8 @@ public struct CheckReport: Sendable, RenderableReport {
     }
 
     public func table() -> String {
-        var out = "checks " + (asOf.map { "as of \($0)" } ?? "now") + ": \(results.filter(\.passed).count) of \(results.count) rules pass\n\n"
+        var out = "checks " + (asOf.map { "as of \($0)" } ?? "now") + ": \(results.filter(\.passed).count) of \(results.count) rules pass\n"
+            + "areas: \(basis.description)\n\n"
         for r in results {
             out += "\(r.passed ? "PASS" : "FAIL")  \(r.rule.rawValue): \(r.rule.title)\n      \(r.detail)\n      source: \(r.rule.source)\n"
             for f in r.findings.prefix(50) {
@@ -384,7 +396,7 @@ public struct CheckReport: Sendable, RenderableReport {
     }
 
     public func json() -> String {
-        var out = "{\"as_of\":" + (asOf.map { "\"\($0)\"" } ?? "null") + ",\"passed\":\(passed),\"rules\":["
+        var out = "{\"as_of\":" + (asOf.map { "\"\($0)\"" } ?? "null") + ",\"passed\":\(passed),\"area_basis\":\"\(basis.rawValue)\",\"rules\":["
         for (i, r) in results.enumerated() {
             if i > 0 { out += "," }
             var o = JSONObject()

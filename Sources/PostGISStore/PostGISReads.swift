@@ -5,10 +5,13 @@ import Store
 
 // Rows are read by column position, in the order these column lists give.
 extension PostGISStore {
-    /// parcels: parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties, WKB.
+    /// parcels: parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties, WKB,
+    /// deduction_ratio, deduction_code (`parcelColumnCount` columns; as-of columns follow them).
     static func parcelColumns(_ t: String = "") -> String {
-        "\(t)parcel_id, \(t)state, \(t)basic_farmland, \(t)village, \(t)landuse_code, \(t)area_m2, \(t)active, \(t)properties, ST_AsBinary(\(t)geom)"
+        "\(t)parcel_id, \(t)state, \(t)basic_farmland, \(t)village, \(t)landuse_code, \(t)area_m2, \(t)active, \(t)properties, ST_AsBinary(\(t)geom), "
+            + "\(t)deduction_ratio, \(t)deduction_code"
     }
+    static let parcelColumnCount = 11
     static let parcelColumns = parcelColumns()
 
     static let eventColumns = """
@@ -28,9 +31,10 @@ extension PostGISStore {
         } catch {
             throw LandtrackError.store(location: location, .corrupt("parcel \(quoted(id)): its geometry cannot be read (\(error))"))
         }
+        // The table's CHECK keeps the share in [0, 1).
         return Parcel(id: id, state: state, basicFarmland: try r.bool(i, 2)!, village: try r.text(i, 3), landuseCode: try r.text(i, 4),
                       polygons: polygons, areaSquareMetres: try r.double(i, 5)!, properties: ParcelProperties(jsonText: try r.text(i, 7)!),
-                      active: try r.bool(i, 6)!)
+                      deduction: .stored(ratio: try r.double(i, 9)!, code: try r.text(i, 10)), active: try r.bool(i, 6)!)
     }
 
     func event(_ r: PGResult, _ i: Int) throws -> ParcelEvent {
@@ -264,14 +268,15 @@ extension PostGISStore {
     private func parcelThen(_ r: PGResult, _ i: Int, _ engine: GeodesicAreaEngine) throws -> Parcel {
         var p = try parcel(r, i)
         p.active = true
-        if let s = try r.text(i, 9) {
+        let then = Self.parcelColumnCount
+        if let s = try r.text(i, then) {
             guard let state = ParcelState(rawValue: s) else {
                 throw LandtrackError.store(location: location, .corrupt("parcel \(quoted(p.id)): a state \(quoted(s)) in its history is not a state"))
             }
             p.state = state
         }
-        if let pbf = try r.bool(i, 10) { p.basicFarmland = pbf }
-        if let old = try r.withBytes(i, 11, { raw throws(LandtrackError) in try WKB.polygons(raw) }) {
+        if let pbf = try r.bool(i, then + 1) { p.basicFarmland = pbf }
+        if let old = try r.withBytes(i, then + 2, { raw throws(LandtrackError) in try WKB.polygons(raw) }) {
             p.polygons = old
             p.areaSquareMetres = try engine.area(of: old)
         }
@@ -296,7 +301,7 @@ extension PostGISStore {
             // that date (an older geometry when a later re-import replaced it).
             let then = """
                 SELECT p.parcel_id, p.state, p.basic_farmland, p.village, p.landuse_code, p.area_m2, p.active, p.properties, p.geom,
-                  \(Self.namedAsOfColumns) FROM parcels p WHERE \(Self.existedThen)
+                  p.deduction_ratio, p.deduction_code, \(Self.namedAsOfColumns) FROM parcels p WHERE \(Self.existedThen)
                 """
             var conditions: [String] = []
             var sqlFilter = PostGISFilter(asOf: true, first: 2 + box.count, srid: srid)
@@ -308,8 +313,7 @@ extension PostGISStore {
             return try read { c in
                 let matched = try c.execute("SELECT count(*) FROM (\(then)) q \(condition)", parameters).int64(0, 0) ?? 0
                 let r = try c.execute("""
-                    SELECT q.parcel_id, q.state, q.basic_farmland, q.village, q.landuse_code, q.area_m2, q.active, q.properties, ST_AsBinary(q.geom),
-                      q.state_then, q.pbf_then, ST_AsBinary(q.geom_then)
+                    SELECT \(Self.parcelColumns("q.")), q.state_then, q.pbf_then, ST_AsBinary(q.geom_then)
                     FROM (\(then)) q \(condition) ORDER BY q.parcel_id LIMIT $\(n)::int8 OFFSET $\(n + 1)::int8
                     """, parameters + [PGValue(limit), PGValue(offset)])
                 return LayerPage(features: try (0..<r.rowCount).map { LayerFeature(try self.parcelThen(r, $0, engine)) }, numberMatched: Int(matched))

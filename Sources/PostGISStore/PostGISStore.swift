@@ -82,6 +82,11 @@ public final class PostGISStore: ParcelStore, @unchecked Sendable {
               role text NOT NULL CHECK (role IN ('viewer', 'planner')), token_sha256 text NOT NULL UNIQUE,
               created_at text NOT NULL, revoked_at text);
             """),
+        (2, "the survey's deduction (扣除地类) of each parcel", """
+            ALTER TABLE parcels ADD COLUMN deduction_ratio double precision NOT NULL DEFAULT 0
+              CHECK (deduction_ratio >= 0 AND deduction_ratio < 1);
+            ALTER TABLE parcels ADD COLUMN deduction_code text;
+            """),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -62,7 +62,7 @@ final class PostGISTransaction: StoreTransaction {
 
     // MARK: Buffers
 
-    static let parcelCopyColumns = "parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties, geom"
+    static let parcelCopyColumns = "parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties, deduction_ratio, deduction_code, geom"
 
     /// New parcels, then changed ones (a parcel added and changed in one transaction is sent in
     /// that order).
@@ -86,11 +86,12 @@ final class PostGISTransaction: StoreTransaction {
                 try run {
                     try $0.execute("""
                         UPDATE parcels SET geom = ST_GeomFromWKB($1::bytea, $2::int), state = $3::text, basic_farmland = $4::boolean,
-                          village = $5::text, landuse_code = $6::text, area_m2 = $7::float8, active = $8::boolean, properties = $9::text
+                          village = $5::text, landuse_code = $6::text, area_m2 = $7::float8, active = $8::boolean, properties = $9::text,
+                          deduction_ratio = $11::float8, deduction_code = $12::text
                         WHERE parcel_id = $10::text
                         """, [.bytes(WKB.multiPolygon(p.polygons)), PGValue(Int(srid)), .text(p.state.rawValue), PGValue(p.basicFarmland),
                               PGValue(p.village), PGValue(p.landuseCode), PGValue(p.areaSquareMetres), PGValue(p.active),
-                              .text(p.properties.jsonText), .text(p.id)])
+                              .text(p.properties.jsonText), .text(p.id), PGValue(p.deduction?.ratio ?? 0), PGValue(p.deduction?.code)])
                 }
             }
             return
@@ -101,12 +102,13 @@ final class PostGISTransaction: StoreTransaction {
             try c.run("""
                 CREATE TEMPORARY TABLE IF NOT EXISTS landtrack_parcel_updates (parcel_id text COLLATE "C" PRIMARY KEY, state text,
                   basic_farmland boolean, village text, landuse_code text, area_m2 double precision, active boolean, properties text,
-                  geom geometry) ON COMMIT DELETE ROWS
+                  deduction_ratio double precision, deduction_code text, geom geometry) ON COMMIT DELETE ROWS
                 """)
             try c.copyIn("COPY landtrack_parcel_updates (\(Self.parcelCopyColumns)) FROM STDIN", rows.data)
             try c.run("""
                 UPDATE parcels p SET state = u.state, basic_farmland = u.basic_farmland, village = u.village, landuse_code = u.landuse_code,
-                  area_m2 = u.area_m2, active = u.active, properties = u.properties, geom = u.geom
+                  area_m2 = u.area_m2, active = u.active, properties = u.properties, deduction_ratio = u.deduction_ratio,
+                  deduction_code = u.deduction_code, geom = u.geom
                 FROM landtrack_parcel_updates u WHERE p.parcel_id = u.parcel_id;
                 TRUNCATE landtrack_parcel_updates
                 """)
@@ -123,6 +125,8 @@ final class PostGISTransaction: StoreTransaction {
         rows.double(p.areaSquareMetres)
         rows.bool(p.active)
         rows.text(p.properties.jsonText)
+        rows.double(p.deduction?.ratio ?? 0)
+        rows.text(p.deduction?.code)
         rows.geometry(WKB.multiPolygon(p.polygons), srid: srid)
         rows.endRow()
     }

@@ -331,7 +331,9 @@ extension ParcelStore {
                 let pbf = p.source?.statesBasicFarmland == false ? old.basicFarmland : p.basicFarmland
                 let geometryChanged = old.polygons != p.polygons
                 let propertiesChanged = try Self.otherPropertiesDiffer(old, p, fields: options.read.fields)
-                let attributesChanged = old.village != p.village || old.landuseCode != p.landuseCode || propertiesChanged
+                // A file that states no deduction for the parcel keeps the stored one.
+                let deduction = p.source?.statesDeduction == false ? old.deduction : p.deduction
+                let attributesChanged = old.village != p.village || old.landuseCode != p.landuseCode || old.deduction != deduction || propertiesChanged
                 let stateChanged = old.state != p.state, pbfChanged = old.basicFarmland != pbf
                 guard stateChanged || pbfChanged || geometryChanged || attributesChanged else {
                     summary.unchanged += 1
@@ -363,6 +365,10 @@ extension ParcelStore {
                     previous.append("village", old.village.map { .string($0) } ?? .null)
                     previous.append("landuse_code", old.landuseCode.map { .string($0) } ?? .null)
                     previous.append("properties", .string(old.properties.jsonText))
+                    if let d = old.deduction {
+                        previous.append("deduction_ratio", .number(d.ratio))
+                        previous.append("deduction_code", d.code.map { .string($0) } ?? .null)
+                    }
                     _ = try tx.append(NewEvent(parcelID: p.id, kind: .updated, date: date, recordedAt: writer.recordedAt,
                                                recordedBy: options.recordedBy, ref: options.ref,
                                                note: "re-imported from \(input.name): \(changed.joined(separator: ", ")) changed",
@@ -382,6 +388,7 @@ extension ParcelStore {
                 }
                 var updated = p
                 updated.basicFarmland = pbf
+                updated.deduction = deduction
                 updated.active = true
                 updated.source = nil
                 try tx.update(updated)

@@ -50,9 +50,13 @@ public enum Reparcelling {
             throw refuse(.areaMismatch(operation: "merge", result: merged, expected: sum, tolerance: areaTolerance))
         }
         let first = parents[0]
+        // The merged parcel deducts what its parents did: their deducted areas over its area.
+        let deducted = parents.reduce(0) { $0 + $1.deducted(from: $1.areaSquareMetres) }
+        let codes = Set(parents.compactMap { $0.deduction?.code })
         return Parcel(id: newID, state: first.state, basicFarmland: first.basicFarmland, village: first.village,
                       landuseCode: first.landuseCode, polygons: polygons, areaSquareMetres: merged,
-                      properties: try renamed(first, newID))
+                      properties: try renamed(first, newID),
+                      deduction: .stored(ratio: merged > 0 ? min(deducted / merged, 0.999_999) : 0, code: codes.count == 1 ? codes.first : nil))
     }
 
     /// The pieces of `parent` cut along a line (or by a polygon: inside and outside it), named
@@ -91,7 +95,7 @@ public enum Reparcelling {
         for (name, polygons) in zip(childNames, pieces) {
             children.append(Parcel(id: name, state: parent.state, basicFarmland: parent.basicFarmland, village: parent.village,
                                    landuseCode: parent.landuseCode, polygons: polygons, areaSquareMetres: try engine.area(of: polygons),
-                                   properties: try renamed(parent, name)))
+                                   properties: try renamed(parent, name), deduction: parent.deduction))
         }
         let sum = children.reduce(0) { $0 + $1.areaSquareMetres }
         guard abs(sum - parent.areaSquareMetres) <= areaTolerance else {

@@ -42,6 +42,8 @@ struct MapCommand: ParsableCommand {
     @Option(name: .customLong("pbf-min-mu"), help: "Smallest acceptable PBF block, mu (the pbf-fragmentation check).")
     var pbfMinMu = 10.0
 
+    @OptionGroup var area: AreaBasisOption
+
     @Option(help: "The page's title.")
     var title = "landtrack: land consolidation programme"
 
@@ -70,6 +72,7 @@ struct MapCommand: ParsableCommand {
         }
         options.contiguity.gapMetres = gap
         options.checks.pbfMinimumMu = pbfMinMu
+        options.checks.areaBasis = area.basis
         let page = try running { () throws(LandtrackError) in
             try MapPage.render(store: try store.open(readOnly: true), options: options)
         }

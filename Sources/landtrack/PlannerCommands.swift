@@ -7,6 +7,15 @@ import Planner
 import VectorSources
 
 extension SummaryReport.Key: ExpressibleByArgument {}
+extension AreaBasis: ExpressibleByArgument {}
+
+/// `--area net|gross`, one definition for every report that adds areas up.
+struct AreaBasisOption: ParsableArguments {
+    @Option(name: .customLong("area"), help: ArgumentHelp(
+        "net (each parcel less its recorded deduction, 田坎 KCXS: the survey's TBDLMJ) or gross (whole patches). Default: net when the parcels carry deductions, else gross.",
+        valueName: "net|gross"))
+    var basis: AreaBasis?
+}
 
 /// Contiguity prints the report formats, or the blocks' outlines as GeoJSON.
 enum BlockFormat: String, ExpressibleByArgument, CaseIterable {
@@ -76,6 +85,7 @@ struct SummaryCommand: ParsableCommand {
               landtrack summary --by state
               landtrack summary --by village --by state --as-of 2023-12-31 --format csv
               landtrack summary parcels.geojson --by pbf --area-method survey
+              landtrack summary DLTB.shp --schema sandiao --by landuse --area net
             """)
 
     @OptionGroup var source: PlannerSourceOptions
@@ -86,13 +96,15 @@ struct SummaryCommand: ParsableCommand {
     @Option(name: .customLong("area-method"), help: "geodesic, survey or planar.")
     var areaMethod: AreaMethod = .geodesic
 
+    @OptionGroup var area: AreaBasisOption
+
     @Option(help: "Output format: table, json or csv.")
     var format: ReportFormat = .table
 
     func run() throws {
         let (parcels, crs, _) = try source.load()
         let report = try running { () throws(LandtrackError) in
-            try SummaryReport(parcels: parcels, crs: crs, by: by, method: areaMethod, asOf: source.date)
+            try SummaryReport(parcels: parcels, crs: crs, by: by, method: areaMethod, asOf: source.date, basis: area.basis)
         }
         print(report.render(format), terminator: "")
     }
@@ -205,6 +217,8 @@ struct ChangesCommand: ParsableCommand {
     @Option(help: "Only parcels with an event of this programme reference in the period.")
     var ref: String?
 
+    @OptionGroup var area: AreaBasisOption
+
     @Option(help: "Output format: table, json or csv.")
     var format: ReportFormat = .table
 
@@ -218,7 +232,7 @@ struct ChangesCommand: ParsableCommand {
     func run() throws {
         let store = try self.store.opened(readOnly: true)
         let (a, b) = (try parseDate(from, "--from"), try parseDate(to, "--to"))
-        let report = try running { () throws(LandtrackError) in try ChangesReport.load(from: store, from: a, to: b, ref: ref) }
+        let report = try running { () throws(LandtrackError) in try ChangesReport.load(from: store, from: a, to: b, ref: ref, basis: area.basis) }
         print(report.render(format), terminator: "")
     }
 }
@@ -278,6 +292,8 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("transition-rules"), help: ArgumentHelp("JSON transition table the recorded state changes are audited against (default the built-in one).", valueName: "FILE"))
     var transitionRules: String?
 
+    @OptionGroup var area: AreaBasisOption
+
     @Option(help: "Output format: table, json or csv.")
     var format: ReportFormat = .table
 
@@ -309,6 +325,7 @@ struct CheckCommand: ParsableCommand {
         options.minimumFarmland = minFarmland
         options.minimumOther = minOther
         options.transitionRules = try loadRules(transitionRules)
+        options.areaBasis = area.basis
         let store = try self.store.opened(readOnly: true)
         let report = try running { () throws(LandtrackError) in try CheckReport.load(from: store, options: options) }
         print(report.render(format), terminator: "")

@@ -135,4 +135,83 @@ struct SurveySourceCommandTests {
         // A looser tolerance lets them agree.
         #expect(try Run(["validate", shp, "--schema", "sandiao", "--area-tolerance", "1.5"]).stdout.contains("TBMJ: 2,000 of 2,000"))
     }
+
+    /// Net areas from the survey's deduction fields: farmland carries 5 % 田坎 (KCXS 0.05, KCDLBM
+    /// 1203) with TBMJ, KCMJ and TBDLMJ written as the survey writes them. The 1203 line of the
+    /// summary is 5 % of the farmland parcels' areas as `area` measures them one by one; the net
+    /// lines and the 1203 line add up to the gross ones; the store reports what the file does.
+    @Test func netAreasFromTheSurveysDeductions() throws {
+        let dir = try scratch()
+        let measured = try Run(["area", sample, "--format", "csv"])
+        let survey = try Run(["area", sample, "--method", "survey", "--format", "csv"])
+        func perParcel(_ csv: String) -> [String: Double] {
+            var areas: [String: Double] = [:]
+            for line in csv.split(separator: "\n").dropFirst() {
+                let cells = line.split(separator: ",")
+                if cells.count >= 2, cells[0].hasPrefix("NH-"), let a = Double(cells[1]) { areas[String(cells[0])] = a }
+            }
+            return areas
+        }
+        let geodesic = perParcel(measured.stdout), official = perParcel(survey.stdout)
+        #expect(geodesic.count == 2000 && official.count == 2000)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: SharedData.repositoryRoot.appendingPathComponent(sample))) as? [String: Any])
+        var features = try #require(document["features"] as? [[String: Any]])
+        var ridges = 0.0
+        for i in features.indices {
+            var properties = try #require(features[i]["properties"] as? [String: Any])
+            let id = try #require(properties["id"] as? String)
+            let farmland = (properties["landuse_code"] as? String)?.hasPrefix("01") == true
+            let tbmj = (official[id]! * 100).rounded() / 100, ratio = farmland ? 0.05 : 0
+            let kcmj = (tbmj * ratio * 100).rounded() / 100
+            properties["TBMJ"] = tbmj
+            properties["KCXS"] = ratio
+            properties["KCDLBM"] = farmland ? "1203" : ""
+            properties["KCMJ"] = kcmj
+            properties["TBDLMJ"] = ((tbmj - kcmj) * 100).rounded() / 100
+            if farmland { ridges += geodesic[id]! * 0.05 }
+            features[i]["properties"] = properties
+        }
+        #expect(ridges > 1000)
+        let file = dir.appendingPathComponent("kc.geojson")
+        try JSONSerialization.data(withJSONObject: ["type": "FeatureCollection", "features": features]).write(to: file)
+        guard let shp = try gbkShapefile(dir.appendingPathComponent("DLTB.shp").path, from: file.path, sql: """
+            SELECT id AS BSM, landuse_code AS DLBM, village AS ZLDWMC, TBMJ, KCXS, KCDLBM, KCMJ, TBDLMJ, geometry FROM kc
+            """) else { return }
+
+        // The file's own figures agree with each other: no warning.
+        let checked = try Run(["validate", shp, "--schema", "sandiao"])
+        #expect(checked.status == 0 && !checked.stdout.contains("deduction-mismatch") && !checked.stdout.contains("warning"), "\(checked.stdout.prefix(600))")
+
+        let net = try Run(["summary", "--by", "landuse", shp, "--schema", "sandiao"])
+        #expect(net.status == 0 && net.stdout.contains("areas: net"), "\(net.stderr)")
+        func rows(_ text: String) -> [String: Double] {
+            var out: [String: Double] = [:]
+            for line in text.split(separator: "\n") {
+                let cells = line.split(separator: " ", omittingEmptySubsequences: true)
+                if cells.count >= 3, let m2 = Double(cells[2]) { out[String(cells[0])] = m2 }
+            }
+            return out
+        }
+        let netRows = rows(net.stdout), grossRows = rows(try Run(["summary", "--by", "landuse", shp, "--schema", "sandiao", "--area", "gross"]).stdout)
+        #expect(abs(try #require(netRows["1203"]) - ridges) < 0.02, "\(netRows)")
+        #expect(grossRows["1203"] == nil && grossRows["total"] == netRows["total"])
+        let farmlandCodes = grossRows.keys.filter { $0.hasPrefix("01") }
+        #expect(!farmlandCodes.isEmpty)
+        for code in farmlandCodes { #expect(abs(netRows[code]! - 0.95 * grossRows[code]!) < 0.02, "\(code)") }
+        // Gross, the file reports what the sample does with states from its land-use codes.
+        let truth = try Run(["summary", "--by", "village", "--by", "state", sample, "--state-field", "no_such_field"])
+        #expect(body(try Run(["summary", "--by", "village", "--by", "state", shp, "--schema", "sandiao", "--area", "gross"]).stdout) == body(truth.stdout))
+
+        // The store keeps the deductions: its reports are the file's.
+        let db = dir.appendingPathComponent("store.gpkg").path
+        let imported = try Run(["import", shp, "--schema", "sandiao", "--db", db, "--date", "2024-01-01"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(body(try Run(["summary", "--by", "landuse", "--db", db]).stdout) == body(net.stdout))
+        let check = try Run(["check", "--rules", "new-cultivated-land", "--db", db, "--format", "json"])
+        #expect(check.stdout.contains("\"area_basis\":\"net\""), "\(check.stdout.prefix(300))")
+        let map = dir.appendingPathComponent("map.html").path
+        #expect(try Run(["map", map, "--db", db]).status == 0)
+        let page = try String(contentsOfFile: map, encoding: .utf8)
+        #expect(page.contains("net: each parcel") && page.contains("\"deduction\":["))
+    }
 }
