@@ -413,7 +413,7 @@ extension ParcelStore {
 
     /// Replaces a constraint layer with the polygons (or, for barriers, lines too) of a file.
     public func importLayer(_ layer: ConstraintLayer, from input: any FeatureSource, nameField: String = "name") throws(LandtrackError) -> Int {
-        let (features, crs) = try LayerReader.read(layer, input, nameField: nameField)
+        let (features, crs) = try LayerReader.read(layer.rawValue, acceptsLines: layer.acceptsLines, input, nameField: nameField)
         return try write { (tx) throws(LandtrackError) -> Int in
             _ = try tx.adoptCRS(crs)
             try tx.replaceLayer(layer, with: features)
@@ -425,7 +425,10 @@ extension ParcelStore {
 /// Reads a constraint layer's file: every feature checked (geometry type, validity), positions
 /// in longitude/latitude on the file's datum.
 enum LayerReader {
-    static func read(_ layer: ConstraintLayer, _ input: any FeatureSource, nameField: String) throws(LandtrackError) -> ([LayerGeometry], CoordinateReferenceSystem) {
+    /// `what` names the layer in messages; `acceptsLines` lets lines in (barriers), else every
+    /// feature must be polygonal.
+    static func read(_ what: String, acceptsLines: Bool, _ input: any FeatureSource,
+                     nameField: String) throws(LandtrackError) -> ([LayerGeometry], CoordinateReferenceSystem) {
         var header: GeoJSONHeader?
         var features: [GeoJSONFeature] = []
         var errors: [Diagnostic] = []
@@ -442,7 +445,7 @@ enum LayerReader {
         let geos = GEOSContext()
         for f in features {
             guard let g = f.geometry else {
-                errors.append(Diagnostic(.nullGeometry, "a \(layer.rawValue) feature needs a geometry", featureIndex: f.index))
+                errors.append(Diagnostic(.nullGeometry, "a \(what) feature needs a geometry", featureIndex: f.index))
                 continue
             }
             let name = f.properties?[nameField]?.identifierText ?? f.id?.identifierText
@@ -450,10 +453,10 @@ enum LayerReader {
                 let normalized: Geometry
                 if let ps = g.polygons {
                     normalized = .multiPolygon(MultiPolygon(try normalizer.normalize(ps)))
-                } else if layer.acceptsLines {
+                } else if acceptsLines {
                     normalized = g
                 } else {
-                    errors.append(Diagnostic(.notPolygonal, "\(layer.rawValue) needs polygons, this is a \(g.typeName)",
+                    errors.append(Diagnostic(.notPolygonal, "\(what) needs polygons, this is a \(g.typeName)",
                                              featureIndex: f.index, featureID: name))
                     continue
                 }

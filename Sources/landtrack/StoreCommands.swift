@@ -73,6 +73,12 @@ func running<T>(_ body: () throws(LandtrackError) -> T) throws -> T {
     do { return try body() } catch { throw report(error) }
 }
 
+/// What an imported file is: parcels (or a constraint layer, `--layer`), or the survey's layer
+/// of PBF polygons that designates the parcels it covers.
+enum LayerKind: String, ExpressibleByArgument, CaseIterable {
+    case parcels, basic_farmland
+}
+
 enum Layer: String, ExpressibleByArgument, CaseIterable {
     case parcels, urban_boundary, eco_redline, programme_area, barriers
 }
@@ -100,6 +106,7 @@ struct ImportCommand: ParsableCommand {
               landtrack import fields.geojson --id-field GEO_ID --default-state farmland --db austria.gpkg
               landtrack import redline.geojson --layer eco_redline
               landtrack import parcels.geojson --on-invalid skip --rejects rejects.geojson
+              landtrack import JBNTBHTB.shp --layer-kind basic_farmland --pbf-share 0.5 --date 2024-12-31 --ref PBF-2024
             """)
 
     @OptionGroup var input: ParcelFileOptions
@@ -107,6 +114,14 @@ struct ImportCommand: ParsableCommand {
 
     @Option(help: "Layer to import into: parcels, urban_boundary, eco_redline, programme_area or barriers.")
     var layer: Layer = .parcels
+
+    @Option(name: .customLong("layer-kind"), help: ArgumentHelp(
+        "parcels, or basic_farmland: the file is the survey's layer of PBF polygons, and every parcel in the store with at least --pbf-share of its area in them is designated PBF (a pbf event each; parcels the layer's boundary crosses are listed).",
+        valueName: "KIND"))
+    var layerKind: LayerKind = .parcels
+
+    @Option(name: .customLong("pbf-share"), help: ArgumentHelp("With --layer-kind basic_farmland: the share of a parcel's area in the layer that makes it PBF (default 0.5).", valueName: "SHARE"))
+    var pbfShare: Double?
 
     @Option(name: .customLong("default-state"), help: "State of parcels that have neither a state nor a land-use code.")
     var defaultState: ParcelState?
@@ -134,6 +149,16 @@ struct ImportCommand: ParsableCommand {
 
     func validate() throws {
         if rejects != nil && onInvalid != .skip { throw ValidationError("--rejects goes with --on-invalid skip") }
+        if layerKind == .basic_farmland {
+            guard layer == .parcels else { throw ValidationError("--layer-kind basic_farmland designates parcels: give no --layer") }
+            guard onInvalid == .refuse, rules == nil, landuseMap == nil, defaultState == nil else {
+                throw ValidationError("--layer-kind basic_farmland reads polygons only: --on-invalid, --rules, --landuse-map and --default-state do not apply")
+            }
+        }
+        if let pbfShare {
+            guard layerKind == .basic_farmland else { throw ValidationError("--pbf-share goes with --layer-kind basic_farmland") }
+            guard pbfShare > 0, pbfShare <= 1 else { throw ValidationError("--pbf-share must be above 0 and at most 1 (0.5 is 50 %)") }
+        }
         if let date { _ = try parseDate(date, "--date") }
     }
 
@@ -159,6 +184,35 @@ struct ImportCommand: ParsableCommand {
     }
 
     private func importInto(_ path: String, _ bytes: any FeatureSource, _ progress: ProgressLine) throws {
+        if layerKind == .basic_farmland {
+            // Designating needs the parcels: the store must exist already.
+            let store = try self.store.opened()
+            var options = BasicFarmlandLayerOptions()
+            if let pbfShare { options.minimumShare = pbfShare }
+            if let date { options.date = try parseDate(date, "--date") }
+            options.ref = ref
+            if let by { options.recordedBy = by }
+            let result = try running { () throws(LandtrackError) in try store.designateBasicFarmland(from: bytes, options: options) }
+            print(result.line + " → \(store.location)")
+            if !result.straddling.isEmpty {
+                let now = Set(result.designated.map(\.parcelID)), already = Set(result.alreadyDesignated.map(\.parcelID))
+                let kept = Set(result.designatedButOutside.map(\.parcelID))
+                print("straddling the layer's boundary (\(grouped(result.straddling.count))):")
+                for o in result.straddling {
+                    let status = now.contains(o.parcelID) ? "designated now" : already.contains(o.parcelID) ? "PBF already"
+                        : kept.contains(o.parcelID) ? "PBF, below the share (kept)" : "not PBF (below the share)"
+                    print("  \(o.description): \(status)")
+                }
+            }
+            if !result.designatedButOutside.isEmpty {
+                // A county has thousands of these when the layer covers part of it: the first ones.
+                let shown = 20
+                print("PBF in the store, below the share in the layer (\(grouped(result.designatedButOutside.count)); kept, release with `landtrack pbf ID --release`):")
+                for o in result.designatedButOutside.prefix(shown) { print("  \(o.description)") }
+                if result.designatedButOutside.count > shown { print("  … and \(grouped(result.designatedButOutside.count - shown)) more") }
+            }
+            return
+        }
         let store = try self.store.opened(create: true)
         if layer != .parcels {
             let n = try running { () throws(LandtrackError) in
