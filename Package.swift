@@ -47,8 +47,9 @@ let package = Package(
         .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ"]),
         // The parcel model and the file readers: no database (area and validate need none).
         .target(name: "Parcels", dependencies: ["Geometry", .product(name: "CSV", package: "CSV.swift")]),
-        // Any vector source GDAL reads, as features for the parcel reader (GeoJSON keeps its own fast reader).
-        .target(name: "VectorSources", dependencies: ["Geometry", "CGDAL"]),
+        // Any vector source GDAL reads, as features for the parcel reader (GeoJSON keeps its own fast
+        // reader), and parcels written back as Shapefile or File Geodatabase.
+        .target(name: "VectorSources", dependencies: ["Geometry", "Parcels", "CGDAL"]),
         // The store interface, its value types (snapshots, events, refusals) and the one write
         // path for the programme's rules; backends implement the interface.
         .target(

@@ -207,7 +207,7 @@ final class GDALVectorDataset {
     let handle: GDALDatasetH
     let path: String
 
-    private static let registered: Void = { GDALAllRegister() }()
+    static let registered: Void = { GDALAllRegister() }()
 
     init(path: String, rawText: Bool) throws(LandtrackError) {
         _ = Self.registered

@@ -5,6 +5,7 @@ import PostGISStore
 import Geometry
 import Parcels
 import Store
+import VectorSources
 
 extension InvalidFeaturePolicy: ExpressibleByArgument {}
 extension ConstraintLayer: ExpressibleByArgument {}
@@ -410,7 +411,7 @@ struct ParcelsCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the parcels as they stood on a date to RFC 7946 GeoJSON, a GeoPackage or CSV.",
+        abstract: "Write the parcels as they stood on a date to RFC 7946 GeoJSON, a GeoPackage, CSV, a Shapefile or a File Geodatabase.",
         discussion: """
             GeoJSON: longitude/latitude, exterior rings counter-clockwise, with id, state, \
             basic_farmland, village, landuse_code, area_m2, area_mu and the parcel's other original \
@@ -418,14 +419,33 @@ struct ExportCommand: ParsableCommand {
 
             A .gpkg export is a new standalone GeoPackage with one parcels layer (never overwritten).
 
+            A .shp or .gdb export (GDAL) is written in the survey's schema by default (--schema \
+            sandiao: BSM, DLBM, ZLDWMC, TBMJ, KCDLBM, KCXS, KCMJ, TBDLMJ, and LT_STATE, LT_PBF) in the \
+            data's zone-prefixed CGCS2000 3° Gauss-Krüger CRS (--crs to choose), so that it goes back \
+            into the bureau's software; a shapefile's text in --encoding, with its .cpg.
+
             Examples:
               landtrack export parcels-2024.geojson --as-of 2024-12-31
               landtrack export parcels-2024.gpkg --as-of 2024-12-31
               landtrack export wasteland.csv --state wasteland
+              landtrack export DLTB.shp --encoding GBK
+              landtrack export result.gdb --layer-name DLTB --crs EPSG:4526
             """)
 
-    @Argument(help: "Output file: .geojson (or .json), .gpkg or .csv.")
+    @Argument(help: "Output file: .geojson (or .json), .gpkg, .csv, .shp or .gdb.")
     var output: String
+
+    @Option(help: ArgumentHelp("With .shp/.gdb: the columns, sandiao (the survey's DLTB fields, default) or standard (landtrack's names; a shapefile cuts them to 10 characters).", valueName: "sandiao|standard"))
+    var schema: ExportSchema.Layout?
+
+    @Option(help: ArgumentHelp("With .shp/.gdb: the output CRS (default: sandiao, the data's zone-prefixed CGCS2000 3° Gauss-Krüger zone; standard, the store's).", valueName: "EPSG:n"))
+    var crs: String?
+
+    @Option(help: ArgumentHelp("With .shp: the text encoding of the attributes (UTF-8 or GBK; the .cpg says which).", valueName: "NAME"))
+    var encoding: String?
+
+    @Option(name: .customLong("layer-name"), help: ArgumentHelp("With .gdb: the layer's name (default DLTB with sandiao, parcels with standard).", valueName: "NAME"))
+    var layerName: String?
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Date to reconstruct.", valueName: "YYYY-MM-DD"))
     var asOf: String?
@@ -442,8 +462,17 @@ struct ExportCommand: ParsableCommand {
         if let asOf { _ = try parseDate(asOf, "--as-of") }
         guard (0...15).contains(precision) else { throw ValidationError("--precision must be between 0 and 15") }
         let ext = (output as NSString).pathExtension.lowercased()
-        guard ["geojson", "json", "csv", "gpkg"].contains(ext) else {
-            throw ValidationError("\(output): the file name must end in .geojson, .gpkg or .csv")
+        guard ["geojson", "json", "csv", "gpkg", "shp", "gdb"].contains(ext) else {
+            throw ValidationError("\(output): the file name must end in .geojson, .gpkg, .csv, .shp or .gdb")
+        }
+        let gdal = GDALLayerWriter.format(of: output) != nil
+        if !gdal, schema != nil || crs != nil || encoding != nil || layerName != nil {
+            throw ValidationError("--schema, --crs, --encoding and --layer-name apply to a .shp or .gdb export")
+        }
+        if encoding != nil, ext != "shp" { throw ValidationError("--encoding applies to a shapefile (a GDB holds UTF-8)") }
+        if layerName != nil, ext != "gdb" { throw ValidationError("--layer-name applies to a .gdb (a shapefile's layer is its file name)") }
+        if let encoding, !["UTF-8", "UTF8", "GBK", "GB18030"].contains(encoding.uppercased()) {
+            throw ValidationError("--encoding \(encoding): UTF-8, GBK or GB18030")
         }
     }
 
@@ -452,6 +481,27 @@ struct ExportCommand: ParsableCommand {
         let date = try asOf.map { try parseDate($0, "--as-of") }
         let list = try running { () throws(LandtrackError) in ParcelListReport(try store.snapshot(asOf: date), state: state) }
         let ext = (output as NSString).pathExtension.lowercased()
+        if GDALLayerWriter.format(of: output) != nil {
+            let layout = schema ?? .sandiao
+            let written = try running { () throws(LandtrackError) -> (Int, CoordinateReferenceSystem) in
+                let target: CoordinateReferenceSystem
+                if let crs {
+                    target = try .resolve(crs)
+                } else if layout == .sandiao, let first = list.parcels.first {
+                    // The survey's convention: the 3° zone with its number in front of the easting.
+                    let zone = Int((first.polygons[0].exterior.points[0].x / 3).rounded())
+                    target = try .gaussKruger(zone: zone, width: 3, prefixed: true)
+                } else {
+                    target = list.crs
+                }
+                let n = try GDALLayerWriter.write(list.parcels, schema: ExportSchema(layout), crs: list.crs, target: target, path: output,
+                                                  layerName: layerName ?? (layout == .sandiao ? "DLTB" : "parcels"),
+                                                  encoding: encoding.map { $0.uppercased() == "UTF8" ? "UTF-8" : $0.uppercased() } ?? "UTF-8")
+                return (n, target)
+            }
+            print("\(output): \(grouped(written.0)) parcels" + (date.map { " as of \($0)" } ?? "") + ", \(layout.rawValue) schema, \(written.1)")
+            return
+        }
         if ext == "gpkg" {
             try running { () throws(LandtrackError) in try list.writeGeoPackage(output) }
             print("\(output): \(grouped(list.parcels.count)) parcels" + (date.map { " as of \($0)" } ?? ""))
@@ -620,3 +670,4 @@ struct CopyCommand: ParsableCommand {
         }
     }
 }
+extension ExportSchema.Layout: ExpressibleByArgument {}

@@ -274,4 +274,99 @@ struct SurveySourceCommandTests {
         let misplaced = try Run(["import", shp, "--layer-kind", "parcels", "--pbf-share", "0.4", "--db", db])
         #expect(misplaced.status == 64 && misplaced.stderr.contains("--pbf-share"), "\(misplaced.stderr)")
     }
+
+    /// A programme's result back in the survey's schema: a GBK shapefile with its .cpg and a File
+    /// Geodatabase from a store with deductions and state changes. GDAL reads what was written
+    /// (fields, CRS, Chinese text through the .cpg); landtrack reads it back with `--schema
+    /// sandiao` and reports what the store does; its TBMJ agrees with the survey area and its
+    /// KCMJ/TBDLMJ with each other; re-imported with LT_STATE and LT_PBF it is the same record.
+    @Test func exportInTheSurveysSchema() throws {
+        /// A summary table's rows: the key columns → parcels and m².
+        func rows(_ text: String) -> [String: (count: String, m2: Double)] {
+            var out: [String: (count: String, m2: Double)] = [:]
+            for line in text.split(separator: "\n") {
+                let cells = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                guard cells.count >= 5, let m2 = Double(cells[cells.count - 3]) else { continue }
+                out[cells.dropLast(4).joined(separator: " ")] = (cells[cells.count - 4], m2)
+            }
+            return out
+        }
+        let dir = try scratch()
+        guard let ogrinfo = ProcessRun.installed("ogrinfo") else {
+            Issue.record("ogrinfo is not installed (scripts/test.sh installs gdal-bin): the export was not read back by GDAL")
+            return
+        }
+        // The sample with 5 % 田坎 on its farmland, in landtrack's own names.
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: SharedData.repositoryRoot.appendingPathComponent(sample))) as? [String: Any])
+        var features = try #require(document["features"] as? [[String: Any]])
+        for i in features.indices {
+            var properties = try #require(features[i]["properties"] as? [String: Any])
+            if (properties["landuse_code"] as? String)?.hasPrefix("01") == true {
+                properties["deduction_ratio"] = 0.05
+                properties["deduction_code"] = "1203"
+            }
+            features[i]["properties"] = properties
+        }
+        let file = dir.appendingPathComponent("kc.geojson")
+        try JSONSerialization.data(withJSONObject: ["type": "FeatureCollection", "features": features]).write(to: file)
+        let db = dir.appendingPathComponent("store.gpkg").path
+        #expect(try Run(["import", file.path, "--db", db, "--date", "2023-01-01"]).status == 0)
+        #expect(try Run(["transition", "NH-000001", "--to", "reclaimed_farmland", "--date", "2024-01-01", "--db", db]).status == 0)
+
+        let shp = dir.appendingPathComponent("DLTB.shp").path, gdb = dir.appendingPathComponent("result.gdb").path
+        let exported = try Run(["export", shp, "--encoding", "GBK", "--db", db])
+        #expect(exported.status == 0 && exported.stdout.contains("2,000 parcels, sandiao schema, EPSG:4526"), "\(exported.stdout) \(exported.stderr)")
+        #expect(try String(contentsOfFile: dir.appendingPathComponent("DLTB.cpg").path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "GBK")
+        let gdbRun = try Run(["export", gdb, "--db", db])
+        #expect(gdbRun.status == 0 && gdbRun.stderr.isEmpty, "\(gdbRun.stdout) \(gdbRun.stderr)")
+
+        // GDAL reads both: the survey's fields, the zone-prefixed CRS, the village in Chinese.
+        for (source, layer) in [(shp, "DLTB"), (gdb, "DLTB")] {
+            let info = try ProcessRun(ogrinfo, [source, layer, "-so"])
+            #expect(info.status == 0, "\(info.stderr)")
+            for field in ["BSM: String", "DLBM: String", "ZLDWMC: String", "TBMJ: Real", "KCDLBM: String", "KCXS: Real", "KCMJ: Real",
+                          "TBDLMJ: Real", "LT_STATE: String", "LT_PBF: Integer"] {
+                #expect(info.stdout.contains(field), "\(source): \(field)")
+            }
+            #expect(info.stdout.contains("ID[\"EPSG\",4526]") && info.stdout.contains("Feature Count: 2000"), "\(info.stdout.prefix(400))")
+            let first = try ProcessRun(ogrinfo, [source, layer, "-where", "BSM = 'NH-000001'", "-geom=NO"])
+            #expect(first.stdout.contains("ZLDWMC (String) = 黄庄村") && first.stdout.contains("LT_STATE (String) = reclaimed_farmland"), "\(first.stdout.suffix(500))")
+        }
+
+        // landtrack reads them back as the survey's data: the same report as the store's.
+        let stored = try Run(["summary", "--by", "landuse", "--by", "village", "--db", db])
+        #expect(stored.stdout.contains("1203"))
+        for source in [shp, gdb] {
+            let checked = try Run(["validate", source, "--schema", "sandiao"])
+            #expect(checked.status == 0 && checked.stdout.contains("TBMJ: 2,000 of 2,000 parcels agree") && !checked.stdout.contains("warning"),
+                    "\(checked.stdout.prefix(500))")
+            let read = try Run(["summary", "--by", "landuse", "--by", "village", source, "--schema", "sandiao"]).stdout
+            if source == shp {
+                #expect(body(read) == body(stored.stdout))
+            } else {
+                // A File Geodatabase keeps coordinates on its 0.1 mm grid (OpenFileGDB's default XY
+                // resolution for metres, as ArcGIS's): areas agree to 1e-7, the rest exactly.
+                let a = rows(read), b = rows(stored.stdout)
+                #expect(a.keys.sorted() == b.keys.sorted() && a.count > 3)
+                for (key, row) in b {
+                    #expect(a[key]?.count == row.count && abs(a[key]!.m2 - row.m2) <= 1e-7 * row.m2, "\(key): \(String(describing: a[key])) vs \(row)")
+                }
+            }
+        }
+        // Re-imported with its state and PBF columns, it is the same record.
+        let again = dir.appendingPathComponent("again.gpkg").path
+        let reimported = try Run(["import", shp, "--schema", "sandiao", "--state-field", "LT_STATE", "--pbf-field", "LT_PBF", "--db", again])
+        #expect(reimported.status == 0, "\(reimported.stderr)")
+        for by in [["--by", "state", "--by", "pbf"], ["--by", "landuse"]] {
+            #expect(body(try Run(["summary"] + by + ["--db", again]).stdout) == body(try Run(["summary"] + by + ["--db", db]).stdout), "\(by)")
+        }
+        // Another CRS on request; an existing export is never overwritten.
+        let geographic = dir.appendingPathComponent("geo.gdb").path
+        #expect(try Run(["export", geographic, "--crs", "EPSG:4490", "--db", db]).status == 0)
+        #expect(try ProcessRun(ogrinfo, [geographic, "DLTB", "-so"]).stdout.contains("ID[\"EPSG\",4490]"))
+        let again2 = try Run(["export", shp, "--db", db])
+        #expect(again2.status != 0 && again2.stderr.contains("exists already"), "\(again2.stderr)")
+        let misplaced = try Run(["export", dir.appendingPathComponent("x.geojson").path, "--schema", "sandiao", "--db", db])
+        #expect(misplaced.status == 64 && misplaced.stderr.contains("--schema"), "\(misplaced.stderr)")
+    }
 }
