@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "PlannerTests",
             dependencies: [
-                "Planner", "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport",
+                "Planner", "Parcels", "Store", "GeoPackageStore", "Geometry", "VectorSources", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "ParcelMapTests", dependencies: ["ParcelMap", "Planner", "Parcels", "Store", "GeoPackageStore", "Geometry", "TestSupport"]),

@@ -136,23 +136,28 @@ public struct GDALLayerSource: FeatureSource {
         return lower.hasSuffix(".shp") || lower.hasSuffix(".dbf")
     }
 
+    /// dBase language driver ids (the `.dbf` header's byte 29) and the code pages they declare:
+    /// Chinese (0x4D, 0x7A: 936 GBK; 0x4F, 0x78: 950 Big5), Japanese, Korean, the Windows and DOS
+    /// Western and Central/Eastern European pages, and 0x57, which GDAL writes by default
+    /// (`ENCODING=LDID/87`) and reads as ISO-8859-1, as GDAL does.
+    static let languageDriverEncodings: [UInt8: String] = [
+        0x4D: "GBK", 0x7A: "GBK", 0x4F: "BIG5", 0x78: "BIG5", 0x13: "CP932", 0x7B: "CP932", 0x79: "CP949",
+        0x01: "CP437", 0x02: "CP850", 0x03: "CP1252", 0x57: "ISO-8859-1", 0x58: "CP1252", 0x59: "CP1252",
+        0x64: "CP852", 0xC8: "CP1250", 0xC9: "CP1251", 0xCB: "CP1253", 0xCA: "CP1254",
+    ]
+
     /// `--encoding`, else a shapefile's `.cpg`, else the code page its `.dbf` header declares
-    /// (the language driver byte: Chinese ones only), else UTF-8.
+    /// (its language driver byte), else UTF-8.
     private func textEncoding() throws(LandtrackError) -> String {
         if let encoding { return encoding }
         guard isShapefile else { return "UTF-8" }
         let stem = (path as NSString).deletingPathExtension
         let cpg = stem + ".cpg"
         guard let label = try? String(contentsOfFile: cpg, encoding: .utf8) else {
-            // dBase language driver ids: 0x4D and 0x7A code page 936 (GBK), 0x4F and 0x78 950 (Big5).
             if let dbf = FileHandle(forReadingAtPath: stem + ".dbf") ?? FileHandle(forReadingAtPath: stem + ".DBF") {
                 defer { try? dbf.close() }
-                if let header = try? dbf.read(upToCount: 30), header.count == 30 {
-                    switch header[29] {
-                    case 0x4D, 0x7A: return "GBK"
-                    case 0x4F, 0x78: return "BIG5"
-                    default: break
-                    }
+                if let header = try? dbf.read(upToCount: 30), header.count == 30, let declared = Self.languageDriverEncodings[header[29]] {
+                    return declared
                 }
             }
             return "UTF-8"

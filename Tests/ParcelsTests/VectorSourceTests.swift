@@ -138,6 +138,21 @@ struct VectorSourceTests {
         #expect(read.parcels.isEmpty && read.problems.count == 1 && read.problems[0].message.contains("Point"), "\(read.problems)")
     }
 
+    /// A shapefile GDAL writes with its defaults (no .cpg, language driver byte 0x57, text in
+    /// ISO-8859-1) reads as GDAL reads it: "Mähwiese" comes back as written.
+    @Test func gdalsDefaultShapefileEncoding() throws {
+        let dir = try scratch()
+        let source = dir.appendingPathComponent("at.geojson").path
+        try #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"AT-1","village":"Mähwiese","state":"farmland"},"geometry":{"type":"Polygon","coordinates":[[[16.3,48.2],[16.301,48.2],[16.301,48.201],[16.3,48.201],[16.3,48.2]]]}}]}"#
+            .write(toFile: source, atomically: true, encoding: .utf8)
+        let shp = dir.appendingPathComponent("at.shp").path
+        guard try convert(["-f", "ESRI Shapefile", shp, source]) else { return }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("at.cpg").path))
+        let (_, parcels, problems) = try ParcelReader().readAll(GDALLayerSource(path: shp))
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(parcels.map(\.village) == ["Mähwiese"])
+    }
+
     /// The real parcel sets, converted to Shapefile and GeoPackage by ogr2ogr, measure as
     /// GeographicLib's reference areas (0.01 m² each, compared as sorted lists: a shapefile
     /// keeps no GeoJSON feature id).

@@ -7,6 +7,7 @@ import Parcels
 import Store
 @testable import Planner
 import TestSupport
+import VectorSources
 
 @Suite("Contiguity")
 struct ContiguityTests {
@@ -16,8 +17,9 @@ struct ContiguityTests {
         return ((contiguity[graph] as! [String: Any])["sizes"] as! [Int]).sorted(by: >)
     }
 
-    func components(_ set: String, gap: Double) throws -> [Int] {
-        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), options: ParcelReadOptions(defaultState: .farmland))
+    func components(_ set: String, gap: Double, source: (any FeatureSource)? = nil) throws -> [Int] {
+        let input = try source ?? InputBytes(path: SharedData.url("\(set)/parcels.geojson").path)
+        let (parcels, crs) = try PlannerInput.load(input, options: ParcelReadOptions(defaultState: .farmland))
         var options = ContiguityReport.Options()
         options.states = nil
         options.gapMetres = gap
@@ -30,6 +32,25 @@ struct ContiguityTests {
     @Test(SharedData.required, arguments: SharedData.parcelSets)
     func anyContactMatchesTheReference(set: String) throws {
         #expect(try components(set, gap: 0) == referenceSizes(set, "any_contact"))
+    }
+
+    /// The same sets converted by GDAL's ogr2ogr to Shapefile and GeoPackage and read through
+    /// GDAL give the same blocks.
+    @Test(SharedData.required, arguments: SharedData.parcelSets)
+    func theSameBlocksThroughShapefileAndGeoPackage(set: String) throws {
+        guard let ogr2ogr = ProcessRun.installed("ogr2ogr") else {
+            Issue.record("ogr2ogr is not installed (scripts/test.sh installs gdal-bin): GDAL sources were not tested")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-blocks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let reference = try referenceSizes(set, "any_contact")
+        for (driver, name) in [("ESRI Shapefile", "parcels.shp"), ("GPKG", "parcels.gpkg")] {
+            let out = dir.appendingPathComponent(name).path
+            let made = try ProcessRun(ogr2ogr, ["-f", driver, out, SharedData.url("\(set)/parcels.geojson").path])
+            #expect(made.status == 0, "\(made.stderr)")
+            #expect(try components(set, gap: 0, source: GDALLayerSource(path: out)) == reference, "\(driver)")
+        }
     }
 
     /// Within 0.5 m: the reference measured in each set's metric source CRS, landtrack in the
