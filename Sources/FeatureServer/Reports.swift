@@ -9,6 +9,13 @@ import Store
 /// The planner's reports: the CLI's commands, with query parameters named as the CLI's options
 /// (`?as-of=2024-12-31&by=village,state`), answering the CLI's `--format json` text.
 extension API {
+    /// `area=net|gross` (the CLI's `--area`); nil: net when the parcels carry deductions.
+    func areaBasis(_ request: Request) throws -> AreaBasis? {
+        guard let text = query(request, "area") else { return nil }
+        guard let basis = AreaBasis(rawValue: text) else { throw APIError.badRequest("area: '\(text)' is not net or gross") }
+        return basis
+    }
+
     func summary(_ request: Request) async throws -> Response {
         try await authorize(request, needs: .viewer)
         var keys: [SummaryReport.Key] = [.state]
@@ -28,10 +35,11 @@ extension API {
             method = m
         }
         let date = try date(request, "as-of")
+        let basis = try areaBasis(request)
         let (settledKeys, settledMethod) = (keys, method)
         return reply(try await offload(.report) { () throws -> String in
             let snapshot = try store.snapshot(asOf: date)
-            return try SummaryReport(parcels: snapshot.parcels, crs: snapshot.crs, by: settledKeys, method: settledMethod, asOf: date).json()
+            return try SummaryReport(parcels: snapshot.parcels, crs: snapshot.crs, by: settledKeys, method: settledMethod, asOf: date, basis: basis).json()
         })
     }
 
@@ -42,7 +50,8 @@ extension API {
         }
         guard from <= to else { throw APIError.badRequest("from \(from) is after to \(to)") }
         let ref = query(request, "ref")
-        return reply(try await offload(.report) { try ChangesReport.load(from: store, from: from, to: to, ref: ref).json() })
+        let basis = try areaBasis(request)
+        return reply(try await offload(.report) { try ChangesReport.load(from: store, from: from, to: to, ref: ref, basis: basis).json() })
     }
 
     func contiguity(_ request: Request) async throws -> Response {
@@ -95,6 +104,7 @@ extension API {
         options.minimumConstruction = try number(request, "min-construction-m2", range: 0...1e12) ?? options.minimumConstruction
         options.minimumFarmland = try number(request, "min-farmland-m2", range: 0...1e12) ?? options.minimumFarmland
         options.minimumOther = try number(request, "min-other-m2", range: 0...1e12) ?? options.minimumOther
+        options.areaBasis = try areaBasis(request)
         let settled = options
         return reply(try await offload(.report) { try CheckReport.load(from: store, options: settled).json() })
     }
@@ -120,6 +130,7 @@ extension API {
         }
         options.contiguity.gapMetres = try number(request, "gap", range: 0...1000) ?? 0
         options.checks.pbfMinimumMu = try number(request, "pbf-min-mu", range: 0...1e9) ?? options.checks.pbfMinimumMu
+        options.checks.areaBasis = try areaBasis(request)
         let settled = options
         return reply(try await offload(.report) { try MapPage.render(store: store, options: settled).html }, type: "text/html; charset=utf-8")
     }

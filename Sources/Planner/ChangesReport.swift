@@ -44,7 +44,7 @@ public struct ChangesReport: Sendable, RenderableReport {
         self.from = from
         self.to = to
         self.ref = ref
-        let basis = AreaBasis.resolve(basis, parcels: start.parcels + end.parcels)
+        let basis = AreaBasis.resolve(basis, parcels: [start.parcels, end.parcels].joined())
         self.basis = basis
         var before = Dictionary(uniqueKeysWithValues: start.parcels.map { ($0.id, $0) })
         var after = Dictionary(uniqueKeysWithValues: end.parcels.map { ($0.id, $0) })

@@ -127,7 +127,7 @@ public struct CheckReport: Sendable, RenderableReport {
     public init(current: Snapshot, start: Snapshot?, options: CheckOptions) throws(LandtrackError) {
         asOf = current.asOf
         var resolved = options
-        let basis = AreaBasis.resolve(options.areaBasis, parcels: current.parcels + (start?.parcels ?? []))
+        let basis = AreaBasis.resolve(options.areaBasis, parcels: [current.parcels, start?.parcels ?? []].joined())
         resolved.areaBasis = basis
         self.basis = basis
         let options = resolved

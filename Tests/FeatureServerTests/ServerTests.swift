@@ -310,6 +310,8 @@ struct OGCFeaturesTests {
         ("/collections/parcels/items/A?datetime=2024-01-01T08:00", "datetime"),
         ("/summary?by=district", "district"),
         ("/summary?as-of=2024-13-01", "as-of"),
+        ("/summary?area=sideways", "area"),
+        ("/changes?from=2023-01-01&to=2024-01-01&area=both", "area"),
         ("/contiguity?gap=-3", "gap"),
         ("/changes?from=2024-01-01", "from and to"),
         ("/checks?rules=speed-limit", "speed-limit"),
@@ -360,6 +362,12 @@ struct ServerReportTests {
         let (parcels, crs) = try store.plannerInput(asOf: date)
         let summary = try SummaryReport(parcels: parcels, crs: crs, by: [.village, .state], asOf: date).json()
         #expect(try await server.request("/summary?by=village,state&as-of=2024-12-31").body == summary)
+        // area=net|gross as the CLI's --area (the demo has no deductions: named, equal figures).
+        for basis in AreaBasis.allCases {
+            let named = try SummaryReport(parcels: parcels, crs: crs, by: [.state], asOf: date, basis: basis).json()
+            #expect(try await server.request("/summary?as-of=2024-12-31&area=\(basis.rawValue)").body == named)
+            #expect(named.contains("\"area_basis\":\"\(basis.rawValue)\""))
+        }
         var options = ContiguityReport.Options()
         options.gapMetres = 2
         options.basicFarmlandOnly = true

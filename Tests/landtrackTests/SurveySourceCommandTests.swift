@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Parcels
 
 /// The commands on a bureau's kind of file: a GBK shapefile without a .cpg, in CGCS2000
 /// Gauss-Krüger zone 38 (EPSG:4526), made here with ogr2ogr from the sample. Its reports equal
@@ -156,7 +157,7 @@ struct SurveySourceCommandTests {
         #expect(geodesic.count == 2000 && official.count == 2000)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: SharedData.repositoryRoot.appendingPathComponent(sample))) as? [String: Any])
         var features = try #require(document["features"] as? [[String: Any]])
-        var ridges = 0.0
+        var ridges = 0.0, farmlandCount = 0
         for i in features.indices {
             var properties = try #require(features[i]["properties"] as? [String: Any])
             let id = try #require(properties["id"] as? String)
@@ -168,7 +169,10 @@ struct SurveySourceCommandTests {
             properties["KCDLBM"] = farmland ? "1203" : ""
             properties["KCMJ"] = kcmj
             properties["TBDLMJ"] = ((tbmj - kcmj) * 100).rounded() / 100
-            if farmland { ridges += geodesic[id]! * 0.05 }
+            if farmland {
+                ridges += geodesic[id]! * 0.05
+                farmlandCount += 1
+            }
             features[i]["properties"] = properties
         }
         #expect(ridges > 1000)
@@ -181,6 +185,8 @@ struct SurveySourceCommandTests {
         // The file's own figures agree with each other: no warning.
         let checked = try Run(["validate", shp, "--schema", "sandiao"])
         #expect(checked.status == 0 && !checked.stdout.contains("deduction-mismatch") && !checked.stdout.contains("warning"), "\(checked.stdout.prefix(600))")
+        #expect(checked.stdout.contains("deductions: \(grouped(farmlandCount)) parcels carry one"),
+                "\(checked.stdout.prefix(600))")
 
         let net = try Run(["summary", "--by", "landuse", shp, "--schema", "sandiao"])
         #expect(net.status == 0 && net.stdout.contains("areas: net"), "\(net.stderr)")

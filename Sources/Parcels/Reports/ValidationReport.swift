@@ -8,6 +8,8 @@ public struct ValidationReport: Sendable, RenderableReport {
     public let problems: [Diagnostic]
     /// The official-area cross-check, when the file has the field (`ParcelFields.officialArea`).
     public var officialAreas: OfficialAreas?
+    /// Parcels that carry a deduction (扣除地类, 田坎), and the geodesic area deducted, m².
+    public var deductions: (parcels: Int, squareMetres: Double) = (0, 0)
 
     public var isClean: Bool { !problems.contains { $0.severity == .error } }
 
@@ -18,6 +20,7 @@ public struct ValidationReport: Sendable, RenderableReport {
         officialArea: OfficialAreas? = nil
     ) throws(LandtrackError) -> ValidationReport {
         var count = 0
+        var deducted = (parcels: 0, squareMetres: 0.0)
         var problems: [Diagnostic] = []
         let official = (officialArea ?? options.fields.officialArea.map { OfficialAreas(field: $0) }).map(OfficialAreaChecker.init)
         let info: ParcelFileInfo
@@ -29,6 +32,10 @@ public struct ValidationReport: Sendable, RenderableReport {
             info = try ParcelReader(options: options).read(input, parcel: { (p: Parcel) throws(LandtrackError) in
                 count += 1
                 progress?(count)
+                if let d = p.deduction, d.ratio > 0 {
+                    deducted.parcels += 1
+                    deducted.squareMetres += p.deducted(from: p.areaSquareMetres)
+                }
                 if let mismatch = try official?.check(p, source: input.name) { problems.append(mismatch) }
             }, problem: { problems.append($0) })
         } catch let LandtrackError.invalidInput(_, rootProblems) {
@@ -39,6 +46,7 @@ public struct ValidationReport: Sendable, RenderableReport {
         }
         var report = ValidationReport(source: input.name, info: info, parcelCount: count, problems: problems)
         if let official, official.result.checked > 0 { report.officialAreas = official.result }
+        report.deductions = deducted
         return report
     }
 
@@ -56,6 +64,9 @@ public struct ValidationReport: Sendable, RenderableReport {
                 ("tolerance_m2", .number(o.toleranceM2)), ("tolerance_ratio", .number(o.toleranceRatio)),
                 ("method", .string("survey (TD/T 1055, CGCS2000)")),
             ])).jsonText
+        }
+        if deductions.parcels > 0 {
+            out += ",\"deductions\":{\"parcel_count\":\(deductions.parcels),\"area_m2\":\(fixed(deductions.squareMetres, 4)),\"method\":\"geodesic\"}"
         }
         out += ",\"problems\":["
         for (i, d) in problems.enumerated() {
@@ -89,6 +100,10 @@ public struct ValidationReport: Sendable, RenderableReport {
         if let order = info.axisOrder { out += ", axis order \(order == .eastNorth ? "east/north (lon/lat)" : "north/east (lat/lon)")" }
         out += "\n"
         if let officialAreas { out += officialAreas.line + "\n" }
+        if deductions.parcels > 0 {
+            out += "deductions: \(grouped(deductions.parcels)) parcels carry one, \(fixed(deductions.squareMetres, 2)) m² = "
+                + "\(fixed(deductions.squareMetres * 3 / 2000, 2)) mu deducted (geodesic; the net areas are the rest)\n"
+        }
         if isClean {
             out += "valid: all \(grouped(parcelCount)) parcels pass every import check\n"
             let warnings = problems.filter { $0.severity == .warning }
