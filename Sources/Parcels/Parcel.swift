@@ -273,8 +273,9 @@ public enum AreaBasis: String, Sendable, CaseIterable {
 
     /// The basis asked for, else net when any parcel carries a deduction (survey data) and gross
     /// otherwise.
-    public static func resolve(_ requested: AreaBasis?, parcels: some Sequence<Parcel>) -> AreaBasis {
-        requested ?? (parcels.contains { ($0.deduction?.ratio ?? 0) > 0 } ? .net : .gross)
+    public static func resolve(_ requested: AreaBasis?, parcels lists: [Parcel]...) -> AreaBasis {
+        // Each array walked in place: a joined sequence would copy every parcel it hands over.
+        requested ?? (lists.contains { $0.contains { ($0.deduction?.ratio ?? 0) > 0 } } ? .net : .gross)
     }
 
     /// What the reports print after "areas:".

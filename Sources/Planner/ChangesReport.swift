@@ -44,41 +44,74 @@ public struct ChangesReport: Sendable, RenderableReport {
         self.from = from
         self.to = to
         self.ref = ref
-        let basis = AreaBasis.resolve(basis, parcels: [start.parcels, end.parcels].joined())
+        let basis = AreaBasis.resolve(basis, parcels: start.parcels, end.parcels)
         self.basis = basis
-        var before = Dictionary(uniqueKeysWithValues: start.parcels.map { ($0.id, $0) })
-        var after = Dictionary(uniqueKeysWithValues: end.parcels.map { ($0.id, $0) })
+        var before = start.parcels, after = end.parcels
         if let ref {
             // Only parcels with an event of this programme reference in the period.
             let touched = end.parcels(withEventsOf: ref, after: from)
-            before = before.filter { touched.contains($0.key) }
-            after = after.filter { touched.contains($0.key) }
+            before = before.filter { touched.contains($0.id) }
+            after = after.filter { touched.contains($0.id) }
         }
-        var cells: [[String]: (Int, Double)] = [:]
+        // Cells keyed by state positions (the last two stand for "(new)" and "(retired)"): no
+        // string hashing per parcel.
+        let states = ParcelState.allCases
+        let position = Dictionary(uniqueKeysWithValues: states.enumerated().map { ($0.element, $0.offset) })
+        let (new, retired) = (states.count, states.count + 1)
+        var cells: [Int: (Int, Double)] = [:]
         var gained = 0.0, regreened = 0.0, lost = 0.0, designated = 0.0, released = 0.0
-        for id in Set(before.keys).union(after.keys) {
-            let b = before[id], a = after[id]
-            let fromState = b.map(\.state.rawValue) ?? "(new)"
-            let toState = a.map(\.state.rawValue) ?? "(retired)"
+        Self.forEachPair(before, after) { b, a in
+            let key = (b.map { position[$0.state]! } ?? new) * (states.count + 2) + (a.map { position[$0.state]! } ?? retired)
             let area = (a ?? b)!.area((a ?? b)!.areaSquareMetres, on: basis)
-            cells[[fromState, toState], default: (0, 0)].0 += 1
-            cells[[fromState, toState], default: (0, 0)].1 += area
-            let wasCultivated = b.map { Self.cultivated.contains($0.state) }, isCultivated = a.map { Self.cultivated.contains($0.state) }
+            cells[key, default: (0, 0)].0 += 1
+            cells[key, default: (0, 0)].1 += area
             // Re-parcelling keeps land where it was: only a parcel seen on both dates moves area.
-            guard let b, let a else { continue }
-            if wasCultivated == false && isCultivated == true { gained += area }
-            if wasCultivated == true && isCultivated == false { lost += area }
+            guard let b, let a else { return }
+            let wasCultivated = Self.cultivated.contains(b.state), isCultivated = Self.cultivated.contains(a.state)
+            if !wasCultivated && isCultivated { gained += area }
+            if wasCultivated && !isCultivated { lost += area }
             if b.state != a.state && (a.state == .reclaimedFarmland || a.state == .ecoRestored) { regreened += area }
             if !b.basicFarmland && a.basicFarmland { designated += area }
             if b.basicFarmland && !a.basicFarmland { released += area }
         }
-        matrix = cells.map { Cell(from: $0.key[0], to: $0.key[1], count: $0.value.0, area: AreaMeasure(squareMetres: $0.value.1)) }
+        func name(_ i: Int) -> String { i == new ? "(new)" : i == retired ? "(retired)" : states[i].rawValue }
+        matrix = cells.map { Cell(from: name($0.key / (states.count + 2)), to: name($0.key % (states.count + 2)), count: $0.value.0,
+                                  area: AreaMeasure(squareMetres: $0.value.1)) }
             .sorted { ($0.from, $0.to) < ($1.from, $1.to) }
         newCultivatedLand = AreaMeasure(squareMetres: gained)
         reclaimedOrRegreened = AreaMeasure(squareMetres: regreened)
         cultivatedLandLost = AreaMeasure(squareMetres: lost)
         basicFarmlandDesignated = AreaMeasure(squareMetres: designated)
         basicFarmlandReleased = AreaMeasure(squareMetres: released)
+    }
+
+    /// Calls `body` with each id's parcel on the two dates (nil where it exists on one date
+    /// only). Snapshots list parcels in id order (both stores read them in byte order): the two
+    /// lists are walked together; lists in another order are paired through a dictionary.
+    public static func forEachPair<E: Error>(_ before: [Parcel], _ after: [Parcel],
+                                             _ body: (Parcel?, Parcel?) throws(E) -> Void) throws(E) {
+        func precedes(_ x: String, _ y: String) -> Bool { x.utf8.lexicographicallyPrecedes(y.utf8) }
+        func inOrder(_ list: [Parcel]) -> Bool { list.indices.dropFirst().allSatisfy { precedes(list[$0 - 1].id, list[$0].id) } }
+        guard inOrder(before), inOrder(after) else {
+            let then = Dictionary(before.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let now = Dictionary(after.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for id in Set(then.keys).union(now.keys).sorted(by: precedes) { try body(then[id], now[id]) }
+            return
+        }
+        var i = before.startIndex, j = after.startIndex
+        while i < before.endIndex || j < after.endIndex {
+            if j == after.endIndex || (i < before.endIndex && precedes(before[i].id, after[j].id)) {
+                try body(before[i], nil)
+                i += 1
+            } else if i == before.endIndex || precedes(after[j].id, before[i].id) {
+                try body(nil, after[j])
+                j += 1
+            } else {
+                try body(before[i], after[j])
+                i += 1
+                j += 1
+            }
+        }
     }
 
     /// Reads the two dates in one read of `store` and computes the changes.

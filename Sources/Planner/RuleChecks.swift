@@ -127,14 +127,16 @@ public struct CheckReport: Sendable, RenderableReport {
     public init(current: Snapshot, start: Snapshot?, options: CheckOptions) throws(LandtrackError) {
         asOf = current.asOf
         var resolved = options
-        let basis = AreaBasis.resolve(options.areaBasis, parcels: [current.parcels, start?.parcels ?? []].joined())
+        let basis = AreaBasis.resolve(options.areaBasis, parcels: current.parcels, start?.parcels ?? [])
         resolved.areaBasis = basis
         self.basis = basis
         let options = resolved
+        // Longest first: concurrentPerform runs as many groups at once as there are cores, and a
+        // group left for later should be one that is short (validity, on both cores itself).
         let all: [Set<PlannerRule>] = [
+            [.parcelOverlap, .pbfInUrbanBoundary, .constructionInRedLine, .controlLinesOverlap],
             [.pbfFragmentation, .newCultivatedLand, .newBasicFarmland, .cultivatedBalance, .recordedTransitions, .sliver],
             [.invalidGeometry],
-            [.parcelOverlap, .pbfInUrbanBoundary, .constructionInRedLine, .controlLinesOverlap],
         ]
         let groups = all.map { $0.intersection(options.rules) }.filter { !$0.isEmpty }
         let outcomes = ConcurrentResults<Swift.Result<[Result], LandtrackError>>(count: groups.count)
@@ -156,8 +158,16 @@ public struct CheckReport: Sendable, RenderableReport {
         let parcels = current.parcels, crs = current.crs
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
         let ctx = GEOSContext()
-        // Each parcel goes to GEOS once, whichever rules use it (parcels at the programme's start
-        // are other values of the same ids, with their own geometry: keyed by id and polygons).
+        // Each parcel goes to GEOS once, whichever rules use it: the check date's parcels by
+        // position; the start's (other values of the same ids, with their own geometry, needed
+        // only with a programme area) keyed by id and polygons.
+        var currentHandles = [GEOSGeometryHandle?](repeating: nil, count: parcels.count)
+        func handle(at i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
+            if let h = currentHandles[i] { return h }
+            let h = try ctx.geometry(.multiPolygon(MultiPolygon(parcels[i].polygons)))
+            currentHandles[i] = h
+            return h
+        }
         var converted: [String: (polygons: [Polygon], handle: GEOSGeometryHandle)] = [:]
         func handle(_ p: Parcel) throws(LandtrackError) -> GEOSGeometryHandle {
             if let c = converted[p.id], c.polygons == p.polygons { return c.handle }
@@ -196,8 +206,8 @@ public struct CheckReport: Sendable, RenderableReport {
                          _ selected: (Parcel) -> Bool, _ message: (Double) -> String) throws(LandtrackError) {
             var findings: [Finding] = []
             if let layer {
-                for p in parcels where selected(p) {
-                    let overlap = try overlapArea(handle(p), layer)
+                for (i, p) in parcels.enumerated() where selected(p) {
+                    let overlap = try overlapArea(handle(at: i), layer)
                     if overlap > 0 {
                         findings.append(Finding(rule: rule, parcels: [p.id], message: message(overlap), area: AreaMeasure(squareMetres: overlap)))
                     }
@@ -223,8 +233,8 @@ public struct CheckReport: Sendable, RenderableReport {
                 if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [], message: "the urban boundary and the red line overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
             }
             if let redline {
-                for p in parcels where p.basicFarmland {
-                    let a = try overlapArea(handle(p), redline)
+                for (i, p) in parcels.enumerated() where p.basicFarmland {
+                    let a = try overlapArea(handle(at: i), redline)
                     if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [p.id], message: "PBF parcel overlaps the red line by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
                 }
             }
@@ -238,21 +248,22 @@ public struct CheckReport: Sendable, RenderableReport {
             let period = "\(startDate) to \(end)" + (options.programme.map { ", programme \($0)" } ?? "") + ", \(basis.rawValue) areas"
             let programmeParcels = options.programme.map { current.parcels(withEventsOf: $0, after: startDate) }
             if run.contains(.newCultivatedLand) {
-                // Cultivated land at the start inside the programme area (all parcels without one).
-                let atStart = start.parcels
-                let existedAtStart = Set(atStart.map(\.id))
-                var base = 0.0
-                var ids = Set<String>()
-                for p in atStart where ChangesReport.cultivated.contains(p.state) {
-                    if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
-                    base += p.area(p.areaSquareMetres, on: basis)
-                    ids.insert(p.id)
-                }
-                var gained = 0.0
-                for p in parcels where ChangesReport.cultivated.contains(p.state) && !ids.contains(p.id) {
-                    if let programmeParcels, !programmeParcels.contains(p.id) { continue }
-                    if let programme, !(try ctx.intersects(handle(p), programme)) { continue }
-                    if existedAtStart.contains(p.id) { gained += p.area(p.areaSquareMetres, on: basis) }
+                // Cultivated land at the start inside the programme area (all parcels without one);
+                // gained: parcels of the start, cultivated now and not then (or outside the area then).
+                var base = 0.0, gained = 0.0
+                try ChangesReport.forEachPair(start.parcels, parcels) { (b, a) throws(LandtrackError) in
+                    var countedAtStart = false
+                    if let b, ChangesReport.cultivated.contains(b.state) {
+                        let inside = try programme.map { (area) throws(LandtrackError) in try ctx.intersects(handle(b), area) } ?? true
+                        if inside {
+                            base += b.area(b.areaSquareMetres, on: basis)
+                            countedAtStart = true
+                        }
+                    }
+                    guard let a, b != nil, !countedAtStart, ChangesReport.cultivated.contains(a.state) else { return }
+                    if let programmeParcels, !programmeParcels.contains(a.id) { return }
+                    if let programme, !(try ctx.intersects(handle(a), programme)) { return }
+                    gained += a.area(a.areaSquareMetres, on: basis)
                 }
                 let share = base > 0 ? gained / base : 0
                 let ok = share >= 0.05
@@ -278,7 +289,7 @@ public struct CheckReport: Sendable, RenderableReport {
         }
 
         var handles: [GEOSGeometryHandle] = []
-        if run.contains(.parcelOverlap) { for p in parcels { handles.append(try handle(p)) } }
+        if run.contains(.parcelOverlap) { for i in parcels.indices { handles.append(try handle(at: i)) } }
         if run.contains(.invalidGeometry) {
             // Two halves on two threads, each with its own GEOS context.
             let halves = ConcurrentResults<Swift.Result<[Finding], LandtrackError>>(count: 2)

@@ -42,9 +42,8 @@ public enum GDALLayerWriter {
         for f in finals where FileManager.default.fileExists(atPath: f.path) {
             throw .io(path: f.path, message: "exists already; remove it or choose another name (an export never overwrites)")
         }
-        guard let epsg = target.identifier == "OGC:CRS84" ? 4326 : Int(target.identifier.dropFirst(5)), target.identifier.hasPrefix("EPSG:") || epsg == 4326 else {
-            throw .invalidArgument("\(target.identifier): an export needs an EPSG CRS")
-        }
+        // CRS84 is written as EPSG:4326 with GDAL's traditional (longitude first) axis order.
+        guard let epsg = target.epsgCode else { throw .invalidArgument("\(target.identifier): an export needs an EPSG CRS") }
         let scratch = parent.appendingPathComponent(".\(url.lastPathComponent).landtrack-\(UUID().uuidString)")
         do { try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false) } catch {
             throw .io(path: parent.path, message: "cannot write beside the export: \(error.localizedDescription)")

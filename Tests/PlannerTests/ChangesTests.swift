@@ -46,4 +46,29 @@ struct ChangesTests {
         let json = try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as! [String: Any]
         #expect(json["new_cultivated_land"] != nil && json["matrix"] != nil)
     }
+
+    /// Two snapshots are paired by id walking the id-ordered lists together; lists in any other
+    /// order are paired the same way (through a dictionary): every id once, with its parcels.
+    @Test func pairingDoesNotDependOnOrder() throws {
+        let store = try demoProgrammeStore()
+        let snapshots = try store.snapshots(at: [try CalendarDate(parsing: "2023-06-30"), try CalendarDate(parsing: "2025-12-31")], history: false)
+        let (before, after) = (snapshots[0].parcels, snapshots[1].parcels)
+        #expect(Set(before.map(\.id)) != Set(after.map(\.id)), "the demo splits and merges parcels: some ids exist on one date only")
+        func pairs(_ b: [Parcel], _ a: [Parcel]) -> [String] {
+            var out: [String] = []
+            ChangesReport.forEachPair(b, a) { x, y in
+                out.append("\(x?.id ?? "-")|\(y?.id ?? "-")|\(x?.state.rawValue ?? "")|\(y?.state.rawValue ?? "")")
+            }
+            return out
+        }
+        let ordered = pairs(before, after)
+        #expect(ordered == pairs(before.shuffled(), after.shuffled()))
+        #expect(ordered == pairs(before, after.reversed()))
+        let ids = Set(before.map(\.id)).union(after.map(\.id))
+        #expect(ordered.count == ids.count)
+        #expect(ordered.allSatisfy { line in
+            let parts = line.split(separator: "|", omittingEmptySubsequences: false)
+            return parts[0] == "-" || parts[1] == "-" || parts[0] == parts[1]
+        })
+    }
 }
