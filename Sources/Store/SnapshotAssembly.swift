@@ -34,7 +34,8 @@ public enum SnapshotAssembly {
             var parcels: [Parcel] = []
             for p in base {
                 guard let past = events[p.id], var then = fold(p, past, through: date) else { continue }
-                if let old = replaced[p.id]?.first(where: { $0.0 > date }) {
+                // Most stores have no replaced geometry: no lookup per parcel then.
+                if !replaced.isEmpty, let old = replaced[p.id]?.first(where: { $0.0 > date }) {
                     then.polygons = try decode(old.1)
                     then.areaSquareMetres = try engine.area(of: then.polygons)
                 }
