@@ -169,11 +169,7 @@ public struct ParcelReader {
         }
 
         let village = properties[fields.village]?.identifierText
-        var landuse = properties[fields.landuseCode]?.identifierText
-        if case let .number(n)? = properties[fields.landuseCode], n >= 0, n < 1000, n == n.rounded() {
-            // A code written as a number lost its leading zero: 101 is "0101".
-            landuse = String(repeating: "0", count: 4 - String(Int(n)).count) + String(Int(n))
-        }
+        let landuse = properties[fields.landuseCode].flatMap(Self.landuseCode)
 
         let deductionValues = Self.deductionValues(properties, fields: fields, problems: &problems)
 
@@ -310,12 +306,8 @@ public struct ParcelReader {
                                            + "below 1 (5 % is written 0.05)", location: "properties.\(fields.deductionRatio!)"))
             values.ratio = nil
         }
-        if let field = fields.deductionCode, let value = properties[field], let text = value.identifierText, !text.isEmpty {
-            if case let .number(n) = value, n >= 0, n < 1000, n == n.rounded() {
-                values.code = String(repeating: "0", count: 4 - String(Int(n)).count) + String(Int(n))
-            } else {
-                values.code = text
-            }
+        if let field = fields.deductionCode, let code = properties[field].flatMap(landuseCode), !code.isEmpty {
+            values.code = code
         }
         return values
     }
@@ -330,6 +322,14 @@ public struct ParcelReader {
     }
 
     private func fixed2(_ v: Double) -> String { fixed(v, 2) }
+
+    /// A GB/T 21010 code as text. One written as a number lost its leading zero: 101 is "0101".
+    static func landuseCode(_ value: JSONValue) -> String? {
+        if case let .number(n) = value, n >= 0, n < 1000, n == n.rounded() {
+            return String(repeating: "0", count: 4 - String(Int(n)).count) + String(Int(n))
+        }
+        return value.identifierText
+    }
 
     static func flag(_ value: JSONValue) -> Bool? {
         switch value {

@@ -19,6 +19,27 @@ struct SurveySourceCommandTests {
         return lines
     }
 
+    /// Each parcel's area by `landtrack area FILE --method METHOD --format csv`, by id.
+    func areasByParcel(_ file: String, method: String) throws -> [String: Double] {
+        var areas: [String: Double] = [:]
+        for line in try Run(["area", file, "--method", method, "--format", "csv"]).stdout.split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",")
+            if cells.count >= 2, cells[0].hasPrefix("NH-"), let a = Double(cells[1]) { areas[String(cells[0])] = a }
+        }
+        return areas
+    }
+
+    /// A summary table's rows: the key columns (joined by a space; "total") → parcels and m².
+    func summaryRows(_ text: String) -> [String: (count: String, m2: Double)] {
+        var out: [String: (count: String, m2: Double)] = [:]
+        for line in text.split(separator: "\n") {
+            let cells = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            guard cells.count >= 5, let m2 = Double(cells[cells.count - 3]) else { continue }
+            out[cells.dropLast(4).joined(separator: " ")] = (cells[cells.count - 4], m2)
+        }
+        return out
+    }
+
     /// A scratch folder of its own.
     func scratch() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-survey-\(UUID().uuidString)")
@@ -99,12 +120,7 @@ struct SurveySourceCommandTests {
     /// survey writes it) agree; validate still passes (a warning is not an error).
     @Test func officialAreasAreCrossChecked() throws {
         let dir = try scratch()
-        let survey = try Run(["area", sample, "--method", "survey", "--format", "csv"])
-        var areas: [String: Double] = [:]
-        for line in survey.stdout.split(separator: "\n").dropFirst() {
-            let cells = line.split(separator: ",")
-            if cells.count >= 2, cells[0].hasPrefix("NH-"), let a = Double(cells[1]) { areas[String(cells[0])] = a }
-        }
+        let areas = try areasByParcel(sample, method: "survey")
         #expect(areas.count == 2000)
         let raised: Set<String> = ["NH-000007", "NH-001500"]
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: SharedData.repositoryRoot.appendingPathComponent(sample))) as? [String: Any])
@@ -143,17 +159,7 @@ struct SurveySourceCommandTests {
     /// lines and the 1203 line add up to the gross ones; the store reports what the file does.
     @Test func netAreasFromTheSurveysDeductions() throws {
         let dir = try scratch()
-        let measured = try Run(["area", sample, "--format", "csv"])
-        let survey = try Run(["area", sample, "--method", "survey", "--format", "csv"])
-        func perParcel(_ csv: String) -> [String: Double] {
-            var areas: [String: Double] = [:]
-            for line in csv.split(separator: "\n").dropFirst() {
-                let cells = line.split(separator: ",")
-                if cells.count >= 2, cells[0].hasPrefix("NH-"), let a = Double(cells[1]) { areas[String(cells[0])] = a }
-            }
-            return areas
-        }
-        let geodesic = perParcel(measured.stdout), official = perParcel(survey.stdout)
+        let geodesic = try areasByParcel(sample, method: "geodesic"), official = try areasByParcel(sample, method: "survey")
         #expect(geodesic.count == 2000 && official.count == 2000)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: SharedData.repositoryRoot.appendingPathComponent(sample))) as? [String: Any])
         var features = try #require(document["features"] as? [[String: Any]])
@@ -190,15 +196,8 @@ struct SurveySourceCommandTests {
 
         let net = try Run(["summary", "--by", "landuse", shp, "--schema", "sandiao"])
         #expect(net.status == 0 && net.stdout.contains("areas: net"), "\(net.stderr)")
-        func rows(_ text: String) -> [String: Double] {
-            var out: [String: Double] = [:]
-            for line in text.split(separator: "\n") {
-                let cells = line.split(separator: " ", omittingEmptySubsequences: true)
-                if cells.count >= 3, let m2 = Double(cells[2]) { out[String(cells[0])] = m2 }
-            }
-            return out
-        }
-        let netRows = rows(net.stdout), grossRows = rows(try Run(["summary", "--by", "landuse", shp, "--schema", "sandiao", "--area", "gross"]).stdout)
+        let netRows = summaryRows(net.stdout).mapValues(\.m2)
+        let grossRows = summaryRows(try Run(["summary", "--by", "landuse", shp, "--schema", "sandiao", "--area", "gross"]).stdout).mapValues(\.m2)
         #expect(abs(try #require(netRows["1203"]) - ridges) < 0.02, "\(netRows)")
         #expect(grossRows["1203"] == nil && grossRows["total"] == netRows["total"])
         let farmlandCodes = grossRows.keys.filter { $0.hasPrefix("01") }
@@ -287,16 +286,6 @@ struct SurveySourceCommandTests {
     /// sandiao` and reports what the store does; its TBMJ agrees with the survey area and its
     /// KCMJ/TBDLMJ with each other; re-imported with LT_STATE and LT_PBF it is the same record.
     @Test func exportInTheSurveysSchema() throws {
-        /// A summary table's rows: the key columns → parcels and m².
-        func rows(_ text: String) -> [String: (count: String, m2: Double)] {
-            var out: [String: (count: String, m2: Double)] = [:]
-            for line in text.split(separator: "\n") {
-                let cells = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-                guard cells.count >= 5, let m2 = Double(cells[cells.count - 3]) else { continue }
-                out[cells.dropLast(4).joined(separator: " ")] = (cells[cells.count - 4], m2)
-            }
-            return out
-        }
         let dir = try scratch()
         guard let ogrinfo = ProcessRun.installed("ogrinfo") else {
             Issue.record("ogrinfo is not installed (scripts/test.sh installs gdal-bin): the export was not read back by GDAL")
@@ -352,7 +341,7 @@ struct SurveySourceCommandTests {
             } else {
                 // A File Geodatabase keeps coordinates on its 0.1 mm grid (OpenFileGDB's default XY
                 // resolution for metres, as ArcGIS's): areas agree to 1e-7, the rest exactly.
-                let a = rows(read), b = rows(stored.stdout)
+                let a = summaryRows(read), b = summaryRows(stored.stdout)
                 #expect(a.keys.sorted() == b.keys.sorted() && a.count > 3)
                 for (key, row) in b {
                     #expect(a[key]?.count == row.count && abs(a[key]!.m2 - row.m2) <= 1e-7 * row.m2, "\(key): \(String(describing: a[key])) vs \(row)")
