@@ -108,6 +108,8 @@ final class PGConnection {
     private var prepared: [String: String] = [:]
     /// The `COPY … FROM STDIN` statement left open by `copyIn`.
     private var openCopy: String?
+    /// A statement `send` left running on the server, its result not yet taken by `receive`.
+    private var inFlight = false
 
     /// `PQconnectdb`: returns a connection even when it failed; its status says which.
     init(_ conninfo: String) throws {
@@ -142,7 +144,7 @@ final class PGConnection {
 
     /// Runs one or more statements without parameters (`PQexec`: text protocol, migrations, BEGIN/COMMIT).
     func run(_ sql: String) throws {
-        try endCopy()
+        try settle()
         let r = PQexec(handle, sql)
         defer { if let r { PQclear(r) } }
         if let f = failure(r) { throw f }
@@ -152,26 +154,64 @@ final class PGConnection {
     /// (`PQprepare`, then `PQexecPrepared` with binary results).
     @discardableResult
     func execute(_ sql: String, _ parameters: [PGValue] = []) throws -> PGResult {
-        try endCopy()
-        let name: String
-        if let n = prepared[sql] {
-            name = n
-        } else {
-            name = "lt\(prepared.count)"
-            let r = PQprepare(handle, name, sql, 0, nil)
-            defer { if let r { PQclear(r) } }
-            if let f = failure(r) { throw f }
-            prepared[sql] = name
-        }
+        try settle()
+        let name = try preparedName(sql)
         return try withParameters(parameters) { values, lengths, formats in
             PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 1)
         }
     }
 
+    /// The name of `sql` prepared on this connection (`PQprepare` the first time).
+    private func preparedName(_ sql: String) throws -> String {
+        if let n = prepared[sql] { return n }
+        let name = "lt\(prepared.count)"
+        let r = PQprepare(handle, name, sql, 0, nil)
+        defer { if let r { PQclear(r) } }
+        if let f = failure(r) { throw f }
+        prepared[sql] = name
+        return name
+    }
+
+    /// Sends a statement without parameters (prepared once, binary results) and returns at
+    /// once: the server runs it while the caller works on something else; `receive` takes its
+    /// result (`PQsendQueryPrepared`: 1 when sent, 0 when not).
+    func send(_ sql: String) throws {
+        try settle()
+        let name = try preparedName(sql)
+        guard PQsendQueryPrepared(handle, name, 0, nil, nil, nil, 1) == 1 else {
+            throw PGFailure(sqlState: "08006", message: String(cString: PQerrorMessage(handle)))
+        }
+        inFlight = true
+    }
+
+    /// Waits for the result of the statement `send` sent (`PQgetResult` until NULL: one
+    /// result, then NULL).
+    func receive() throws -> PGResult {
+        guard inFlight else { throw PGFailure(sqlState: nil, message: "no statement was sent") }
+        inFlight = false
+        let result = PQgetResult(handle)
+        while let extra = PQgetResult(handle) { PQclear(extra) }
+        if let f = failure(result) {
+            if let result { PQclear(result) }
+            throw f
+        }
+        return PGResult(result!)
+    }
+
+    /// Takes the connection back from what a `send` or `copyIn` left open: an unread result is
+    /// discarded, an open COPY ended.
+    private func settle() throws {
+        if inFlight {
+            inFlight = false
+            while let r = PQgetResult(handle) { PQclear(r) }
+        }
+        try endCopy()
+    }
+
     /// Runs a statement once without preparing it (DECLARE, statements with generated text).
     @discardableResult
     func executeOnce(_ sql: String, _ parameters: [PGValue] = []) throws -> PGResult {
-        try endCopy()
+        try settle()
         return try withParameters(parameters) { values, lengths, formats in
             PQexecParams(handle, sql, Int32(parameters.count), nil, values, lengths, formats, 1)
         }
@@ -223,7 +263,7 @@ final class PGConnection {
     /// COPY. Any other statement ends it first (`endCopy`), so a read sees every row sent.
     func copyIn(_ sql: String, _ data: [UInt8]) throws {
         if openCopy != sql {
-            try endCopy()
+            try settle()
             let start = PQexec(handle, sql)
             if let f = failure(start) {
                 if let start { PQclear(start) }
@@ -265,6 +305,10 @@ final class PGConnection {
     /// Ends the transaction without keeping anything, whatever state it is in (an open COPY
     /// is discarded).
     func rollback() {
+        if inFlight {
+            inFlight = false
+            while let r = PQgetResult(handle) { PQclear(r) }
+        }
         try? endCopy(abort: "rolled back")
         try? run("ROLLBACK")
     }

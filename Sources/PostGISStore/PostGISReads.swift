@@ -92,13 +92,19 @@ extension PostGISStore {
     }
 
     /// Runs a query through a server-side cursor, `batchSize` rows per round trip, so memory
-    /// holds one batch of rows at a time (inside a `read`).
+    /// holds at most two batches of rows at a time (inside a `read`). The next batch is asked
+    /// for before this one is read: the server produces it while the client decodes, instead
+    /// of the two taking turns.
     func forEachRow(_ c: PGConnection, _ sql: String, _ parameters: [PGValue] = [], _ body: (PGResult, Int) throws -> Void) throws {
         try c.executeOnce("DECLARE landtrack_rows NO SCROLL CURSOR FOR \(sql)", parameters)
+        let fetch = "FETCH FORWARD \(Self.batchSize) FROM landtrack_rows"
+        try c.send(fetch)
         while true {
-            let r = try c.execute("FETCH FORWARD \(Self.batchSize) FROM landtrack_rows")
-            if r.rowCount == 0 { break }
+            let r = try c.receive()
+            let more = r.rowCount == Self.batchSize
+            if more { try c.send(fetch) }
             for i in 0..<r.rowCount { try body(r, i) }
+            if !more { break }
         }
         try c.run("CLOSE landtrack_rows")
     }

@@ -274,56 +274,36 @@ extension ParcelStore {
     /// file gives the flag) as a `pbf` event, a new geometry or new attributes as an
     /// `import-update` event that keeps the old ones. Any refused change refuses the whole
     /// file, naming the parcels and rules. The same file twice changes nothing.
+    ///
+    /// Into a store without parcels (a first import) the parcels are written as they are read,
+    /// inside the transaction, so a database server stores one part while the next is read and
+    /// memory holds no list of them; a problem found on the way still refuses the whole file
+    /// and the transaction leaves nothing behind.
     public func importParcels(
         _ input: any FeatureSource, options: ImportOptions, progress: ((Int) -> Void)? = nil
     ) throws(LandtrackError) -> ImportSummary {
-        var readOptions = options.read
-        readOptions.repairInvalid = options.onInvalid == .repair
-        readOptions.requireState = true
+        if let summary = try firstImport(input, options: options, progress: progress) { return summary }
+        var reading = ImportReading(input, options: options)
         var parcels: [Parcel] = []
-        var problems: [Diagnostic] = []
-        var rejectedFeatures = Set<Int>()
         var geographic = CoordinateReferenceSystem.crs84
-        let official = readOptions.fields.officialArea.map { OfficialAreaChecker(OfficialAreas(field: $0)) }
-        _ = try ParcelReader(options: readOptions).read(input, start: { geographic = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
+        _ = try ParcelReader(options: reading.readOptions).read(input, start: { geographic = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
             parcels.append(p)
             progress?(parcels.count)
-            if let mismatch = try official?.check(p, source: input.name) { problems.append(mismatch) }
-        }, problem: { d in
-            problems.append(d)
-            if d.severity == .error, let i = d.featureIndex { rejectedFeatures.insert(i) }
-        })
-
-        let errors = problems.filter { $0.severity == .error }
-        if !errors.isEmpty && options.onInvalid != .skip {
-            throw .invalidInput(source: input.name, problems: errors)
-        }
-        var summary = ImportSummary(source: input.name)
-        summary.notes = problems
-        if let official, official.result.checked > 0 { summary.officialAreas = official.result }
-        summary.rejected = rejectedFeatures.count
-        if let rejectsPath = options.rejectsPath, options.onInvalid == .skip {
-            try ImportRejects.write(rejectsPath, problems: errors)
-        }
+            try reading.parcel(p)
+        }, problem: { reading.problem($0) })
+        let summary = try reading.finish()
 
         let settled = summary
         return try write { (tx) throws(LandtrackError) -> ImportSummary in
             var summary = settled
             _ = try tx.adoptCRS(geographic)
             var writer = RecordWriter(tx, rules: options.rules, by: options.recordedBy)
-            // A store without parcels needs no comparison: the first import of a file is a bulk insert.
-            let storeIsEmpty = try tx.isEmpty()
             let date = options.date
             var refusals: [Refusal] = []
-            let existing = storeIsEmpty ? [:] : try tx.parcels(parcels.map(\.id))
+            let existing = try tx.parcels(parcels.map(\.id))
             for p in parcels {
                 guard let old = existing[p.id] else {
-                    var stored = p
-                    stored.source = nil
-                    try tx.insert(stored)
-                    _ = try tx.append(NewEvent(parcelID: p.id, kind: .imported, toState: p.state, pbfAfter: p.basicFarmland, date: date,
-                                               recordedAt: writer.recordedAt, recordedBy: options.recordedBy, ref: options.ref,
-                                               note: "imported from \(input.name)"))
+                    try Self.add(p, tx, date: date, recordedAt: writer.recordedAt, options: options, source: input.name)
                     summary.added += 1
                     continue
                 }
@@ -399,6 +379,47 @@ extension ParcelStore {
         }
     }
 
+    /// A first import: into a store without parcels every parcel read is added at once (nil:
+    /// the store has parcels, the file is compared with them instead).
+    private func firstImport(
+        _ input: any FeatureSource, options: ImportOptions, progress: ((Int) -> Void)?
+    ) throws(LandtrackError) -> ImportSummary? {
+        try write { (tx) throws(LandtrackError) -> ImportSummary? in
+            guard try tx.isEmpty() else { return nil }
+            // Set up inside the transaction: a retried attempt starts again from the file's start.
+            var reading = ImportReading(input, options: options)
+            let recordedAt = RecordWriter(tx, by: options.recordedBy).recordedAt
+            var adopted = false
+            var added = 0
+            _ = try ParcelReader(options: reading.readOptions).read(input, start: { (crs) throws(LandtrackError) in
+                _ = try tx.adoptCRS(crs)
+                adopted = true
+            }, parcel: { (p: Parcel) throws(LandtrackError) in
+                try reading.parcel(p)
+                // Once the file is refused nothing more is written: the transaction is rolled back.
+                guard !reading.refused else { return }
+                try Self.add(p, tx, date: options.date, recordedAt: recordedAt, options: options, source: input.name)
+                added += 1
+                progress?(added)
+            }, problem: { reading.problem($0) })
+            if !adopted { _ = try tx.adoptCRS(.crs84) }
+            var summary = try reading.finish()
+            summary.added = added
+            return summary
+        }
+    }
+
+    /// A parcel new to the store, with its `import` event.
+    private static func add(_ p: Parcel, _ tx: any StoreTransaction, date: CalendarDate, recordedAt: String,
+                            options: ImportOptions, source: String) throws(LandtrackError) {
+        var stored = p
+        stored.source = nil
+        try tx.insert(stored)
+        _ = try tx.append(NewEvent(parcelID: p.id, kind: .imported, toState: p.state, pbfAfter: p.basicFarmland, date: date,
+                                   recordedAt: recordedAt, recordedBy: options.recordedBy, ref: options.ref,
+                                   note: "imported from \(source)"))
+    }
+
     /// Do the original properties differ in more than the state and PBF members (which are
     /// recorded as transitions and PBF events of their own)?
     static func otherPropertiesDiffer(_ old: Parcel, _ new: Parcel, fields: ParcelFields) throws(LandtrackError) -> Bool {
@@ -424,6 +445,56 @@ extension ParcelStore {
 
 /// Reads a constraint layer's file: every feature checked (geometry type, validity), positions
 /// in longitude/latitude on the file's datum.
+/// What reading an import's file found besides its parcels: the problems, the rejected
+/// features and the official-area cross-check; `finish` refuses the file or makes the summary.
+struct ImportReading {
+    let input: any FeatureSource
+    let options: ImportOptions
+    let readOptions: ParcelReadOptions
+    private let official: OfficialAreaChecker?
+    private var problems: [Diagnostic] = []
+    private var rejectedFeatures = Set<Int>()
+    /// An error was found and the policy refuses the file.
+    private(set) var refused = false
+
+    init(_ input: any FeatureSource, options: ImportOptions) {
+        self.input = input
+        self.options = options
+        var read = options.read
+        read.repairInvalid = options.onInvalid == .repair
+        read.requireState = true
+        readOptions = read
+        official = read.fields.officialArea.map { OfficialAreaChecker(OfficialAreas(field: $0)) }
+    }
+
+    mutating func parcel(_ p: Parcel) throws(LandtrackError) {
+        if let mismatch = try official?.check(p, source: input.name) { problems.append(mismatch) }
+    }
+
+    mutating func problem(_ d: Diagnostic) {
+        problems.append(d)
+        guard d.severity == .error else { return }
+        if let i = d.featureIndex { rejectedFeatures.insert(i) }
+        if options.onInvalid != .skip { refused = true }
+    }
+
+    /// Throws the file's errors unless the policy skips them (then writes the rejects file).
+    func finish() throws(LandtrackError) -> ImportSummary {
+        let errors = problems.filter { $0.severity == .error }
+        if !errors.isEmpty && options.onInvalid != .skip {
+            throw .invalidInput(source: input.name, problems: errors)
+        }
+        var summary = ImportSummary(source: input.name)
+        summary.notes = problems
+        if let official, official.result.checked > 0 { summary.officialAreas = official.result }
+        summary.rejected = rejectedFeatures.count
+        if let rejectsPath = options.rejectsPath, options.onInvalid == .skip {
+            try ImportRejects.write(rejectsPath, problems: errors)
+        }
+        return summary
+    }
+}
+
 enum LayerReader {
     /// `what` names the layer in messages; `acceptsLines` lets lines in (barriers), else every
     /// feature must be polygonal.

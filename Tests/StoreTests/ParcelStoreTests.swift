@@ -173,6 +173,34 @@ struct ParcelStoreTests {
         #expect(try store.parcel("NH-P001") == nil)
     }
 
+    /// A first import writes parcels as it reads them: a problem in the file's last feature
+    /// (the first parcel's id again) must still leave the new store without a parcel, an event
+    /// or a CRS of its own, so that the next file starts afresh.
+    @Test(arguments: Backend.available) func aFirstImportRefusedAtItsLastFeatureLeavesNothing(backend: Backend) throws {
+        let dir = try scratchDirectory()
+        let store = try backend.newStore()
+        let data = try Data(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"))
+        var root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var features = try #require(root["features"] as? [[String: Any]])
+        features.append(features[0])
+        root["features"] = features
+        let bad = dir.appendingPathComponent("duplicate-at-the-end.geojson")
+        try JSONSerialization.data(withJSONObject: root, options: .sortedKeys).write(to: bad)
+        let error = #expect(throws: LandtrackError.self) {
+            _ = try store.importParcels(try InputBytes(path: bad.path), options: ImportOptions())
+        }
+        guard case let .invalidInput(_, problems)? = error else { Issue.record("not refused as invalid input: \(String(describing: error))"); return }
+        let codes = problems.map { $0.code }
+        #expect(codes == [.duplicateId])
+        #expect(problems.first?.featureIndex == features.count)  // numbered from 1, as users count them
+        #expect(try store.counts().values.allSatisfy { $0 == 0 })
+        #expect(try store.parcel(features[0]["properties"].flatMap { ($0 as? [String: Any])?["id"] as? String } ?? "") == nil)
+        // Nothing of the refused file's CRS stayed: a CGCS2000 file makes a CGCS2000 store.
+        _ = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample-gk38.geojson").path), options: ImportOptions())
+        #expect(try store.crs().epsgCode == 4490)
+        #expect(try store.counts()["parcels"] == 40)
+    }
+
     @Test(arguments: Backend.available) func skipImportsTheCleanParcelsAndWritesRejects(backend: Backend) throws {
         let dir = try scratchDirectory()
         let store = try backend.newStore()
