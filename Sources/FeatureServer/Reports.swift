@@ -38,7 +38,7 @@ extension API {
         let basis = try areaBasis(request)
         let (settledKeys, settledMethod) = (keys, method)
         return reply(try await offload(.report) { () throws -> String in
-            let snapshot = try store.snapshot(asOf: date)
+            let snapshot = try store.snapshot(asOf: date, content: settledMethod == .geodesic ? [] : .geometry)
             return try SummaryReport(parcels: snapshot.parcels, crs: snapshot.crs, by: settledKeys, method: settledMethod, asOf: date, basis: basis).json()
         })
     }
@@ -77,7 +77,7 @@ extension API {
         let settled = options
         let text = try await offload(.report) { () throws -> String in
             var options = settled
-            let snapshot = try store.snapshot(asOf: date)
+            let snapshot = try store.snapshot(asOf: date, content: .geometry)
             if barriers { options.barriers = try snapshot.barrierGeometries() }
             let report = try ContiguityReport.analyse(snapshot.parcels, crs: snapshot.crs, options: options)
             return format == "geojson" ? report.geojson() : report.json()

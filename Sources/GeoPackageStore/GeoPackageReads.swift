@@ -74,7 +74,7 @@ extension GeoPackageStore {
     /// to the latest date once in (parcel, effective date, event) order — the order of the
     /// `parcel_events_parcel` index, so SQLite sorts nothing — and folded per date in memory;
     /// the geometries that later re-imports replaced once.
-    public func snapshots(at dates: [CalendarDate?], history: Bool) throws(LandtrackError) -> [Snapshot] {
+    public func snapshots(at dates: [CalendarDate?], history: Bool, content: SnapshotContent) throws(LandtrackError) -> [Snapshot] {
         let crs = try self.crs()
         let (needEvents, through) = SnapshotAssembly.eventRange(for: dates, history: history)
         let (layers, base, events, replaced) = try read { db in
@@ -82,15 +82,16 @@ extension GeoPackageStore {
             for layer in ConstraintLayer.allCases { layers[layer] = try Self.layer(db, layer) }
             var base: [Parcel] = []
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM parcels ORDER BY parcel_id")
-            while let row = try rows.next() { base.append(try Self.parcel(row, path: path)) }
+            while let row = try rows.next() { base.append(try Self.parcel(row, path: path, content: content)) }
             var events: [String: [ParcelEvent]] = [:]
             if needEvents {
                 let cursor = try Row.fetchCursor(db, sql: """
                     SELECT * FROM parcel_events WHERE :through IS NULL OR effective_date <= :through
                     ORDER BY parcel_id, effective_date, event_id
                     """, arguments: ["through": through?.description])
+                var repeated = RepeatedStrings()
                 while let row = try cursor.next() {
-                    let e = try Self.event(row, path: path)
+                    let e = try Self.event(row, path: path, repeated: &repeated)
                     events[e.parcelID, default: []].append(e)
                 }
             }
@@ -109,8 +110,8 @@ extension GeoPackageStore {
             return (layers, base, events, replaced)
         }
         return try SnapshotAssembly.snapshots(
-            at: dates, crs: crs, layers: layers, base: base, events: events, replaced: replaced, history: history,
-            decode: { (blob: Data) throws(LandtrackError) -> [Polygon] in try GeoPackage.polygons(blob) })
+            at: dates, crs: crs, layers: layers, base: consume base, events: events, replaced: replaced, history: history,
+            content: content, decode: { (blob: Data) throws(LandtrackError) -> [Polygon] in try GeoPackage.polygons(blob) })
     }
 
     // MARK: OGC API pages

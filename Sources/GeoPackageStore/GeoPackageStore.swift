@@ -216,16 +216,19 @@ public final class GeoPackageStore: ParcelStore {
     // parcel_events: event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
     //   recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes
 
-    static func parcel(_ row: Row, path: String) throws -> Parcel {
+    /// A parcel row (`SELECT *`); what `content` leaves out is neither copied nor decoded.
+    static func parcel(_ row: Row, path: String, content: SnapshotContent = .all) throws -> Parcel {
         let id: String = row[2]
         let stateText: String = row[3]
         guard let state = ParcelState(rawValue: stateText) else {
             throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): state \(quoted(stateText)) is not a state"))
         }
-        let blob: Data = row[1]
-        let polygons: [Polygon]
-        do { polygons = try GeoPackage.polygons(blob) } catch {
-            throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): its geometry cannot be read (\(error))"))
+        var polygons: [Polygon] = []
+        if content.contains(.geometry) {
+            let blob: Data = row[1]
+            do { polygons = try GeoPackage.polygons(blob) } catch {
+                throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): its geometry cannot be read (\(error))"))
+            }
         }
         var deduction: AreaDeduction?
         if row.count > 11, row.columnNames.dropFirst(10).first == "deduction_ratio" {
@@ -236,10 +239,17 @@ public final class GeoPackageStore: ParcelStore {
             deduction = .stored(ratio: ratio, code: row[11])
         }
         return Parcel(id: id, state: state, basicFarmland: row[4], village: row[5], landuseCode: row[6], polygons: polygons,
-                      areaSquareMetres: row[7], properties: ParcelProperties(jsonText: row[9]), deduction: deduction, active: row[8])
+                      areaSquareMetres: row[7], properties: content.contains(.properties) ? ParcelProperties(jsonText: row[9]) : ParcelProperties(),
+                      deduction: deduction, active: row[8])
     }
 
     static func event(_ row: Row, path: String) throws -> ParcelEvent {
+        var repeated = RepeatedStrings()
+        return try event(row, path: path, repeated: &repeated)
+    }
+
+    /// An event row (`SELECT *`); the texts most events repeat share one copy through `repeated`.
+    static func event(_ row: Row, path: String, repeated: inout RepeatedStrings) throws -> ParcelEvent {
         let id: Int64 = row[0]
         func corrupt(_ what: String) -> LandtrackError { .store(location: path, .corrupt("event \(id): \(what)")) }
         let kindText: String = row[2]
@@ -253,8 +263,8 @@ public final class GeoPackageStore: ParcelStore {
         guard let date = CalendarDate(iso: dateText) else { throw corrupt("effective_date \(quoted(dateText)) is not a date") }
         return ParcelEvent(
             eventID: id, parcelID: row[1], kind: kind, fromState: try state(3, "from_state"), toState: try state(4, "to_state"),
-            pbfBefore: row[5], pbfAfter: row[6], effectiveDate: date, recordedAt: row[8],
-            recordedBy: row[9], ref: row[10], note: row[11], ruleID: row[12])
+            pbfBefore: row[5], pbfAfter: row[6], effectiveDate: date, recordedAt: repeated.shared(row[8]),
+            recordedBy: repeated.shared(row[9]), ref: repeated.shared(row[10]), note: repeated.shared(row[11]), ruleID: row[12])
     }
 
     static func date(_ text: String?, path: String) throws -> CalendarDate? {

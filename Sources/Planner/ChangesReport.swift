@@ -129,7 +129,8 @@ public struct ChangesReport: Sendable, RenderableReport {
     public static func load(from store: any ParcelStore, from: CalendarDate, to: CalendarDate, ref: String? = nil,
                             basis: AreaBasis? = nil) throws(LandtrackError) -> ChangesReport {
         guard from <= to else { throw .invalidArgument("--from \(from) is after --to \(to)") }
-        let snapshots = try store.snapshots(at: [from, to], history: ref != nil)
+        // Areas and states only: no geometry or properties are read.
+        let snapshots = try store.snapshots(at: [from, to], history: ref != nil, content: [])
         return try ChangesReport(start: snapshots[0], end: snapshots[1], ref: ref, basis: basis)
     }
 

@@ -103,7 +103,7 @@ public struct CheckReport: Sendable, RenderableReport {
         let asOf = options.asOf ?? .today
         options.asOf = asOf
         let period = try periodStart(in: store, options: options)
-        let snapshots = try store.snapshots(at: [asOf] + (period.map { [$0] } ?? []), history: true)
+        let snapshots = try store.snapshots(at: [asOf] + (period.map { [$0] } ?? []), history: true, content: .geometry)
         return try CheckReport(current: snapshots[0], start: period == nil ? nil : snapshots[1], options: options)
     }
 

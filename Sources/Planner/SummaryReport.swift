@@ -36,7 +36,7 @@ public struct SummaryReport: Sendable, RenderableReport {
         self.method = method
         let basis = AreaBasis.resolve(basis, parcels: parcels)
         self.basis = basis
-        let longitude = parcels.first?.polygons[0].exterior.points[0].x ?? 114
+        let longitude = parcels.first?.polygons.first?.exterior.points.first?.x ?? 114
         let engine = try makeAreaEngine(method, geographicCRS: crs, referenceLongitude: longitude)
         methodDescription = engine.methodDescription
         var groups: [[String]: (Int, Double)] = [:]

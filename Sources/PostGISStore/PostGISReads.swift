@@ -7,8 +7,11 @@ import Store
 extension PostGISStore {
     /// parcels: parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties, WKB,
     /// deduction_ratio, deduction_code (`parcelColumnCount` columns; as-of columns follow them).
-    static func parcelColumns(_ t: String = "") -> String {
-        "\(t)parcel_id, \(t)state, \(t)basic_farmland, \(t)village, \(t)landuse_code, \(t)area_m2, \(t)active, \(t)properties, ST_AsBinary(\(t)geom), "
+    /// What `content` leaves out is a NULL: the server neither converts nor sends it.
+    static func parcelColumns(_ t: String = "", content: SnapshotContent = .all) -> String {
+        let properties = content.contains(.properties) ? "\(t)properties" : "NULL::text"
+        let geometry = content.contains(.geometry) ? "ST_AsBinary(\(t)geom)" : "NULL::bytea"
+        return "\(t)parcel_id, \(t)state, \(t)basic_farmland, \(t)village, \(t)landuse_code, \(t)area_m2, \(t)active, \(properties), \(geometry), "
             + "\(t)deduction_ratio, \(t)deduction_code"
     }
     static let parcelColumnCount = 11
@@ -33,11 +36,18 @@ extension PostGISStore {
         }
         // The table's CHECK keeps the share in [0, 1).
         return Parcel(id: id, state: state, basicFarmland: try r.bool(i, 2)!, village: try r.text(i, 3), landuseCode: try r.text(i, 4),
-                      polygons: polygons, areaSquareMetres: try r.double(i, 5)!, properties: ParcelProperties(jsonText: try r.text(i, 7)!),
+                      polygons: polygons, areaSquareMetres: try r.double(i, 5)!,
+                      properties: try r.text(i, 7).map { ParcelProperties(jsonText: $0) } ?? ParcelProperties(),
                       deduction: .stored(ratio: try r.double(i, 9)!, code: try r.text(i, 10)), active: try r.bool(i, 6)!)
     }
 
     func event(_ r: PGResult, _ i: Int) throws -> ParcelEvent {
+        var repeated = RepeatedStrings()
+        return try event(r, i, repeated: &repeated)
+    }
+
+    /// An event row; the texts most events repeat share one copy through `repeated`.
+    func event(_ r: PGResult, _ i: Int, repeated: inout RepeatedStrings) throws -> ParcelEvent {
         let id = try r.int64(i, 0)!
         func corrupt(_ what: String) -> LandtrackError { .store(location: location, .corrupt("event \(id): \(what)")) }
         let kindText = try r.text(i, 2)!
@@ -51,8 +61,9 @@ extension PostGISStore {
         guard let date = CalendarDate(iso: dateText) else { throw corrupt("effective_date \(quoted(dateText)) is not a date") }
         return ParcelEvent(
             eventID: id, parcelID: try r.text(i, 1)!, kind: kind, fromState: try state(3, "from_state"), toState: try state(4, "to_state"),
-            pbfBefore: try r.bool(i, 5), pbfAfter: try r.bool(i, 6), effectiveDate: date, recordedAt: try r.text(i, 8)!,
-            recordedBy: try r.text(i, 9)!, ref: try r.text(i, 10), note: try r.text(i, 11), ruleID: try r.text(i, 12))
+            pbfBefore: try r.bool(i, 5), pbfAfter: try r.bool(i, 6), effectiveDate: date, recordedAt: repeated.shared(try r.text(i, 8)!),
+            recordedBy: repeated.shared(try r.text(i, 9)!), ref: repeated.shared(try r.text(i, 10)), note: repeated.shared(try r.text(i, 11)),
+            ruleID: try r.text(i, 12))
     }
 
     func date(_ text: String?) throws(LandtrackError) -> CalendarDate? {
@@ -180,21 +191,22 @@ extension PostGISStore {
     /// once in (parcel, date, event) order (the order of `parcel_events_parcel_idx`), the
     /// geometries re-imports replaced once; each through a cursor, then folded per date by
     /// `SnapshotAssembly`, as the GeoPackage backend does.
-    public func snapshots(at dates: [CalendarDate?], history: Bool) throws(LandtrackError) -> [Snapshot] {
+    public func snapshots(at dates: [CalendarDate?], history: Bool, content: SnapshotContent) throws(LandtrackError) -> [Snapshot] {
         let crs = try self.crs()
         let (needEvents, through) = SnapshotAssembly.eventRange(for: dates, history: history)
         let (layers, base, events, replaced) = try read { c in
             var layers: [ConstraintLayer: [LayerGeometry]] = [:]
             for layer in ConstraintLayer.allCases { layers[layer] = try self.layer(c, layer) }
             var base: [Parcel] = []
-            try forEachRow(c, "SELECT \(Self.parcelColumns) FROM parcels ORDER BY parcel_id") { r, i in base.append(try self.parcel(r, i)) }
+            try forEachRow(c, "SELECT \(Self.parcelColumns(content: content)) FROM parcels ORDER BY parcel_id") { r, i in base.append(try self.parcel(r, i)) }
             var events: [String: [ParcelEvent]] = [:]
+            var repeated = RepeatedStrings()
             if needEvents {
                 try forEachRow(c, """
                     SELECT \(Self.eventColumns) FROM parcel_events WHERE $1::date IS NULL OR effective_date <= $1::date
                     ORDER BY parcel_id, effective_date, event_id
                     """, [PGValue(through?.description)]) { r, i in
-                    let e = try self.event(r, i)
+                    let e = try self.event(r, i, repeated: &repeated)
                     events[e.parcelID, default: []].append(e)
                 }
             }
@@ -210,8 +222,8 @@ extension PostGISStore {
             return (layers, base, events, replaced)
         }
         return try SnapshotAssembly.snapshots(
-            at: dates, crs: crs, layers: layers, base: base, events: events, replaced: replaced, history: history,
-            decode: { (wkb: [UInt8]) throws(LandtrackError) -> [Polygon] in try WKB.polygons(wkb) })
+            at: dates, crs: crs, layers: layers, base: consume base, events: events, replaced: replaced, history: history,
+            content: content, decode: { (wkb: [UInt8]) throws(LandtrackError) -> [Polygon] in try WKB.polygons(wkb) })
     }
 
     public func record() throws(LandtrackError) -> StoreRecord {

@@ -22,8 +22,9 @@ public protocol ParcelStore: AnyObject, Sendable {
     func crs() throws(LandtrackError) -> CoordinateReferenceSystem
 
     /// The store as it stood on each date (nil: now), read in one consistent read. With
-    /// `history`, each snapshot carries every event up to its date.
-    func snapshots(at dates: [CalendarDate?], history: Bool) throws(LandtrackError) -> [Snapshot]
+    /// `history`, each snapshot carries every event up to its date; `content` says whether the
+    /// parcels carry their geometry and original properties (left out, they are not read).
+    func snapshots(at dates: [CalendarDate?], history: Bool, content: SnapshotContent) throws(LandtrackError) -> [Snapshot]
 
     /// The parcel as it is now, retired or not; nil when the store has no such id.
     func parcel(_ id: String) throws(LandtrackError) -> Parcel?
@@ -222,9 +223,30 @@ extension ParcelStore {
     }
 
     /// The store now (active parcels, layers).
-    public func snapshot(asOf date: CalendarDate? = nil, history: Bool = false) throws(LandtrackError) -> Snapshot {
-        try snapshots(at: [date], history: history)[0]
+    public func snapshot(asOf date: CalendarDate? = nil, history: Bool = false, content: SnapshotContent = .all) throws(LandtrackError) -> Snapshot {
+        try snapshots(at: [date], history: history, content: content)[0]
     }
+
+    /// Snapshots whose parcels carry everything.
+    public func snapshots(at dates: [CalendarDate?], history: Bool) throws(LandtrackError) -> [Snapshot] {
+        try snapshots(at: dates, history: history, content: .all)
+    }
+}
+
+/// What a snapshot's parcels carry besides their ids, states, flags, attributes and areas. A
+/// report that needs no geometry (a summary of the stored areas) or no original properties
+/// (the planner's reports) leaves them out: the store does not read or decode them, and a
+/// million parcels take hundreds of megabytes less.
+public struct SnapshotContent: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// The parcels' polygons (else empty; areas are the stored ones, or those of a replaced
+    /// geometry on a past date).
+    public static let geometry = SnapshotContent(rawValue: 1)
+    /// The original properties of the imported feature (else empty).
+    public static let properties = SnapshotContent(rawValue: 2)
+    public static let all: SnapshotContent = [.geometry, .properties]
 }
 
 public enum StoreDefaults {

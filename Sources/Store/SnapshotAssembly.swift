@@ -18,28 +18,46 @@ public enum SnapshotAssembly {
 
     /// The snapshots, one per date. `base` is every parcel (retired ones included) in id order;
     /// `events` each parcel's events oldest first; `replaced` each parcel's (date, geometry)
-    /// pairs of re-imports oldest first, decoded by `decode` only when a snapshot needs one.
+    /// pairs of re-imports oldest first, decoded by `decode` only when a snapshot needs one
+    /// (without `.geometry` in `content`, only for its area).
+    ///
+    /// `base` is consumed: the last date's parcels are made in its place, so a million parcels
+    /// are not held once more than there are dates.
     public static func snapshots<Blob>(
         at dates: [CalendarDate?], crs: CoordinateReferenceSystem, layers: [ConstraintLayer: [LayerGeometry]],
-        base: [Parcel], events: [String: [ParcelEvent]], replaced: [String: [(CalendarDate, Blob)]], history: Bool,
-        decode: (Blob) throws(LandtrackError) -> [Polygon]
+        base: consuming [Parcel], events: [String: [ParcelEvent]], replaced: [String: [(CalendarDate, Blob)]], history: Bool,
+        content: SnapshotContent = .all, decode: (Blob) throws(LandtrackError) -> [Polygon]
     ) throws(LandtrackError) -> [Snapshot] {
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
-        var out: [Snapshot] = []
-        for date in dates {
-            guard let date else {
-                out.append(Snapshot(asOf: nil, crs: crs, parcels: base.filter(\.active), layers: layers, history: history ? events : nil))
-                continue
+        /// The parcel on `date` (nil: now), nil when it did not exist then.
+        func parcel(_ p: Parcel, on date: CalendarDate?) throws(LandtrackError) -> Parcel? {
+            guard let date else { return p.active ? p : nil }
+            guard let past = events[p.id], var then = fold(p, past, through: date) else { return nil }
+            // Most stores have no replaced geometry: no lookup per parcel then.
+            if !replaced.isEmpty, let old = replaced[p.id]?.first(where: { $0.0 > date }) {
+                let polygons = try decode(old.1)
+                then.areaSquareMetres = try engine.area(of: polygons)
+                then.polygons = content.contains(.geometry) ? polygons : []
             }
+            return then
+        }
+        var base = base
+        var out: [Snapshot] = []
+        for (k, date) in dates.enumerated() {
             var parcels: [Parcel] = []
-            for p in base {
-                guard let past = events[p.id], var then = fold(p, past, through: date) else { continue }
-                // Most stores have no replaced geometry: no lookup per parcel then.
-                if !replaced.isEmpty, let old = replaced[p.id]?.first(where: { $0.0 > date }) {
-                    then.polygons = try decode(old.1)
-                    then.areaSquareMetres = try engine.area(of: then.polygons)
+            if k == dates.count - 1 {
+                // In place: each kept parcel moves down over the ones left out.
+                var kept = 0
+                for i in base.indices {
+                    guard let then = try parcel(base[i], on: date) else { continue }
+                    base[kept] = then
+                    kept += 1
                 }
-                parcels.append(then)
+                base.removeLast(base.count - kept)
+                parcels = base
+                base = []
+            } else {
+                for p in base { if let then = try parcel(p, on: date) { parcels.append(then) } }
             }
             // One copy of the events for every snapshot: each shows those up to its own date.
             out.append(Snapshot(asOf: date, crs: crs, parcels: parcels, layers: layers, history: history ? events : nil))
@@ -67,4 +85,23 @@ public enum SnapshotAssembly {
         p.active = true
         return p
     }
+}
+
+/// One copy of each long text a read repeats: a million import events carry the same
+/// recording time, note and recorder, and each read of a column makes a new string (those of
+/// up to 15 UTF-8 bytes are stored inline and need no sharing).
+public struct RepeatedStrings {
+    private var seen: [String: String] = [:]
+
+    public init() {}
+
+    public mutating func shared(_ s: String) -> String {
+        guard s.utf8.count > 15 else { return s }
+        if let kept = seen[s] { return kept }
+        // Texts that do not repeat (notes naming a parcel) would only fill the table.
+        if seen.count < 4096 { seen[s] = s }
+        return s
+    }
+
+    public mutating func shared(_ s: String?) -> String? { s.map { shared($0) } }
 }

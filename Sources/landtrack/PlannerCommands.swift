@@ -58,8 +58,10 @@ struct PlannerSourceOptions: ParsableArguments {
 
     var date: CalendarDate? { asOf.flatMap { try? CalendarDate(parsing: $0) } }
 
-    /// The parcels of the file, or the store's snapshot on the date (with the layers, for barriers).
-    func load() throws -> (parcels: [Parcel], crs: CoordinateReferenceSystem, snapshot: Snapshot?) {
+    /// The parcels of the file, or the store's snapshot on the date (with the layers, for
+    /// barriers); from a store, the parcels carry what `content` asks for (the planner reads no
+    /// original properties).
+    func load(content: SnapshotContent = .geometry) throws -> (parcels: [Parcel], crs: CoordinateReferenceSystem, snapshot: Snapshot?) {
         try running { () throws(LandtrackError) in
             if let file {
                 var options = try fields.readOptions()
@@ -70,7 +72,7 @@ struct PlannerSourceOptions: ParsableArguments {
                     : try PlannerInput.load(path: file, options: options, cache: noCache ? nil : ParcelCache.standard)
                 return (parcels, crs, nil)
             }
-            let snapshot = try store.open(readOnly: true).snapshot(asOf: date)
+            let snapshot = try store.open(readOnly: true).snapshot(asOf: date, content: content)
             return (snapshot.parcels, snapshot.crs, snapshot)
         }
     }
@@ -102,7 +104,8 @@ struct SummaryCommand: ParsableCommand {
     var format: ReportFormat = .table
 
     func run() throws {
-        let (parcels, crs, _) = try source.load()
+        // Geodesic areas are the stored ones: no geometry is read for them.
+        let (parcels, crs, _) = try source.load(content: areaMethod == .geodesic ? [] : .geometry)
         let report = try running { () throws(LandtrackError) in
             try SummaryReport(parcels: parcels, crs: crs, by: by, method: areaMethod, asOf: source.date, basis: area.basis)
         }

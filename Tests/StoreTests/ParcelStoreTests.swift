@@ -157,6 +157,20 @@ struct ParcelStoreTests {
         #expect(then.polygons == before.polygons)
         #expect(abs(then.areaSquareMetres - before.areaSquareMetres) < 1e-6)
         #expect(try store.snapshot(asOf: CalendarDate(parsing: "2024-03-01")).parcels.first { $0.id == "NH-000002" }?.polygons == now.polygons)
+        // Without geometry or properties (what a summary reads), the same parcels with the same
+        // states and areas on every date, the replaced geometry's area included.
+        for date in [nil, try CalendarDate(parsing: "2023-06-01")] {
+            let all = try store.snapshot(asOf: date).parcels
+            let slim = try store.snapshot(asOf: date, content: []).parcels
+            #expect(slim.map(\.id) == all.map(\.id) && slim.map(\.state) == all.map(\.state))
+            #expect(slim.map(\.areaSquareMetres) == all.map(\.areaSquareMetres))
+            #expect(slim.allSatisfy { $0.polygons.isEmpty && $0.properties.jsonText == "{}" })
+            #expect(all.allSatisfy { !$0.polygons.isEmpty } && all.contains { $0.properties.jsonText != "{}" })
+            let withGeometry = try store.snapshot(asOf: date, content: .geometry).parcels
+            #expect(withGeometry.map(\.polygons) == all.map(\.polygons))
+        }
+        #expect(try store.snapshot(asOf: CalendarDate(parsing: "2023-06-01"), content: []).parcels.first { $0.id == "NH-000002" }?.areaSquareMetres
+                    == then.areaSquareMetres)
     }
 
     /// All or nothing: a file with problems is refused whole and the store is as it was.

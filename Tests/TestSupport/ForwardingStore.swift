@@ -26,10 +26,10 @@ public final class ForwardingStore: ParcelStore, @unchecked Sendable {
 
     public var location: String { base.location }
     public func crs() throws(LandtrackError) -> CoordinateReferenceSystem { try base.crs() }
-    public func snapshots(at dates: [CalendarDate?], history: Bool) throws(LandtrackError) -> [Snapshot] {
+    public func snapshots(at dates: [CalendarDate?], history: Bool, content: SnapshotContent) throws(LandtrackError) -> [Snapshot] {
         lock.withLock { _calls.append(dates) }
         beforeSnapshots?()
-        return try base.snapshots(at: dates, history: history)
+        return try base.snapshots(at: dates, history: history, content: content)
     }
     public func parcel(_ id: String) throws(LandtrackError) -> Parcel? {
         if let p = staleParcels[id] { return p }
