@@ -12,8 +12,26 @@ public enum ContiguityAnalysis {
     /// With `barriers`, two geometries that do not touch are not joined when the shortest segment
     /// between them crosses a barrier (a road or river between two fields).
     public static func components(_ ctx: GEOSContext, _ geometries: [GEOSGeometryHandle?], gap: Double,
-                                  barriers: GEOSPreparedGeometry? = nil) throws(LandtrackError) -> [[Int]] {
-        var parent = Array(0..<geometries.count)
+                                  barriers: GEOSPreparedGeometry? = nil, perTile: Int = ParcelTiles.standardSize) throws(LandtrackError) -> [[Int]] {
+        var envelopes: [Envelope?] = []
+        for g in geometries { envelopes.append(try g.flatMap { (h) throws(LandtrackError) in try ctx.bounds(h) }) }
+        let tiles = ParcelTiles(envelopes, marginX: gap, marginY: gap, perTile: perTile)
+        let all = try components(included: geometries.map { $0 != nil }, tiles: tiles, gap: gap, ctx: ctx, barriers: barriers,
+                                 geometry: { (i: Int) throws(LandtrackError) in geometries[i]! })
+        return all
+    }
+
+    /// Components over `tiles`: GEOS holds the geometries of one tile at a time (`geometry`
+    /// makes them, in the plane where `gap` is measured; `eachTile` sees them before they are
+    /// freed). Every pair that touches or lies within the gap meets in some tile (the tiles'
+    /// margin), and union-find joins them across tiles. Indices not `included` are left out;
+    /// included ones in no tile (empty geometries) are components of their own.
+    public static func components(
+        included: [Bool], tiles: ParcelTiles, gap: Double, ctx: GEOSContext, barriers: GEOSPreparedGeometry? = nil,
+        geometry: (Int) throws(LandtrackError) -> GEOSGeometryHandle,
+        eachTile: (([Int], [GEOSGeometryHandle]) throws(LandtrackError) -> Void)? = nil
+    ) throws(LandtrackError) -> [[Int]] {
+        var parent = Array(0..<included.count)
         func find(_ i: Int) -> Int {
             var i = i
             while parent[i] != i {
@@ -22,30 +40,112 @@ public enum ContiguityAnalysis {
             }
             return i
         }
-        let present = geometries.indices.filter { geometries[$0] != nil }
-        let handles = present.map { geometries[$0]! }
-        let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
-        for (k, i) in present.enumerated() {
-            let g = handles[k]
-            if try ctx.isEmpty(g) { continue }
-            let prepared = try GEOSPreparedGeometry(g)
-            let envelope = try ctx.value(ctx.envelope(g)).envelope!
-            let search = Envelope(minX: envelope.minX - gap, minY: envelope.minY - gap, maxX: envelope.maxX + gap, maxY: envelope.maxY + gap)
-            for m in try index.query(search) where m > k {
-                let j = present[m]
-                let (ri, rj) = (find(i), find(j))
-                if ri == rj { continue }
-                let other = handles[m]
-                var joined = gap > 0 ? try prepared.distanceWithin(other, gap) : try prepared.intersects(other)
-                if joined, let barriers, !(try prepared.intersects(other)) {
-                    joined = !(try barriers.intersects(ctx.shortestLine(g, other)))
+        try tiles.forEach(geometry) { (members, handles) throws(LandtrackError) in
+            let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
+            for (k, i) in members.enumerated() {
+                let g = handles[k]
+                guard let envelope = try ctx.bounds(g) else { continue }
+                let search = Envelope(minX: envelope.minX - gap, minY: envelope.minY - gap, maxX: envelope.maxX + gap, maxY: envelope.maxY + gap)
+                // Prepared only when a candidate is not joined already.
+                var prepared: GEOSPreparedGeometry?
+                for m in try index.query(search) where m > k {
+                    let j = members[m]
+                    let (ri, rj) = (find(i), find(j))
+                    if ri == rj { continue }
+                    let p: GEOSPreparedGeometry
+                    if let prepared { p = prepared } else { p = try GEOSPreparedGeometry(g); prepared = p }
+                    let other = handles[m]
+                    var joined = gap > 0 ? try p.distanceWithin(other, gap) : try p.intersects(other)
+                    if joined, let barriers, !(try p.intersects(other)) {
+                        joined = !(try barriers.intersects(ctx.shortestLine(g, other)))
+                    }
+                    if joined { parent[max(ri, rj)] = min(ri, rj) }
                 }
-                if joined { parent[max(ri, rj)] = min(ri, rj) }
             }
+            try eachTile?(members, handles)
         }
         var groups: [Int: [Int]] = [:]
-        for i in present { groups[find(i), default: []].append(i) }
+        for i in included.indices where included[i] { groups[find(i), default: []].append(i) }
         return groups.values.sorted { $0[0] < $1[0] }
+    }
+
+    /// The envelope of polygons' outer rings (nil when they have no position).
+    public static func envelope(of polygons: [Polygon]) -> Envelope? {
+        var out: Envelope?
+        for p in polygons {
+            guard let e = Envelope(p.exterior.points) else { continue }
+            out = out.map { $0.union(e) } ?? e
+        }
+        return out
+    }
+}
+
+/// Items cut into the tiles of a grid over their envelopes, so that GEOS holds the geometries
+/// of one tile at a time instead of a million. An item is in every tile its envelope, grown
+/// by the margin, meets: two items that share a point are both in the tile of that point, and
+/// two within the margin of each other are both in the tile of the middle of their shortest
+/// segment, so every such pair meets in some tile.
+public struct ParcelTiles: Sendable {
+    /// Items per tile aimed at: about 12 MB of GEOS geometries for the generated parcels.
+    public static let standardSize = 16_384
+
+    /// Each tile's items, ascending; tiles without items are left out.
+    public private(set) var tiles: [[Int]] = []
+
+    /// `envelopes` in one coordinate system (nil: an item without a position, in no tile);
+    /// `marginX`/`marginY` in its units.
+    public init(_ envelopes: [Envelope?], marginX: Double = 0, marginY: Double = 0, perTile: Int = ParcelTiles.standardSize) {
+        var extent: Envelope?
+        var count = 0
+        for e in envelopes {
+            guard let e else { continue }
+            extent = extent.map { $0.union(e) } ?? e
+            count += 1
+        }
+        guard let extent else { return }
+        let width = extent.maxX - extent.minX, height = extent.maxY - extent.minY
+        let wanted = max(1, (count + perTile - 1) / max(1, perTile))
+        // Cells about square in the data's units: columns by the extent's aspect.
+        var columns = 1, rows = 1
+        if width > 0 && height > 0 {
+            columns = max(1, min(wanted, Int((Double(wanted) * width / height).squareRoot().rounded())))
+            rows = max(1, (wanted + columns - 1) / columns)
+        } else if width > 0 {
+            columns = wanted
+        } else if height > 0 {
+            rows = wanted
+        }
+        // The same monotone function for every coordinate: a point between two envelopes'
+        // minimum and maximum falls in a cell between theirs.
+        func cell(_ v: Double, _ origin: Double, _ size: Double, _ n: Int) -> Int {
+            guard n > 1, size > 0 else { return 0 }
+            let t = (v - origin) / size
+            guard t >= 0 else { return 0 }
+            return t >= Double(n - 1) ? n - 1 : Int(t)
+        }
+        let cellWidth = width / Double(columns), cellHeight = height / Double(rows)
+        var cells = [[Int]](repeating: [], count: columns * rows)
+        for (i, e) in envelopes.enumerated() {
+            guard let e else { continue }
+            let c0 = cell(e.minX - marginX, extent.minX, cellWidth, columns), c1 = cell(e.maxX + marginX, extent.minX, cellWidth, columns)
+            let r0 = cell(e.minY - marginY, extent.minY, cellHeight, rows), r1 = cell(e.maxY + marginY, extent.minY, cellHeight, rows)
+            for r in r0...r1 {
+                for c in c0...c1 { cells[r * columns + c].append(i) }
+            }
+        }
+        tiles = cells.filter { !$0.isEmpty }
+    }
+
+    /// Each tile's items with their GEOS geometries, made by `geometry` for the tile and freed
+    /// after `body` returns.
+    public func forEach(_ geometry: (Int) throws(LandtrackError) -> GEOSGeometryHandle,
+                        _ body: ([Int], [GEOSGeometryHandle]) throws(LandtrackError) -> Void) throws(LandtrackError) {
+        for members in tiles {
+            var handles: [GEOSGeometryHandle] = []
+            handles.reserveCapacity(members.count)
+            for i in members { handles.append(try geometry(i)) }
+            try body(members, handles)
+        }
     }
 }
 
@@ -86,6 +186,8 @@ public struct ContiguityReport: Sendable, RenderableReport {
         public var barriers: [Geometry] = []
         /// Compute each block's outline (for GeoJSON output).
         public var outlines = false
+        /// How many parcels GEOS holds at once (the blocks do not depend on it).
+        public var parcelsPerTile = ParcelTiles.standardSize
         public init() {}
     }
 
@@ -93,51 +195,61 @@ public struct ContiguityReport: Sendable, RenderableReport {
     /// on their own coordinates; a positive gap is measured in the CGCS2000 3° Gauss-Krüger plane of
     /// the data (PROJ tmerc, the metric the benchmark peers use).
     ///
-    /// `parcels` is consumed: a caller that hands it over (`analyse(consume parcels, …)`) lets
-    /// each parcel's coordinates be freed once GEOS holds them, so a million parcels are never
-    /// in memory twice.
+    /// GEOS holds one tile of parcels at a time (`ParcelTiles`), and a block's members again only
+    /// when its overlaps or outline need them, so memory grows with the parcels' own values,
+    /// not with GEOS copies of them. `parcels` is consumed: a caller that hands it over
+    /// (`analyse(consume parcels, …)`) lets the parcels outside the selection be freed at once.
     public static func analyse(_ parcels: consuming [Parcel], crs: CoordinateReferenceSystem, options: Options) throws(LandtrackError) -> ContiguityReport {
         var all = parcels
-        var selected = all.filter { p in
+        let selected = all.filter { p in
             (options.states?.contains(p.state) ?? true) && (!options.basicFarmlandOnly || p.basicFarmland)
         }.sorted { $0.id < $1.id }
         all = []
         let ctx = GEOSContext()
-        var lonlat: [GEOSGeometryHandle] = []
-        func buildLonLat() throws(LandtrackError) {
-            for i in selected.indices {
-                lonlat.append(try ctx.geometry(.multiPolygon(MultiPolygon(selected[i].polygons))))
-                selected[i].polygons = []
-            }
+        func lonlat(_ i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
+            try ctx.geometry(.multiPolygon(MultiPolygon(selected[i].polygons)))
+        }
+        let envelopes = selected.map { ContiguityAnalysis.envelope(of: $0.polygons) }
+        let included = [Bool](repeating: true, count: selected.count)
+        // Members of a tile whose parcels are not a clean coverage: only their blocks can have
+        // overlaps (two overlapping parcels share a tile, the tile of a point of their overlap).
+        var mayOverlap = [Bool](repeating: false, count: selected.count)
+        func markUnclean(_ members: [Int], _ handles: [GEOSGeometryHandle]) throws(LandtrackError) {
+            if members.count > 1, try !Self.isCleanCoverage(ctx, handles) { for i in members { mayOverlap[i] = true } }
         }
         var method = "gap 0: parcels that touch or overlap (GEOS intersects on their coordinates)"
         let components: [[Int]]
-        if options.gapMetres > 0, !selected.isEmpty {
-            let longitude = selected[0].polygons[0].exterior.points[0].x
+        if options.gapMetres > 0, let first = envelopes.lazy.compactMap({ $0 }).first,
+           let longitude = selected.lazy.compactMap({ $0.polygons.first?.exterior.points.first?.x }).first {
             let transform = try CoordinateTransform.gaussKrugerPlane(from: crs, near: longitude)
             let plane = transform.target
-            var projected: [GEOSGeometryHandle?] = []
-            for p in selected {
-                var ps: [Polygon] = []
-                for polygon in p.polygons { ps.append(try transform.transform(polygon)) }
-                projected.append(try ctx.geometry(.multiPolygon(MultiPolygon(ps))))
-            }
             var barriers: GEOSPreparedGeometry?
             if !options.barriers.isEmpty {
                 var hs: [GEOSGeometryHandle] = []
                 for b in options.barriers { hs.append(try ctx.geometry(try transform.transform(b))) }
                 barriers = try GEOSPreparedGeometry(try ctx.collection(hs))
             }
-            components = try ContiguityAnalysis.components(ctx, projected, gap: options.gapMetres, barriers: barriers)
-            // The projected copies are done with: free them before the lon/lat ones are made
-            // (one GEOS copy of the parcels at a time keeps a million parcels under 1.2 GB).
-            projected.removeAll()
-            try buildLonLat()
+            // Tiles in longitude/latitude with the gap as a margin in degrees, generously: a degree
+            // of latitude is at least 110.5 km, one of longitude at least 111.3 km × cos(latitude),
+            // and Gauss-Krüger distances differ from the ellipsoid's by under 0.2 % in a 3° zone.
+            let extent = envelopes.compactMap { $0 }.reduce(first) { $0.union($1) }
+            let maxLatitude = min(89.0, max(abs(extent.minY), abs(extent.maxY)))
+            let marginY = 1.25 * options.gapMetres / 110_500
+            let marginX = 1.25 * options.gapMetres / (111_300 * cos(maxLatitude * .pi / 180))
+            components = try ContiguityAnalysis.components(
+                included: included, tiles: ParcelTiles(envelopes, marginX: marginX, marginY: marginY, perTile: options.parcelsPerTile), gap: options.gapMetres,
+                ctx: ctx, barriers: barriers, geometry: { (i: Int) throws(LandtrackError) in
+                    var ps: [Polygon] = []
+                    for polygon in selected[i].polygons { ps.append(try transform.transform(polygon)) }
+                    return try ctx.geometry(.multiPolygon(MultiPolygon(ps)))
+                })
+            // Overlaps are judged on the parcels' own coordinates, as with gap 0.
+            try ParcelTiles(envelopes, perTile: options.parcelsPerTile).forEach(lonlat, markUnclean)
             method = "within \(JSONValue.numberText(options.gapMetres)) m, distances in the plane of \(plane) (PROJ transverse Mercator)"
                 + (barriers == nil ? "" : "; not across the \(options.barriers.count) barrier features")
         } else {
-            try buildLonLat()
-            components = try ContiguityAnalysis.components(ctx, lonlat, gap: 0)
+            components = try ContiguityAnalysis.components(included: included, tiles: ParcelTiles(envelopes, perTile: options.parcelsPerTile), gap: 0, ctx: ctx,
+                                                           geometry: lonlat, eachTile: markUnclean)
         }
 
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
@@ -145,19 +257,31 @@ public struct ContiguityReport: Sendable, RenderableReport {
         for members in components {
             let sum = members.reduce(0.0) { $0 + selected[$1].areaSquareMetres }
             var overlap = 0.0
-            if members.count > 1, try !Self.isCleanCoverage(ctx, members.map { lonlat[$0] }) {
-                // Only a block whose members overlap pays for pairwise DE-9IM tests.
-                let index = try GEOSSpatialIndex(context: ctx, geometries: members.map { lonlat[$0] })
-                for (a, i) in members.enumerated() {
-                    for b in index.query(lonlat[i]) where b > a {
-                        let j = members[b]
-                        guard try ctx.relate(lonlat[i], lonlat[j], pattern: "T********") else { continue }
-                        overlap += try engine.area(of: ctx.value(ctx.intersection(lonlat[i], lonlat[j])).polygonalParts)
+            var handles: [GEOSGeometryHandle]?
+            if members.count > 1, members.contains(where: { mayOverlap[$0] }) {
+                var hs: [GEOSGeometryHandle] = []
+                for i in members { hs.append(try lonlat(i)) }
+                handles = hs
+                if try !Self.isCleanCoverage(ctx, hs) {
+                    // Only a block whose members overlap pays for pairwise DE-9IM tests.
+                    let index = try GEOSSpatialIndex(context: ctx, geometries: hs)
+                    for a in members.indices {
+                        for b in index.query(hs[a]) where b > a {
+                            guard try ctx.relate(hs[a], hs[b], pattern: "T********") else { continue }
+                            overlap += try engine.area(of: ctx.value(ctx.intersection(hs[a], hs[b])).polygonalParts)
+                        }
                     }
                 }
             }
             var outline: [Polygon]?
-            if options.outlines { outline = try Self.outline(ctx, members.map { lonlat[$0] }) }
+            if options.outlines {
+                if handles == nil {
+                    var hs: [GEOSGeometryHandle] = []
+                    for i in members { hs.append(try lonlat(i)) }
+                    handles = hs
+                }
+                outline = try Self.outline(ctx, handles!)
+            }
             blocks.append(Block(id: 0, parcels: members.map { selected[$0].id }.sorted(),
                                 area: AreaMeasure(squareMetres: sum - overlap), memberAreaSum: AreaMeasure(squareMetres: sum),
                                 overlap: AreaMeasure(squareMetres: overlap), outline: outline))

@@ -75,6 +75,9 @@ public struct CheckOptions: Sendable {
     /// The area the period rules add up (new cultivated land, PBF, balance): net of the parcels'
     /// deductions or gross; nil: net when the parcels carry deductions, else gross.
     public var areaBasis: AreaBasis?
+    /// How many parcels GEOS holds at once in the overlap rule and the PBF blocks (the
+    /// findings do not depend on it).
+    public var parcelsPerTile = ParcelTiles.standardSize
     public init() {}
 }
 
@@ -158,22 +161,14 @@ public struct CheckReport: Sendable, RenderableReport {
         let parcels = current.parcels, crs = current.crs
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
         let ctx = GEOSContext()
-        // Each parcel goes to GEOS once, whichever rules use it: the check date's parcels by
-        // position; the start's (other values of the same ids, with their own geometry, needed
-        // only with a programme area) keyed by id and polygons.
-        var currentHandles = [GEOSGeometryHandle?](repeating: nil, count: parcels.count)
+        // GEOS copies of parcels are made where a rule needs one and dropped after it (a
+        // million parcels in GEOS would take gigabytes): the layer rules only for parcels whose
+        // envelope meets the layer's, the overlap rule tile by tile.
         func handle(at i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
-            if let h = currentHandles[i] { return h }
-            let h = try ctx.geometry(.multiPolygon(MultiPolygon(parcels[i].polygons)))
-            currentHandles[i] = h
-            return h
+            try ctx.geometry(.multiPolygon(MultiPolygon(parcels[i].polygons)))
         }
-        var converted: [String: (polygons: [Polygon], handle: GEOSGeometryHandle)] = [:]
         func handle(_ p: Parcel) throws(LandtrackError) -> GEOSGeometryHandle {
-            if let c = converted[p.id], c.polygons == p.polygons { return c.handle }
-            let h = try ctx.geometry(.multiPolygon(MultiPolygon(p.polygons)))
-            converted[p.id] = (p.polygons, h)
-            return h
+            try ctx.geometry(.multiPolygon(MultiPolygon(p.polygons)))
         }
         func layerUnion(_ layer: ConstraintLayer) throws(LandtrackError) -> GEOSGeometryHandle? {
             var hs: [GEOSGeometryHandle] = []
@@ -185,15 +180,29 @@ public struct CheckReport: Sendable, RenderableReport {
             guard try ctx.relate(a, b, pattern: "T********") else { return 0 }
             return try engine.area(of: ctx.value(ctx.intersection(a, b)).polygonalParts)
         }
-        let urban = try layerUnion(.urbanBoundary)
-        let redline = try layerUnion(.ecoRedline)
-        let programme = try layerUnion(.programmeArea)
+        /// A layer's union with its envelope: parcels outside the envelope are not sent to GEOS.
+        func layer(_ layer: ConstraintLayer) throws(LandtrackError) -> (union: GEOSGeometryHandle, envelope: Envelope)? {
+            guard let union = try layerUnion(layer), let envelope = try ctx.bounds(union) else { return nil }
+            return (union, envelope)
+        }
+        func mayMeet(_ p: Parcel, _ layer: (union: GEOSGeometryHandle, envelope: Envelope)) -> Bool {
+            ContiguityAnalysis.envelope(of: p.polygons).map { $0.intersects(layer.envelope) } ?? false
+        }
+        /// Does the parcel meet the layer (GEOS intersects, after the envelopes)?
+        func meets(_ p: Parcel, _ layer: (union: GEOSGeometryHandle, envelope: Envelope)) throws(LandtrackError) -> Bool {
+            guard mayMeet(p, layer) else { return false }
+            return try ctx.intersects(handle(p), layer.union)
+        }
+        let urban = try layer(.urbanBoundary)
+        let redline = try layer(.ecoRedline)
+        let programme = try layer(.programmeArea)
         var results: [Result] = []
 
         if run.contains(.pbfFragmentation) {
             var o = ContiguityReport.Options()
             o.states = nil
             o.basicFarmlandOnly = true
+            o.parcelsPerTile = options.parcelsPerTile
             let blocks = try ContiguityReport.analyse(parcels, crs: crs, options: o).blocks
             let small = blocks.filter { $0.area.mu < options.pbfMinimumMu }
             results.append(Result(rule: .pbfFragmentation, passed: small.isEmpty,
@@ -202,12 +211,12 @@ public struct CheckReport: Sendable, RenderableReport {
                                               message: "PBF block of \(fixed($0.area.mu, 2)) mu (\($0.parcels.count) parcel\($0.parcels.count == 1 ? "" : "s"))", area: $0.area) }))
         }
         /// Parcels (those `selected`) whose interiors overlap `layer`, with the overlap area.
-        func insideLayer(_ rule: PlannerRule, _ layer: GEOSGeometryHandle?, _ layerName: String, _ what: String,
+        func insideLayer(_ rule: PlannerRule, _ layer: (union: GEOSGeometryHandle, envelope: Envelope)?, _ layerName: String, _ what: String,
                          _ selected: (Parcel) -> Bool, _ message: (Double) -> String) throws(LandtrackError) {
             var findings: [Finding] = []
             if let layer {
-                for (i, p) in parcels.enumerated() where selected(p) {
-                    let overlap = try overlapArea(handle(at: i), layer)
+                for (i, p) in parcels.enumerated() where selected(p) && mayMeet(p, layer) {
+                    let overlap = try overlapArea(handle(at: i), layer.union)
                     if overlap > 0 {
                         findings.append(Finding(rule: rule, parcels: [p.id], message: message(overlap), area: AreaMeasure(squareMetres: overlap)))
                     }
@@ -229,12 +238,12 @@ public struct CheckReport: Sendable, RenderableReport {
         if run.contains(.controlLinesOverlap) {
             var findings: [Finding] = []
             if let urban, let redline {
-                let a = try overlapArea(urban, redline)
+                let a = try overlapArea(urban.union, redline.union)
                 if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [], message: "the urban boundary and the red line overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
             }
             if let redline {
-                for (i, p) in parcels.enumerated() where p.basicFarmland {
-                    let a = try overlapArea(handle(at: i), redline)
+                for (i, p) in parcels.enumerated() where p.basicFarmland && mayMeet(p, redline) {
+                    let a = try overlapArea(handle(at: i), redline.union)
                     if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [p.id], message: "PBF parcel overlaps the red line by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
                 }
             }
@@ -254,7 +263,7 @@ public struct CheckReport: Sendable, RenderableReport {
                 try ChangesReport.forEachPair(start.parcels, parcels) { (b, a) throws(LandtrackError) in
                     var countedAtStart = false
                     if let b, ChangesReport.cultivated.contains(b.state) {
-                        let inside = try programme.map { (area) throws(LandtrackError) in try ctx.intersects(handle(b), area) } ?? true
+                        let inside = try programme.map { (area) throws(LandtrackError) in try meets(b, area) } ?? true
                         if inside {
                             base += b.area(b.areaSquareMetres, on: basis)
                             countedAtStart = true
@@ -262,7 +271,7 @@ public struct CheckReport: Sendable, RenderableReport {
                     }
                     guard let a, b != nil, !countedAtStart, ChangesReport.cultivated.contains(a.state) else { return }
                     if let programmeParcels, !programmeParcels.contains(a.id) { return }
-                    if let programme, !(try ctx.intersects(handle(a), programme)) { return }
+                    if let programme, !(try meets(a, programme)) { return }
                     gained += a.area(a.areaSquareMetres, on: basis)
                 }
                 let share = base > 0 ? gained / base : 0
@@ -288,8 +297,6 @@ public struct CheckReport: Sendable, RenderableReport {
             }
         }
 
-        var handles: [GEOSGeometryHandle] = []
-        if run.contains(.parcelOverlap) { for i in parcels.indices { handles.append(try handle(at: i)) } }
         if run.contains(.invalidGeometry) {
             // Two halves on two threads, each with its own GEOS context.
             let halves = ConcurrentResults<Swift.Result<[Finding], LandtrackError>>(count: 2)
@@ -312,19 +319,22 @@ public struct CheckReport: Sendable, RenderableReport {
             results.append(Result(rule: .invalidGeometry, passed: findings.isEmpty, detail: "\(parcels.count) parcels checked", findings: findings))
         }
         if run.contains(.parcelOverlap) {
-            // Parcels that touch form components; a component whose members are a clean coverage
-            // (their coverage union is valid and has their summed area) has no overlaps at all, so
-            // only the others pay for pairwise DE-9IM tests. Same findings as testing every pair.
+            // Tile by tile: a tile whose parcels are a clean coverage (their coverage union is
+            // valid and has their summed area) has no overlaps at all, so only the others pay for
+            // pairwise DE-9IM tests. Two overlapping parcels share a tile (that of a point of
+            // their overlap): the same findings as testing every pair.
+            var found = Set<Pair>()
             var pairs: [(Int, Int, Double)] = []
-            for members in try ContiguityAnalysis.components(ctx, handles, gap: 0) where members.count > 1 {
-                let memberHandles = members.map { handles[$0] }
-                if try ContiguityReport.isCleanCoverage(ctx, memberHandles) { continue }
-                let index = try GEOSSpatialIndex(context: ctx, geometries: memberHandles)
-                for (a, i) in members.enumerated() {
-                    for b in index.query(handles[i]) where b > a {
-                        let j = members[b]
-                        let area = try overlapArea(handles[i], handles[j])
-                        if area > options.overlapThreshold { pairs.append((min(i, j), max(i, j), area)) }
+            let tiles = ParcelTiles(parcels.map { ContiguityAnalysis.envelope(of: $0.polygons) }, perTile: options.parcelsPerTile)
+            try tiles.forEach(handle(at:)) { (members, handles) throws(LandtrackError) in
+                guard members.count > 1, try !ContiguityReport.isCleanCoverage(ctx, handles) else { return }
+                let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
+                for a in members.indices {
+                    for b in index.query(handles[a]) where b > a {
+                        let (i, j) = (members[a], members[b])
+                        guard found.insert(Pair(i, j)).inserted else { continue }
+                        let area = try overlapArea(handles[a], handles[b])
+                        if area > options.overlapThreshold { pairs.append((i, j, area)) }
                     }
                 }
             }
@@ -427,6 +437,12 @@ public struct CheckReport: Sendable, RenderableReport {
         }
         return out + "]}\n"
     }
+}
+
+/// Two parcels by position, the smaller first.
+struct Pair: Hashable {
+    let a: Int, b: Int
+    init(_ i: Int, _ j: Int) { (a, b) = (min(i, j), max(i, j)) }
 }
 
 /// One slot per concurrent task, written once each under a lock.

@@ -129,6 +129,33 @@ struct ContiguityTests {
         }
     }
 
+    /// GEOS holds one tile of parcels at a time: the blocks, their areas and overlaps are the
+    /// same whatever the tiles' size (from 7 parcels, most blocks spread over many tiles, to
+    /// one tile), touching and within a gap alike.
+    @Test(arguments: [0.0, 2.0]) func blocksDoNotDependOnTheTiling(gap: Double) throws {
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path))
+        var options = ContiguityReport.Options()
+        options.gapMetres = gap
+        let whole = try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks
+        #expect(whole.count > 1 && whole.contains { $0.parcels.count > 50 })
+        for size in [7, 64, 500] {
+            options.parcelsPerTile = size
+            #expect(try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks == whole, "\(size) parcels per tile")
+        }
+    }
+
+    /// The real registers' sliver overlaps come out the same in small tiles.
+    @Test(SharedData.required) func overlapsDoNotDependOnTheTiling() throws {
+        let set = "parcels-at-invekos-2025"
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.url("\(set)/parcels.geojson").path), options: ParcelReadOptions(defaultState: .farmland))
+        var options = ContiguityReport.Options()
+        options.states = nil
+        let whole = try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks
+        #expect(whole.contains { $0.overlap.squareMetres > 0 })
+        options.parcelsPerTile = 25
+        #expect(try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks == whole)
+    }
+
     /// A gap joins what touching does not: roads 3–8 m wide split the sample's farmland at gap 0
     /// and not at 10 m.
     @Test func aGapJoinsAcrossNarrowRoads() throws {

@@ -140,6 +140,11 @@ struct RuleCheckTests {
         }
         #expect(truth.count == 2)
         #expect(r.findings.map(\.parcels) == truth)
+        // GEOS holds a tile of parcels at a time: tiles of one, two, … parcels (most squares in
+        // several tiles) find the same pairs.
+        for size in [1, 2, 3, 5] {
+            #expect(try check(store, .parcelOverlap) { $0.parcelsPerTile = size }.findings == r.findings, "\(size) parcels per tile")
+        }
     }
 
     @Test func sliversBelowTheMinimumMappingUnit() throws {

@@ -65,7 +65,6 @@ struct ParcelStoreTests {
     }
 
     @Test(arguments: Backend.available) func cgcs2000DataGiveACGCS2000Store(backend: Backend) throws {
-        let dir = try scratchDirectory()
         let store = try backend.newStore()
         _ = try store.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample-gk38.geojson").path), options: ImportOptions())
         #expect(try store.crs().epsgCode == 4490)

@@ -179,6 +179,19 @@ extension GEOSContext {
         return try own(GEOSEnvelope_r(handle, g.pointer), "GEOSEnvelope_r")
     }
 
+    /// GEOSGeom_getXMin_r, …YMin, …XMax, …YMax (GEOS ≥ 3.7): the bounds without making a
+    /// geometry; each returns 0 on failure (an empty geometry has none: nil).
+    public func bounds(_ g: GEOSGeometryHandle) throws(LandtrackError) -> Envelope? {
+        check(g)
+        if try isEmpty(g) { return nil }
+        var e = Envelope(minX: 0, minY: 0, maxX: 0, maxY: 0)
+        guard GEOSGeom_getXMin_r(handle, g.pointer, &e.minX) != 0, GEOSGeom_getYMin_r(handle, g.pointer, &e.minY) != 0,
+              GEOSGeom_getXMax_r(handle, g.pointer, &e.maxX) != 0, GEOSGeom_getYMax_r(handle, g.pointer, &e.maxY) != 0 else {
+            throw failure("GEOSGeom_getXMin_r")
+        }
+        return e
+    }
+
     /// GEOSGeom_createRectangle_r (GEOS ≥ 3.11): a polygon for an envelope.
     public func rectangle(_ e: Envelope) throws(LandtrackError) -> GEOSGeometryHandle {
         try own(GEOSGeom_createRectangle_r(handle, e.minX, e.minY, e.maxX, e.maxY), "GEOSGeom_createRectangle_r")
