@@ -23,13 +23,13 @@ public enum ContiguityAnalysis {
 
     /// Components over `tiles`: GEOS holds the geometries of one tile at a time (`geometry`
     /// makes them, in the plane where `gap` is measured; `eachTile` sees them before they are
-    /// freed). Every pair that touches or lies within the gap meets in some tile (the tiles'
+    /// freed, with each member's component as far as it is known). Every pair that touches or lies within the gap meets in some tile (the tiles'
     /// margin), and union-find joins them across tiles. Indices not `included` are left out;
     /// included ones in no tile (empty geometries) are components of their own.
     public static func components(
         included: [Bool], tiles: ParcelTiles, gap: Double, ctx: GEOSContext, barriers: GEOSPreparedGeometry? = nil,
         geometry: (Int) throws(LandtrackError) -> GEOSGeometryHandle,
-        eachTile: (([Int], [GEOSGeometryHandle]) throws(LandtrackError) -> Void)? = nil
+        eachTile: (([Int], [GEOSGeometryHandle], _ component: (Int) -> Int) throws(LandtrackError) -> Void)? = nil
     ) throws(LandtrackError) -> [[Int]] {
         var parent = Array(0..<included.count)
         func find(_ i: Int) -> Int {
@@ -62,7 +62,7 @@ public enum ContiguityAnalysis {
                     if joined { parent[max(ri, rj)] = min(ri, rj) }
                 }
             }
-            try eachTile?(members, handles)
+            try eachTile?(members, handles, find)
         }
         var groups: [Int: [Int]] = [:]
         for i in included.indices where included[i] { groups[find(i), default: []].append(i) }
@@ -86,8 +86,10 @@ public enum ContiguityAnalysis {
 /// two within the margin of each other are both in the tile of the middle of their shortest
 /// segment, so every such pair meets in some tile.
 public struct ParcelTiles: Sendable {
-    /// Items per tile aimed at: about 12 MB of GEOS geometries for the generated parcels.
-    public static let standardSize = 16_384
+    /// Items per tile aimed at: about 45 MB of GEOS geometries for the generated parcels. Smaller tiles
+    /// hold less but cost more: a block cut by tiles is checked piece by piece, and memory freed
+    /// and reused is slower to allocate than fresh (at 1M parcels, 16k a tile took 40 % longer).
+    public static let standardSize = 65_536
 
     /// Each tile's items, ascending; tiles without items are left out.
     public private(set) var tiles: [[Int]] = []
@@ -211,11 +213,17 @@ public struct ContiguityReport: Sendable, RenderableReport {
         }
         let envelopes = selected.map { ContiguityAnalysis.envelope(of: $0.polygons) }
         let included = [Bool](repeating: true, count: selected.count)
-        // Members of a tile whose parcels are not a clean coverage: only their blocks can have
-        // overlaps (two overlapping parcels share a tile, the tile of a point of their overlap).
+        // Parcels in a piece of a block that is not a clean coverage: only their blocks can have
+        // overlaps. Two overlapping parcels share a tile (that of a point of their overlap) and a
+        // block, so they are in one piece: a tile's members grouped by their block. Pieces, not
+        // whole tiles: a coverage union's cost grows faster than its size.
         var mayOverlap = [Bool](repeating: false, count: selected.count)
-        func markUnclean(_ members: [Int], _ handles: [GEOSGeometryHandle]) throws(LandtrackError) {
-            if members.count > 1, try !Self.isCleanCoverage(ctx, handles) { for i in members { mayOverlap[i] = true } }
+        func markUnclean(_ members: [Int], _ handles: [GEOSGeometryHandle], _ block: (Int) -> Int) throws(LandtrackError) {
+            var pieces: [Int: [Int]] = [:]
+            for k in members.indices { pieces[block(members[k]), default: []].append(k) }
+            for piece in pieces.values where piece.count > 1 {
+                if try !Self.isCleanCoverage(ctx, piece.map { handles[$0] }) { for k in piece { mayOverlap[members[k]] = true } }
+            }
         }
         var method = "gap 0: parcels that touch or overlap (GEOS intersects on their coordinates)"
         let components: [[Int]]
@@ -244,7 +252,11 @@ public struct ContiguityReport: Sendable, RenderableReport {
                     return try ctx.geometry(.multiPolygon(MultiPolygon(ps)))
                 })
             // Overlaps are judged on the parcels' own coordinates, as with gap 0.
-            try ParcelTiles(envelopes, perTile: options.parcelsPerTile).forEach(lonlat, markUnclean)
+            var blockOf = [Int](repeating: 0, count: selected.count)
+            for (b, members) in components.enumerated() { for i in members { blockOf[i] = b } }
+            try ParcelTiles(envelopes, perTile: options.parcelsPerTile).forEach(lonlat) { (members, handles) throws(LandtrackError) in
+                try markUnclean(members, handles) { blockOf[$0] }
+            }
             method = "within \(JSONValue.numberText(options.gapMetres)) m, distances in the plane of \(plane) (PROJ transverse Mercator)"
                 + (barriers == nil ? "" : "; not across the \(options.barriers.count) barrier features")
         } else {
