@@ -83,7 +83,7 @@ extension GeoPackageStore {
             var base: [Parcel] = []
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM parcels ORDER BY parcel_id")
             while let row = try rows.next() { base.append(try Self.parcel(row, path: path, content: content)) }
-            var events: [String: [ParcelEvent]] = [:]
+            var events = ParcelHistory()
             if needEvents {
                 let cursor = try Row.fetchCursor(db, sql: """
                     SELECT * FROM parcel_events WHERE :through IS NULL OR effective_date <= :through
@@ -91,9 +91,9 @@ extension GeoPackageStore {
                     """, arguments: ["through": through?.description])
                 var repeated = RepeatedStrings()
                 while let row = try cursor.next() {
-                    let e = try Self.event(row, path: path, repeated: &repeated)
-                    events[e.parcelID, default: []].append(e)
+                    events.append(try Self.event(row, path: path, repeated: &repeated))
                 }
+                events.finish()
             }
             // The geometries re-imports replaced: (date, blob) per parcel, oldest first.
             var replaced: [String: [(CalendarDate, Data)]] = [:]

@@ -9,6 +9,19 @@ import Geometry
 public enum ParcelID {
     public static let maximumLength = 256
 
+    /// The order both stores sort ids in (SQLite's BINARY, PostgreSQL's "C" collation): their
+    /// UTF-8 bytes, compared with memcmp.
+    public static func precedes(_ x: String, _ y: String) -> Bool {
+        var x = x, y = y
+        return x.withUTF8 { a in
+            y.withUTF8 { b in
+                let n = min(a.count, b.count)
+                let order = n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
+                return order != 0 ? order < 0 : a.count < b.count
+            }
+        }
+    }
+
     /// What is wrong with `id`, or nil when it is a good id.
     public static func problem(_ id: String) -> String? {
         if id.isEmpty { return "an id must not be empty" }

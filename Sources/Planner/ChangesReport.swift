@@ -91,17 +91,7 @@ public struct ChangesReport: Sendable, RenderableReport {
     /// lists are walked together; lists in another order are paired through a dictionary.
     public static func forEachPair<E: Error>(_ before: [Parcel], _ after: [Parcel],
                                              _ body: (Parcel?, Parcel?) throws(E) -> Void) throws(E) {
-        // Byte order, as the stores sort (SQLite BINARY, PostgreSQL "C"), compared with memcmp.
-        func precedes(_ x: String, _ y: String) -> Bool {
-            var x = x, y = y
-            return x.withUTF8 { a in
-                y.withUTF8 { b in
-                    let n = min(a.count, b.count)
-                    let order = n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
-                    return order != 0 ? order < 0 : a.count < b.count
-                }
-            }
-        }
+        let precedes = ParcelID.precedes
         func inOrder(_ list: [Parcel]) -> Bool { list.indices.dropFirst().allSatisfy { precedes(list[$0 - 1].id, list[$0].id) } }
         guard inOrder(before), inOrder(after) else {
             let then = Dictionary(before.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

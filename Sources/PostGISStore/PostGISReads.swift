@@ -199,16 +199,16 @@ extension PostGISStore {
             for layer in ConstraintLayer.allCases { layers[layer] = try self.layer(c, layer) }
             var base: [Parcel] = []
             try forEachRow(c, "SELECT \(Self.parcelColumns(content: content)) FROM parcels ORDER BY parcel_id") { r, i in base.append(try self.parcel(r, i)) }
-            var events: [String: [ParcelEvent]] = [:]
+            var events = ParcelHistory()
             var repeated = RepeatedStrings()
             if needEvents {
                 try forEachRow(c, """
                     SELECT \(Self.eventColumns) FROM parcel_events WHERE $1::date IS NULL OR effective_date <= $1::date
                     ORDER BY parcel_id, effective_date, event_id
                     """, [PGValue(through?.description)]) { r, i in
-                    let e = try self.event(r, i, repeated: &repeated)
-                    events[e.parcelID, default: []].append(e)
+                    events.append(try self.event(r, i, repeated: &repeated))
                 }
+                events.finish()
             }
             var replaced: [String: [(CalendarDate, [UInt8])]] = [:]
             if SnapshotAssembly.needsReplacedGeometries(dates) {

@@ -104,6 +104,86 @@ public struct NewEvent: Sendable {
     }
 }
 
+/// The events of many parcels in one flat list, grouped by parcel in id order
+/// (`ParcelID.precedes`, the stores' order) and oldest first within a parcel: a million events
+/// without a dictionary entry and an array each. Built by appending in that order, as the
+/// stores read them; events appended in another order are put in place by `finish`.
+public struct ParcelHistory: Sendable {
+    public private(set) var events: [ParcelEvent] = []
+    private var inOrder = true
+
+    public init() {}
+
+    /// From events per parcel (each list oldest first).
+    public init(_ byParcel: [String: [ParcelEvent]]) {
+        for id in byParcel.keys.sorted(by: ParcelID.precedes) { events += byParcel[id]! }
+    }
+
+    public var isEmpty: Bool { events.isEmpty }
+
+    /// Appends the next event: grouped by parcel in id order, oldest first.
+    public mutating func append(_ e: ParcelEvent) {
+        if inOrder, let last = events.last, last.parcelID != e.parcelID, !ParcelID.precedes(last.parcelID, e.parcelID) { inOrder = false }
+        events.append(e)
+    }
+
+    /// Puts events appended out of id order in place; each parcel's keep their order.
+    public mutating func finish() {
+        guard !inOrder else { return }
+        let list = events
+        events = list.indices.sorted { a, b in
+            list[a].parcelID == list[b].parcelID ? a < b : ParcelID.precedes(list[a].parcelID, list[b].parcelID)
+        }.map { list[$0] }
+        inOrder = true
+    }
+
+    /// One parcel's events, oldest first (a binary search).
+    public func events(of id: String) -> ArraySlice<ParcelEvent> {
+        var low = 0, high = events.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ParcelID.precedes(events[mid].parcelID, id) { low = mid + 1 } else { high = mid }
+        }
+        var end = low
+        while end < events.count, events[end].parcelID == id { end += 1 }
+        return events[low..<end]
+    }
+
+    /// Each parcel's events, in id order.
+    public func forEachParcel(_ body: (String, ArraySlice<ParcelEvent>) throws -> Void) rethrows {
+        var start = 0
+        while start < events.count {
+            let id = events[start].parcelID
+            var end = start + 1
+            while end < events.count, events[end].parcelID == id { end += 1 }
+            try body(id, events[start..<end])
+            start = end
+        }
+    }
+
+    /// Events of parcels asked for in id order: each lookup goes on from the last one (an id
+    /// out of order is found by a binary search).
+    public struct Cursor {
+        private let history: ParcelHistory
+        private var position = 0
+        private var lastID: String?
+
+        public init(_ history: ParcelHistory) { self.history = history }
+
+        public mutating func events(of id: String) -> ArraySlice<ParcelEvent> {
+            if let lastID, !ParcelID.precedes(lastID, id) { return history.events(of: id) }
+            lastID = id
+            let all = history.events
+            while position < all.count, ParcelID.precedes(all[position].parcelID, id) { position += 1 }
+            var end = position
+            while end < all.count, all[end].parcelID == id { end += 1 }
+            let found = all[position..<end]
+            position = end
+            return found
+        }
+    }
+}
+
 /// The store as it stood on one date: the parcels that existed then, with the state, PBF flag
 /// and geometry they had, the constraint layers, and (when asked for) the history up to then.
 /// A value: the planner, the map and the server compute on it without touching the store.
@@ -115,13 +195,13 @@ public struct Snapshot: Sendable {
     /// In id order.
     public var parcels: [Parcel]
     public var layers: [ConstraintLayer: [LayerGeometry]]
-    /// Events per parcel, oldest first; possibly beyond `asOf` (several snapshots of one read
-    /// share one copy): read them through `history`, `events(of:)` or `forEachHistory`.
-    private var events: [String: [ParcelEvent]]?
+    /// Events of every parcel, oldest first; possibly beyond `asOf` (several snapshots of one
+    /// read share one copy): read them through `history`, `events(of:)` or `forEachHistory`.
+    private var events: ParcelHistory?
 
     /// `history`: the parcels' events (oldest first); only those up to `asOf` are ever shown.
     public init(asOf: CalendarDate?, crs: CoordinateReferenceSystem, parcels: [Parcel], layers: [ConstraintLayer: [LayerGeometry]],
-                history: [String: [ParcelEvent]]? = nil) {
+                history: ParcelHistory? = nil) {
         self.asOf = asOf
         self.crs = crs
         self.parcels = parcels
@@ -134,12 +214,13 @@ public struct Snapshot: Sendable {
 
     /// One parcel's events up to `asOf`, oldest first.
     public func events(of id: String) -> ArraySlice<ParcelEvent> {
-        upTo(events?[id] ?? [])
+        upTo(events?.events(of: id) ?? [])
     }
 
-    /// Every parcel's events up to `asOf` (parcels without any are left out), without copying.
+    /// Every parcel's events up to `asOf` (parcels without any are left out), in id order,
+    /// without copying.
     public func forEachHistory(_ body: (String, ArraySlice<ParcelEvent>) throws -> Void) rethrows {
-        for (id, list) in events ?? [:] {
+        try events?.forEachParcel { id, list in
             let kept = upTo(list)
             if !kept.isEmpty { try body(id, kept) }
         }
@@ -153,8 +234,8 @@ public struct Snapshot: Sendable {
         return out
     }
 
-    private func upTo(_ list: [ParcelEvent]) -> ArraySlice<ParcelEvent> {
-        guard let asOf else { return list[...] }
+    private func upTo(_ list: ArraySlice<ParcelEvent>) -> ArraySlice<ParcelEvent> {
+        guard let asOf else { return list }
         return list.prefix { $0.effectiveDate <= asOf }
     }
 

@@ -25,14 +25,15 @@ public enum SnapshotAssembly {
     /// are not held once more than there are dates.
     public static func snapshots<Blob>(
         at dates: [CalendarDate?], crs: CoordinateReferenceSystem, layers: [ConstraintLayer: [LayerGeometry]],
-        base: consuming [Parcel], events: [String: [ParcelEvent]], replaced: [String: [(CalendarDate, Blob)]], history: Bool,
+        base: consuming [Parcel], events: ParcelHistory, replaced: [String: [(CalendarDate, Blob)]], history: Bool,
         content: SnapshotContent = .all, decode: (Blob) throws(LandtrackError) -> [Polygon]
     ) throws(LandtrackError) -> [Snapshot] {
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
-        /// The parcel on `date` (nil: now), nil when it did not exist then.
-        func parcel(_ p: Parcel, on date: CalendarDate?) throws(LandtrackError) -> Parcel? {
+        /// The parcel on `date` (nil: now), nil when it did not exist then; `cursor` walks the
+        /// events alongside the parcels (both in id order).
+        func parcel(_ p: Parcel, on date: CalendarDate?, _ cursor: inout ParcelHistory.Cursor) throws(LandtrackError) -> Parcel? {
             guard let date else { return p.active ? p : nil }
-            guard let past = events[p.id], var then = fold(p, past, through: date) else { return nil }
+            guard var then = fold(p, cursor.events(of: p.id), through: date) else { return nil }
             // Most stores have no replaced geometry: no lookup per parcel then.
             if !replaced.isEmpty, let old = replaced[p.id]?.first(where: { $0.0 > date }) {
                 let polygons = try decode(old.1)
@@ -45,11 +46,12 @@ public enum SnapshotAssembly {
         var out: [Snapshot] = []
         for (k, date) in dates.enumerated() {
             var parcels: [Parcel] = []
+            var cursor = ParcelHistory.Cursor(events)
             if k == dates.count - 1 {
                 // In place: each kept parcel moves down over the ones left out.
                 var kept = 0
                 for i in base.indices {
-                    guard let then = try parcel(base[i], on: date) else { continue }
+                    guard let then = try parcel(base[i], on: date, &cursor) else { continue }
                     base[kept] = then
                     kept += 1
                 }
@@ -57,7 +59,7 @@ public enum SnapshotAssembly {
                 parcels = base
                 base = []
             } else {
-                for p in base { if let then = try parcel(p, on: date) { parcels.append(then) } }
+                for p in base { if let then = try parcel(p, on: date, &cursor) { parcels.append(then) } }
             }
             // One copy of the events for every snapshot: each shows those up to its own date.
             out.append(Snapshot(asOf: date, crs: crs, parcels: parcels, layers: layers, history: history ? events : nil))
@@ -68,7 +70,7 @@ public enum SnapshotAssembly {
     /// A parcel as it stood on `date`, from its events (oldest first): nil before its first
     /// event and after a split or merge retired it; else the state and PBF flag of its last
     /// event on or before the date.
-    public static func fold(_ current: Parcel, _ events: [ParcelEvent], through date: CalendarDate) -> Parcel? {
+    public static func fold(_ current: Parcel, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate) -> Parcel? {
         var p = current
         var exists = false
         for e in events {
