@@ -3,15 +3,24 @@ import Geometry
 
 /// A calendar date (effective dates of programme events): "2024-03-15". Ordered; no time zone.
 public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    public let year: Int, month: Int, day: Int
+    /// year << 9 | month << 5 | day: four bytes (every event carries a date), ordered as the
+    /// dates are.
+    private let packed: UInt32
+
+    public var year: Int { Int(packed >> 9) }
+    public var month: Int { Int(packed >> 5 & 15) }
+    public var day: Int { Int(packed & 31) }
 
     public init?(year: Int, month: Int, day: Int) {
         guard (1900...2999).contains(year), (1...12).contains(month), day >= 1 else { return nil }
-        let days = [31, (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard day <= days[month - 1] else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let length = switch month {
+        case 2: leap ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+        guard day <= length else { return nil }
+        packed = UInt32(year) << 9 | UInt32(month) << 5 | UInt32(day)
     }
 
     /// Parses "YYYY-MM-DD"; throws a message naming the text.
@@ -30,15 +39,17 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         var text = text
         let parsed = text.withUTF8 { b -> (Int, Int, Int)? in
             guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return nil }
-            var fields = [0, 0, 0]
-            for (field, range) in [(0, 0..<4), (1, 5..<7), (2, 8..<10)] {
+            func number(_ range: Range<Int>) -> Int? {
+                var n = 0
                 for i in range {
                     let d = Int(b[i]) - 0x30
                     guard (0...9).contains(d) else { return nil }
-                    fields[field] = fields[field] * 10 + d
+                    n = n * 10 + d
                 }
+                return n
             }
-            return (fields[0], fields[1], fields[2])
+            guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
+            return (y, m, d)
         }
         guard let (y, m, d) = parsed, let date = CalendarDate(year: y, month: m, day: d) else { return nil }
         self = date
@@ -73,7 +84,7 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     public static func < (a: CalendarDate, b: CalendarDate) -> Bool {
-        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+        a.packed < b.packed
     }
 
     public init(from decoder: any Decoder) throws {

@@ -3,11 +3,14 @@ import Geometry
 /// A land parcel: identity, programme attributes, its polygons (longitude/latitude degrees on
 /// the geographic CRS of its data) and their geodesic area. The one parcel type of landtrack:
 /// the reader makes it from a file, the store keeps and returns it, the planner measures it.
+// The small fields sit together (a million parcels are held at once, twice for two dates).
 public struct Parcel: Sendable, Hashable {
     public var id: String
     public var state: ParcelState
     /// Permanent basic farmland (永久基本农田, PBF).
     public var basicFarmland: Bool
+    /// False once a split or merge retired the parcel (only the store has retired parcels).
+    public var active: Bool
     public var village: String?
     /// GB/T 21010-2017 land-use code, e.g. "0101".
     public var landuseCode: String?
@@ -18,8 +21,6 @@ public struct Parcel: Sendable, Hashable {
     public var properties: ParcelProperties
     /// The survey's deduction from the patch (扣除地类, usually 田坎 1203), nil when none is recorded.
     public var deduction: AreaDeduction?
-    /// False once a split or merge retired the parcel (only the store has retired parcels).
-    public var active: Bool
     /// For a parcel read from a file: where it stood there and what the file said.
     public var source: FileSource?
 
@@ -104,8 +105,9 @@ public struct Parcel: Sendable, Hashable {
 /// A parcel's original properties: a JSON object, kept as the text the store holds until
 /// someone asks for the members (most reports never do).
 public struct ParcelProperties: Sendable, Hashable {
+    // Boxed: a parcel's properties take the room of a string (a million parcels in memory).
     private enum Storage: Sendable, Hashable {
-        case object(JSONObject)
+        indirect case object(JSONObject)
         case text(String)
     }
 

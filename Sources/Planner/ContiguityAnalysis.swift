@@ -203,10 +203,13 @@ public struct ContiguityReport: Sendable, RenderableReport {
     /// (`analyse(consume parcels, …)`) lets the parcels outside the selection be freed at once.
     public static func analyse(_ parcels: consuming [Parcel], crs: CoordinateReferenceSystem, options: Options) throws(LandtrackError) -> ContiguityReport {
         var all = parcels
-        let selected = all.filter { p in
+        var selected = all.filter { p in
             (options.states?.contains(p.state) ?? true) && (!options.basicFarmlandOnly || p.basicFarmland)
-        }.sorted { $0.id < $1.id }
+        }
         all = []
+        // Snapshots come in id order: sorted only when not (a sorted copy would hold the
+        // selection twice).
+        if !selected.indices.dropFirst().allSatisfy({ selected[$0 - 1].id <= selected[$0].id }) { selected.sort { $0.id < $1.id } }
         let ctx = GEOSContext()
         func lonlat(_ i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
             try ctx.geometry(.multiPolygon(MultiPolygon(selected[i].polygons)))
