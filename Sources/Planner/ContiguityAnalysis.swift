@@ -90,6 +90,9 @@ public struct ParcelTiles: Sendable {
     /// hold less but cost more: a block cut by tiles is checked piece by piece, and memory freed
     /// and reused is slower to allocate than fresh (at 1M parcels, 16k a tile took 40 % longer).
     public static let standardSize = 65_536
+    /// For a coverage union of a whole tile (the overlap rule): its cost and its memory grow
+    /// faster than its size, so these tiles are smaller.
+    public static let coverageSize = 16_384
 
     /// Each tile's items, ascending; tiles without items are left out.
     public private(set) var tiles: [[Int]] = []
@@ -199,22 +202,24 @@ public struct ContiguityReport: Sendable, RenderableReport {
     ///
     /// GEOS holds one tile of parcels at a time (`ParcelTiles`), and a block's members again only
     /// when its overlaps or outline need them, so memory grows with the parcels' own values,
-    /// not with GEOS copies of them. `parcels` is consumed: a caller that hands it over
-    /// (`analyse(consume parcels, …)`) lets the parcels outside the selection be freed at once.
+    /// not with GEOS copies of them; the selection is a list of positions in `parcels`, never a
+    /// copy of them.
     public static func analyse(_ parcels: consuming [Parcel], crs: CoordinateReferenceSystem, options: Options) throws(LandtrackError) -> ContiguityReport {
-        var all = parcels
-        var selected = all.filter { p in
-            (options.states?.contains(p.state) ?? true) && (!options.basicFarmlandOnly || p.basicFarmland)
+        // The selection is a list of positions, not a copy of the parcels (a million parcels
+        // are not held twice). Snapshots come in id order: sorted only when not.
+        let all = parcels
+        var positions = all.indices.filter { i in
+            (options.states?.contains(all[i].state) ?? true) && (!options.basicFarmlandOnly || all[i].basicFarmland)
         }
-        all = []
-        // Snapshots come in id order: sorted only when not (a sorted copy would hold the
-        // selection twice).
-        if !selected.indices.dropFirst().allSatisfy({ selected[$0 - 1].id <= selected[$0].id }) { selected.sort { $0.id < $1.id } }
+        if !positions.indices.dropFirst().allSatisfy({ all[positions[$0 - 1]].id <= all[positions[$0]].id }) {
+            positions.sort { all[$0].id < all[$1].id }
+        }
+        let selected = Selection(parcels: all, positions: positions)
         let ctx = GEOSContext()
         func lonlat(_ i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
             try ctx.geometry(.multiPolygon(MultiPolygon(selected[i].polygons)))
         }
-        let envelopes = selected.map { ContiguityAnalysis.envelope(of: $0.polygons) }
+        let envelopes = selected.indices.map { ContiguityAnalysis.envelope(of: selected[$0].polygons) }
         let included = [Bool](repeating: true, count: selected.count)
         // Parcels in a piece of a block that is not a clean coverage: only their blocks can have
         // overlaps. Two overlapping parcels share a tile (that of a point of their overlap) and a
@@ -231,7 +236,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
         var method = "gap 0: parcels that touch or overlap (GEOS intersects on their coordinates)"
         let components: [[Int]]
         if options.gapMetres > 0, let first = envelopes.lazy.compactMap({ $0 }).first,
-           let longitude = selected.lazy.compactMap({ $0.polygons.first?.exterior.points.first?.x }).first {
+           let longitude = selected.indices.lazy.compactMap({ selected[$0].polygons.first?.exterior.points.first?.x }).first {
             let transform = try CoordinateTransform.gaussKrugerPlane(from: crs, near: longitude)
             let plane = transform.target
             var barriers: GEOSPreparedGeometry?
@@ -309,6 +314,15 @@ public struct ContiguityReport: Sendable, RenderableReport {
         if options.basicFarmlandOnly { selection += ", permanent basic farmland only" }
         return ContiguityReport(gapMetres: options.gapMetres, distanceMethod: method, selection: selection, blocks: blocks,
                                 parcelCount: selected.count)
+    }
+
+    /// The selected parcels, by position in the list handed over.
+    private struct Selection {
+        let parcels: [Parcel]
+        let positions: [Int]
+        var count: Int { positions.count }
+        var indices: Range<Int> { positions.indices }
+        subscript(_ k: Int) -> Parcel { parcels[positions[k]] }
     }
 
     /// Do the members overlap nowhere? Their coverage union (GEOSCoverageUnion_r, linear in the

@@ -76,8 +76,8 @@ public struct CheckOptions: Sendable {
     /// deductions or gross; nil: net when the parcels carry deductions, else gross.
     public var areaBasis: AreaBasis?
     /// How many parcels GEOS holds at once in the overlap rule and the PBF blocks (the
-    /// findings do not depend on it).
-    public var parcelsPerTile = ParcelTiles.standardSize
+    /// findings do not depend on it); nil: `ParcelTiles.coverageSize` and `.standardSize`.
+    public var parcelsPerTile: Int?
     public init() {}
 }
 
@@ -202,7 +202,7 @@ public struct CheckReport: Sendable, RenderableReport {
             var o = ContiguityReport.Options()
             o.states = nil
             o.basicFarmlandOnly = true
-            o.parcelsPerTile = options.parcelsPerTile
+            o.parcelsPerTile = options.parcelsPerTile ?? ParcelTiles.standardSize
             let blocks = try ContiguityReport.analyse(parcels, crs: crs, options: o).blocks
             let small = blocks.filter { $0.area.mu < options.pbfMinimumMu }
             results.append(Result(rule: .pbfFragmentation, passed: small.isEmpty,
@@ -325,7 +325,7 @@ public struct CheckReport: Sendable, RenderableReport {
             // their overlap): the same findings as testing every pair.
             var found = Set<Pair>()
             var pairs: [(Int, Int, Double)] = []
-            let tiles = ParcelTiles(parcels.map { ContiguityAnalysis.envelope(of: $0.polygons) }, perTile: options.parcelsPerTile)
+            let tiles = ParcelTiles(parcels.map { ContiguityAnalysis.envelope(of: $0.polygons) }, perTile: options.parcelsPerTile ?? ParcelTiles.coverageSize)
             try tiles.forEach(handle(at:)) { (members, handles) throws(LandtrackError) in
                 guard members.count > 1, try !ContiguityReport.isCleanCoverage(ctx, handles) else { return }
                 let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
