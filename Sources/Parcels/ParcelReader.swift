@@ -51,7 +51,7 @@ public struct ParcelFileInfo: Sendable {
 /// 256 characters), state vocabulary, PBF flag. Each parcel gets its geodesic area.
 ///
 /// One GEOS context serves the whole read (one synchronous batch).
-public struct ParcelReader {
+public struct ParcelReader: Sendable {
     public var options: ParcelReadOptions
 
     public init(options: ParcelReadOptions = ParcelReadOptions()) {

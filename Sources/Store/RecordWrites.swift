@@ -391,7 +391,7 @@ extension ParcelStore {
             let recordedAt = RecordWriter(tx, by: options.recordedBy).recordedAt
             var adopted = false
             var added = 0
-            _ = try ParcelReader(options: reading.readOptions).read(input, start: { (crs) throws(LandtrackError) in
+            _ = try ParcelReader(options: reading.readOptions).readAhead(input, start: { (crs) throws(LandtrackError) in
                 _ = try tx.adoptCRS(crs)
                 adopted = true
             }, parcel: { (p: Parcel) throws(LandtrackError) in
