@@ -164,9 +164,6 @@ public struct CheckReport: Sendable, RenderableReport {
         // GEOS copies of parcels are made where a rule needs one and dropped after it (a
         // million parcels in GEOS would take gigabytes): the layer rules only for parcels whose
         // envelope meets the layer's, the overlap rule tile by tile.
-        func handle(at i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
-            try ctx.geometry(.multiPolygon(MultiPolygon(parcels[i].polygons)))
-        }
         func handle(_ p: Parcel) throws(LandtrackError) -> GEOSGeometryHandle {
             try ctx.geometry(.multiPolygon(MultiPolygon(p.polygons)))
         }
@@ -181,15 +178,15 @@ public struct CheckReport: Sendable, RenderableReport {
             return try engine.area(of: ctx.value(ctx.intersection(a, b)).polygonalParts)
         }
         /// A layer's union with its envelope: parcels outside the envelope are not sent to GEOS.
-        func layer(_ layer: ConstraintLayer) throws(LandtrackError) -> (union: GEOSGeometryHandle, envelope: Envelope)? {
+        func layer(_ layer: ConstraintLayer) throws(LandtrackError) -> LayerShape? {
             guard let union = try layerUnion(layer), let envelope = try ctx.bounds(union) else { return nil }
-            return (union, envelope)
+            return LayerShape(union: union, envelope: envelope)
         }
-        func mayMeet(_ p: Parcel, _ layer: (union: GEOSGeometryHandle, envelope: Envelope)) -> Bool {
+        func mayMeet(_ p: Parcel, _ layer: LayerShape) -> Bool {
             ContiguityAnalysis.envelope(of: p.polygons).map { $0.intersects(layer.envelope) } ?? false
         }
         /// Does the parcel meet the layer (GEOS intersects, after the envelopes)?
-        func meets(_ p: Parcel, _ layer: (union: GEOSGeometryHandle, envelope: Envelope)) throws(LandtrackError) -> Bool {
+        func meets(_ p: Parcel, _ layer: LayerShape) throws(LandtrackError) -> Bool {
             guard mayMeet(p, layer) else { return false }
             return try ctx.intersects(handle(p), layer.union)
         }
@@ -211,12 +208,12 @@ public struct CheckReport: Sendable, RenderableReport {
                                               message: "PBF block of \(fixed($0.area.mu, 2)) mu (\($0.parcels.count) parcel\($0.parcels.count == 1 ? "" : "s"))", area: $0.area) }))
         }
         /// Parcels (those `selected`) whose interiors overlap `layer`, with the overlap area.
-        func insideLayer(_ rule: PlannerRule, _ layer: (union: GEOSGeometryHandle, envelope: Envelope)?, _ layerName: String, _ what: String,
+        func insideLayer(_ rule: PlannerRule, _ layer: LayerShape?, _ layerName: String, _ what: String,
                          _ selected: (Parcel) -> Bool, _ message: (Double) -> String) throws(LandtrackError) {
             var findings: [Finding] = []
             if let layer {
-                for (i, p) in parcels.enumerated() where selected(p) && mayMeet(p, layer) {
-                    let overlap = try overlapArea(handle(at: i), layer.union)
+                for p in parcels where selected(p) && mayMeet(p, layer) {
+                    let overlap = try overlapArea(handle(p), layer.union)
                     if overlap > 0 {
                         findings.append(Finding(rule: rule, parcels: [p.id], message: message(overlap), area: AreaMeasure(squareMetres: overlap)))
                     }
@@ -242,8 +239,8 @@ public struct CheckReport: Sendable, RenderableReport {
                 if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [], message: "the urban boundary and the red line overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
             }
             if let redline {
-                for (i, p) in parcels.enumerated() where p.basicFarmland && mayMeet(p, redline) {
-                    let a = try overlapArea(handle(at: i), redline.union)
+                for p in parcels where p.basicFarmland && mayMeet(p, redline) {
+                    let a = try overlapArea(handle(p), redline.union)
                     if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [p.id], message: "PBF parcel overlaps the red line by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
                 }
             }
@@ -326,7 +323,7 @@ public struct CheckReport: Sendable, RenderableReport {
             var found = Set<Pair>()
             var pairs: [(Int, Int, Double)] = []
             let tiles = ParcelTiles(parcels.map { ContiguityAnalysis.envelope(of: $0.polygons) }, perTile: options.parcelsPerTile ?? ParcelTiles.coverageSize)
-            try tiles.forEach(handle(at:)) { (members, handles) throws(LandtrackError) in
+            try tiles.forEach({ (i) throws(LandtrackError) in try handle(parcels[i]) }) { (members, handles) throws(LandtrackError) in
                 guard members.count > 1, try !ContiguityReport.isCleanCoverage(ctx, handles) else { return }
                 let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
                 for a in members.indices {
@@ -437,6 +434,12 @@ public struct CheckReport: Sendable, RenderableReport {
         }
         return out + "]}\n"
     }
+}
+
+/// A constraint layer's union in GEOS with its envelope.
+struct LayerShape {
+    let union: GEOSGeometryHandle
+    let envelope: Envelope
 }
 
 /// Two parcels by position, the smaller first.
