@@ -16,15 +16,15 @@ public enum ContiguityAnalysis {
         var envelopes: [Envelope?] = []
         for g in geometries { envelopes.append(try g.flatMap { (h) throws(LandtrackError) in try ctx.bounds(h) }) }
         let tiles = ParcelTiles(envelopes, marginX: gap, marginY: gap, perTile: perTile)
-        let all = try components(included: geometries.map { $0 != nil }, tiles: tiles, gap: gap, ctx: ctx, barriers: barriers,
-                                 geometry: { (i: Int) throws(LandtrackError) in geometries[i]! })
-        return all
+        return try components(included: geometries.map { $0 != nil }, tiles: tiles, gap: gap, ctx: ctx, barriers: barriers,
+                              geometry: { (i: Int) throws(LandtrackError) in geometries[i]! })
     }
 
     /// Components over `tiles`: GEOS holds the geometries of one tile at a time (`geometry`
     /// makes them, in the plane where `gap` is measured; `eachTile` sees them before they are
-    /// freed, with each member's component as far as it is known). Every pair that touches or lies within the gap meets in some tile (the tiles'
-    /// margin), and union-find joins them across tiles. Indices not `included` are left out;
+    /// freed, with each member's component as far as it is known). Every pair that touches or
+    /// lies within the gap meets in some tile (the tiles' margin), and union-find joins them
+    /// across tiles. Indices not `included` are left out;
     /// included ones in no tile (empty geometries) are components of their own.
     public static func components(
         included: [Bool], tiles: ParcelTiles, gap: Double, ctx: GEOSContext, barriers: GEOSPreparedGeometry? = nil,
@@ -67,16 +67,6 @@ public enum ContiguityAnalysis {
         var groups: [Int: [Int]] = [:]
         for i in included.indices where included[i] { groups[find(i), default: []].append(i) }
         return groups.values.sorted { $0[0] < $1[0] }
-    }
-
-    /// The envelope of polygons' outer rings (nil when they have no position).
-    public static func envelope(of polygons: [Polygon]) -> Envelope? {
-        var out: Envelope?
-        for p in polygons {
-            guard let e = Envelope(p.exterior.points) else { continue }
-            out = out.map { $0.union(e) } ?? e
-        }
-        return out
     }
 }
 
@@ -145,7 +135,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
         func lonlat(_ i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
             try ctx.geometry(.multiPolygon(MultiPolygon(selected[i].polygons)))
         }
-        let envelopes = selected.indices.map { ContiguityAnalysis.envelope(of: selected[$0].polygons) }
+        let envelopes = selected.indices.map { MultiPolygon(selected[$0].polygons).envelope }
         let included = [Bool](repeating: true, count: selected.count)
         // Parcels in a piece of a block that is not a clean coverage: only their blocks can have
         // overlaps. Two overlapping parcels share a tile (that of a point of their overlap) and a
@@ -203,11 +193,17 @@ public struct ContiguityReport: Sendable, RenderableReport {
         for members in components {
             let sum = members.reduce(0.0) { $0 + selected[$1].areaSquareMetres }
             var overlap = 0.0
-            var handles: [GEOSGeometryHandle]?
-            if members.count > 1, members.contains(where: { mayOverlap[$0] }) {
+            // The members' GEOS copies, made once for the overlaps and the outline alike.
+            var made: [GEOSGeometryHandle]?
+            func handles() throws(LandtrackError) -> [GEOSGeometryHandle] {
+                if let made { return made }
                 var hs: [GEOSGeometryHandle] = []
                 for i in members { hs.append(try lonlat(i)) }
-                handles = hs
+                made = hs
+                return hs
+            }
+            if members.count > 1, members.contains(where: { mayOverlap[$0] }) {
+                let hs = try handles()
                 if try !Self.isCleanCoverage(ctx, hs) {
                     // Only a block whose members overlap pays for pairwise DE-9IM tests.
                     let index = try GEOSSpatialIndex(context: ctx, geometries: hs)
@@ -219,15 +215,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
                     }
                 }
             }
-            var outline: [Polygon]?
-            if options.outlines {
-                if handles == nil {
-                    var hs: [GEOSGeometryHandle] = []
-                    for i in members { hs.append(try lonlat(i)) }
-                    handles = hs
-                }
-                outline = try Self.outline(ctx, handles!)
-            }
+            let outline = options.outlines ? try Self.outline(ctx, handles()) : nil
             blocks.append(Block(id: 0, parcels: members.map { selected[$0].id }.sorted(),
                                 area: AreaMeasure(squareMetres: sum - overlap), memberAreaSum: AreaMeasure(squareMetres: sum),
                                 overlap: AreaMeasure(squareMetres: overlap), outline: outline))

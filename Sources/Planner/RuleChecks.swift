@@ -183,7 +183,7 @@ public struct CheckReport: Sendable, RenderableReport {
             return LayerShape(union: union, envelope: envelope)
         }
         func mayMeet(_ p: Parcel, _ layer: LayerShape) -> Bool {
-            ContiguityAnalysis.envelope(of: p.polygons).map { $0.intersects(layer.envelope) } ?? false
+            MultiPolygon(p.polygons).envelope.map { $0.intersects(layer.envelope) } ?? false
         }
         /// Does the parcel meet the layer (GEOS intersects, after the envelopes)?
         func meets(_ p: Parcel, _ layer: LayerShape) throws(LandtrackError) -> Bool {
@@ -259,16 +259,23 @@ public struct CheckReport: Sendable, RenderableReport {
                 var base = 0.0, gained = 0.0
                 try ChangesReport.forEachPair(start.parcels, parcels) { (b, a) throws(LandtrackError) in
                     var countedAtStart = false
+                    // Inside the programme area at the start; the same geometry now is asked once.
+                    var insideAtStart: Bool?
                     if let b, ChangesReport.cultivated.contains(b.state) {
                         let inside = try programme.map { (area) throws(LandtrackError) in try meets(b, area) } ?? true
+                        insideAtStart = inside
                         if inside {
                             base += b.area(b.areaSquareMetres, on: basis)
                             countedAtStart = true
                         }
                     }
-                    guard let a, b != nil, !countedAtStart, ChangesReport.cultivated.contains(a.state) else { return }
+                    guard let a, let b, !countedAtStart, ChangesReport.cultivated.contains(a.state) else { return }
                     if let programmeParcels, !programmeParcels.contains(a.id) { return }
-                    if let programme, !(try meets(a, programme)) { return }
+                    if let programme {
+                        var inside = a.polygons == b.polygons ? insideAtStart : nil
+                        if inside == nil { inside = try meets(a, programme) }
+                        if inside == false { return }
+                    }
                     gained += a.area(a.areaSquareMetres, on: basis)
                 }
                 let share = base > 0 ? gained / base : 0
@@ -322,7 +329,7 @@ public struct CheckReport: Sendable, RenderableReport {
             // their overlap): the same findings as testing every pair.
             var found = Set<Pair>()
             var pairs: [(Int, Int, Double)] = []
-            let tiles = ParcelTiles(parcels.map { ContiguityAnalysis.envelope(of: $0.polygons) }, perTile: options.parcelsPerTile ?? ParcelTiles.coverageSize)
+            let tiles = ParcelTiles(parcels.map { MultiPolygon($0.polygons).envelope }, perTile: options.parcelsPerTile ?? ParcelTiles.coverageSize)
             try tiles.forEach({ (i) throws(LandtrackError) in try handle(parcels[i]) }) { (members, handles) throws(LandtrackError) in
                 guard members.count > 1, try !ContiguityReport.isCleanCoverage(ctx, handles) else { return }
                 let index = try GEOSSpatialIndex(context: ctx, geometries: handles)

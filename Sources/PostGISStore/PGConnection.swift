@@ -201,11 +201,15 @@ final class PGConnection {
     /// Takes the connection back from what a `send` or `copyIn` left open: an unread result is
     /// discarded, an open COPY ended.
     private func settle() throws {
-        if inFlight {
-            inFlight = false
-            while let r = PQgetResult(handle) { PQclear(r) }
-        }
+        discardUnread()
         try endCopy()
+    }
+
+    /// Drops the result of a statement `send` sent and nobody received.
+    private func discardUnread() {
+        guard inFlight else { return }
+        inFlight = false
+        while let r = PQgetResult(handle) { PQclear(r) }
     }
 
     /// Runs a statement once without preparing it (DECLARE, statements with generated text).
@@ -305,10 +309,7 @@ final class PGConnection {
     /// Ends the transaction without keeping anything, whatever state it is in (an open COPY
     /// is discarded).
     func rollback() {
-        if inFlight {
-            inFlight = false
-            while let r = PQgetResult(handle) { PQclear(r) }
-        }
+        discardUnread()
         try? endCopy(abort: "rolled back")
         try? run("ROLLBACK")
     }

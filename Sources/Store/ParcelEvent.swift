@@ -119,8 +119,6 @@ public struct ParcelHistory: Sendable {
         for id in byParcel.keys.sorted(by: ParcelID.precedes) { events += byParcel[id]! }
     }
 
-    public var isEmpty: Bool { events.isEmpty }
-
     /// Appends the next event: grouped by parcel in id order, oldest first.
     public mutating func append(_ e: ParcelEvent) {
         if inOrder, let last = events.last, last.parcelID != e.parcelID, !ParcelID.precedes(last.parcelID, e.parcelID) { inOrder = false }
@@ -144,9 +142,14 @@ public struct ParcelHistory: Sendable {
             let mid = (low + high) / 2
             if ParcelID.precedes(events[mid].parcelID, id) { low = mid + 1 } else { high = mid }
         }
-        var end = low
+        return events[low..<runEnd(low, id)]
+    }
+
+    /// Where the run of `id`'s events that starts at `start` ends.
+    fileprivate func runEnd(_ start: Int, _ id: String) -> Int {
+        var end = start
         while end < events.count, events[end].parcelID == id { end += 1 }
-        return events[low..<end]
+        return end
     }
 
     /// Each parcel's events, in id order.
@@ -154,8 +157,7 @@ public struct ParcelHistory: Sendable {
         var start = 0
         while start < events.count {
             let id = events[start].parcelID
-            var end = start + 1
-            while end < events.count, events[end].parcelID == id { end += 1 }
+            let end = runEnd(start, id)
             try body(id, events[start..<end])
             start = end
         }
@@ -175,8 +177,7 @@ public struct ParcelHistory: Sendable {
             lastID = id
             let all = history.events
             while position < all.count, ParcelID.precedes(all[position].parcelID, id) { position += 1 }
-            var end = position
-            while end < all.count, all[end].parcelID == id { end += 1 }
+            let end = history.runEnd(position, id)
             let found = all[position..<end]
             position = end
             return found

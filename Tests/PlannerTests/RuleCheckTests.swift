@@ -73,6 +73,21 @@ struct RuleCheckTests {
         #expect(r.detail.contains("no programme_area layer"))
     }
 
+    /// With a programme_area layer only the land inside it counts: at the start (C0 in, C5 out) and
+    /// gained (A in, B out), each parcel's geometry asked once for both dates.
+    @Test func newCultivatedLandInsideTheProgrammeArea() throws {
+        let store = try ruleStore([("C0", "farmland", false, 0, 0, 1), ("C5", "farmland", false, 5, 0, 1),
+                                   ("A", "wasteland", false, 0, 1, 1), ("B", "wasteland", false, 5, 1, 1)],
+                                  layers: [.programmeArea: [(-0.25, -0.25, 2.5)]])
+        try store.transition([TransitionRequest(parcelID: "A", to: .reclaimedFarmland, date: try day("2024-03-01")),
+                              TransitionRequest(parcelID: "B", to: .reclaimedFarmland, date: try day("2024-03-01"))])
+        let areas = Dictionary(uniqueKeysWithValues: try store.snapshot().parcels.map { ($0.id, $0.areaSquareMetres * 3 / 2000) })
+        let r = try check(store, .newCultivatedLand)
+        #expect(r.detail.contains("new cultivated land \(String(format: "%.2f", areas["A"]!)) mu = "), "\(r.detail)")
+        #expect(r.detail.contains("of \(String(format: "%.2f", areas["C0"]!)) mu at the start (inside the programme area)"), "\(r.detail)")
+        #expect(r.passed)  // A is about as large as C0: far above 5 %
+    }
+
     @Test func newBasicFarmlandAtLeastFivePercentOverReleased() throws {
         let store = try ruleStore([("A", "farmland", true, 0, 0, 1), ("B", "farmland", false, 2, 0, 1), ("C", "farmland", false, 4, 0, 0.1)])
         try store.setBasicFarmland("A", designated: false, date: try day("2024-01-01"))
