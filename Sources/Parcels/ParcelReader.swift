@@ -50,12 +50,17 @@ public struct ParcelFileInfo: Sendable {
 /// (GEOS `isValidDetail`), zero-area rings, ids (present, unique, no control characters, at most
 /// 256 characters), state vocabulary, PBF flag. Each parcel gets its geodesic area.
 ///
-/// One GEOS context serves the whole read (one synchronous batch).
+/// A large GeoJSON file is parsed and checked on every core (`parallelism`), each thread with a
+/// GEOS context of its own; ids are checked for duplicates in the file's order, and parcels and
+/// problems arrive in that order, exactly as from one thread.
 public struct ParcelReader: Sendable {
     public var options: ParcelReadOptions
+    /// Threads for a GeoJSON file (other sources read on one).
+    public var parallelism: ReadParallelism
 
-    public init(options: ParcelReadOptions = ParcelReadOptions()) {
+    public init(options: ParcelReadOptions = ParcelReadOptions(), parallelism: ReadParallelism = .automatic) {
         self.options = options
+        self.parallelism = parallelism
     }
 
     /// Streams the file: `start` learns the CRS of the parcels' longitude/latitude positions
@@ -69,15 +74,12 @@ public struct ParcelReader: Sendable {
         parcel: (Parcel) throws(LandtrackError) -> Void,
         problem: (Diagnostic) throws(LandtrackError) -> Void
     ) throws(LandtrackError) -> ParcelFileInfo {
-        let geos = GEOSContext()
         var normalizer: CoordinateNormalizer?
-        var engine = GeodesicAreaEngine(ellipsoid: CoordinateReferenceSystem.crs84.ellipsoid)
         var declared = CoordinateReferenceSystem.crs84
         var seenIDs: [String: Int] = [:]
         var count = 0
-        let fields = options.fields
 
-        try input.readFeatures(idProperty: fields.id, header: { (header: GeoJSONHeader) throws(LandtrackError) in
+        try input.readFeatures(idProperty: options.fields.id, parallelism: parallelism, start: { (header: GeoJSONHeader) throws(LandtrackError) in
             if let forced = options.crs {
                 declared = forced
             } else if let name = header.crsName {
@@ -90,19 +92,19 @@ public struct ParcelReader: Sendable {
             }
             let made = try CoordinateNormalizer(crs: declared, axisOrder: options.axisOrder)
             normalizer = made
-            engine = GeodesicAreaEngine(ellipsoid: made.geographicCRS.ellipsoid)
             try start(made.geographicCRS)
-        }) { (result: Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) in
+            return ParcelExamination(options: options, normalizer: made)
+        }, deliver: { (outcome: ParcelExamination.Outcome) throws(LandtrackError) in
             count += 1
-            switch result {
-            case let .failure(d):
+            switch outcome {
+            case let .unreadable(d):
                 try problem(d)
-            case let .success(feature):
-                let (made, diagnostics) = makeParcel(feature, normalizer: normalizer!, engine: engine, geos: geos, seenIDs: &seenIDs)
+            case let .examined(examined):
+                let (made, diagnostics) = examined.finished(seenIDs: &seenIDs)
                 for d in diagnostics { try problem(d) }
                 if let made { try parcel(made) }
             }
-        }
+        })
         return ParcelFileInfo(
             source: input.name, declaredCRS: declared, effectiveCRS: normalizer?.effectiveSourceCRS ?? declared,
             geographicCRS: normalizer?.geographicCRS ?? declared, axisOrder: normalizer?.axisOrder, featureCount: count)
@@ -115,17 +117,86 @@ public struct ParcelReader: Sendable {
         let info = try read(input, parcel: { parcels.append($0) }, problem: { problems.append($0) })
         return (info, parcels, problems)
     }
+}
 
-    // MARK: One feature
+/// One thread's part of a read: every check a feature can pass on its own, everything but the
+/// duplicate-id check, which needs the features before it (`Examined.finished`).
+struct ParcelExamination: FeatureWorker {
+    let options: ParcelReadOptions
+    let normalizer: CoordinateNormalizer
+    let engine: GeodesicAreaEngine
+    /// One context for this thread's features (one synchronous batch).
+    let geos = GEOSContext()
 
-    /// The parcel (nil when any error was found) and the feature's diagnostics.
-    private func makeParcel(
-        _ feature: GeoJSONFeature, normalizer: CoordinateNormalizer, engine: GeodesicAreaEngine, geos: GEOSContext,
-        seenIDs: inout [String: Int]
-    ) -> (Parcel?, [Diagnostic]) {
+    init(options: ParcelReadOptions, normalizer: CoordinateNormalizer) {
+        self.options = options
+        self.normalizer = normalizer
+        engine = GeodesicAreaEngine(ellipsoid: normalizer.geographicCRS.ellipsoid)
+    }
+
+    enum Outcome: Sendable {
+        /// The feature could not be read as GeoJSON.
+        case unreadable(Diagnostic)
+        case examined(Examined)
+    }
+
+    /// A feature's parcel and problems, as far as they do not depend on other features.
+    struct Examined: Sendable {
+        let index: Int
+        let id: String
+        /// Problems with the id; a duplicate, when found, follows them.
+        let idProblems: [Diagnostic]
+        /// The id is usable, so whether an earlier feature has it is asked.
+        let checkDuplicate: Bool
+        /// The other problems, in the order they were found.
+        let problems: [Diagnostic]
+        /// The parcel, unless a problem above is an error; with the warnings its figures give.
+        let parcel: Parcel?
+        let warnings: [Diagnostic]
+        /// When the parcel could not be measured.
+        let measureProblem: Diagnostic?
+
+        /// The parcel (nil when any error was found) and the feature's diagnostics, with the
+        /// ids of the features before it in `seenIDs`.
+        func finished(seenIDs: inout [String: Int]) -> (Parcel?, [Diagnostic]) {
+            var all = idProblems
+            if checkDuplicate {
+                if let first = seenIDs[id] {
+                    all.append(Diagnostic(.duplicateId, "id \"\(id)\" is already used by feature \(first)"))
+                } else {
+                    seenIDs[id] = index
+                }
+            }
+            all.append(contentsOf: problems)
+            let located = all.map(locating)
+            guard !located.contains(where: { $0.severity == .error }) else { return (nil, located) }
+            if let measureProblem { return (nil, located + [measureProblem]) }
+            return (parcel, located + warnings.map(locating))
+        }
+
+        private func locating(_ d: Diagnostic) -> Diagnostic {
+            var d = d
+            d.featureIndex = index
+            d.featureID = id
+            return d
+        }
+    }
+
+    func fork() -> ParcelExamination? {
+        normalizer.forked().map { ParcelExamination(options: options, normalizer: $0) }
+    }
+
+    func process(_ feature: Result<GeoJSONFeature, Diagnostic>) -> Outcome {
+        switch feature {
+        case let .failure(d): return .unreadable(d)
+        case let .success(feature): return .examined(examine(feature))
+        }
+    }
+
+    private func examine(_ feature: GeoJSONFeature) -> Examined {
         let fields = options.fields
         let properties = feature.properties ?? JSONObject()
-        var problems: [Diagnostic] = []
+        var idProblems: [Diagnostic] = []
 
         // Identity first, so that every message can name the parcel.
         var id = String(feature.index)
@@ -133,19 +204,19 @@ public struct ParcelReader: Sendable {
             if let text = value.identifierText, !text.isEmpty {
                 id = text
             } else {
-                problems.append(Diagnostic(.badId, "id property \"\(fields.id)\" must be a non-empty string or a number, but is \(value.kindDescription)",
-                                           location: "properties.\(fields.id)"))
+                idProblems.append(Diagnostic(.badId, "id property \"\(fields.id)\" must be a non-empty string or a number, but is \(value.kindDescription)",
+                                             location: "properties.\(fields.id)"))
             }
         } else if let text = feature.id?.identifierText {
             id = text
         }
+        var checkDuplicate = false
         if let problem = ParcelID.problem(id) {
-            problems.append(Diagnostic(.badId, "the id \(quoted(id)) cannot be used: \(problem)", location: "properties.\(fields.id)"))
-        } else if let first = seenIDs[id] {
-            problems.append(Diagnostic(.duplicateId, "id \"\(id)\" is already used by feature \(first)"))
+            idProblems.append(Diagnostic(.badId, "the id \(quoted(id)) cannot be used: \(problem)", location: "properties.\(fields.id)"))
         } else {
-            seenIDs[id] = feature.index
+            checkDuplicate = true
         }
+        var problems: [Diagnostic] = []
 
         var state: ParcelState?
         if let value = properties[fields.state], value != .null {
@@ -160,7 +231,7 @@ public struct ParcelReader: Sendable {
 
         var basicFarmland: Bool?
         if let value = properties[fields.basicFarmland], value != .null {
-            if let flag = Self.flag(value) {
+            if let flag = ParcelReader.flag(value) {
                 basicFarmland = flag
             } else {
                 problems.append(Diagnostic(.badPbfFlag, "\"\(fields.basicFarmland)\" must be true/false (or 1/0, 是/否), but is \(value.jsonText)",
@@ -169,9 +240,9 @@ public struct ParcelReader: Sendable {
         }
 
         let village = properties[fields.village]?.identifierText
-        let landuse = properties[fields.landuseCode].flatMap(Self.landuseCode)
+        let landuse = properties[fields.landuseCode].flatMap(ParcelReader.landuseCode)
 
-        let deductionValues = Self.deductionValues(properties, fields: fields, problems: &problems)
+        let deductionValues = ParcelReader.deductionValues(properties, fields: fields, problems: &problems)
 
         var polygons: [Polygon] = []
         switch (feature.geometry, feature.geometryType) {
@@ -183,17 +254,16 @@ public struct ParcelReader: Sendable {
             if let ps = geometry.polygons {
                 do {
                     polygons = try normalizer.normalize(ps)
-                    let topology = Self.topologyProblems(polygons, geos: geos)
-                    if options.repairInvalid, !topology.isEmpty, let fixed = Self.repaired(polygons, geos: geos) {
-                        let engine = GeodesicAreaEngine(ellipsoid: normalizer.geographicCRS.ellipsoid)
+                    let topology = ParcelReader.topologyProblems(polygons, geos: geos)
+                    if options.repairInvalid, !topology.isEmpty, let repaired = ParcelReader.repaired(polygons, geos: geos) {
                         let before = (try? engine.area(of: polygons)) ?? .nan
-                        let after = (try? engine.area(of: fixed)) ?? .nan
+                        let after = (try? engine.area(of: repaired)) ?? .nan
                         problems.append(Diagnostic(
                             .repaired,
                             "repaired with GEOS make-valid (structure method): \(topology.map(\.code.rawValue).joined(separator: ", ")); "
-                                + "area as drawn \(fixed2(before)) m², after repair \(fixed2(after)) m² (change \(fixed2(after - before)) m²)",
+                                + "area as drawn \(fixed(before, 2)) m², after repair \(fixed(after, 2)) m² (change \(fixed(after - before, 2)) m²)",
                             severity: .warning))
-                        polygons = fixed
+                        polygons = repaired
                     } else {
                         problems.append(contentsOf: topology)
                     }
@@ -215,33 +285,30 @@ public struct ParcelReader: Sendable {
             }
         }
 
-        let located = problems.map { d in
-            var d = d
-            d.featureIndex = feature.index
-            d.featureID = id
-            return d
+        func examined(_ parcel: Parcel? = nil, warnings: [Diagnostic] = [], measureProblem: Diagnostic? = nil) -> Examined {
+            Examined(index: feature.index, id: id, idProblems: idProblems, checkDuplicate: checkDuplicate, problems: problems,
+                     parcel: parcel, warnings: warnings, measureProblem: measureProblem)
         }
-        guard !located.contains(where: { $0.severity == .error }) else { return (nil, located) }
+        guard !idProblems.contains(where: { $0.severity == .error }), !problems.contains(where: { $0.severity == .error }) else {
+            return examined()
+        }
         let area: Double
         do { area = try engine.area(of: polygons) } catch {
             var d = Diagnostic(.geometry, "cannot measure the parcel: \(error)", featureIndex: feature.index, featureID: id)
             d.severity = .error
-            return (nil, located + [d])
+            return examined(measureProblem: d)
         }
         let (deduction, deductionProblems) = deductionValues.deduction(area: area, fields: fields)
-        return (Parcel(
+        return examined(Parcel(
             id: id, state: state ?? .other, basicFarmland: basicFarmland ?? false, village: village, landuseCode: landuse,
             polygons: polygons, areaSquareMetres: area, properties: ParcelProperties(properties), deduction: deduction,
             source: Parcel.FileSource(featureIndex: feature.index, statesBasicFarmland: basicFarmland != nil,
                                       statesDeduction: deductionValues.stated)),
-            located + deductionProblems.map { d in
-                var d = d
-                d.featureIndex = feature.index
-                d.featureID = id
-                return d
-            })
+            warnings: deductionProblems)
     }
+}
 
+extension ParcelReader {
     // MARK: Deductions (扣除地类)
 
     /// A feature's deduction fields as the file gives them (m² and shares).
@@ -320,8 +387,6 @@ public struct ParcelReader: Sendable {
         let parts = fixed.polygonalParts
         return parts.isEmpty ? nil : parts
     }
-
-    private func fixed2(_ v: Double) -> String { fixed(v, 2) }
 
     /// A GB/T 21010 code as text. One written as a number lost its leading zero: 101 is "0101".
     static func landuseCode(_ value: JSONValue) -> String? {

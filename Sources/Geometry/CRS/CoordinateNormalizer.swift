@@ -35,6 +35,20 @@ public final class CoordinateNormalizer {
         }
     }
 
+    /// A normalizer for another thread that reads the rest of the file as this one would: same
+    /// axis order and effective CRS, a PROJ transformation of its own. nil while this one has
+    /// still to decide them from a first position.
+    public func forked() -> CoordinateNormalizer? {
+        guard let axisOrder, sourceCRS.isGeographic || transform != nil else { return nil }
+        guard let copy = try? CoordinateNormalizer(crs: sourceCRS, axisOrder: axisOrder) else { return nil }
+        copy.effectiveSourceCRS = effectiveSourceCRS
+        if !sourceCRS.isGeographic {
+            guard let made = try? CoordinateTransform(from: effectiveSourceCRS, to: geographicCRS) else { return nil }
+            copy.transform = made
+        }
+        return copy
+    }
+
     /// A normalised polygonal geometry, or a diagnostic naming the ring and vertex at fault.
     public func normalize(_ polygons: [Polygon]) throws(Diagnostic) -> [Polygon] {
         if axisOrder == nil, let first = polygons.first?.exterior.points.first {

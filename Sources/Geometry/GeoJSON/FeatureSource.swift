@@ -14,6 +14,15 @@ public protocol FeatureSource {
         header: (GeoJSONHeader) throws(LandtrackError) -> Void,
         feature: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
     ) throws(LandtrackError)
+
+    /// Each feature through a `FeatureWorker` made by `start` from the header, the outputs handed
+    /// to `deliver` in order, on the calling thread. A source may process features on several
+    /// threads (`parallelism`); the outputs are the same. The default reads on one thread.
+    func readFeatures<Worker: FeatureWorker>(
+        idProperty: String?, parallelism: ReadParallelism,
+        start: (GeoJSONHeader) throws(LandtrackError) -> Worker,
+        deliver: (Worker.Output) throws(LandtrackError) -> Void
+    ) throws(LandtrackError)
 }
 
 extension InputBytes: FeatureSource {
@@ -23,5 +32,16 @@ extension InputBytes: FeatureSource {
         feature: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
     ) throws(LandtrackError) {
         try GeoJSONReader(idProperty: idProperty).read(self, header: header, feature: feature)
+    }
+}
+
+extension InputBytes {
+    /// A FeatureCollection is parsed and processed on `parallelism.threads` threads.
+    public func readFeatures<Worker: FeatureWorker>(
+        idProperty: String?, parallelism: ReadParallelism,
+        start: (GeoJSONHeader) throws(LandtrackError) -> Worker,
+        deliver: (Worker.Output) throws(LandtrackError) -> Void
+    ) throws(LandtrackError) {
+        try GeoJSONReader(idProperty: idProperty).read(self, parallelism: parallelism, start: start, deliver: deliver)
     }
 }

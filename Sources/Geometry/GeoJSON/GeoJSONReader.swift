@@ -56,10 +56,45 @@ public struct GeoJSONReader {
         header: (GeoJSONHeader) throws(LandtrackError) -> Void = { _ throws(LandtrackError) in },
         feature: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
     ) throws(LandtrackError) {
-        do {
+        try mappingErrors(of: input) {
             try input.withBytes { bytes in
-                try readDocument(bytes, input: input, header: header, feature: feature)
+                try readDocument(bytes, input: input, cutSpacing: .max, header: header, collection: { runs in
+                    for k in 0..<runs.count { try runs.read(run: k, releasing: input, feature) }
+                }, single: feature)
             }
+        }
+    }
+
+    /// Reads `input` with each feature handed to a `FeatureWorker` made by `start` from the
+    /// header, and the workers' outputs handed to `deliver` in the file's order. With more than
+    /// one thread a FeatureCollection's features are cut into runs of about
+    /// `parallelism.runBytes` (a first pass finds the cuts between features, following only
+    /// brackets and strings) and the runs are parsed and processed on `parallelism.threads`
+    /// threads, each with a worker of its own (`FeatureWorker.fork`), while `deliver` runs on
+    /// the calling thread. Features, problems and errors are those of a read on one thread, in
+    /// the same order: a syntax error stops the read after the features before it.
+    public func read<Worker: FeatureWorker>(
+        _ input: InputBytes, parallelism: ReadParallelism,
+        start: (GeoJSONHeader) throws(LandtrackError) -> Worker,
+        deliver: (Worker.Output) throws(LandtrackError) -> Void
+    ) throws(LandtrackError) {
+        var worker: Worker?
+        try mappingErrors(of: input) {
+            try input.withBytes { bytes in
+                try readDocument(bytes, input: input, cutSpacing: parallelism.threads > 1 ? parallelism.runBytes : .max,
+                                 header: { (head) throws(LandtrackError) in worker = try start(head) },
+                                 collection: { runs in
+                                     try FeatureRuns.readInParallel(runs, input: input, threads: parallelism.threads, first: worker!, deliver: deliver)
+                                 },
+                                 single: { (result) throws(LandtrackError) in try deliver(worker!.process(result)) })
+            }
+        }
+    }
+
+    /// The one mapping of what a read throws to `LandtrackError`.
+    private func mappingErrors(of input: InputBytes, _ body: () throws -> Void) throws(LandtrackError) {
+        do {
+            try body()
         } catch let e as LandtrackError {
             throw e
         } catch let e as JSONSyntaxError {
@@ -91,10 +126,14 @@ public struct GeoJSONReader {
         "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection",
     ]
 
+    /// The document's root, then its features: a FeatureCollection's through `collection`
+    /// (cut into runs at least `cutSpacing` bytes long), a lone Feature's or geometry's
+    /// through `single`.
     private func readDocument(
-        _ bytes: UnsafeRawBufferPointer, input: InputBytes,
+        _ bytes: UnsafeRawBufferPointer, input: InputBytes, cutSpacing: Int,
         header: (GeoJSONHeader) throws(LandtrackError) -> Void,
-        feature: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
+        collection: (FeatureRuns) throws -> Void,
+        single: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
     ) throws {
         var scanner = JSONScanner(bytes: bytes)
         guard let first = scanner.peek() else {
@@ -114,6 +153,7 @@ public struct GeoJSONReader {
         var crs: JSONValue?
         var name: String?
         var featuresOffset: Int?
+        var cuts: [JSONScanner.ElementCut] = []
         var bbox: JSONValue?
         let keys = try forEachMember(&scanner, of: "the root object") { key, scanner in
             switch key {
@@ -124,7 +164,7 @@ public struct GeoJSONReader {
             case "features":
                 scanner.skipWhitespace()
                 featuresOffset = scanner.index
-                try skipReleasing(&scanner, input: input)
+                cuts = try skipReleasing(&scanner, input: input, cutSpacing: cutSpacing)
             default: try scanner.skipValue(depth: 1)
             }
         }
@@ -155,28 +195,21 @@ public struct GeoJSONReader {
                 let v = try scanner.parseValue(depth: 1)
                 throw Diagnostic(.badFeatures, "\"features\" must be an array, but is \(v.kindDescription)")
             }
-            scanner.index += 1
-            if scanner.peek() == UInt8(ascii: "]") { return }
-            var index = 0
-            repeat {
-                index += 1
-                input.releasePages(before: scanner.index)
-                try feature(readFeature(&scanner, index: index))
-            } while try scanner.commaOrClose(UInt8(ascii: "]"), "the features array")
+            try collection(FeatureRuns(reader: self, bytes: bytes, start: scanner.index + 1, cuts: cuts))
         case "Feature":
             try header(head)
             scanner.index = rootStart
-            try feature(readFeature(&scanner, index: 1))
+            try single(readFeature(&scanner, index: 1))
         case _ where Self.geometryTypes.contains(typeName):
             try header(head)
             scanner.index = rootStart
             do {
                 let (g, t) = try readGeometry(&scanner, depth: 1)
-                try feature(.success(GeoJSONFeature(index: 1, id: nil, properties: nil, geometry: g, geometryType: t)))
+                try single(.success(GeoJSONFeature(index: 1, id: nil, properties: nil, geometry: g, geometryType: t)))
             } catch let d as Diagnostic {
                 var d = d
                 d.featureIndex = 1
-                try feature(.failure(d))
+                try single(.failure(d))
             }
         default:
             let hint = Self.caseHint(typeName)
@@ -187,13 +220,14 @@ public struct GeoJSONReader {
     /// Finds the end of the features array, handing pages back as it goes so that the first pass
     /// does not leave the whole file resident. Only brackets and strings are followed: the
     /// second pass parses (and checks) every byte of it.
-    private func skipReleasing(_ scanner: inout JSONScanner, input: InputBytes) throws {
+    private func skipReleasing(_ scanner: inout JSONScanner, input: InputBytes, cutSpacing: Int) throws -> [JSONScanner.ElementCut] {
         guard scanner.peek() == UInt8(ascii: "[") else {
             try scanner.skipValue(depth: 1)
-            return
+            return []
         }
-        try scanner.skipBalanced { input.releasePages(before: $0) }
+        let cuts = try scanner.skipBalanced(cutSpacing: cutSpacing) { input.releasePages(before: $0) }
         input.rewind()
+        return cuts
     }
 
     /// Calls `body` for each member of the object at the scanner (the scanner is left on the
@@ -258,7 +292,7 @@ public struct GeoJSONReader {
 
     // MARK: Features
 
-    private func readFeature(_ scanner: inout JSONScanner, index: Int) throws -> Result<GeoJSONFeature, Diagnostic> {
+    func readFeature(_ scanner: inout JSONScanner, index: Int) throws -> Result<GeoJSONFeature, Diagnostic> {
         scanner.skipWhitespace()
         let start = scanner.index
         do {

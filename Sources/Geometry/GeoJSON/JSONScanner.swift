@@ -393,13 +393,27 @@ struct JSONScanner {
         }
     }
 
+    /// Where a run of an array's elements starts: just past a comma between two elements, with
+    /// the number of elements before it.
+    struct ElementCut: Sendable, Equatable {
+        var offset: Int
+        var elementsBefore: Int
+    }
+
     /// Skips from an opening '[' or '{' to its matching close, following only brackets and
     /// strings (no syntax check: for a first pass whose text is parsed again). `progress` is
-    /// called with the offset every megabyte.
-    mutating func skipBalanced(progress: (Int) -> Void) throws(JSONSyntaxError) {
+    /// called with the offset every megabyte. Returns cuts between the outermost array's
+    /// elements, at least `cutSpacing` bytes apart (none by default): each run between two
+    /// cuts can be parsed on its own, because the parse that follows goes through the same
+    /// brackets and strings.
+    @discardableResult
+    mutating func skipBalanced(cutSpacing: Int = .max, progress: (Int) -> Void) throws(JSONSyntaxError) -> [ElementCut] {
         let open = index
         var depth = 0
         var nextReport = index + (1 << 20)
+        var cuts: [ElementCut] = []
+        var nextCut = cutSpacing == .max ? Int.max : index + cutSpacing
+        var commas = 0
         let n = bytes.count
         while index < n {
             let b = bytes[index]
@@ -409,12 +423,19 @@ struct JSONScanner {
                 depth += 1
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 depth -= 1
-                if depth == 0 { return }
+                if depth == 0 { return cuts }
             case UInt8(ascii: "\""):
                 while index < n, bytes[index] != UInt8(ascii: "\"") {
                     index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
                 }
                 index += 1
+            case UInt8(ascii: ","):
+                guard depth == 1 else { break }
+                commas += 1
+                if index >= nextCut {
+                    cuts.append(ElementCut(offset: index, elementsBefore: commas))
+                    nextCut = index &+ cutSpacing
+                }
             default:
                 if index >= nextReport {
                     progress(index)
