@@ -16,21 +16,24 @@ public enum ContiguityAnalysis {
         var envelopes: [Envelope?] = []
         for g in geometries { envelopes.append(try g.flatMap { (h) throws(LandtrackError) in try ctx.bounds(h) }) }
         let tiles = ParcelTiles(envelopes, marginX: gap, marginY: gap, perTile: perTile)
-        return try components(included: geometries.map { $0 != nil }, tiles: tiles, gap: gap, ctx: ctx, barriers: barriers,
-                              geometry: { (i: Int) throws(LandtrackError) in geometries[i]! })
+        // Geometries already made in one context: one worker, on this thread.
+        let worker = TileWorker(ctx: ctx, barriers: barriers) { (i: Int) throws(LandtrackError) in geometries[i]! }
+        return try components(included: geometries.map { $0 != nil }, tiles: tiles, gap: gap, workers: [worker]).components
     }
 
-    /// Components over `tiles`: GEOS holds the geometries of one tile at a time (`geometry`
-    /// makes them, in the plane where `gap` is measured; `eachTile` sees them before they are
-    /// freed, with each member's component as far as it is known). Every pair that touches or
-    /// lies within the gap meets in some tile (the tiles' margin), and union-find joins them
-    /// across tiles. Indices not `included` are left out;
-    /// included ones in no tile (empty geometries) are components of their own.
+    /// Components over `tiles`, the tiles shared out between the workers' threads: GEOS holds
+    /// the geometries of one tile per thread at a time (each worker makes them in its own
+    /// context, in the plane where `gap` is measured). Within a tile union-find joins the pairs
+    /// that touch or lie within the gap; every such pair meets in some tile (the tiles' margin),
+    /// and the tiles' joins are merged here, in tile order, by union-find over all items.
+    /// `eachTile` sees a tile's geometries before they are freed, with each member's component
+    /// within the tile (by position), and returns items to mark (`marked`, in tile order).
+    /// Indices not `included` are left out; included ones in no tile (empty geometries) are
+    /// components of their own. The components do not depend on the tiling or the threads.
     public static func components(
-        included: [Bool], tiles: ParcelTiles, gap: Double, ctx: GEOSContext, barriers: GEOSPreparedGeometry? = nil,
-        geometry: (Int) throws(LandtrackError) -> GEOSGeometryHandle,
-        eachTile: (([Int], [GEOSGeometryHandle], _ component: (Int) -> Int) throws(LandtrackError) -> Void)? = nil
-    ) throws(LandtrackError) -> [[Int]] {
+        included: [Bool], tiles: ParcelTiles, gap: Double, workers: [TileWorker],
+        eachTile: ((TileWorker, [Int], [GEOSGeometryHandle], _ component: (Int) -> Int) throws(LandtrackError) -> [Int])? = nil
+    ) throws(LandtrackError) -> (components: [[Int]], marked: [Int]) {
         var parent = Array(0..<included.count)
         func find(_ i: Int) -> Int {
             var i = i
@@ -40,33 +43,55 @@ public enum ContiguityAnalysis {
             }
             return i
         }
-        try tiles.forEach(geometry) { (members, handles) throws(LandtrackError) in
+        var marked: [Int] = []
+        try tiles.forEach(workers: workers, { (worker, members, handles) throws(LandtrackError) -> (joins: [Int], marked: [Int]) in
+            let ctx = worker.ctx
             let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
-            for (k, i) in members.enumerated() {
+            var local = Array(members.indices)
+            func root(_ k: Int) -> Int {
+                var k = k
+                while local[k] != k {
+                    local[k] = local[local[k]]
+                    k = local[k]
+                }
+                return k
+            }
+            for k in members.indices {
                 let g = handles[k]
                 guard let envelope = try ctx.bounds(g) else { continue }
                 let search = Envelope(minX: envelope.minX - gap, minY: envelope.minY - gap, maxX: envelope.maxX + gap, maxY: envelope.maxY + gap)
                 // Prepared only when a candidate is not joined already.
                 var prepared: GEOSPreparedGeometry?
                 for m in try index.query(search) where m > k {
-                    let j = members[m]
-                    let (ri, rj) = (find(i), find(j))
-                    if ri == rj { continue }
+                    let (rk, rm) = (root(k), root(m))
+                    if rk == rm { continue }
                     let p: GEOSPreparedGeometry
                     if let prepared { p = prepared } else { p = try GEOSPreparedGeometry(g); prepared = p }
                     let other = handles[m]
                     var joined = gap > 0 ? try p.distanceWithin(other, gap) : try p.intersects(other)
-                    if joined, let barriers, !(try p.intersects(other)) {
+                    if joined, let barriers = worker.barriers, !(try p.intersects(other)) {
                         joined = !(try barriers.intersects(ctx.shortestLine(g, other)))
                     }
-                    if joined { parent[max(ri, rj)] = min(ri, rj) }
+                    if joined { local[max(rk, rm)] = min(rk, rm) }
                 }
             }
-            try eachTile?(members, handles, find)
-        }
+            // Each member joined to its root in the tile: pairs of items, flat.
+            var joins: [Int] = []
+            for k in members.indices {
+                let r = root(k)
+                if r != k { joins.append(members[k]); joins.append(members[r]) }
+            }
+            return (joins, try eachTile?(worker, members, handles, root) ?? [])
+        }, deliver: { (tile: (joins: [Int], marked: [Int])) in
+            for e in stride(from: 0, to: tile.joins.count, by: 2) {
+                let (ri, rj) = (find(tile.joins[e]), find(tile.joins[e + 1]))
+                if ri != rj { parent[max(ri, rj)] = min(ri, rj) }
+            }
+            marked += tile.marked
+        })
         var groups: [Int: [Int]] = [:]
         for i in included.indices where included[i] { groups[find(i), default: []].append(i) }
-        return groups.values.sorted { $0[0] < $1[0] }
+        return (groups.values.sorted { $0[0] < $1[0] }, marked)
     }
 }
 
@@ -107,8 +132,12 @@ public struct ContiguityReport: Sendable, RenderableReport {
         public var barriers: [Geometry] = []
         /// Compute each block's outline (for GeoJSON output).
         public var outlines = false
-        /// How many parcels GEOS holds at once (the blocks do not depend on it).
-        public var parcelsPerTile = ParcelTiles.standardSize
+        /// Parcels a tile, each thread holding one tile in GEOS at a time (the blocks do not depend
+        /// on it); nil: `ParcelTiles.standardSize` shared among the threads, so GEOS holds about as
+        /// many parcels on two cores as on one.
+        public var parcelsPerTile: Int?
+        /// Threads the tiles are shared out between (the blocks do not depend on it either).
+        public var threads = Cores.available
         public init() {}
     }
 
@@ -135,31 +164,51 @@ public struct ContiguityReport: Sendable, RenderableReport {
         func lonlat(_ i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
             try ctx.geometry(.multiPolygon(MultiPolygon(selected[i].polygons)))
         }
+        // The tiles' threads: each makes the parcels' GEOS copies in a context of its own.
+        let threads = max(1, options.threads)
+        let perTile = options.parcelsPerTile ?? max(1, ParcelTiles.standardSize / threads)
+        let lonlatWorkers = (0..<threads).map { _ in
+            let own = GEOSContext()
+            return TileWorker(ctx: own) { (i: Int) throws(LandtrackError) in try own.geometry(.multiPolygon(MultiPolygon(selected[i].polygons))) }
+        }
         let envelopes = selected.indices.map { MultiPolygon(selected[$0].polygons).envelope }
         let included = [Bool](repeating: true, count: selected.count)
         // Parcels in a piece of a block that is not a clean coverage: only their blocks can have
-        // overlaps. Two overlapping parcels share a tile (that of a point of their overlap) and a
-        // block, so they are in one piece: a tile's members grouped by their block. Pieces, not
-        // whole tiles: a coverage union's cost grows faster than its size.
-        var mayOverlap = [Bool](repeating: false, count: selected.count)
-        func markUnclean(_ members: [Int], _ handles: [GEOSGeometryHandle], _ block: (Int) -> Int) throws(LandtrackError) {
+        // overlaps. Two overlapping parcels share a tile (that of a point of their overlap) and
+        // touch there, so they are in one piece: a tile's members grouped by their component.
+        // Pieces, not whole tiles: a coverage union's cost grows faster than its size.
+        func unclean(_ worker: TileWorker, _ members: [Int], _ handles: [GEOSGeometryHandle], _ block: (Int) -> Int) throws(LandtrackError) -> [Int] {
             var pieces: [Int: [Int]] = [:]
-            for k in members.indices { pieces[block(members[k]), default: []].append(k) }
+            for k in members.indices { pieces[block(k), default: []].append(k) }
+            var marked: [Int] = []
             for piece in pieces.values where piece.count > 1 {
-                if try !Self.isCleanCoverage(ctx, piece.map { handles[$0] }) { for k in piece { mayOverlap[members[k]] = true } }
+                if try !Self.isCleanCoverage(worker.ctx, piece.map { handles[$0] }) { marked += piece.map { members[$0] } }
             }
+            return marked
         }
+        var mayOverlap = [Bool](repeating: false, count: selected.count)
         var method = "gap 0: parcels that touch or overlap (GEOS intersects on their coordinates)"
         let components: [[Int]]
         if options.gapMetres > 0, let first = envelopes.lazy.compactMap({ $0 }).first,
            let longitude = selected.indices.lazy.compactMap({ selected[$0].polygons.first?.exterior.points.first?.x }).first {
-            let transform = try CoordinateTransform.gaussKrugerPlane(from: crs, near: longitude)
-            let plane = transform.target
-            var barriers: GEOSPreparedGeometry?
-            if !options.barriers.isEmpty {
-                var hs: [GEOSGeometryHandle] = []
-                for b in options.barriers { hs.append(try ctx.geometry(try transform.transform(b))) }
-                barriers = try GEOSPreparedGeometry(try ctx.collection(hs))
+            var plane = ""
+            var planeWorkers: [TileWorker] = []
+            for _ in 0..<threads {
+                // PROJ transformations are not shared between threads either.
+                let transform = try CoordinateTransform.gaussKrugerPlane(from: crs, near: longitude)
+                plane = "\(transform.target)"
+                let own = GEOSContext()
+                var barriers: GEOSPreparedGeometry?
+                if !options.barriers.isEmpty {
+                    var hs: [GEOSGeometryHandle] = []
+                    for b in options.barriers { hs.append(try own.geometry(try transform.transform(b))) }
+                    barriers = try GEOSPreparedGeometry(try own.collection(hs))
+                }
+                planeWorkers.append(TileWorker(ctx: own, barriers: barriers) { (i: Int) throws(LandtrackError) in
+                    var ps: [Polygon] = []
+                    for polygon in selected[i].polygons { ps.append(try transform.transform(polygon)) }
+                    return try own.geometry(.multiPolygon(MultiPolygon(ps)))
+                })
             }
             // Tiles in longitude/latitude with the gap as a margin in degrees, generously: a degree
             // of latitude is at least 110.5 km, one of longitude at least 111.3 km × cos(latitude),
@@ -169,23 +218,22 @@ public struct ContiguityReport: Sendable, RenderableReport {
             let marginY = 1.25 * options.gapMetres / 110_500
             let marginX = 1.25 * options.gapMetres / (111_300 * cos(maxLatitude * .pi / 180))
             components = try ContiguityAnalysis.components(
-                included: included, tiles: ParcelTiles(envelopes, marginX: marginX, marginY: marginY, perTile: options.parcelsPerTile), gap: options.gapMetres,
-                ctx: ctx, barriers: barriers, geometry: { (i: Int) throws(LandtrackError) in
-                    var ps: [Polygon] = []
-                    for polygon in selected[i].polygons { ps.append(try transform.transform(polygon)) }
-                    return try ctx.geometry(.multiPolygon(MultiPolygon(ps)))
-                })
-            // Overlaps are judged on the parcels' own coordinates, as with gap 0.
-            var blockOf = [Int](repeating: 0, count: selected.count)
-            for (b, members) in components.enumerated() { for i in members { blockOf[i] = b } }
-            try ParcelTiles(envelopes, perTile: options.parcelsPerTile).forEach(lonlat) { (members, handles) throws(LandtrackError) in
-                try markUnclean(members, handles) { blockOf[$0] }
-            }
+                included: included, tiles: ParcelTiles(envelopes, marginX: marginX, marginY: marginY, perTile: perTile),
+                gap: options.gapMetres, workers: planeWorkers).components
+            // Overlaps are judged on the parcels' own coordinates, as with gap 0: pieces by block.
+            var blocks = [Int](repeating: 0, count: selected.count)
+            for (b, members) in components.enumerated() { for i in members { blocks[i] = b } }
+            let blockOf = blocks
+            try ParcelTiles(envelopes, perTile: perTile).forEach(workers: lonlatWorkers, { (worker, members, handles) throws(LandtrackError) in
+                try unclean(worker, members, handles) { blockOf[members[$0]] }
+            }, deliver: { (marked: [Int]) in for i in marked { mayOverlap[i] = true } })
             method = "within \(JSONValue.numberText(options.gapMetres)) m, distances in the plane of \(plane) (PROJ transverse Mercator)"
-                + (barriers == nil ? "" : "; not across the \(options.barriers.count) barrier features")
+                + (options.barriers.isEmpty ? "" : "; not across the \(options.barriers.count) barrier features")
         } else {
-            components = try ContiguityAnalysis.components(included: included, tiles: ParcelTiles(envelopes, perTile: options.parcelsPerTile), gap: 0, ctx: ctx,
-                                                           geometry: lonlat, eachTile: markUnclean)
+            let found = try ContiguityAnalysis.components(included: included, tiles: ParcelTiles(envelopes, perTile: perTile), gap: 0,
+                                                          workers: lonlatWorkers, eachTile: unclean)
+            components = found.components
+            for i in found.marked { mayOverlap[i] = true }
         }
 
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)

@@ -78,6 +78,9 @@ public struct CheckOptions: Sendable {
     /// How many parcels GEOS holds at once in the overlap rule and the PBF blocks (the
     /// findings do not depend on it); nil: `ParcelTiles.coverageSize` and `.standardSize`.
     public var parcelsPerTile: Int?
+    /// Threads the overlap rule's and the PBF blocks' tiles are shared out between (the
+    /// findings do not depend on it); nil: one per core.
+    public var threads: Int?
     public init() {}
 }
 
@@ -133,7 +136,6 @@ public struct CheckReport: Sendable, RenderableReport {
         let basis = AreaBasis.resolve(options.areaBasis, parcels: current.parcels, start?.parcels ?? [])
         resolved.areaBasis = basis
         self.basis = basis
-        let options = resolved
         // Longest first: concurrentPerform runs as many groups at once as there are cores, and a
         // group left for later should be one that is short (validity, on both cores itself).
         let all: [Set<PlannerRule>] = [
@@ -142,6 +144,10 @@ public struct CheckReport: Sendable, RenderableReport {
             [.invalidGeometry],
         ]
         let groups = all.map { $0.intersection(options.rules) }.filter { !$0.isEmpty }
+        // The groups share the cores out already: each group's tiles get its share of them
+        // (two tiles' GEOS copies per group would only add memory on two cores).
+        if resolved.threads == nil { resolved.threads = max(1, Cores.available / max(1, min(groups.count, Cores.available))) }
+        let options = resolved
         let outcomes = ConcurrentResults<Swift.Result<[Result], LandtrackError>>(count: groups.count)
         DispatchQueue.concurrentPerform(iterations: groups.count) { i in
             do throws(LandtrackError) {
@@ -199,7 +205,8 @@ public struct CheckReport: Sendable, RenderableReport {
             var o = ContiguityReport.Options()
             o.states = nil
             o.basicFarmlandOnly = true
-            o.parcelsPerTile = options.parcelsPerTile ?? ParcelTiles.standardSize
+            o.parcelsPerTile = options.parcelsPerTile
+            o.threads = options.threads ?? Cores.available
             let blocks = try ContiguityReport.analyse(parcels, crs: crs, options: o).blocks
             let small = blocks.filter { $0.area.mu < options.pbfMinimumMu }
             results.append(Result(rule: .pbfFragmentation, passed: small.isEmpty,
@@ -327,21 +334,35 @@ public struct CheckReport: Sendable, RenderableReport {
             // valid and has their summed area) has no overlaps at all, so only the others pay for
             // pairwise DE-9IM tests. Two overlapping parcels share a tile (that of a point of
             // their overlap): the same findings as testing every pair.
+            // The tiles are shared out between the cores, each thread with a GEOS context of its
+            // own; a pair two tiles share is computed in both and kept once.
             var found = Set<Pair>()
             var pairs: [(Int, Int, Double)] = []
-            let tiles = ParcelTiles(parcels.map { MultiPolygon($0.polygons).envelope }, perTile: options.parcelsPerTile ?? ParcelTiles.coverageSize)
-            try tiles.forEach({ (i) throws(LandtrackError) in try handle(parcels[i]) }) { (members, handles) throws(LandtrackError) in
-                guard members.count > 1, try !ContiguityReport.isCleanCoverage(ctx, handles) else { return }
+            let threads = max(1, options.threads ?? Cores.available)
+            let tiles = ParcelTiles(parcels.map { MultiPolygon($0.polygons).envelope },
+                                    perTile: options.parcelsPerTile ?? max(1, ParcelTiles.coverageSize / threads))
+            let workers = (0..<threads).map { _ in
+                let own = GEOSContext()
+                return TileWorker(ctx: own) { (i: Int) throws(LandtrackError) in try own.geometry(.multiPolygon(MultiPolygon(parcels[i].polygons))) }
+            }
+            try tiles.forEach(workers: workers, { (worker, members, handles) throws(LandtrackError) -> [(Int, Int, Double)] in
+                let ctx = worker.ctx
+                guard members.count > 1, try !ContiguityReport.isCleanCoverage(ctx, handles) else { return [] }
                 let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
+                var overlapping: [(Int, Int, Double)] = []
                 for a in members.indices {
                     for b in index.query(handles[a]) where b > a {
-                        let (i, j) = (members[a], members[b])
-                        guard found.insert(Pair(i, j)).inserted else { continue }
-                        let area = try overlapArea(handles[a], handles[b])
-                        if area > options.overlapThreshold { pairs.append((i, j, area)) }
+                        guard try ctx.relate(handles[a], handles[b], pattern: "T********") else { continue }
+                        let area = try engine.area(of: ctx.value(ctx.intersection(handles[a], handles[b])).polygonalParts)
+                        overlapping.append((members[a], members[b], area))
                     }
                 }
-            }
+                return overlapping
+            }, deliver: { (overlapping: [(Int, Int, Double)]) in
+                for (i, j, area) in overlapping where found.insert(Pair(i, j)).inserted && area > options.overlapThreshold {
+                    pairs.append((i, j, area))
+                }
+            })
             let findings = pairs.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { i, j, a in
                 Finding(rule: .parcelOverlap, parcels: [parcels[i].id, parcels[j].id],
                         message: "parcels overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))

@@ -129,18 +129,23 @@ struct ContiguityTests {
         }
     }
 
-    /// GEOS holds one tile of parcels at a time: the blocks, their areas and overlaps are the
-    /// same whatever the tiles' size (from 7 parcels, most blocks spread over many tiles, to
-    /// one tile), touching and within a gap alike.
-    @Test(arguments: [0.0, 2.0]) func blocksDoNotDependOnTheTiling(gap: Double) throws {
+    /// GEOS holds one tile of parcels per thread at a time: the blocks, their areas and overlaps
+    /// are the same whatever the tiles' size (from 7 parcels, most blocks spread over many tiles,
+    /// to one tile) and however many threads share the tiles out, touching and within a gap alike.
+    @Test(arguments: [0.0, 2.0]) func blocksDoNotDependOnTheTilingOrTheThreads(gap: Double) throws {
         let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path))
         var options = ContiguityReport.Options()
         options.gapMetres = gap
+        options.threads = 1
+        options.parcelsPerTile = 100_000
         let whole = try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks
         #expect(whole.count > 1 && whole.contains { $0.parcels.count > 50 })
         for size in [7, 64, 500] {
-            options.parcelsPerTile = size
-            #expect(try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks == whole, "\(size) parcels per tile")
+            for threads in [1, 2, 3] {
+                options.parcelsPerTile = size
+                options.threads = threads
+                #expect(try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks == whole, "\(size) parcels per tile, \(threads) threads")
+            }
         }
     }
 
@@ -153,6 +158,7 @@ struct ContiguityTests {
         let whole = try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks
         #expect(whole.contains { $0.overlap.squareMetres > 0 })
         options.parcelsPerTile = 25
+        options.threads = 2
         #expect(try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks == whole)
     }
 

@@ -159,6 +159,11 @@ struct RuleCheckTests {
         // several tiles) find the same pairs.
         for size in [1, 2, 3, 5] {
             #expect(try check(store, .parcelOverlap) { $0.parcelsPerTile = size }.findings == r.findings, "\(size) parcels per tile")
+            // The tiles shared out between threads: the same pairs, in the same order.
+            for threads in [1, 2, 3] {
+                #expect(try check(store, .parcelOverlap) { $0.parcelsPerTile = size; $0.threads = threads }.findings == r.findings,
+                        "\(size) parcels per tile on \(threads) threads")
+            }
         }
     }
 

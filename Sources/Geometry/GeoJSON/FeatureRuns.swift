@@ -13,13 +13,8 @@ public struct ReadParallelism: Sendable, Equatable {
 
     public static let oneThread = ReadParallelism(threads: 1)
 
-    /// One thread per core; `LANDTRACK_THREADS` overrides (1 reads on the calling thread).
-    public static var automatic: ReadParallelism {
-        if let text = ProcessInfo.processInfo.environment["LANDTRACK_THREADS"], let n = Int(text), n >= 1 {
-            return ReadParallelism(threads: n)
-        }
-        return ReadParallelism(threads: ProcessInfo.processInfo.activeProcessorCount)
-    }
+    /// One thread per core (`Cores.available`).
+    public static var automatic: ReadParallelism { ReadParallelism(threads: Cores.available) }
 }
 
 /// Turns each feature into what a reader's caller wants, on the thread that parsed it. A parallel
@@ -86,9 +81,8 @@ struct FeatureRuns: @unchecked Sendable {
     }
 
     /// Runs on the calling thread with `first` while it cannot fork, then on `threads` threads of
-    /// their own, the outputs delivered here in order. At most a few runs wait for delivery;
-    /// a failure (a syntax error in a run, a `deliver` that throws) stops the other threads,
-    /// and every thread has ended when this returns.
+    /// their own (`ParallelInOrder`), the outputs delivered here in order; a syntax error in a
+    /// run is thrown after the outputs of the features before it.
     static func readInParallel<Worker: FeatureWorker>(
         _ runs: FeatureRuns, input: InputBytes, threads: Int, first: Worker,
         deliver: (Worker.Output) throws(LandtrackError) -> Void
@@ -106,120 +100,25 @@ struct FeatureRuns: @unchecked Sendable {
             next += 1
         }
         guard next < runs.count else { return }
-
-        let queue = RunQueue<Worker.Output>(next: next, count: runs.count, window: 4 * threads)
-        var started: [Thread] = []
-        for worker in workers {
-            let box = WorkerBox(worker)
-            let thread = Thread {
-                var worker = box.worker
-                while let k = queue.take() {
-                    var outputs: [Worker.Output] = []
-                    var failure: (any Error)?
-                    do {
-                        try runs.read(run: k) { feature in outputs.append(worker.process(feature)) }
-                    } catch {
-                        failure = error
-                    }
-                    queue.put(k, RunResult(outputs: outputs, failure: failure))
-                }
-                queue.threadEnded()
+        try ParallelInOrder.forEach(next..<runs.count, workers: workers, body: { (worker: inout Worker, k: Int) -> RunResult<Worker.Output> in
+            var outputs: [Worker.Output] = []
+            do {
+                try runs.read(run: k) { feature in outputs.append(worker.process(feature)) }
+                return RunResult(run: k, outputs: outputs, failure: nil)
+            } catch {
+                return RunResult(run: k, outputs: outputs, failure: error)
             }
-            // The JSON scanner recurses into nested values: a main thread's stack, not a worker's.
-            thread.stackSize = 16 << 20
-            started.append(thread)
-        }
-        for thread in started { thread.start() }
-        defer {
-            queue.cancel()
-            queue.waitForThreads(started.count)
-        }
-        for k in next..<runs.count {
-            let result = queue.result(of: k)
-            input.releasePages(before: runs.offset(of: k))
+        }, deliver: { (result: RunResult<Worker.Output>) throws in
+            input.releasePages(before: runs.offset(of: result.run))
             for output in result.outputs { try deliver(output) }
             if let failure = result.failure { throw failure }
-        }
+        })
     }
-}
-
-/// A worker handed to the thread that alone uses it from then on.
-private struct WorkerBox<Worker>: @unchecked Sendable {
-    let worker: Worker
-    init(_ worker: Worker) { self.worker = worker }
 }
 
 /// What a thread made of one run: the outputs of its features up to a failure, if any.
 private struct RunResult<Output: Sendable>: Sendable {
+    var run: Int
     var outputs: [Output]
     var failure: (any Error)?
-}
-
-/// The runs still to read, and those read and not yet delivered.
-private final class RunQueue<Output: Sendable>: @unchecked Sendable {
-    // @unchecked: every field is touched only with `condition` held.
-    private let condition = NSCondition()
-    private var next: Int
-    private let count: Int
-    private let window: Int
-    private var delivered: Int
-    private var done: [Int: RunResult<Output>] = [:]
-    private var cancelled = false
-    private var ended = 0
-
-    init(next: Int, count: Int, window: Int) {
-        self.next = next
-        self.count = count
-        self.window = window
-        delivered = next
-    }
-
-    /// The next run to read; nil when all are taken or the read stopped. Waits while `window`
-    /// runs are ahead of delivery, so memory stays bounded however fast the threads are.
-    func take() -> Int? {
-        condition.lock()
-        defer { condition.unlock() }
-        while !cancelled, next < count, next >= delivered + window { condition.wait() }
-        guard !cancelled, next < count else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func put(_ run: Int, _ result: RunResult<Output>) {
-        condition.lock()
-        done[run] = result
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Waits for run `k` and takes it.
-    func result(of k: Int) -> RunResult<Output> {
-        condition.lock()
-        defer { condition.unlock() }
-        while done[k] == nil { condition.wait() }
-        delivered = k + 1
-        condition.broadcast()
-        return done.removeValue(forKey: k)!
-    }
-
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        done = [:]
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func threadEnded() {
-        condition.lock()
-        ended += 1
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func waitForThreads(_ n: Int) {
-        condition.lock()
-        while ended < n { condition.wait() }
-        condition.unlock()
-    }
 }

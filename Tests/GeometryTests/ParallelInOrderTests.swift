@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import Geometry
+
+/// Work shared out between threads comes back in order, never more than a window ahead, and
+/// a caller that stops stops the threads.
+@Suite("Parallel in order")
+struct ParallelInOrderTests {
+    /// Counts results computed and not yet delivered.
+    final class Outstanding: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        private(set) var most = 0
+        func computed() { lock.lock(); count += 1; most = max(most, count); lock.unlock() }
+        func delivered() { lock.lock(); count -= 1; lock.unlock() }
+    }
+
+    @Test(arguments: [1, 2, 3]) func resultsArriveInOrderFromEveryThread(threads: Int) {
+        let outstanding = Outstanding()
+        var got: [Int] = []
+        var seenThreads = Set<UInt>()
+        ParallelInOrder.forEach(0..<300, workers: Array(repeating: 0, count: threads), window: 5, body: { (calls: inout Int, k: Int) -> (Int, UInt) in
+            calls += 1
+            // Later items are quicker: without the ordering they would overtake.
+            usleep(UInt32(300 - k) * 3)
+            outstanding.computed()
+            return (k * k, UInt(pthread_self()))
+        }, deliver: { (value: (Int, UInt)) in
+            outstanding.delivered()
+            got.append(value.0)
+            seenThreads.insert(value.1)
+        })
+        #expect(got == (0..<300).map { $0 * $0 })
+        #expect(outstanding.most <= 5 + 1, "a window of 5 (and one being handed over)")
+        #expect(seenThreads.count == threads)
+        #expect(seenThreads.contains(UInt(pthread_self())) == (threads == 1), "a single worker works on the calling thread")
+    }
+
+    struct Stop: Error, Equatable {}
+
+    @Test func aDeliverThatThrowsStopsTheThreads() {
+        let computed = Outstanding()
+        var delivered = 0
+        #expect(throws: Stop.self) {
+            try ParallelInOrder.forEach(0..<10_000, workers: [0, 0], window: 4, body: { (_: inout Int, k: Int) -> Int in
+                computed.computed()
+                return k
+            }, deliver: { (k: Int) throws(Stop) in
+                delivered += 1
+                if k == 20 { throw Stop() }
+            })
+        }
+        #expect(delivered == 21)
+        // The threads stopped within a window of where delivery stopped, not at the end.
+        #expect(computed.most < 40)
+    }
+}
