@@ -16,9 +16,14 @@ import Parcels
 /// rename); a failure to write never fails the command.
 public struct ParcelCache: Sendable {
     public let directory: URL
+    /// Parcels a thread decodes at a time (the runs are decoded on every core).
+    public var decodeRun: Int
     static let magic: [UInt8] = Array("LTPC0002".utf8)
 
-    public init(directory: URL) { self.directory = directory }
+    public init(directory: URL, decodeRun: Int = 8192) {
+        self.directory = directory
+        self.decodeRun = max(1, decodeRun)
+    }
 
     /// The user's cache directory, or nil when LANDTRACK_NO_CACHE is set.
     public static var standard: ParcelCache? {
@@ -67,31 +72,45 @@ public struct ParcelCache: Sendable {
             guard r.bytes(Self.magic.count) == Self.magic, r.bytes(32) == key.fingerprint,
                   let crsText = r.string(), let crs = try? CoordinateReferenceSystem.resolve(crsText),
                   let count = r.int() else { return nil }
+            // A first pass finds where every run of parcels starts (lengths only, nothing
+            // made), then the runs are decoded on every core and appended in order.
+            var starts: [Int] = []
+            var skim = r
+            for k in 0..<count {
+                if k % decodeRun == 0 { starts.append(skim.offset) }
+                guard skim.skipParcel() else { return nil }
+            }
+            guard skim.atEnd else { return nil }
+            let run = decodeRun
+            func decode(_ k: Int) -> [Parcel]? {
+                var reader = Reader(raw: raw, offset: starts[k])
+                var decoded: [Parcel] = []
+                decoded.reserveCapacity(run)
+                for _ in 0..<min(run, count - k * run) {
+                    guard let p = reader.parcel() else { return nil }
+                    decoded.append(p)
+                }
+                return decoded
+            }
             var parcels: [Parcel] = []
             parcels.reserveCapacity(count)
-            for _ in 0..<count {
-                guard let id = r.string(), let stateIndex = r.byte(), stateIndex < ParcelState.allCases.count, let pbf = r.byte(),
-                      let village = r.optionalString(), let landuse = r.optionalString(), let area = r.double(),
-                      let deductionRatio = r.double(), let deductionCode = r.optionalString(),
-                      let polygonCount = r.int() else { return nil }
-                var polygons: [Polygon] = []
-                for _ in 0..<polygonCount {
-                    guard let ringCount = r.int(), ringCount >= 1 else { return nil }
-                    var rings: [LinearRing] = []
-                    for _ in 0..<ringCount {
-                        guard let n = r.int(), let points = r.points(n), let ring = try? LinearRing(points) else { return nil }
-                        rings.append(ring)
-                    }
-                    polygons.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
-                }
-                parcels.append(Parcel(id: id, state: ParcelState.allCases[Int(stateIndex)], basicFarmland: pbf == 1,
-                                      village: village, landuseCode: landuse, polygons: polygons, areaSquareMetres: area,
-                                      deduction: .stored(ratio: deductionRatio, code: deductionCode)))
-                if parcels.count % 4096 == 0 { input.releasePages(before: r.offset) }
+            do throws(Unreadable) {
+                try ParallelInOrder.forEach(starts.indices, workers: Array(repeating: (), count: Cores.available),
+                                            body: { (_: inout Void, k: Int) in decode(k) },
+                                            deliver: { (decoded: [Parcel]?) throws(Unreadable) in
+                    guard let decoded else { throw Unreadable() }
+                    parcels += decoded
+                    input.releasePages(before: parcels.count < count ? starts[parcels.count / run] : raw.count)
+                })
+            } catch {
+                return nil
             }
-            return r.atEnd ? (parcels, crs) : nil
+            return (parcels, crs)
         }
     }
+
+    /// A cache file that does not decode (truncated, damaged): it is read again from the input.
+    struct Unreadable: Error {}
 
     func write(_ key: Key, parcels: [Parcel], crs: CoordinateReferenceSystem) {
         let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
@@ -100,40 +119,41 @@ public struct ParcelCache: Sendable {
             guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { return }
             let file = try FileHandle(forWritingTo: temporary)
             defer { try? file.close() }
-            // Written in pieces of about 4 MB: a million parcels never sit in memory twice.
-            var out: [UInt8] = []
-            out.reserveCapacity(5 << 20)
-            func flush(_ force: Bool = false) throws {
-                if force || out.count >= 4 << 20 {
-                    try out.withUnsafeBytes { try file.write(contentsOf: $0) }
-                    out.removeAll(keepingCapacity: true)
-                }
-            }
-            out.append(contentsOf: Self.magic)
-            out.append(contentsOf: key.fingerprint)
-            Writer.string(crs.identifier, &out)
-            Writer.int(parcels.count, &out)
+            var head: [UInt8] = []
+            head.append(contentsOf: Self.magic)
+            head.append(contentsOf: key.fingerprint)
+            Writer.string(crs.identifier, &head)
+            Writer.int(parcels.count, &head)
+            try head.withUnsafeBytes { try file.write(contentsOf: $0) }
+            // Encoded in runs on every core and written in order: a few runs in memory at a
+            // time, never a million parcels twice.
             let stateIndex = Dictionary(uniqueKeysWithValues: ParcelState.allCases.enumerated().map { ($0.element, UInt8($0.offset)) })
-            for p in parcels {
-                Writer.string(p.id, &out)
-                out.append(stateIndex[p.state]!)
-                out.append(p.basicFarmland ? 1 : 0)
-                Writer.optionalString(p.village, &out)
-                Writer.optionalString(p.landuseCode, &out)
-                Writer.double(p.areaSquareMetres, &out)
-                Writer.double(p.deduction?.ratio ?? 0, &out)
-                Writer.optionalString(p.deduction?.code, &out)
-                Writer.int(p.polygons.count, &out)
-                for polygon in p.polygons {
-                    Writer.int(polygon.rings.count, &out)
-                    for ring in polygon.rings {
-                        Writer.int(ring.points.count, &out)
-                        Writer.points(ring.points, &out)
+            let run = decodeRun
+            func encode(_ k: Int) -> [UInt8] {
+                var out: [UInt8] = []
+                for p in parcels[(k * run)..<min(parcels.count, (k + 1) * run)] {
+                    Writer.string(p.id, &out)
+                    out.append(stateIndex[p.state]!)
+                    out.append(p.basicFarmland ? 1 : 0)
+                    Writer.optionalString(p.village, &out)
+                    Writer.optionalString(p.landuseCode, &out)
+                    Writer.double(p.areaSquareMetres, &out)
+                    Writer.double(p.deduction?.ratio ?? 0, &out)
+                    Writer.optionalString(p.deduction?.code, &out)
+                    Writer.int(p.polygons.count, &out)
+                    for polygon in p.polygons {
+                        Writer.int(polygon.rings.count, &out)
+                        for ring in polygon.rings {
+                            Writer.int(ring.points.count, &out)
+                            Writer.points(ring.points, &out)
+                        }
                     }
                 }
-                try flush()
+                return out
             }
-            try flush(true)
+            try ParallelInOrder.forEach(0..<((parcels.count + run - 1) / run), workers: Array(repeating: (), count: Cores.available),
+                                        body: { (_: inout Void, k: Int) in encode(k) },
+                                        deliver: { (bytes: [UInt8]) throws in try bytes.withUnsafeBytes { try file.write(contentsOf: $0) } })
             if rename(temporary.path, key.cachePath.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
         } catch {
             // Best effort: the next command reads the file again.
@@ -176,6 +196,53 @@ public struct ParcelCache: Sendable {
         var offset = 0
         var atEnd: Bool { offset == raw.count }
 
+        /// One parcel as `write` wrote it; nil when the bytes are not one.
+        mutating func parcel() -> Parcel? {
+            guard let id = string(), let stateIndex = byte(), stateIndex < ParcelState.allCases.count, let pbf = byte(),
+                  let village = optionalString(), let landuse = optionalString(), let area = double(),
+                  let deductionRatio = double(), let deductionCode = optionalString(),
+                  let polygonCount = int() else { return nil }
+            var polygons: [Polygon] = []
+            polygons.reserveCapacity(polygonCount)
+            for _ in 0..<polygonCount {
+                guard let ringCount = int(), ringCount >= 1 else { return nil }
+                var rings: [LinearRing] = []
+                rings.reserveCapacity(ringCount)
+                for _ in 0..<ringCount {
+                    guard let n = int(), let points = points(n), let ring = try? LinearRing(points) else { return nil }
+                    rings.append(ring)
+                }
+                polygons.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
+            }
+            return Parcel(id: id, state: ParcelState.allCases[Int(stateIndex)], basicFarmland: pbf == 1,
+                          village: village, landuseCode: landuse, polygons: polygons, areaSquareMetres: area,
+                          deduction: .stored(ratio: deductionRatio, code: deductionCode))
+        }
+
+        /// Past one parcel, reading only lengths; false when the bytes end first.
+        mutating func skipParcel() -> Bool {
+            func skip(_ n: Int) -> Bool {
+                guard n >= 0, offset + n <= raw.count else { return false }
+                offset += n
+                return true
+            }
+            func skipOptionalString() -> Bool {
+                guard let flag = byte() else { return false }
+                if flag == 0 { return true }
+                guard let n = int() else { return false }
+                return skip(n)
+            }
+            guard let idLength = int(), skip(idLength), skip(2), skipOptionalString(), skipOptionalString(), skip(16),
+                  skipOptionalString(), let polygonCount = int() else { return false }
+            for _ in 0..<polygonCount {
+                guard let ringCount = int() else { return false }
+                for _ in 0..<ringCount {
+                    guard let n = int(), n <= raw.count / 16, skip(16 * n) else { return false }
+                }
+            }
+            return true
+        }
+
         mutating func bytes(_ n: Int) -> [UInt8]? {
             guard n >= 0, offset + n <= raw.count else { return nil }
             defer { offset += n }
@@ -209,13 +276,26 @@ public struct ParcelCache: Sendable {
             return .some(s)
         }
         mutating func points(_ n: Int) -> [Point]? {
-            guard offset + 16 * n <= raw.count else { return nil }
+            guard n >= 0, offset + 16 * n <= raw.count else { return nil }
+            let start = offset
+            offset += 16 * n
+            #if _endian(little)
+            if MemoryLayout<Point>.stride == 16 {
+                // The Float64 pairs as they lie: one copy, then every value checked finite.
+                let points = [Point](unsafeUninitializedCapacity: n) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + 16 * n)]))
+                    initialized = n
+                }
+                var finite = true
+                for p in points { finite = finite && p.x.isFinite && p.y.isFinite }
+                return finite ? points : nil
+            }
+            #endif
             var points: [Point] = []
             points.reserveCapacity(n)
-            for _ in 0..<n {
-                let x = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                let y = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
-                offset += 16
+            for k in 0..<n {
+                let x = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 16 * k, as: UInt64.self)))
+                let y = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 16 * k + 8, as: UInt64.self)))
                 guard let p = try? Point(x: x, y: y) else { return nil }
                 points.append(p)
             }
