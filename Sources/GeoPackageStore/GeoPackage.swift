@@ -182,10 +182,7 @@ enum GeoPackage {
             INSERT INTO gpkg_extensions VALUES ('\(name)', 'geom', 'gpkg_rtree_index',
               'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
             CREATE VIRTUAL TABLE "rtree_\(name)_geom" USING rtree(id, minx, maxx, miny, maxy);
-            CREATE TRIGGER "rtree_\(name)_geom_insert" AFTER INSERT ON "\(name)"
-              WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
-              BEGIN INSERT OR REPLACE INTO "rtree_\(name)_geom" VALUES (NEW.fid,
-                ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
+            \(rtreeInsertTrigger(name));
             CREATE TRIGGER "rtree_\(name)_geom_update1" AFTER UPDATE OF geom ON "\(name)"
               WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
               BEGIN INSERT OR REPLACE INTO "rtree_\(name)_geom" VALUES (NEW.fid,
@@ -204,6 +201,17 @@ enum GeoPackage {
             CREATE TRIGGER "rtree_\(name)_geom_delete" AFTER DELETE ON "\(name)" WHEN old.geom NOT NULL
               BEGIN DELETE FROM "rtree_\(name)_geom" WHERE id = OLD.fid; END;
             """, arguments: [description])
+    }
+
+    /// The R*Tree's insert trigger of a feature table, as the specification writes it (a large
+    /// insert sets it aside and writes the index rows itself, then makes it again with this).
+    static func rtreeInsertTrigger(_ name: String) -> String {
+        """
+        CREATE TRIGGER "rtree_\(name)_geom_insert" AFTER INSERT ON "\(name)"
+          WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+          BEGIN INSERT OR REPLACE INTO "rtree_\(name)_geom" VALUES (NEW.fid,
+            ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END
+        """
     }
 
     /// Registers a plain table in gpkg_contents as 'attributes' so GIS tools list it.

@@ -177,6 +177,7 @@ public final class GeoPackageStore: ParcelStore {
             let result = try pool.write { db -> T in
                 let tx = try GeoPackageTransaction(db, path: path)
                 let result = try body(tx)
+                try tx.finish()
                 if tx.parcelsChanged { try GeoPackage.updateExtent(db, table: "parcels") }
                 return result
             }

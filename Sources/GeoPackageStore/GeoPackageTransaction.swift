@@ -67,15 +67,45 @@ final class GeoPackageTransaction: StoreTransaction {
         return try run { try GeoPackageStore.date(text, path: path) }
     }
 
+    /// Parcels inserted by this transaction.
+    private var inserted = 0
+    /// After this many inserts in one transaction the R*Tree's insert trigger is set aside and
+    /// the index rows are written directly: the trigger's five geometry-function calls and its
+    /// own statement took a fifth of a first import's time (100k parcels 4.8 → 3.7 s, 1M 50 → 38 s).
+    static let directIndexAfter = 1000
+    /// The parcels' R*Tree insert trigger is set aside in this transaction (`finish` makes it again).
+    private var indexTriggerSetAside = false
+
     func insert(_ p: Parcel) throws(LandtrackError) {
         try checkID(p.id)
         parcelsChanged = true
-        try execute("""
+        inserted += 1
+        if inserted > Self.directIndexAfter, !indexTriggerSetAside {
+            // Inside the transaction: a rollback brings the trigger back with everything else.
+            try run { try db.execute(sql: "DROP TRIGGER \"rtree_parcels_geom_insert\"") }
+            indexTriggerSetAside = true
+        }
+        // A parcel always has polygons (the reader refuses empty geometries).
+        let envelope = MultiPolygon(p.polygons).envelope!
+        let fid = try execute("""
             INSERT INTO parcels (geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties,
                                  deduction_ratio, deduction_code)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [GeoPackage.blob(p.polygons, srsID: srs), p.id, p.state.rawValue, p.basicFarmland, p.village, p.landuseCode,
-                  p.areaSquareMetres, p.active, p.properties.jsonText, p.deduction?.ratio ?? 0, p.deduction?.code])
+            """, [GeoPackage.blob(wkb: WKB.multiPolygon(p.polygons), envelope: envelope, srsID: srs), p.id, p.state.rawValue,
+                  p.basicFarmland, p.village, p.landuseCode, p.areaSquareMetres, p.active, p.properties.jsonText,
+                  p.deduction?.ratio ?? 0, p.deduction?.code])
+        if indexTriggerSetAside {
+            // What the trigger writes: the envelope of the blob's header (ST_MinX … read it).
+            try execute("INSERT OR REPLACE INTO \"rtree_parcels_geom\" VALUES (?, ?, ?, ?, ?)",
+                        [fid, envelope.minX, envelope.maxX, envelope.minY, envelope.maxY])
+        }
+    }
+
+    /// Before the transaction commits: the R*Tree's insert trigger made again if it was set aside.
+    func finish() throws(LandtrackError) {
+        guard indexTriggerSetAside else { return }
+        try run { try db.execute(sql: GeoPackage.rtreeInsertTrigger("parcels")) }
+        indexTriggerSetAside = false
     }
 
     func update(_ p: Parcel) throws(LandtrackError) {

@@ -214,6 +214,43 @@ struct ParcelStoreTests {
         #expect(try store.counts()["parcels"] == 40)
     }
 
+    /// A large insert sets the R*Tree's insert trigger aside and writes the index rows itself:
+    /// after it the trigger is the specification's again, every index row holds what GDAL's
+    /// ST_MinX … find in the geometry (to the R*Tree's float32 rounding), and a large import that
+    /// is refused leaves the trigger in place, so the next small import is indexed by it.
+    @Test func aLargeInsertIndexesAsTheTriggerWould() throws {
+        let (store, dir) = try sampleStore()
+        #expect(2000 > GeoPackageTransaction.directIndexAfter, "the sample must be large enough to set the trigger aside")
+        func sql(_ path: String, _ query: String) throws -> String? {
+            try tool("/usr/bin/ogrinfo", ["-q", "-ro", path, "-sql", query]).map(\.output)
+        }
+        guard let trigger = try sql(store.location, "SELECT sql FROM sqlite_master WHERE name = 'rtree_parcels_geom_insert'") else {
+            Issue.record("ogrinfo is not installed (scripts/test.sh installs gdal-bin)")
+            return
+        }
+        #expect(trigger.contains("ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)"), "\(trigger)")
+        let agreeing = try #require(try sql(store.location, """
+            SELECT count(*) AS agreeing FROM parcels p JOIN rtree_parcels_geom r ON r.id = p.fid
+            WHERE r.minx <= ST_MinX(p.geom) AND r.minx > ST_MinX(p.geom) - 1e-4 AND r.maxx >= ST_MaxX(p.geom) AND r.maxx < ST_MaxX(p.geom) + 1e-4
+              AND r.miny <= ST_MinY(p.geom) AND r.miny > ST_MinY(p.geom) - 1e-4 AND r.maxy >= ST_MaxY(p.geom) AND r.maxy < ST_MaxY(p.geom) + 1e-4
+            """))
+        #expect(agreeing.contains("agreeing (Integer) = 2000"), "\(agreeing)")
+
+        // A refused first import of 2,001 features: its 2,000 inserts are rolled back, trigger and all.
+        let fresh = try GeoPackageStore(path: dir.appendingPathComponent("refused.gpkg").path, create: true)
+        let data = try Data(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"))
+        var root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var features = try #require(root["features"] as? [[String: Any]])
+        features.append(features[0])
+        root["features"] = features
+        let bad = dir.appendingPathComponent("duplicate-at-the-end.geojson")
+        try JSONSerialization.data(withJSONObject: root, options: .sortedKeys).write(to: bad)
+        #expect(throws: LandtrackError.self) { _ = try fresh.importParcels(try InputBytes(path: bad.path), options: ImportOptions()) }
+        _ = try fresh.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample-gk38.geojson").path), options: ImportOptions())
+        let indexed = try #require(try sql(fresh.location, "SELECT count(*) AS indexed FROM rtree_parcels_geom"))
+        #expect(indexed.contains("indexed (Integer) = 40"), "\(indexed)")
+    }
+
     @Test(arguments: Backend.available) func skipImportsTheCleanParcelsAndWritesRejects(backend: Backend) throws {
         let dir = try scratchDirectory()
         let store = try backend.newStore()
