@@ -60,6 +60,26 @@ final class GeoPackageTransaction: StoreTransaction {
         }
     }
 
+    /// Many ids (a re-import's): one pass over the table, decoding only the rows asked for,
+    /// instead of one lookup each; a few: one lookup each.
+    func parcels(_ ids: [String]) throws(LandtrackError) -> [String: Parcel] {
+        var out: [String: Parcel] = [:]
+        guard ids.count > 1000 else {
+            for id in ids { if let p = try parcel(id) { out[id] = p } }
+            return out
+        }
+        let wanted = Set(ids)
+        out.reserveCapacity(wanted.count)
+        try run {
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM parcels")
+            while let row = try rows.next() {
+                let id: String = row["parcel_id"]
+                if wanted.contains(id) { out[id] = try GeoPackageStore.parcel(row, path: path) }
+            }
+        }
+        return out
+    }
+
     func lastEventDate(_ id: String) throws(LandtrackError) -> CalendarDate? {
         let text: String? = try run {
             try String.fetchOne(db.cachedStatement(sql: "SELECT max(effective_date) FROM parcel_events WHERE parcel_id = ?"), arguments: [id])
