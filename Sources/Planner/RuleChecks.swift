@@ -162,6 +162,14 @@ public struct CheckReport: Sendable, RenderableReport {
         self.results = results.sorted { order[$0.rule]! < order[$1.rule]! }
     }
 
+    /// Geodesic area of the interiors' overlap of two geometries made in `ctx`, 0 when they
+    /// only touch.
+    static func overlapArea(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle, ctx: GEOSContext,
+                            engine: GeodesicAreaEngine) throws(LandtrackError) -> Double {
+        guard try ctx.relate(a, b, pattern: "T********") else { return 0 }
+        return try engine.area(of: ctx.value(ctx.intersection(a, b)).polygonalParts)
+    }
+
     /// The results of the rules in `run`, computed on this thread with one GEOS context.
     static func run(_ run: Set<PlannerRule>, current: Snapshot, start: Snapshot?, options: CheckOptions) throws(LandtrackError) -> [Result] {
         let parcels = current.parcels, crs = current.crs
@@ -178,10 +186,8 @@ public struct CheckReport: Sendable, RenderableReport {
             for f in current.layer(layer) { hs.append(try ctx.readWKB(f.wkb)) }
             return hs.isEmpty ? nil : try ctx.unaryUnion(ctx.collection(hs))
         }
-        /// Geodesic area of the interiors' overlap, 0 when they only touch.
         func overlapArea(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle) throws(LandtrackError) -> Double {
-            guard try ctx.relate(a, b, pattern: "T********") else { return 0 }
-            return try engine.area(of: ctx.value(ctx.intersection(a, b)).polygonalParts)
+            try Self.overlapArea(a, b, ctx: ctx, engine: engine)
         }
         /// A layer's union with its envelope: parcels outside the envelope are not sent to GEOS.
         func layer(_ layer: ConstraintLayer) throws(LandtrackError) -> LayerShape? {
@@ -352,9 +358,8 @@ public struct CheckReport: Sendable, RenderableReport {
                 var overlapping: [(Int, Int, Double)] = []
                 for a in members.indices {
                     for b in index.query(handles[a]) where b > a {
-                        guard try ctx.relate(handles[a], handles[b], pattern: "T********") else { continue }
-                        let area = try engine.area(of: ctx.value(ctx.intersection(handles[a], handles[b])).polygonalParts)
-                        overlapping.append((members[a], members[b], area))
+                        let area = try Self.overlapArea(handles[a], handles[b], ctx: worker.ctx, engine: engine)
+                        if area > 0 { overlapping.append((members[a], members[b], area)) }
                     }
                 }
                 return overlapping
