@@ -34,28 +34,12 @@ public enum ContiguityAnalysis {
         included: [Bool], tiles: ParcelTiles, gap: Double, workers: [TileWorker],
         eachTile: ((TileWorker, [Int], [GEOSGeometryHandle], _ component: (Int) -> Int) throws(LandtrackError) -> [Int])? = nil
     ) throws(LandtrackError) -> (components: [[Int]], marked: [Int]) {
-        var parent = Array(0..<included.count)
-        func find(_ i: Int) -> Int {
-            var i = i
-            while parent[i] != i {
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            }
-            return i
-        }
+        var all = UnionFind(count: included.count)
         var marked: [Int] = []
         try tiles.forEach(workers: workers, { (worker, members, handles) throws(LandtrackError) -> (joins: [Int], marked: [Int]) in
             let ctx = worker.ctx
             let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
-            var local = Array(members.indices)
-            func root(_ k: Int) -> Int {
-                var k = k
-                while local[k] != k {
-                    local[k] = local[local[k]]
-                    k = local[k]
-                }
-                return k
-            }
+            var local = UnionFind(count: members.count)
             for k in members.indices {
                 let g = handles[k]
                 guard let envelope = try ctx.bounds(g) else { continue }
@@ -63,8 +47,7 @@ public enum ContiguityAnalysis {
                 // Prepared only when a candidate is not joined already.
                 var prepared: GEOSPreparedGeometry?
                 for m in try index.query(search) where m > k {
-                    let (rk, rm) = (root(k), root(m))
-                    if rk == rm { continue }
+                    if local.find(k) == local.find(m) { continue }
                     let p: GEOSPreparedGeometry
                     if let prepared { p = prepared } else { p = try GEOSPreparedGeometry(g); prepared = p }
                     let other = handles[m]
@@ -72,26 +55,45 @@ public enum ContiguityAnalysis {
                     if joined, let barriers = worker.barriers, !(try p.intersects(other)) {
                         joined = !(try barriers.intersects(ctx.shortestLine(g, other)))
                     }
-                    if joined { local[max(rk, rm)] = min(rk, rm) }
+                    if joined { local.join(k, m) }
                 }
             }
             // Each member joined to its root in the tile: pairs of items, flat.
             var joins: [Int] = []
             for k in members.indices {
-                let r = root(k)
+                let r = local.find(k)
                 if r != k { joins.append(members[k]); joins.append(members[r]) }
             }
-            return (joins, try eachTile?(worker, members, handles, root) ?? [])
+            return (joins, try eachTile?(worker, members, handles) { local.find($0) } ?? [])
         }, deliver: { (tile: (joins: [Int], marked: [Int])) in
-            for e in stride(from: 0, to: tile.joins.count, by: 2) {
-                let (ri, rj) = (find(tile.joins[e]), find(tile.joins[e + 1]))
-                if ri != rj { parent[max(ri, rj)] = min(ri, rj) }
-            }
+            for e in stride(from: 0, to: tile.joins.count, by: 2) { all.join(tile.joins[e], tile.joins[e + 1]) }
             marked += tile.marked
         })
         var groups: [Int: [Int]] = [:]
-        for i in included.indices where included[i] { groups[find(i), default: []].append(i) }
+        for i in included.indices where included[i] { groups[all.find(i), default: []].append(i) }
         return (groups.values.sorted { $0[0] < $1[0] }, marked)
+    }
+}
+
+/// Sets of items 0..<count joined pair by pair (path halving; a set's root is its smallest
+/// item), for a tile's members and for all parcels alike.
+struct UnionFind {
+    private var parent: [Int]
+
+    init(count: Int) { parent = Array(0..<count) }
+
+    mutating func find(_ i: Int) -> Int {
+        var i = i
+        while parent[i] != i {
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        }
+        return i
+    }
+
+    mutating func join(_ a: Int, _ b: Int) {
+        let (ra, rb) = (find(a), find(b))
+        if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
     }
 }
 

@@ -16,13 +16,13 @@ import Parcels
 /// rename); a failure to write never fails the command.
 public struct ParcelCache: Sendable {
     public let directory: URL
-    /// Parcels a thread decodes at a time (the runs are decoded on every core).
-    public var decodeRun: Int
+    /// Parcels a thread encodes or decodes at a time (the runs are spread over every core).
+    public var parcelsPerRun: Int
     static let magic: [UInt8] = Array("LTPC0002".utf8)
 
-    public init(directory: URL, decodeRun: Int = 8192) {
+    public init(directory: URL, parcelsPerRun: Int = 8192) {
         self.directory = directory
-        self.decodeRun = max(1, decodeRun)
+        self.parcelsPerRun = max(1, parcelsPerRun)
     }
 
     /// The user's cache directory, or nil when LANDTRACK_NO_CACHE is set.
@@ -77,11 +77,11 @@ public struct ParcelCache: Sendable {
             var starts: [Int] = []
             var skim = r
             for k in 0..<count {
-                if k % decodeRun == 0 { starts.append(skim.offset) }
+                if k % parcelsPerRun == 0 { starts.append(skim.offset) }
                 guard skim.skipParcel() else { return nil }
             }
             guard skim.atEnd else { return nil }
-            let run = decodeRun
+            let run = parcelsPerRun
             func decode(_ k: Int) -> [Parcel]? {
                 var reader = Reader(raw: raw, offset: starts[k])
                 var decoded: [Parcel] = []
@@ -128,7 +128,7 @@ public struct ParcelCache: Sendable {
             // Encoded in runs on every core and written in order: a few runs in memory at a
             // time, never a million parcels twice.
             let stateIndex = Dictionary(uniqueKeysWithValues: ParcelState.allCases.enumerated().map { ($0.element, UInt8($0.offset)) })
-            let run = decodeRun
+            let run = parcelsPerRun
             func encode(_ k: Int) -> [UInt8] {
                 var out: [UInt8] = []
                 for p in parcels[(k * run)..<min(parcels.count, (k + 1) * run)] {

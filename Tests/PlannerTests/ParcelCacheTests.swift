@@ -40,7 +40,7 @@ struct ParcelCacheTests {
     /// runs) give the parcels of a fresh read, in order; a run damaged in the middle of the
     /// file makes the whole cache unread, and the file is read again.
     @Test func aCacheDecodedInManySmallRunsEqualsAFreshRead() throws {
-        let cache = ParcelCache(directory: try scratch(), decodeRun: 7)
+        let cache = ParcelCache(directory: try scratch(), parcelsPerRun: 7)
         let fresh = try PlannerInput.load(try InputBytes(path: sample))
         _ = try PlannerInput.load(path: sample, cache: cache)
         #expect(try PlannerInput.load(path: sample, cache: cache).parcels == fresh.parcels)

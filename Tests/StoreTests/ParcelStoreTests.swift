@@ -186,19 +186,25 @@ struct ParcelStoreTests {
         #expect(try store.parcel("NH-P001") == nil)
     }
 
-    /// A first import writes parcels as it reads them: a problem in the file's last feature
-    /// (the first parcel's id again) must still leave the new store without a parcel, an event
-    /// or a CRS of its own, so that the next file starts afresh.
-    @Test(arguments: Backend.available) func aFirstImportRefusedAtItsLastFeatureLeavesNothing(backend: Backend) throws {
-        let dir = try scratchDirectory()
-        let store = try backend.newStore()
+    /// The sample with its first feature repeated as the 2,001st (a duplicate id at the very end),
+    /// and the features written.
+    func sampleWithItsFirstFeatureAgainAtTheEnd(in dir: URL) throws -> (URL, [[String: Any]]) {
         let data = try Data(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"))
         var root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         var features = try #require(root["features"] as? [[String: Any]])
         features.append(features[0])
         root["features"] = features
-        let bad = dir.appendingPathComponent("duplicate-at-the-end.geojson")
-        try JSONSerialization.data(withJSONObject: root, options: .sortedKeys).write(to: bad)
+        let file = dir.appendingPathComponent("duplicate-at-the-end.geojson")
+        try JSONSerialization.data(withJSONObject: root, options: .sortedKeys).write(to: file)
+        return (file, features)
+    }
+
+    /// A first import writes parcels as it reads them: a problem in the file's last feature
+    /// (the first parcel's id again) must still leave the new store without a parcel, an event
+    /// or a CRS of its own, so that the next file starts afresh.
+    @Test(arguments: Backend.available) func aFirstImportRefusedAtItsLastFeatureLeavesNothing(backend: Backend) throws {
+        let store = try backend.newStore()
+        let (bad, features) = try sampleWithItsFirstFeatureAgainAtTheEnd(in: try scratchDirectory())
         let error = #expect(throws: LandtrackError.self) {
             _ = try store.importParcels(try InputBytes(path: bad.path), options: ImportOptions())
         }
@@ -238,13 +244,7 @@ struct ParcelStoreTests {
 
         // A refused first import of 2,001 features: its 2,000 inserts are rolled back, trigger and all.
         let fresh = try GeoPackageStore(path: dir.appendingPathComponent("refused.gpkg").path, create: true)
-        let data = try Data(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"))
-        var root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        var features = try #require(root["features"] as? [[String: Any]])
-        features.append(features[0])
-        root["features"] = features
-        let bad = dir.appendingPathComponent("duplicate-at-the-end.geojson")
-        try JSONSerialization.data(withJSONObject: root, options: .sortedKeys).write(to: bad)
+        let (bad, _) = try sampleWithItsFirstFeatureAgainAtTheEnd(in: dir)
         #expect(throws: LandtrackError.self) { _ = try fresh.importParcels(try InputBytes(path: bad.path), options: ImportOptions()) }
         _ = try fresh.importParcels(try InputBytes(path: geodata.appendingPathComponent("nanhai-sample-gk38.geojson").path), options: ImportOptions())
         let indexed = try #require(try sql(fresh.location, "SELECT count(*) AS indexed FROM rtree_parcels_geom"))

@@ -28,20 +28,6 @@ public protocol FeatureWorker {
     func fork() -> Self?
 }
 
-extension FeatureSource {
-    /// On the calling thread, feature by feature.
-    public func readFeatures<Worker: FeatureWorker>(
-        idProperty: String?, parallelism: ReadParallelism,
-        start: (GeoJSONHeader) throws(LandtrackError) -> Worker,
-        deliver: (Worker.Output) throws(LandtrackError) -> Void
-    ) throws(LandtrackError) {
-        var worker: Worker?
-        try readFeatures(idProperty: idProperty, header: { (head) throws(LandtrackError) in worker = try start(head) }) { (result) throws(LandtrackError) in
-            try deliver(worker!.process(result))
-        }
-    }
-}
-
 /// A FeatureCollection's features array cut into runs that parse on their own: run k starts just
 /// past a comma between two features (the first run just past the '['), and ends where the
 /// next begins, or where the array closes.

@@ -25,6 +25,20 @@ public protocol FeatureSource {
     ) throws(LandtrackError)
 }
 
+extension FeatureSource {
+    /// On the calling thread, feature by feature.
+    public func readFeatures<Worker: FeatureWorker>(
+        idProperty: String?, parallelism: ReadParallelism,
+        start: (GeoJSONHeader) throws(LandtrackError) -> Worker,
+        deliver: (Worker.Output) throws(LandtrackError) -> Void
+    ) throws(LandtrackError) {
+        var worker: Worker?
+        try readFeatures(idProperty: idProperty, header: { (head) throws(LandtrackError) in worker = try start(head) }) { (result) throws(LandtrackError) in
+            try deliver(worker!.process(result))
+        }
+    }
+}
+
 extension InputBytes: FeatureSource {
     public func readFeatures(
         idProperty: String?,
