@@ -32,6 +32,23 @@ public struct ParcelReadOptions: Sendable {
     }
 }
 
+extension ParcelReadOptions {
+    /// Every member that changes what a read produces, as one line of text: part of the parcel
+    /// cache's key and of an import's fingerprint (what the import looked at besides the bytes).
+    /// A member added to the options or to `ParcelFields` belongs here too:
+    /// `ParcelReaderTests.theReadOptionsTextNamesEveryMember` fails until it is.
+    public var identityText: String {
+        let f = fields
+        let fieldText = [("id", f.id), ("state", f.state), ("basic_farmland", f.basicFarmland), ("village", f.village),
+                         ("landuse_code", f.landuseCode), ("official_area", f.officialArea), ("deduction_ratio", f.deductionRatio),
+                         ("deduction_area", f.deductionArea), ("deduction_code", f.deductionCode), ("net_area", f.netArea)]
+            .map { "\($0.0)=\($0.1.map(quoted) ?? "-")" }.joined(separator: ",")
+        let table = landuse.table.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: ",")
+        return "fields[\(fieldText)] crs=\(crs?.identifier ?? "-") axis=\(axisOrder?.rawValue ?? "-") repair=\(repairInvalid) "
+            + "landuse[\(table)] default=\(defaultState?.rawValue ?? "-") require_state=\(requireState)"
+    }
+}
+
 /// What a read found out about the file as a whole.
 public struct ParcelFileInfo: Sendable {
     public let source: String

@@ -46,8 +46,7 @@ public struct ParcelCache: Sendable {
         guard stat(absolute, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         var hasher = SHA256()
         hasher.update(data: Data("\(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino) \(st.st_dev)".utf8))
-        // Options as text: every field of the options that changes what is read.
-        hasher.update(data: Data("\(options.fields) \(options.crs?.identifier ?? "-") \(String(describing: options.axisOrder)) \(options.repairInvalid) \(options.defaultState?.rawValue ?? "-") \(options.landuse.table.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }) \(options.requireState)".utf8))
+        hasher.update(data: Data(options.identityText.utf8))
         guard let handle = FileHandle(forReadingAtPath: absolute) else { return nil }
         defer { try? handle.close() }
         let size = UInt64(st.st_size), edge: UInt64 = 65_536

@@ -66,6 +66,35 @@ let badParcelCases: [BadParcelCase] = [
 
 @Suite("Parcel reader")
 struct ParcelReaderTests {
+    /// The options' text (the parcel cache's key, an import's fingerprint) changes with every
+    /// member of the options and of `ParcelFields`: a member added to either without a place in
+    /// `identityText` fails the first two expectations.
+    @Test func theReadOptionsTextNamesEveryMember() {
+        #expect(Set(Mirror(reflecting: ParcelReadOptions()).children.compactMap(\.label))
+                == ["fields", "crs", "axisOrder", "repairInvalid", "landuse", "defaultState", "requireState"])
+        #expect(Set(Mirror(reflecting: ParcelFields()).children.compactMap(\.label))
+                == ["id", "state", "basicFarmland", "village", "landuseCode", "officialArea", "deductionRatio", "deductionArea",
+                    "deductionCode", "netArea"])
+        let changes: [(String, (inout ParcelReadOptions) -> Void)] = [
+            ("id", { $0.fields.id = "BSM" }), ("state", { $0.fields.state = "s" }), ("basicFarmland", { $0.fields.basicFarmland = "pbf" }),
+            ("village", { $0.fields.village = "ZLDWMC" }), ("landuseCode", { $0.fields.landuseCode = "DLBM" }),
+            ("officialArea", { $0.fields.officialArea = "TBMJ" }), ("deductionRatio", { $0.fields.deductionRatio = nil }),
+            ("deductionArea", { $0.fields.deductionArea = "KCMJ" }), ("deductionCode", { $0.fields.deductionCode = "KCDLBM" }),
+            ("netArea", { $0.fields.netArea = "TBDLMJ" }), ("crs", { $0.crs = .cgcs2000 }), ("axisOrder", { $0.axisOrder = .northEast }),
+            ("repairInvalid", { $0.repairInvalid = true }), ("landuse", { $0.landuse = LanduseMapping(table: ["0101": .farmland]) }),
+            ("defaultState", { $0.defaultState = .other }), ("requireState", { $0.requireState = true }),
+        ]
+        var texts = [ParcelReadOptions().identityText]
+        for (name, change) in changes {
+            var options = ParcelReadOptions()
+            change(&options)
+            #expect(!texts.contains(options.identityText), "\(name) does not change the text")
+            texts.append(options.identityText)
+        }
+        // Not Swift's Dictionary order (seeded per process): the land-use table is sorted.
+        #expect(ParcelReadOptions().identityText.contains("landuse[0101=farmland,0102=farmland,0103=farmland,03=eco_restored"))
+    }
+
     /// Every kind of bad input gets its own problem, naming the feature, and nothing else is lost.
     @Test(arguments: badParcelCases)
     func badInputIsReportedPrecisely(entry: BadParcelCase) throws {
