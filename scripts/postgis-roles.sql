@@ -22,7 +22,7 @@ GRANT USAGE ON SCHEMA public TO :"writer", :"reader";
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO :"writer", :"reader";
 
 -- The current record and the things planners replace.
-GRANT INSERT, UPDATE ON parcels, landtrack_tokens TO :"writer";
+GRANT INSERT, UPDATE ON parcels, landtrack_tokens, landtrack_import_fingerprint TO :"writer";
 GRANT INSERT, DELETE ON urban_boundary, eco_redline, programme_area, barriers TO :"writer";
 -- History: append only.
 GRANT INSERT ON parcel_events, parcel_lineage TO :"writer";

@@ -173,7 +173,7 @@ extension Endpoint {
                     Parameter(name: "ref", kind: .string, about: "programme reference"),
                  ],
                  body: (geojson, "a GeoJSON FeatureCollection of parcels"),
-                 replies: [Reply(status: 201, type: json, about: "added, updated, unchanged, rejected"), Reply(status: 422, type: json, about: "refused")],
+                 replies: [Reply(status: 201, type: json, about: "added, updated, unchanged, rejected, same_as_last_import"), Reply(status: 422, type: json, about: "refused")],
                  handle: { api, r, _ in try await api.importParcels(r) }),
     ]
 }

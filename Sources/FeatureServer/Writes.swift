@@ -124,6 +124,8 @@ extension API {
             o.append("updated", .number(Double(s.updated)))
             o.append("unchanged", .number(Double(s.unchanged)))
             o.append("rejected", .number(Double(s.rejected)))
+            // The body was the last clean import's and no parcel changed since: not read again.
+            o.append("same_as_last_import", .bool(s.sameAsLastImport != nil))
             o.append("recorded_by", .string(token.owner))
             o.append("notes", .array(s.notes.map { .string($0.description) }))
             return JSONValue.object(o).jsonText + "\n"

@@ -70,6 +70,21 @@ public final class GeoPackageStore: ParcelStore {
                 ALTER TABLE parcels ADD COLUMN deduction_code TEXT;
                 """)
         }
+        m.registerMigration("v4: the fingerprint of the last clean import") { db in
+            // Not in gpkg_contents (no layer for GIS clients). The triggers forget the fingerprint
+            // whenever anyone (QGIS included) updates or deletes a parcel row: a re-import may
+            // then skip reading only while every stored parcel is as the import left it.
+            try db.execute(sql: """
+                CREATE TABLE landtrack_import_fingerprint (
+                  only_row INTEGER PRIMARY KEY CHECK (only_row = 1), source TEXT NOT NULL, file_sha256 TEXT NOT NULL,
+                  file_bytes INTEGER NOT NULL, read_options TEXT NOT NULL, parcels INTEGER NOT NULL,
+                  official_area_field TEXT, official_areas_checked INTEGER NOT NULL, recorded_at DATETIME NOT NULL);
+                CREATE TRIGGER landtrack_parcels_update_forgets_import AFTER UPDATE ON parcels
+                  BEGIN DELETE FROM landtrack_import_fingerprint; END;
+                CREATE TRIGGER landtrack_parcels_delete_forgets_import AFTER DELETE ON parcels
+                  BEGIN DELETE FROM landtrack_import_fingerprint; END;
+                """)
+        }
         return m
     }()
 

@@ -87,6 +87,21 @@ public final class PostGISStore: ParcelStore, @unchecked Sendable {
               CHECK (deduction_ratio >= 0 AND deduction_ratio < 1);
             ALTER TABLE parcels ADD COLUMN deduction_code text;
             """),
+        // The trigger forgets the fingerprint whenever anyone (QGIS included) updates, deletes
+        // or truncates parcels; it runs as the tables' owner, so a role that may only edit
+        // parcels still clears it. Nothing in it is secret: every role may read it.
+        (3, "the fingerprint of the last clean import", """
+            CREATE TABLE landtrack_import_fingerprint (
+              only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), source text NOT NULL, file_sha256 text NOT NULL,
+              file_bytes bigint NOT NULL, read_options text NOT NULL, parcels bigint NOT NULL,
+              official_area_field text, official_areas_checked bigint NOT NULL, recorded_at text NOT NULL);
+            GRANT SELECT ON landtrack_import_fingerprint TO PUBLIC;
+            CREATE FUNCTION landtrack_forget_import_fingerprint() RETURNS trigger LANGUAGE plpgsql
+              SECURITY DEFINER SET search_path FROM CURRENT AS $$
+              BEGIN DELETE FROM landtrack_import_fingerprint; RETURN NULL; END $$;
+            CREATE TRIGGER parcels_forget_import_fingerprint AFTER UPDATE OR DELETE OR TRUNCATE ON parcels
+              FOR EACH STATEMENT EXECUTE FUNCTION landtrack_forget_import_fingerprint();
+            """),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

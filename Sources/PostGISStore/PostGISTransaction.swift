@@ -257,6 +257,41 @@ final class PostGISTransaction: StoreTransaction {
         return try store.date(text)
     }
 
+    func importFingerprint() throws(LandtrackError) -> ImportFingerprint? {
+        try flushParcels()
+        return try run { c in
+            let r = try c.execute("""
+                SELECT source, file_sha256, file_bytes, read_options, parcels, official_area_field, official_areas_checked, recorded_at
+                FROM landtrack_import_fingerprint
+                """)
+            guard r.rowCount == 1 else { return nil }
+            return ImportFingerprint(source: try r.text(0, 0)!, fileSHA256: try r.text(0, 1)!, fileBytes: Int(try r.int64(0, 2)!),
+                                     readOptions: try r.text(0, 3)!, parcels: Int(try r.int64(0, 4)!), officialAreaField: try r.text(0, 5),
+                                     officialAreasChecked: Int(try r.int64(0, 6)!), recordedAt: try r.text(0, 7)!)
+        }
+    }
+
+    /// Records nothing for a role without the grant (`scripts/postgis-roles.sql` gives it to
+    /// the writer role): its re-imports are then always read and compared.
+    func recordImportFingerprint(_ f: ImportFingerprint) throws(LandtrackError) {
+        try flushParcels()
+        try run { c in
+            let allowed = try c.execute("""
+                SELECT has_table_privilege('landtrack_import_fingerprint', 'INSERT') AND has_table_privilege('landtrack_import_fingerprint', 'UPDATE')
+                """).bool(0, 0) == true
+            guard allowed else { return }
+            _ = try c.execute("""
+                INSERT INTO landtrack_import_fingerprint (source, file_sha256, file_bytes, read_options, parcels, official_area_field,
+                  official_areas_checked, recorded_at) VALUES ($1::text, $2::text, $3::bigint, $4::text, $5::bigint, $6::text, $7::bigint, $8::text)
+                ON CONFLICT (only_row) DO UPDATE SET source = EXCLUDED.source, file_sha256 = EXCLUDED.file_sha256,
+                  file_bytes = EXCLUDED.file_bytes, read_options = EXCLUDED.read_options, parcels = EXCLUDED.parcels,
+                  official_area_field = EXCLUDED.official_area_field, official_areas_checked = EXCLUDED.official_areas_checked,
+                  recorded_at = EXCLUDED.recorded_at
+                """, [.text(f.source), .text(f.fileSHA256), PGValue(f.fileBytes), .text(f.readOptions), PGValue(f.parcels),
+                      PGValue(f.officialAreaField), PGValue(f.officialAreasChecked), .text(f.recordedAt)])
+        }
+    }
+
     func insert(_ p: Parcel) throws(LandtrackError) {
         try checkID(p.id)
         parcelsChanged = true

@@ -106,6 +106,11 @@ public protocol StoreTransaction {
     func replaceLayer(_ layer: ConstraintLayer, with features: [LayerGeometry]) throws(LandtrackError)
     /// Writes a whole record, ids included, into an empty store (`copyRecord`).
     func restore(_ record: StoreRecord) throws(LandtrackError)
+    /// The last clean import's fingerprint, unless a parcel row was updated or deleted since
+    /// (the backend forgets it then, by itself: see `ImportFingerprint`).
+    func importFingerprint() throws(LandtrackError) -> ImportFingerprint?
+    /// Records this transaction's import, after its writes, in place of the last one.
+    func recordImportFingerprint(_ fingerprint: ImportFingerprint) throws(LandtrackError)
 }
 
 extension StoreTransaction {

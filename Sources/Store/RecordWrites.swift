@@ -27,6 +27,8 @@ public struct ImportOptions: Sendable {
     public var ref: String?
     /// The table that decides the state changes a re-import makes.
     public var rules = TransitionRules.standard
+    /// Read and compare the file even when it is the last clean import's (`ImportFingerprint`).
+    public var readAgain = false
 
     /// The state of parcels without a state or land-use code.
     public var defaultState: ParcelState? {
@@ -59,6 +61,9 @@ public struct ImportSummary: Sendable {
     public var notes: [Diagnostic] = []
     /// The official-area cross-check, when the file has the field (`ParcelFields.officialArea`).
     public var officialAreas: OfficialAreas?
+    /// The last import's fingerprint, when the file and options were that import's and no
+    /// parcel had changed since: the file was not read (`ImportFingerprint`).
+    public var sameAsLastImport: ImportFingerprint?
 
     public var line: String {
         var text = "\(source): \(grouped(added)) added, \(grouped(updated)) updated, \(grouped(unchanged)) unchanged, \(grouped(rejected)) rejected"
@@ -66,6 +71,9 @@ public struct ImportSummary: Sendable {
         if basicFarmlandChanges > 0 { text += ", \(grouped(basicFarmlandChanges)) PBF change\(basicFarmlandChanges == 1 ? "" : "s")" }
         let repaired = notes.filter { $0.code == .repaired }.count
         text += repaired > 0 ? ", \(grouped(repaired)) repaired" : ""
+        if let last = sameAsLastImport {
+            text += " (the same file, by SHA-256, and options as the import recorded \(last.recordedAt), and no parcel changed since: not read again)"
+        }
         return text + (officialAreas.map { "\n" + $0.line } ?? "")
     }
 }
@@ -279,10 +287,16 @@ extension ParcelStore {
     /// inside the transaction, so a database server stores one part while the next is read and
     /// memory holds no list of them; a problem found on the way still refuses the whole file
     /// and the transaction leaves nothing behind.
+    ///
+    /// A GeoJSON file that is byte for byte the one of the last clean import (no warnings, no
+    /// rejects), read with the same options, into a store none of whose parcels has been changed
+    /// or deleted since, is not read again: every parcel in it is unchanged (`ImportFingerprint`).
     public func importParcels(
         _ input: any FeatureSource, options: ImportOptions, progress: ((Int) -> Void)? = nil
     ) throws(LandtrackError) -> ImportSummary {
-        if let summary = try firstImport(input, options: options, progress: progress) { return summary }
+        let file = ImportFingerprint.FileIdentity(input, readOptions: ImportReading.readOptions(options))
+        if let file, !options.readAgain, let summary = try unchangedSinceLastImport(file, input, options: options) { return summary }
+        if let summary = try firstImport(input, options: options, file: file, progress: progress) { return summary }
         var reading = ImportReading(input, options: options)
         var parcels: [Parcel] = []
         var geographic = CoordinateReferenceSystem.crs84
@@ -375,14 +389,42 @@ extension ParcelStore {
                 summary.updated += 1
             }
             guard refusals.isEmpty else { throw .refused(refusals) }
+            try Self.recordFingerprint(file, summary, parcels: parcels.count, tx, recordedAt: writer.recordedAt)
             return summary
         }
+    }
+
+    /// The summary of an import that need not read its file, if `file` is the last clean
+    /// import's and no parcel was changed since; nil: read it.
+    private func unchangedSinceLastImport(
+        _ file: ImportFingerprint.FileIdentity, _ input: any FeatureSource, options: ImportOptions
+    ) throws(LandtrackError) -> ImportSummary? {
+        try write { (tx) throws(LandtrackError) -> ImportSummary? in
+            guard let last = try tx.importFingerprint(), last.matches(file) else { return nil }
+            var summary = ImportSummary(source: input.name)
+            summary.unchanged = last.parcels
+            summary.sameAsLastImport = last
+            if let field = last.officialAreaField { summary.officialAreas = OfficialAreas(field: field, allAgreeing: last.officialAreasChecked) }
+            // What reading would have written: a rejects file without features.
+            if let rejectsPath = options.rejectsPath, options.onInvalid == .skip { try ImportRejects.write(rejectsPath, problems: []) }
+            return summary
+        }
+    }
+
+    /// Records an import's fingerprint when it found nothing to say: no warning, no rejected
+    /// feature (a re-import that skips reading could not say them again).
+    private static func recordFingerprint(_ file: ImportFingerprint.FileIdentity?, _ summary: ImportSummary, parcels: Int,
+                                          _ tx: any StoreTransaction, recordedAt: String) throws(LandtrackError) {
+        guard let file, summary.notes.isEmpty, summary.rejected == 0 else { return }
+        try tx.recordImportFingerprint(ImportFingerprint(
+            source: summary.source, fileSHA256: file.sha256, fileBytes: file.bytes, readOptions: file.readOptions, parcels: parcels,
+            officialAreaField: summary.officialAreas?.field, officialAreasChecked: summary.officialAreas?.checked ?? 0, recordedAt: recordedAt))
     }
 
     /// A first import: into a store without parcels every parcel read is added at once (nil:
     /// the store has parcels, the file is compared with them instead).
     private func firstImport(
-        _ input: any FeatureSource, options: ImportOptions, progress: ((Int) -> Void)?
+        _ input: any FeatureSource, options: ImportOptions, file: ImportFingerprint.FileIdentity?, progress: ((Int) -> Void)?
     ) throws(LandtrackError) -> ImportSummary? {
         try write { (tx) throws(LandtrackError) -> ImportSummary? in
             guard try tx.isEmpty() else { return nil }
@@ -405,6 +447,7 @@ extension ParcelStore {
             if !adopted { _ = try tx.adoptCRS(.crs84) }
             var summary = try reading.finish()
             summary.added = added
+            try Self.recordFingerprint(file, summary, parcels: added, tx, recordedAt: recordedAt)
             return summary
         }
     }
@@ -460,11 +503,16 @@ struct ImportReading {
     init(_ input: any FeatureSource, options: ImportOptions) {
         self.input = input
         self.options = options
+        readOptions = Self.readOptions(options)
+        official = readOptions.fields.officialArea.map { OfficialAreaChecker(OfficialAreas(field: $0)) }
+    }
+
+    /// How an import reads its file.
+    static func readOptions(_ options: ImportOptions) -> ParcelReadOptions {
         var read = options.read
         read.repairInvalid = options.onInvalid == .repair
         read.requireState = true
-        readOptions = read
-        official = read.fields.officialArea.map { OfficialAreaChecker(OfficialAreas(field: $0)) }
+        return read
     }
 
     mutating func parcel(_ p: Parcel) throws(LandtrackError) {

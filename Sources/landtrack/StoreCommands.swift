@@ -96,7 +96,10 @@ struct ImportCommand: ParsableCommand {
             reasons, to --rejects. Importing a newer version of a file records every change in the \
             history: a state change is decided by the transition table (--rules) and recorded \
             as a transition with its rule, a PBF change as a PBF event; a change the table refuses \
-            refuses the whole file. Importing the same file twice changes nothing.
+            refuses the whole file. Importing the same file twice changes nothing; when a GeoJSON \
+            file is byte for byte (SHA-256) the last clean import's, read with the same options, and \
+            no parcel has been changed or deleted since (by landtrack or by anyone else), it is not \
+            read again: every parcel in it is unchanged. --read-again reads and compares it anyway.
 
             A parcel's state is its state property, else its land-use code (GB/T 21010: 0101–0103 \
             farmland, 0601–0602 industrial_park, 1204–1207 wasteland, 03/04 eco_restored, other codes \
@@ -147,6 +150,9 @@ struct ImportCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("JSON rules replacing the built-in transition table: a re-import's state changes are decided by it.", valueName: "FILE"))
     var rules: String?
+
+    @Flag(name: .customLong("read-again"), help: "Read and compare the file even when it is the last clean import's, with the same options, and no parcel changed since.")
+    var readAgain = false
 
     func validate() throws {
         if rejects != nil && onInvalid != .skip { throw ValidationError("--rejects goes with --on-invalid skip") }
@@ -230,6 +236,7 @@ struct ImportCommand: ParsableCommand {
         if let date { options.date = try parseDate(date, "--date") }
         options.onInvalid = onInvalid
         options.rejectsPath = rejects
+        options.readAgain = readAgain
         options.ref = ref
         if let by { options.recordedBy = by }
         let summary = try running { () throws(LandtrackError) in

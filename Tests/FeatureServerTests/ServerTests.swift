@@ -501,7 +501,11 @@ struct ServerWriteTests {
         #expect(try store.parcel("N1") == nil)
         let imported = try await server.request("POST", "/imports?date=2024-05-01&ref=NH-2024", body: file, token: planner)
         #expect(imported.status == 201 && imported.json?["added"]?.numberValue == 1, "\(imported.body)")
+        #expect(imported.json?["same_as_last_import"] == .bool(false))
         #expect(try store.history("N1").first?.recordedBy == "Li Wei")
+        // The same body again: found unchanged without being read.
+        let again = try await server.request("POST", "/imports?date=2024-05-01&ref=NH-2024", body: file, token: planner)
+        #expect(again.status == 201 && again.json?["unchanged"]?.numberValue == 1 && again.json?["same_as_last_import"] == .bool(true), "\(again.body)")
         let bad = try await server.request("POST", "/imports", body: #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"N2","state":"wasteland"},"geometry":{"type":"Polygon","coordinates":[[[113.11,23.05],[113.111,23.051],[113.111,23.05],[113.11,23.051],[113.11,23.05]]]}}]}"#, token: planner)
         #expect(try bad.status == 422 && store.parcel("N2") == nil, "\(bad.body)")
     }

@@ -92,4 +92,31 @@ struct PostGISRoleTests {
         #expect(indexes == "parcel_events_parcel_idx\nparcels_geom_idx\n")
         #expect(try writer.counts()["parcel_events"] == 2000)
     }
+
+    /// The writer role records an import's fingerprint (the roles script grants it); a writer
+    /// granted before the table existed records none and imports all the same; and its change
+    /// of a parcel clears the last one although it may not delete from the table (the trigger
+    /// runs as the tables' owner).
+    @Test func theWriterRoleAndTheImportFingerprint() throws {
+        let server = try TestPostgres.server.get()
+        let url = try server.newDatabase()
+        _ = try PostGISStore(url: url, create: true)
+        let db = try databaseName(url)
+        try server.psql(db, file: Self.script, variables: ["writer": "lt_fp_writer", "reader": "lt_fp_reader"])
+        try server.psql(db, "ALTER ROLE lt_fp_writer LOGIN")
+        let writer = try PostGISStore(url: server.url(db, user: "lt_fp_writer"))
+        let sample = SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path
+        #expect(try writer.importParcels(InputBytes(path: sample), options: ImportOptions()).added == 2000)
+        #expect(try writer.importParcels(InputBytes(path: sample), options: ImportOptions()).sameAsLastImport != nil)
+        try server.psql(db, "REVOKE INSERT, UPDATE ON landtrack_import_fingerprint FROM lt_fp_writer")
+        let text = try String(contentsOfFile: sample, encoding: .utf8)
+        let changed = text.replacingOccurrences(of: #""id":"NH-000001","state":"wasteland","basic_farmland":true,"village":"黄庄村""#,
+                                                with: #""id":"NH-000001","state":"wasteland","basic_farmland":true,"village":"黄庄材""#)
+        #expect(changed != text)
+        let update = try writer.importParcels(InputBytes(name: "changed.geojson", text: changed), options: ImportOptions())
+        #expect(update.updated == 1 && update.sameAsLastImport == nil)
+        #expect(try server.psql(db, "SELECT count(*) FROM landtrack_import_fingerprint") == "0\n")
+        let again = try writer.importParcels(InputBytes(name: "changed.geojson", text: changed), options: ImportOptions())
+        #expect(again.unchanged == 2000 && again.sameAsLastImport == nil)
+    }
 }

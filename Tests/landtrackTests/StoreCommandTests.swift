@@ -23,6 +23,13 @@ struct StoreCommandTests {
         let imported = try Run(["import", "geodata/nanhai-sample.geojson", "--db", db, "--date", "2023-01-01", "--ref", "NH-2023"])
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout == "geodata/nanhai-sample.geojson: 2,000 added, 0 updated, 0 unchanged, 0 rejected → \(db)\n")
+        // The same file again is not read (the time is the one the store recorded); --read-again reads it.
+        let recordedAt = try GeoPackageStore(path: db).write { (tx) throws(LandtrackError) in try tx.importFingerprint()?.recordedAt }
+        let again = try Run(["import", "geodata/nanhai-sample.geojson", "--db", db, "--date", "2023-01-01"])
+        #expect(again.stdout == "geodata/nanhai-sample.geojson: 0 added, 0 updated, 2,000 unchanged, 0 rejected (the same file, by SHA-256, "
+                + "and options as the import recorded \(try #require(recordedAt)), and no parcel changed since: not read again) → \(db)\n", "\(again.stderr)")
+        let read = try Run(["import", "geodata/nanhai-sample.geojson", "--db", db, "--date", "2023-01-01", "--read-again"])
+        #expect(read.stdout == "geodata/nanhai-sample.geojson: 0 added, 0 updated, 2,000 unchanged, 0 rejected → \(db)\n", "\(read.stderr)")
 
         let moved = try Run(["transition", "NH-000001", "--to", "reclaimed_farmland", "--date", "2024-05-01", "--ref", "NH-2024-07", "--db", db, "--by", "Li Wei"])
         #expect(moved.status == 0, "\(moved.stderr)")

@@ -18,6 +18,14 @@ public struct OfficialAreas: Sendable {
         self.toleranceRatio = toleranceRatio
     }
 
+    /// A check of `checked` parcels that all agreed (default tolerances), as a file read earlier
+    /// gave it.
+    public init(field: String, allAgreeing checked: Int) {
+        self.init(field: field)
+        self.checked = checked
+        agreeing = checked
+    }
+
     /// "TBMJ: 1,998 of 2,000 parcels agree with the survey area …"
     public var line: String {
         "\(field): \(grouped(agreeing)) of \(grouped(checked)) parcels agree with the survey area (TD/T 1055, CGCS2000) within "
