@@ -29,6 +29,8 @@ public struct ImportOptions: Sendable {
     public var rules = TransitionRules.standard
     /// Read and compare the file even when it is the last clean import's (`ImportFingerprint`).
     public var readAgain = false
+    /// A re-import reads the stored parcels it compares this many at a time (in id order).
+    public var parcelsComparedAtOnce = 65_536
 
     /// The state of parcels without a state or land-use code.
     public var defaultState: ParcelState? {
@@ -313,82 +315,91 @@ extension ParcelStore {
             _ = try tx.adoptCRS(geographic)
             var writer = RecordWriter(tx, rules: options.rules, by: options.recordedBy)
             let date = options.date
-            var refusals: [Refusal] = []
-            let existing = try tx.parcels(parcels.map(\.id))
-            for p in parcels {
-                guard let old = existing[p.id] else {
-                    try Self.add(p, tx, date: date, recordedAt: writer.recordedAt, options: options, source: input.name)
-                    summary.added += 1
-                    continue
-                }
-                let origin = "\(input.name) feature \(p.featureIndex ?? 0)"
-                let pbf = p.source?.statesBasicFarmland == false ? old.basicFarmland : p.basicFarmland
-                let geometryChanged = old.polygons != p.polygons
-                let propertiesChanged = try Self.otherPropertiesDiffer(old, p, fields: options.read.fields)
-                // A file that states no deduction for the parcel keeps the stored one.
-                let deduction = p.source?.statesDeduction == false ? old.deduction : p.deduction
-                let attributesChanged = old.village != p.village || old.landuseCode != p.landuseCode || old.deduction != deduction || propertiesChanged
-                let stateChanged = old.state != p.state, pbfChanged = old.basicFarmland != pbf
-                guard stateChanged || pbfChanged || geometryChanged || attributesChanged else {
-                    summary.unchanged += 1
-                    continue
-                }
-                guard old.active else {
-                    refusals.append(Refusal(.retiredParcel(p.id), origin: origin))
-                    continue
-                }
-                if let refusal = try writer.datedBeforeHistory(p.id, date, origin: origin) {
-                    refusals.append(refusal)
-                    continue
-                }
-                var rule: TransitionRules.Rule?
-                if stateChanged {
-                    // D1 looks at the flag before and after: releasing and converting in one file is refused.
-                    switch try writer.decide(old, to: p.state, basicFarmland: old.basicFarmland || pbf, polygons: p.polygons, origin: origin) {
-                    case let .failure(refusal): refusals.append(refusal); continue
-                    case let .success(r): rule = r
+            // Refusals with the file position of their parcel: reported in file order.
+            var refusals: [(index: Int, refusal: Refusal)] = []
+            // Compared a chunk at a time, in id order: the stored parcels are held a chunk at a time
+            // (a 1M-parcel re-import held them all beside the file's: 1.9 GB), a backend reads a
+            // chunk as one range of its id index, and PostGIS locks rows in one order across chunks.
+            let order = parcels.indices.sorted { parcels[$0].id.utf8.lexicographicallyPrecedes(parcels[$1].id.utf8) }
+            for start in stride(from: 0, to: order.count, by: max(1, options.parcelsComparedAtOnce)) {
+                let chunk = order[start..<min(start + max(1, options.parcelsComparedAtOnce), order.count)]
+                let existing = try tx.parcels(chunk.map { parcels[$0].id })
+                for position in chunk {
+                    let p = parcels[position]
+                    guard let old = existing[p.id] else {
+                        try Self.add(p, tx, date: date, recordedAt: writer.recordedAt, options: options, source: input.name)
+                        summary.added += 1
+                        continue
                     }
-                }
-                guard refusals.isEmpty else { continue }  // nothing is written once the file is refused
-                let via = "via import of \(input.name)"
-                if geometryChanged || attributesChanged {
-                    var changed: [String] = []
-                    if geometryChanged { changed.append("geometry") }
-                    if attributesChanged { changed.append("attributes") }
-                    var previous = JSONObject()
-                    previous.append("village", old.village.map { .string($0) } ?? .null)
-                    previous.append("landuse_code", old.landuseCode.map { .string($0) } ?? .null)
-                    previous.append("properties", .string(old.properties.jsonText))
-                    if let d = old.deduction {
-                        previous.append("deduction_ratio", .number(d.ratio))
-                        previous.append("deduction_code", d.code.map { .string($0) } ?? .null)
+                    let origin = "\(input.name) feature \(p.featureIndex ?? 0)"
+                    let pbf = p.source?.statesBasicFarmland == false ? old.basicFarmland : p.basicFarmland
+                    let geometryChanged = old.polygons != p.polygons
+                    let propertiesChanged = try Self.otherPropertiesDiffer(old, p, fields: options.read.fields)
+                    // A file that states no deduction for the parcel keeps the stored one.
+                    let deduction = p.source?.statesDeduction == false ? old.deduction : p.deduction
+                    let attributesChanged = old.village != p.village || old.landuseCode != p.landuseCode || old.deduction != deduction || propertiesChanged
+                    let stateChanged = old.state != p.state, pbfChanged = old.basicFarmland != pbf
+                    guard stateChanged || pbfChanged || geometryChanged || attributesChanged else {
+                        summary.unchanged += 1
+                        continue
                     }
-                    _ = try tx.append(NewEvent(parcelID: p.id, kind: .updated, date: date, recordedAt: writer.recordedAt,
-                                               recordedBy: options.recordedBy, ref: options.ref,
-                                               note: "re-imported from \(input.name): \(changed.joined(separator: ", ")) changed",
-                                               previousPolygons: geometryChanged ? old.polygons : nil,
-                                               previousAttributes: attributesChanged ? JSONValue.object(previous).jsonText : nil))
+                    guard old.active else {
+                        refusals.append((position, Refusal(.retiredParcel(p.id), origin: origin)))
+                        continue
+                    }
+                    if let refusal = try writer.datedBeforeHistory(p.id, date, origin: origin) {
+                        refusals.append((position, refusal))
+                        continue
+                    }
+                    var rule: TransitionRules.Rule?
+                    if stateChanged {
+                        // D1 looks at the flag before and after: releasing and converting in one file is refused.
+                        switch try writer.decide(old, to: p.state, basicFarmland: old.basicFarmland || pbf, polygons: p.polygons, origin: origin) {
+                        case let .failure(refusal): refusals.append((position, refusal)); continue
+                        case let .success(r): rule = r
+                        }
+                    }
+                    guard refusals.isEmpty else { continue }  // nothing is written once the file is refused
+                    let via = "via import of \(input.name)"
+                    if geometryChanged || attributesChanged {
+                        var changed: [String] = []
+                        if geometryChanged { changed.append("geometry") }
+                        if attributesChanged { changed.append("attributes") }
+                        var previous = JSONObject()
+                        previous.append("village", old.village.map { .string($0) } ?? .null)
+                        previous.append("landuse_code", old.landuseCode.map { .string($0) } ?? .null)
+                        previous.append("properties", .string(old.properties.jsonText))
+                        if let d = old.deduction {
+                            previous.append("deduction_ratio", .number(d.ratio))
+                            previous.append("deduction_code", d.code.map { .string($0) } ?? .null)
+                        }
+                        _ = try tx.append(NewEvent(parcelID: p.id, kind: .updated, date: date, recordedAt: writer.recordedAt,
+                                                   recordedBy: options.recordedBy, ref: options.ref,
+                                                   note: "re-imported from \(input.name): \(changed.joined(separator: ", ")) changed",
+                                                   previousPolygons: geometryChanged ? old.polygons : nil,
+                                                   previousAttributes: attributesChanged ? JSONValue.object(previous).jsonText : nil))
+                    }
+                    if pbfChanged {
+                        _ = try writer.recordBasicFarmland(old, designated: pbf, date: date, ref: options.ref,
+                                                           note: (pbf ? "designated permanent basic farmland " : "released from permanent basic farmland ") + via)
+                        summary.basicFarmlandChanges += 1
+                    }
+                    if let rule {
+                        var before = old
+                        before.basicFarmland = pbf
+                        _ = try writer.recordTransition(before, to: p.state, rule: rule, date: date, ref: options.ref, note: via)
+                        summary.transitions += 1
+                    }
+                    var updated = p
+                    updated.basicFarmland = pbf
+                    updated.deduction = deduction
+                    updated.active = true
+                    updated.source = nil
+                    try tx.update(updated)
+                    summary.updated += 1
                 }
-                if pbfChanged {
-                    _ = try writer.recordBasicFarmland(old, designated: pbf, date: date, ref: options.ref,
-                                                       note: (pbf ? "designated permanent basic farmland " : "released from permanent basic farmland ") + via)
-                    summary.basicFarmlandChanges += 1
-                }
-                if let rule {
-                    var before = old
-                    before.basicFarmland = pbf
-                    _ = try writer.recordTransition(before, to: p.state, rule: rule, date: date, ref: options.ref, note: via)
-                    summary.transitions += 1
-                }
-                var updated = p
-                updated.basicFarmland = pbf
-                updated.deduction = deduction
-                updated.active = true
-                updated.source = nil
-                try tx.update(updated)
-                summary.updated += 1
             }
-            guard refusals.isEmpty else { throw .refused(refusals) }
+            guard refusals.isEmpty else { throw .refused(refusals.sorted { $0.index < $1.index }.map(\.refusal)) }
             try Self.recordFingerprint(file, summary, parcels: parcels.count, tx, recordedAt: writer.recordedAt)
             return summary
         }

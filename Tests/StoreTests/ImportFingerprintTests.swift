@@ -191,4 +191,49 @@ struct ImportFingerprintTests {
         try executeBehindTheStore(writer, "UPDATE parcels SET village = 'edited' WHERE parcel_id = 'NH-000010'")
         #expect(try again(writer).updated == 1)
     }
+
+    /// A re-import compares the stored parcels a chunk at a time, in id order: in chunks of 1, 7
+    /// and all at once it writes the same record and says the same, and its refusals come in the
+    /// file's order (the file here lists the ids backwards).
+    @Test(arguments: Backend.available) func aReimportComparedInChunksDecidesAsOneComparison(backend: Backend) throws {
+        let lines = try String(contentsOfFile: Self.sample, encoding: .utf8).split(separator: "\n").map(String.init)
+        try #require(lines.count == 2002 && lines.last == "]}")
+        var features = lines[1..<2001].map { $0.hasSuffix(",") ? String($0.dropLast()) : $0 }
+        features.reverse()
+        func edited(_ edits: [(String, String)]) -> String {
+            var body = features
+            for (from, to) in edits {
+                let i = body.firstIndex { $0.contains(from) }!
+                body[i] = body[i].replacingOccurrences(of: from, with: to)
+            }
+            return lines[0] + "\n" + body.joined(separator: ",\n") + "\n]}\n"
+        }
+        let village = #""village":"黄庄村""#
+        let changes = edited([
+            (#""id":"NH-000002","state":"farmland""#, #""id":"NH-000002","state":"wasteland""#),  // R3, a loss
+            (#""id":"NH-000003","state":"wasteland","basic_farmland":true,\#(village)"#, #""id":"NH-000003","state":"wasteland","basic_farmland":true,"village":"新村""#),
+            (#""id":"NH-001999","#, #""id":"NH-NEW","#),
+        ])
+        let refused = edited([
+            (#""id":"NH-000004","state":"wasteland""#, #""id":"NH-000004","state":"industrial_park""#),
+            (#""id":"NH-001900","state":"wasteland""#, #""id":"NH-001900","state":"industrial_park""#),
+        ])
+        var results: [[Int]] = [], records: [[String]] = [], refusals: [[String]] = []
+        for chunk in [1, 7, 65_536] {
+            let store = try imported(backend)
+            var options = ImportOptions()
+            options.parcelsComparedAtOnce = chunk
+            options.date = try CalendarDate(parsing: "2030-01-01")
+            let s = try store.importParcels(InputBytes(name: "changes.geojson", text: changes), options: options)
+            results.append(counts(s))
+            let now = try store.snapshot(history: true)
+            records.append(now.parcels.map { "\($0.id) \($0.state) \($0.village ?? "-") \(now.history?[$0.id]?.map(\.kind.rawValue) ?? [])" })
+            let error = #expect(throws: LandtrackError.self) { try store.importParcels(InputBytes(name: "refused.geojson", text: refused), options: options) }
+            refusals.append(refusedMoves(error).map(\.parcel))
+        }
+        #expect(results[0] == [1, 2, 1997, 0, 1, 0], "\(results[0])")
+        #expect(results.allSatisfy { $0 == results[0] } && records.allSatisfy { $0 == records[0] })
+        #expect(records[0].contains { $0.hasPrefix("NH-000003 wasteland 新村") } && records[0].contains { $0.hasPrefix("NH-NEW ") })
+        #expect(refusals.allSatisfy { $0 == ["NH-001900", "NH-000004"] }, "\(refusals)")
+    }
 }
