@@ -55,6 +55,12 @@ struct ImportFingerprintTests {
         #expect(try store.counts() == before)
         // A read that changes nothing records the file again: the next one is not read.
         #expect(try again(store).sameAsLastImport != nil)
+        // With --on-invalid skip it still writes the rejects file reading would have written: none rejected.
+        var skip = ImportOptions()
+        skip.onInvalid = .skip
+        skip.rejectsPath = try scratchDirectory().appendingPathComponent("rejects.geojson").path
+        #expect(try again(store, options: skip).sameAsLastImport != nil)
+        #expect(try String(contentsOfFile: skip.rejectsPath!, encoding: .utf8) == "{\"type\":\"FeatureCollection\",\"features\":[]}\n")
     }
 
     /// A change through landtrack's write path (a transition, a PBF designation) forgets the
