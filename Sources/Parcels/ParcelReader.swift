@@ -37,6 +37,11 @@ extension ParcelReadOptions {
     /// cache's key and of an import's fingerprint (what the import looked at besides the bytes).
     /// A member added to the options or to `ParcelFields` belongs here too:
     /// `ParcelReaderTests.theReadOptionsTextNamesEveryMember` fails until it is.
+    /// Bump it whenever reading the same bytes with the same options can give other parcels (a
+    /// new check, another area, another normalisation): parcel caches and the stores' import
+    /// fingerprints made by earlier versions then no longer match, and files are read again.
+    public static let readingVersion = 1
+
     public var identityText: String {
         let f = fields
         let fieldText = [("id", f.id), ("state", f.state), ("basic_farmland", f.basicFarmland), ("village", f.village),
@@ -44,7 +49,7 @@ extension ParcelReadOptions {
                          ("deduction_area", f.deductionArea), ("deduction_code", f.deductionCode), ("net_area", f.netArea)]
             .map { "\($0.0)=\($0.1.map(quoted) ?? "-")" }.joined(separator: ",")
         let table = landuse.table.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: ",")
-        return "fields[\(fieldText)] crs=\(crs?.identifier ?? "-") axis=\(axisOrder?.rawValue ?? "-") repair=\(repairInvalid) "
+        return "reading=\(Self.readingVersion) fields[\(fieldText)] crs=\(crs?.identifier ?? "-") axis=\(axisOrder?.rawValue ?? "-") repair=\(repairInvalid) "
             + "landuse[\(table)] default=\(defaultState?.rawValue ?? "-") require_state=\(requireState)"
     }
 }

@@ -91,6 +91,8 @@ struct ParcelReaderTests {
             #expect(!texts.contains(options.identityText), "\(name) does not change the text")
             texts.append(options.identityText)
         }
+        // The reading version is part of it: a landtrack that reads otherwise matches nothing older.
+        #expect(ParcelReadOptions().identityText.hasPrefix("reading=\(ParcelReadOptions.readingVersion) "))
         // Not Swift's Dictionary order (seeded per process): the land-use table is sorted.
         #expect(ParcelReadOptions().identityText.contains("landuse[0101=farmland,0102=farmland,0103=farmland,03=eco_restored"))
     }
