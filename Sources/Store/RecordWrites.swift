@@ -303,9 +303,14 @@ extension ParcelStore {
         var parcels: [Parcel] = []
         var geographic = CoordinateReferenceSystem.crs84
         _ = try ParcelReader(options: reading.readOptions).read(input, start: { geographic = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
-            parcels.append(p)
-            progress?(parcels.count)
             try reading.parcel(p)
+            // Held as the JSON text the store writes: a third of the room of the tree (every
+            // parcel of the file waits for the write), and unchanged properties then compare
+            // equal as texts, without parsing the stored ones.
+            var kept = p
+            kept.properties = ParcelProperties(jsonText: p.properties.jsonText)
+            parcels.append(kept)
+            progress?(parcels.count)
         }, problem: { reading.problem($0) })
         let summary = try reading.finish()
 

@@ -136,6 +136,31 @@ struct ParcelStoreTests {
         #expect(zip(before, now.parcels).allSatisfy { $0.id == $1.id && $0.polygons == $1.polygons && $0.areaSquareMetres == $1.areaSquareMetres })
     }
 
+    /// Properties are compared without the state and PBF members (those are transitions and PBF
+    /// events of their own): a property of its own changed is an import-update keeping the old
+    /// ones; a state changed alone is a transition and nothing else.
+    @Test(arguments: Backend.available) func aChangedPropertyIsAnUpdateAndAChangedStateIsNot(backend: Backend) throws {
+        let (store, dir) = try sampleStore(backend)
+        let text = try String(contentsOf: geodata.appendingPathComponent("nanhai-sample.geojson"), encoding: .utf8)
+        let five = #""id":"NH-000005","state":"wasteland","basic_farmland":true,"#
+        let seven = #""id":"NH-000007","state":"wasteland","basic_farmland":true,"#
+        #expect(text.contains(five) && text.contains(seven))
+        let newer = dir.appendingPathComponent("properties.geojson")
+        try text.replacingOccurrences(of: five, with: five + #""survey_note":"re-measured","#)
+            .replacingOccurrences(of: seven, with: seven.replacingOccurrences(of: "wasteland", with: "eco_restored"))
+            .write(to: newer, atomically: true, encoding: .utf8)
+        var options = ImportOptions()
+        options.date = try CalendarDate(parsing: "2024-03-01")
+        let summary = try store.importParcels(try InputBytes(path: newer.path), options: options)
+        #expect(summary.updated == 2 && summary.transitions == 1 && summary.unchanged == 1998)
+        let noted = try store.history("NH-000005")
+        #expect(noted.map(\.kind) == [.imported, .updated] && noted[1].note?.hasSuffix("attributes changed") == true)
+        let kept = try #require(try store.record().events.first { $0.event.parcelID == "NH-000005" && $0.event.kind == .updated })
+        #expect(kept.previousAttributes?.contains("黄庄村") == true && kept.previousAttributes?.contains("survey_note") == false)
+        #expect(try store.parcel("NH-000005")?.properties.jsonText.contains(#""survey_note":"re-measured""#) == true)
+        #expect(try store.history("NH-000007").map(\.kind) == [.imported, .transition])
+    }
+
     /// A re-import that moves a parcel's boundary keeps the old geometry in its event: as-of
     /// queries before the change see the old shape and area.
     @Test(arguments: Backend.available) func geometryChangesAreReconstructedAsOf(backend: Backend) throws {
