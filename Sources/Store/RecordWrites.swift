@@ -196,6 +196,15 @@ struct RecordWriter {
                                       ruleID: rule.id))
     }
 
+    /// Adds a parcel new to the store, with its `import` event.
+    func add(_ p: Parcel, date: CalendarDate, ref: String?, source: String) throws(LandtrackError) {
+        var stored = p
+        stored.source = nil
+        try tx.insert(stored)
+        _ = try tx.append(NewEvent(parcelID: p.id, kind: .imported, toState: p.state, pbfAfter: p.basicFarmland, date: date,
+                                   recordedAt: recordedAt, recordedBy: recordedBy, ref: ref, note: "imported from \(source)"))
+    }
+
     /// Records a PBF designation or release as a `pbf` event.
     func recordBasicFarmland(_ parcel: Parcel, designated: Bool, date: CalendarDate, ref: String?, note: String?) throws(LandtrackError) -> Int64 {
         try tx.append(NewEvent(parcelID: parcel.id, kind: .pbf, pbfBefore: parcel.basicFarmland, pbfAfter: designated, date: date,
@@ -316,96 +325,21 @@ extension ParcelStore {
 
         let settled = summary
         return try write { (tx) throws(LandtrackError) -> ImportSummary in
-            var summary = settled
             _ = try tx.adoptCRS(geographic)
-            var writer = RecordWriter(tx, rules: options.rules, by: options.recordedBy)
-            let date = options.date
-            // Refusals with the file position of their parcel: reported in file order.
-            var refusals: [(index: Int, refusal: Refusal)] = []
-            // Compared a chunk at a time, in id order: the stored parcels are held a chunk at a time
-            // (a 1M-parcel re-import held them all beside the file's: 1.9 GB), a backend reads a
+            var comparison = Reimport(RecordWriter(tx, rules: options.rules, by: options.recordedBy), options: options,
+                                      source: input.name, summary: settled)
+            // A chunk at a time, in id order: the stored parcels are held a chunk at a time (a
+            // 1M-parcel re-import held them all beside the file's: 1.9 GB), a backend reads a
             // chunk as one range of its id index, and PostGIS locks rows in one order across chunks.
             let order = parcels.indices.sorted { parcels[$0].id.utf8.lexicographicallyPrecedes(parcels[$1].id.utf8) }
-            for start in stride(from: 0, to: order.count, by: max(1, options.parcelsComparedAtOnce)) {
-                let chunk = order[start..<min(start + max(1, options.parcelsComparedAtOnce), order.count)]
-                let existing = try tx.parcels(chunk.map { parcels[$0].id })
-                for position in chunk {
-                    let p = parcels[position]
-                    guard let old = existing[p.id] else {
-                        try Self.add(p, tx, date: date, recordedAt: writer.recordedAt, options: options, source: input.name)
-                        summary.added += 1
-                        continue
-                    }
-                    let origin = "\(input.name) feature \(p.featureIndex ?? 0)"
-                    let pbf = p.source?.statesBasicFarmland == false ? old.basicFarmland : p.basicFarmland
-                    let geometryChanged = old.polygons != p.polygons
-                    let propertiesChanged = try Self.otherPropertiesDiffer(old, p, fields: options.read.fields)
-                    // A file that states no deduction for the parcel keeps the stored one.
-                    let deduction = p.source?.statesDeduction == false ? old.deduction : p.deduction
-                    let attributesChanged = old.village != p.village || old.landuseCode != p.landuseCode || old.deduction != deduction || propertiesChanged
-                    let stateChanged = old.state != p.state, pbfChanged = old.basicFarmland != pbf
-                    guard stateChanged || pbfChanged || geometryChanged || attributesChanged else {
-                        summary.unchanged += 1
-                        continue
-                    }
-                    guard old.active else {
-                        refusals.append((position, Refusal(.retiredParcel(p.id), origin: origin)))
-                        continue
-                    }
-                    if let refusal = try writer.datedBeforeHistory(p.id, date, origin: origin) {
-                        refusals.append((position, refusal))
-                        continue
-                    }
-                    var rule: TransitionRules.Rule?
-                    if stateChanged {
-                        // D1 looks at the flag before and after: releasing and converting in one file is refused.
-                        switch try writer.decide(old, to: p.state, basicFarmland: old.basicFarmland || pbf, polygons: p.polygons, origin: origin) {
-                        case let .failure(refusal): refusals.append((position, refusal)); continue
-                        case let .success(r): rule = r
-                        }
-                    }
-                    guard refusals.isEmpty else { continue }  // nothing is written once the file is refused
-                    let via = "via import of \(input.name)"
-                    if geometryChanged || attributesChanged {
-                        var changed: [String] = []
-                        if geometryChanged { changed.append("geometry") }
-                        if attributesChanged { changed.append("attributes") }
-                        var previous = JSONObject()
-                        previous.append("village", old.village.map { .string($0) } ?? .null)
-                        previous.append("landuse_code", old.landuseCode.map { .string($0) } ?? .null)
-                        previous.append("properties", .string(old.properties.jsonText))
-                        if let d = old.deduction {
-                            previous.append("deduction_ratio", .number(d.ratio))
-                            previous.append("deduction_code", d.code.map { .string($0) } ?? .null)
-                        }
-                        _ = try tx.append(NewEvent(parcelID: p.id, kind: .updated, date: date, recordedAt: writer.recordedAt,
-                                                   recordedBy: options.recordedBy, ref: options.ref,
-                                                   note: "re-imported from \(input.name): \(changed.joined(separator: ", ")) changed",
-                                                   previousPolygons: geometryChanged ? old.polygons : nil,
-                                                   previousAttributes: attributesChanged ? JSONValue.object(previous).jsonText : nil))
-                    }
-                    if pbfChanged {
-                        _ = try writer.recordBasicFarmland(old, designated: pbf, date: date, ref: options.ref,
-                                                           note: (pbf ? "designated permanent basic farmland " : "released from permanent basic farmland ") + via)
-                        summary.basicFarmlandChanges += 1
-                    }
-                    if let rule {
-                        var before = old
-                        before.basicFarmland = pbf
-                        _ = try writer.recordTransition(before, to: p.state, rule: rule, date: date, ref: options.ref, note: via)
-                        summary.transitions += 1
-                    }
-                    var updated = p
-                    updated.basicFarmland = pbf
-                    updated.deduction = deduction
-                    updated.active = true
-                    updated.source = nil
-                    try tx.update(updated)
-                    summary.updated += 1
-                }
+            let chunkSize = max(1, options.parcelsComparedAtOnce)
+            for start in stride(from: 0, to: order.count, by: chunkSize) {
+                let chunk = order[start..<min(start + chunkSize, order.count)]
+                let stored = try tx.parcels(chunk.map { parcels[$0].id })
+                for position in chunk { try comparison.compare(parcels[position], position: position, with: stored[parcels[position].id]) }
             }
-            guard refusals.isEmpty else { throw .refused(refusals.sorted { $0.index < $1.index }.map(\.refusal)) }
-            try Self.recordFingerprint(file, summary, parcels: parcels.count, tx, recordedAt: writer.recordedAt)
+            let summary = try comparison.finish()
+            try Self.recordFingerprint(file, summary, parcels: parcels.count, tx, recordedAt: comparison.writer.recordedAt)
             return summary
         }
     }
@@ -446,7 +380,7 @@ extension ParcelStore {
             guard try tx.isEmpty() else { return nil }
             // Set up inside the transaction: a retried attempt starts again from the file's start.
             var reading = ImportReading(input, options: options)
-            let recordedAt = RecordWriter(tx, by: options.recordedBy).recordedAt
+            let writer = RecordWriter(tx, by: options.recordedBy)
             var adopted = false
             var added = 0
             _ = try ParcelReader(options: reading.readOptions).readAhead(input, start: { (crs) throws(LandtrackError) in
@@ -456,39 +390,16 @@ extension ParcelStore {
                 try reading.parcel(p)
                 // Once the file is refused nothing more is written: the transaction is rolled back.
                 guard !reading.refused else { return }
-                try Self.add(p, tx, date: options.date, recordedAt: recordedAt, options: options, source: input.name)
+                try writer.add(p, date: options.date, ref: options.ref, source: input.name)
                 added += 1
                 progress?(added)
             }, problem: { reading.problem($0) })
             if !adopted { _ = try tx.adoptCRS(.crs84) }
             var summary = try reading.finish()
             summary.added = added
-            try Self.recordFingerprint(file, summary, parcels: added, tx, recordedAt: recordedAt)
+            try Self.recordFingerprint(file, summary, parcels: added, tx, recordedAt: writer.recordedAt)
             return summary
         }
-    }
-
-    /// A parcel new to the store, with its `import` event.
-    private static func add(_ p: Parcel, _ tx: any StoreTransaction, date: CalendarDate, recordedAt: String,
-                            options: ImportOptions, source: String) throws(LandtrackError) {
-        var stored = p
-        stored.source = nil
-        try tx.insert(stored)
-        _ = try tx.append(NewEvent(parcelID: p.id, kind: .imported, toState: p.state, pbfAfter: p.basicFarmland, date: date,
-                                   recordedAt: recordedAt, recordedBy: options.recordedBy, ref: options.ref,
-                                   note: "imported from \(source)"))
-    }
-
-    /// Do the original properties differ in more than the state and PBF members (which are
-    /// recorded as transitions and PBF events of their own)?
-    static func otherPropertiesDiffer(_ old: Parcel, _ new: Parcel, fields: ParcelFields) throws(LandtrackError) -> Bool {
-        guard old.properties != new.properties else { return false }
-        func others(_ p: Parcel) throws(LandtrackError) -> [(String, JSONValue)] {
-            let members = try p.properties.object(owner: p.id).members
-            return members.filter { $0.0 != fields.state && $0.0 != fields.basicFarmland }
-        }
-        let a = try others(old), b = try others(new)
-        return a.count != b.count || zip(a, b).contains { $0.0 != $1.0 || $0.1 != $1.1 }
     }
 
     /// Replaces a constraint layer with the polygons (or, for barriers, lines too) of a file.
