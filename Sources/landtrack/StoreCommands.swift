@@ -110,6 +110,7 @@ struct ImportCommand: ParsableCommand {
               landtrack import fields.geojson --id-field GEO_ID --default-state farmland --db austria.gpkg
               landtrack import redline.geojson --layer eco_redline
               landtrack import parcels.geojson --on-invalid skip --rejects rejects.geojson
+              landtrack import geodata/nanhai-sample.geojson --read-again
               landtrack import JBNTBHTB.shp --layer-kind basic_farmland --pbf-share 0.5 --date 2024-12-31 --ref PBF-2024
             """)
 
