@@ -16,8 +16,10 @@ import Parcels
 public struct ImportFingerprint: Sendable, Equatable {
     /// The file's name as the import was given it (shown, never compared).
     public var source: String
-    /// SHA-256 of the file's bytes, lower-case hex.
+    /// SHA-256 of the file's bytes, or of a GDAL source's files (each one's name, size and
+    /// bytes), lower-case hex.
     public var fileSHA256: String
+    /// The bytes hashed (a GDAL source's files together).
     public var fileBytes: Int
     /// `ParcelReadOptions.identityText` of the import.
     public var readOptions: String
@@ -46,15 +48,23 @@ public struct ImportFingerprint: Sendable, Equatable {
         file.sha256 == fileSHA256 && file.bytes == fileBytes && file.readOptions == readOptions
     }
 
-    /// The bytes and read options of an import's input. Only GeoJSON bytes have one; a GDAL
-    /// source (Shapefile, File Geodatabase) is always read.
+    /// The bytes and read options of an import's input: a GeoJSON file's bytes, or the files of
+    /// a GDAL source (a shapefile's parts, a File Geodatabase's folder: each file's name, size
+    /// and bytes) with the source's own options. nil: a source that cannot say (always read).
     struct FileIdentity {
         var sha256: String
         var bytes: Int
         var readOptions: String
 
         init?(_ input: any FeatureSource, readOptions: ParcelReadOptions) {
-            guard let bytes = input as? InputBytes else { return nil }
+            guard let bytes = input as? InputBytes else {
+                guard let (paths, sourceOptions) = input.datasetFiles, !paths.isEmpty,
+                      let (digest, total) = Self.hash(paths) else { return nil }
+                sha256 = digest
+                self.bytes = total
+                self.readOptions = readOptions.identityText + " source[" + sourceOptions + "]"
+                return
+            }
             var hasher = SHA256()
             bytes.withBytes { raw in
                 // In 64 MiB steps, the mapped pages handed back behind: hashing a large file
@@ -72,6 +82,27 @@ public struct ImportFingerprint: Sendable, Equatable {
             sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
             self.bytes = bytes.count
             self.readOptions = readOptions.identityText
+        }
+
+        /// SHA-256 over each file's name (without its folder), size and bytes, read in 4 MiB
+        /// pieces; nil when a file cannot be read.
+        private static func hash(_ paths: [String]) -> (String, Int)? {
+            var hasher = SHA256()
+            var total = 0
+            for path in paths {
+                guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+                defer { try? handle.close() }
+                guard let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int else { return nil }
+                hasher.update(data: Data("\((path as NSString).lastPathComponent)\n\(size)\n".utf8))
+                var read = 0
+                while let piece = try? handle.read(upToCount: 4 << 20), !piece.isEmpty {
+                    hasher.update(data: piece)
+                    read += piece.count
+                }
+                guard read == size else { return nil }
+                total += size
+            }
+            return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
         }
     }
 }

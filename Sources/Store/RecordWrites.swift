@@ -299,8 +299,8 @@ extension ParcelStore {
     /// memory holds no list of them; a problem found on the way still refuses the whole file
     /// and the transaction leaves nothing behind.
     ///
-    /// A GeoJSON file that is byte for byte the one of the last clean import (no warnings, no
-    /// rejects), read with the same options, into a store none of whose parcels has been changed
+    /// A file that is byte for byte the one of the last clean import (no warnings, no rejects;
+    /// for a shapefile or geodatabase: every file of it), read with the same options, into a store none of whose parcels has been changed
     /// or deleted since, is not read again: every parcel in it is unchanged (`ImportFingerprint`).
     public func importParcels(
         _ input: any FeatureSource, options: ImportOptions, progress: ((Int) -> Void)? = nil

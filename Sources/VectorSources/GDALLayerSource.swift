@@ -131,6 +131,37 @@ public struct GDALLayerSource: FeatureSource {
         return try ctx.value(try ctx.readWKB(wkb))
     }
 
+    /// A shapefile's parts (`.shp`, `.shx`, `.dbf`, `.prj`, `.cpg`, any case); every file of a
+    /// folder (a File Geodatabase), lock files aside; a single file with its SQLite journals
+    /// (`-wal`, `-journal`: a GeoPackage's committed rows may sit in its WAL). GDAL's version
+    /// and the layer and encoding asked for are the options. nil for what is not a local file
+    /// or folder (`/vsizip/…`, URLs).
+    public var datasetFiles: (paths: [String], options: String)? {
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isFolder) else { return nil }
+        var paths: [String] = []
+        if isFolder.boolValue {
+            guard let walker = fm.enumerator(atPath: path) else { return nil }
+            for case let relative as String in walker where !relative.hasSuffix(".lock") {
+                let full = (path as NSString).appendingPathComponent(relative)
+                var folder: ObjCBool = false
+                if fm.fileExists(atPath: full, isDirectory: &folder), !folder.boolValue { paths.append(full) }
+            }
+            paths.sort()
+        } else if isShapefile {
+            let folder = (path as NSString).deletingLastPathComponent
+            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let parts = Set(["shp", "shx", "dbf", "prj", "cpg"].map { "\(stem).\($0)".lowercased() })
+            let names = (try? fm.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+            paths = names.filter { parts.contains($0.lowercased()) }.sorted().map { (folder as NSString).appendingPathComponent($0) }
+        } else {
+            paths = [path] + ["-wal", "-journal"].map { path + $0 }.filter { fm.fileExists(atPath: $0) }
+        }
+        let gdal = String(cString: GDALVersionInfo("RELEASE_NAME"))
+        return (paths, "gdal=\(gdal) layer=\(layer.map(quoted) ?? "-") encoding=\(encoding.map(quoted) ?? "-")")
+    }
+
     private var isShapefile: Bool {
         let lower = path.lowercased()
         return lower.hasSuffix(".shp") || lower.hasSuffix(".dbf")

@@ -96,8 +96,9 @@ struct ImportCommand: ParsableCommand {
             reasons, to --rejects. Importing a newer version of a file records every change in the \
             history: a state change is decided by the transition table (--rules) and recorded \
             as a transition with its rule, a PBF change as a PBF event; a change the table refuses \
-            refuses the whole file. Importing the same file twice changes nothing; when a GeoJSON \
-            file is byte for byte (SHA-256) the last clean import's, read with the same options, and \
+            refuses the whole file. Importing the same file twice changes nothing; when a file (every \
+            file of a shapefile or geodatabase) is byte for byte (SHA-256) the last clean import's, \
+            read with the same options, and \
             no parcel has been changed or deleted since (by landtrack or by anyone else), it is not \
             read again: every parcel in it is unchanged. --read-again reads and compares it anyway.
 

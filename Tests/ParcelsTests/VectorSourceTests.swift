@@ -117,6 +117,31 @@ struct VectorSourceTests {
         #expect(measured.allSatisfy { abs($0.value - truth[$0.key]!) < 1e-6 })
     }
 
+    /// The files an import's fingerprint hashes: a shapefile's five parts and nothing beside
+    /// them, every file of a geodatabase folder but lock files, a GeoPackage with its WAL; the
+    /// layer and encoding asked for are in the options; nothing for a path GDAL reads remotely.
+    @Test func theFilesAFingerprintHashes() throws {
+        let dir = try scratch()
+        let shp = dir.appendingPathComponent("parcels.shp").path
+        guard try convert(["-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", shp, sample]) else { return }
+        for other in ["parcels.shp.xml", "parcels.txt", "other.dbf"] { try "x".write(toFile: dir.appendingPathComponent(other).path, atomically: true, encoding: .utf8) }
+        let parts = try #require(GDALLayerSource(path: shp, encoding: "GBK").datasetFiles)
+        #expect(parts.paths.map { ($0 as NSString).lastPathComponent } == ["parcels.cpg", "parcels.dbf", "parcels.prj", "parcels.shp", "parcels.shx"])
+        #expect(parts.options.contains(#"encoding="GBK""#) && parts.options.contains("gdal=") && parts.options.contains("layer=-"))
+        let gdb = dir.appendingPathComponent("survey.gdb").path
+        guard try convert(["-f", "OpenFileGDB", "-nln", "DLTB", gdb, sample]) else { return }
+        try "x".write(toFile: (gdb as NSString).appendingPathComponent("a00000009.sr.lock"), atomically: true, encoding: .utf8)
+        let files = try #require(GDALLayerSource(path: gdb, layer: "DLTB").datasetFiles)
+        let inFolder = try FileManager.default.contentsOfDirectory(atPath: gdb).filter { !$0.hasSuffix(".lock") }.sorted()
+        #expect(files.paths.map { ($0 as NSString).lastPathComponent } == inFolder && inFolder.count > 4)
+        #expect(files.options.contains(#"layer="DLTB""#))
+        let gpkg = dir.appendingPathComponent("survey.gpkg").path
+        guard try convert(["-f", "GPKG", gpkg, sample]) else { return }
+        try "x".write(toFile: gpkg + "-wal", atomically: true, encoding: .utf8)
+        #expect(GDALLayerSource(path: gpkg).datasetFiles?.paths == [gpkg, gpkg + "-wal"])
+        #expect(GDALLayerSource(path: "/vsizip/" + dir.appendingPathComponent("parcels.zip").path).datasetFiles == nil)
+    }
+
     /// Broken sources: a shapefile without its .dbf, a file no driver reads, a point layer.
     @Test func badSourcesAreRefusedWithAReason() throws {
         let dir = try scratch()

@@ -60,6 +60,32 @@ struct SurveySourceCommandTests {
         return made.status == 0 ? path : nil
     }
 
+    /// A shapefile imported again is not read when none of its parts changed (they are hashed,
+    /// with the layer, the encoding and GDAL's version); another --encoding, or a changed .dbf,
+    /// is read and compared.
+    @Test func aShapefileImportedAgainIsReadOnlyWhenItChanged() throws {
+        let dir = try scratch()
+        guard let shp = try gbkShapefile(dir.appendingPathComponent("dltb.shp").path, from: sample) else { return }
+        let db = dir.appendingPathComponent("store.gpkg").path
+        let fields = ["--pbf-field", "basic_farm", "--landuse-field", "landuse_co", "--db", db]
+        let first = try Run(["import", shp] + fields)
+        #expect(first.status == 0 && first.stdout.contains("2,000 added"), "\(first.stdout) \(first.stderr)")
+        let again = try Run(["import", shp] + fields)
+        #expect(again.stdout.contains("2,000 unchanged") && again.stdout.contains("not read again"), "\(again.stdout) \(again.stderr)")
+        let encoding = try Run(["import", shp, "--encoding", "GBK"] + fields)
+        #expect(encoding.stdout.contains("2,000 unchanged") && !encoding.stdout.contains("not read again"), "\(encoding.stdout) \(encoding.stderr)")
+        // The shapefile made again from a file where one parcel's village changed.
+        let text = try String(contentsOf: SharedData.repositoryRoot.appendingPathComponent(sample), encoding: .utf8)
+        let village = #""id":"NH-000001","state":"wasteland","basic_farmland":true,"village":"黄庄村""#
+        #expect(text.contains(village))
+        let edited = dir.appendingPathComponent("edited.geojson").path
+        try text.replacingOccurrences(of: village, with: village.replacingOccurrences(of: "黄庄村", with: "新村")).write(toFile: edited, atomically: true, encoding: .utf8)
+        for part in ["shp", "shx", "dbf", "prj", "cpg"] { try? FileManager.default.removeItem(at: dir.appendingPathComponent("dltb.\(part)")) }
+        guard try gbkShapefile(shp, from: edited) != nil else { return }
+        let changed = try Run(["import", shp, "--encoding", "GBK"] + fields)
+        #expect(changed.stdout.contains("1 updated, 1,999 unchanged") && !changed.stdout.contains("not read again"), "\(changed.stdout) \(changed.stderr)")
+    }
+
     @Test func reportsOfAGBKShapefileEqualTheGeoJSONs() throws {
         let dir = try scratch()
         guard let shp = try gbkShapefile(dir.appendingPathComponent("dltb.shp").path, from: sample) else { return }

@@ -23,9 +23,17 @@ public protocol FeatureSource {
         start: (GeoJSONHeader) throws(LandtrackError) -> Worker,
         deliver: (Worker.Output) throws(LandtrackError) -> Void
     ) throws(LandtrackError)
+
+    /// The local files whose bytes make up this input, in a fixed order, and the source's own
+    /// reading options as text: what an import's fingerprint hashes besides the parcel options.
+    /// nil: the input cannot be fingerprinted (a remote source) and an import always reads it.
+    /// (In-memory and mapped GeoJSON bytes are hashed as they are.)
+    var datasetFiles: (paths: [String], options: String)? { get }
 }
 
 extension FeatureSource {
+    public var datasetFiles: (paths: [String], options: String)? { nil }
+
     /// On the calling thread, feature by feature.
     public func readFeatures<Worker: FeatureWorker>(
         idProperty: String?, parallelism: ReadParallelism,
