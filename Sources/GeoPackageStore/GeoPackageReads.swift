@@ -51,6 +51,20 @@ extension GeoPackageStore {
         }
     }
 
+    public func lastImportFingerprint() throws(LandtrackError) -> ImportFingerprint? {
+        try read { db in
+            // A store from before migration v4 opened read-only has no such table: no fingerprint.
+            guard try db.tableExists("landtrack_import_fingerprint") else { return nil }
+            return try Row.fetchOne(db, sql: """
+                SELECT source, file_sha256, file_bytes, read_options, parcels, official_area_field, official_areas_checked, recorded_at
+                FROM landtrack_import_fingerprint
+                """).map {
+                ImportFingerprint(source: $0[0], fileSHA256: $0[1], fileBytes: $0[2], readOptions: $0[3], parcels: $0[4],
+                                  officialAreaField: $0[5], officialAreasChecked: $0[6], recordedAt: $0[7])
+            }
+        }
+    }
+
     public func historySpan() throws(LandtrackError) -> (first: CalendarDate, last: CalendarDate)? {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT min(effective_date) a, max(effective_date) b FROM parcel_events"),

@@ -90,18 +90,6 @@ final class GeoPackageTransaction: StoreTransaction {
         return try run { try GeoPackageStore.date(text, path: path) }
     }
 
-    func importFingerprint() throws(LandtrackError) -> ImportFingerprint? {
-        try run {
-            try Row.fetchOne(db, sql: """
-                SELECT source, file_sha256, file_bytes, read_options, parcels, official_area_field, official_areas_checked, recorded_at
-                FROM landtrack_import_fingerprint
-                """).map {
-                ImportFingerprint(source: $0[0], fileSHA256: $0[1], fileBytes: $0[2], readOptions: $0[3], parcels: $0[4],
-                                  officialAreaField: $0[5], officialAreasChecked: $0[6], recordedAt: $0[7])
-            }
-        }
-    }
-
     func recordImportFingerprint(_ f: ImportFingerprint) throws(LandtrackError) {
         try execute("""
             INSERT OR REPLACE INTO landtrack_import_fingerprint (only_row, source, file_sha256, file_bytes, read_options, parcels,

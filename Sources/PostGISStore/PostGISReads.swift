@@ -158,6 +158,19 @@ extension PostGISStore {
         _ = try counts()
     }
 
+    public func lastImportFingerprint() throws(LandtrackError) -> ImportFingerprint? {
+        try read { c in
+            let r = try c.execute("""
+                SELECT source, file_sha256, file_bytes, read_options, parcels, official_area_field, official_areas_checked, recorded_at
+                FROM landtrack_import_fingerprint
+                """)
+            guard r.rowCount == 1 else { return nil }
+            return ImportFingerprint(source: try r.text(0, 0)!, fileSHA256: try r.text(0, 1)!, fileBytes: Int(try r.int64(0, 2)!),
+                                     readOptions: try r.text(0, 3)!, parcels: Int(try r.int64(0, 4)!), officialAreaField: try r.text(0, 5),
+                                     officialAreasChecked: Int(try r.int64(0, 6)!), recordedAt: try r.text(0, 7)!)
+        }
+    }
+
     public func counts() throws(LandtrackError) -> [String: Int] {
         try read { c in
             var out: [String: Int] = [:]

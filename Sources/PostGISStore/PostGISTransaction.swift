@@ -257,20 +257,6 @@ final class PostGISTransaction: StoreTransaction {
         return try store.date(text)
     }
 
-    func importFingerprint() throws(LandtrackError) -> ImportFingerprint? {
-        try flushParcels()
-        return try run { c in
-            let r = try c.execute("""
-                SELECT source, file_sha256, file_bytes, read_options, parcels, official_area_field, official_areas_checked, recorded_at
-                FROM landtrack_import_fingerprint
-                """)
-            guard r.rowCount == 1 else { return nil }
-            return ImportFingerprint(source: try r.text(0, 0)!, fileSHA256: try r.text(0, 1)!, fileBytes: Int(try r.int64(0, 2)!),
-                                     readOptions: try r.text(0, 3)!, parcels: Int(try r.int64(0, 4)!), officialAreaField: try r.text(0, 5),
-                                     officialAreasChecked: Int(try r.int64(0, 6)!), recordedAt: try r.text(0, 7)!)
-        }
-    }
-
     /// Records nothing for a role without the grant (`scripts/postgis-roles.sql` gives it to
     /// the writer role): its re-imports are then always read and compared.
     func recordImportFingerprint(_ f: ImportFingerprint) throws(LandtrackError) {

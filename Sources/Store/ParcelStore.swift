@@ -64,6 +64,10 @@ public protocol ParcelStore: AnyObject, Sendable {
     /// The whole record, for copying it into another store.
     func record() throws(LandtrackError) -> StoreRecord
 
+    /// The last clean import's fingerprint, unless a parcel row was updated or deleted since
+    /// (`ImportFingerprint`); a read, which never waits for a writer.
+    func lastImportFingerprint() throws(LandtrackError) -> ImportFingerprint?
+
     /// Runs `body` in one transaction: everything it wrote is kept when it returns, nothing
     /// when it throws.
     func write<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T
@@ -106,10 +110,8 @@ public protocol StoreTransaction {
     func replaceLayer(_ layer: ConstraintLayer, with features: [LayerGeometry]) throws(LandtrackError)
     /// Writes a whole record, ids included, into an empty store (`copyRecord`).
     func restore(_ record: StoreRecord) throws(LandtrackError)
-    /// The last clean import's fingerprint, unless a parcel row was updated or deleted since
-    /// (the backend forgets it then, by itself: see `ImportFingerprint`).
-    func importFingerprint() throws(LandtrackError) -> ImportFingerprint?
-    /// Records this transaction's import, after its writes, in place of the last one.
+    /// Records this transaction's import, after its writes, in place of the last one (the
+    /// backend forgets it by itself when a parcel row is updated or deleted: `ImportFingerprint`).
     func recordImportFingerprint(_ fingerprint: ImportFingerprint) throws(LandtrackError)
 }
 

@@ -345,20 +345,19 @@ extension ParcelStore {
     }
 
     /// The summary of an import that need not read its file, if `file` is the last clean
-    /// import's and no parcel was changed since; nil: read it.
+    /// import's and no parcel was changed since; nil: read it. A read, not a write: it never
+    /// waits for another writer, and what it says held when it read the fingerprint.
     private func unchangedSinceLastImport(
         _ file: ImportFingerprint.FileIdentity, _ input: any FeatureSource, options: ImportOptions
     ) throws(LandtrackError) -> ImportSummary? {
-        try write { (tx) throws(LandtrackError) -> ImportSummary? in
-            guard let last = try tx.importFingerprint(), last.matches(file) else { return nil }
-            var summary = ImportSummary(source: input.name)
-            summary.unchanged = last.parcels
-            summary.sameAsLastImport = last
-            if let field = last.officialAreaField { summary.officialAreas = OfficialAreas(field: field, allAgreeing: last.officialAreasChecked) }
-            // What reading would have written: a rejects file without features.
-            if let rejectsPath = options.rejectsPath, options.onInvalid == .skip { try ImportRejects.write(rejectsPath, problems: []) }
-            return summary
-        }
+        guard let last = try lastImportFingerprint(), last.matches(file) else { return nil }
+        var summary = ImportSummary(source: input.name)
+        summary.unchanged = last.parcels
+        summary.sameAsLastImport = last
+        if let field = last.officialAreaField { summary.officialAreas = OfficialAreas(field: field, allAgreeing: last.officialAreasChecked) }
+        // What reading would have written: a rejects file without features.
+        if let rejectsPath = options.rejectsPath, options.onInvalid == .skip { try ImportRejects.write(rejectsPath, problems: []) }
+        return summary
     }
 
     /// Records an import's fingerprint when it found nothing to say: no warning, no rejected

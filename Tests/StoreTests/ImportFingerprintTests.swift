@@ -30,7 +30,7 @@ struct ImportFingerprintTests {
     }
 
     func fingerprint(_ store: any ParcelStore) throws -> ImportFingerprint? {
-        try store.write { (tx) throws(LandtrackError) in try tx.importFingerprint() }
+        try store.lastImportFingerprint()
     }
 
     func counts(_ s: ImportSummary) -> [Int] { [s.added, s.updated, s.unchanged, s.rejected, s.transitions, s.basicFarmlandChanges] }
@@ -241,5 +241,33 @@ struct ImportFingerprintTests {
         #expect(results.allSatisfy { $0 == results[0] } && records.allSatisfy { $0 == records[0] })
         #expect(records[0].contains { $0.hasPrefix("NH-000003 wasteland 新村") } && records[0].contains { $0.hasPrefix("NH-NEW ") })
         #expect(refusals.allSatisfy { $0 == ["NH-001900", "NH-000004"] }, "\(refusals)")
+    }
+
+    /// The unchanged re-import only reads: while another connection holds a write transaction
+    /// that changed a parcel (not yet committed), it answers from the committed fingerprint
+    /// without waiting; once that writer commits, the next re-import reads the file.
+    @Test(arguments: Backend.available) func theUnchangedReimportDoesNotWaitForAWriter(backend: Backend) throws {
+        let store = try imported(backend)
+        let other = try backend.open(store.location, create: false)
+        let holding = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            try? other.write { (tx) throws(LandtrackError) in
+                var p = try tx.parcel("NH-000010")!
+                p.village = "edited"
+                try tx.update(p)
+                holding.signal()
+                // A re-import that waited for this writer would get the store only after this.
+                _ = done.wait(timeout: .now() + 30)
+            }
+        }
+        writer.start()
+        holding.wait()
+        let skipped = try again(store)
+        let writerStillHolding = !writer.isFinished
+        done.signal()
+        #expect(skipped.sameAsLastImport != nil && writerStillHolding)
+        while !writer.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        let read = try again(store)
+        #expect(read.sameAsLastImport == nil && read.updated == 1)
     }
 }

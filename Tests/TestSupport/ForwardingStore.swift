@@ -39,6 +39,7 @@ public final class ForwardingStore: ParcelStore, @unchecked Sendable {
     public func lineage(_ id: String) throws(LandtrackError) -> (parents: [String], children: [String]) { try base.lineage(id) }
     public func firstEventDate(ref: String?) throws(LandtrackError) -> CalendarDate? { try base.firstEventDate(ref: ref) }
     public func counts() throws(LandtrackError) -> [String: Int] { try base.counts() }
+    public func lastImportFingerprint() throws(LandtrackError) -> ImportFingerprint? { try base.lastImportFingerprint() }
     public func features(of layer: StoreLayer, bbox: Envelope?, filter: FeatureFilter?, limit: Int, offset: Int, asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
         try base.features(of: layer, bbox: bbox, filter: filter, limit: limit, offset: offset, asOf: asOf)
     }
