@@ -33,15 +33,16 @@ public struct ParcelReadOptions: Sendable {
 }
 
 extension ParcelReadOptions {
-    /// Every member that changes what a read produces, as one line of text: part of the parcel
-    /// cache's key and of an import's fingerprint (what the import looked at besides the bytes).
-    /// A member added to the options or to `ParcelFields` belongs here too:
-    /// `ParcelReaderTests.theReadOptionsTextNamesEveryMember` fails until it is.
-    /// Bump it whenever reading the same bytes with the same options can give other parcels (a
-    /// new check, another area, another normalisation): parcel caches and the stores' import
-    /// fingerprints made by earlier versions then no longer match, and files are read again.
+    /// How landtrack reads files. Bump it whenever reading the same bytes with the same options
+    /// can give other parcels (a new check, another area, another normalisation): parcel caches
+    /// and the stores' import fingerprints made by earlier versions then no longer match, and
+    /// files are read again.
     public static let readingVersion = 1
 
+    /// Every member that changes what a read produces, and the reading version, as one line of
+    /// text: part of the parcel cache's key and of an import's fingerprint (what the import
+    /// looked at besides the bytes). A member added to the options or to `ParcelFields` belongs
+    /// here too: `ParcelReaderTests.theReadOptionsTextNamesEveryMember` fails until it is.
     public var identityText: String {
         let f = fields
         let fieldText = [("id", f.id), ("state", f.state), ("basic_farmland", f.basicFarmland), ("village", f.village),

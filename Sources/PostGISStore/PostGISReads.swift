@@ -160,6 +160,8 @@ extension PostGISStore {
 
     public func lastImportFingerprint() throws(LandtrackError) -> ImportFingerprint? {
         try read { c in
+            // A database from before migration 3 opened read-only has no such table: no fingerprint.
+            guard try c.execute("SELECT to_regclass('landtrack_import_fingerprint') IS NOT NULL").bool(0, 0) == true else { return nil }
             let r = try c.execute("""
                 SELECT source, file_sha256, file_bytes, read_options, parcels, official_area_field, official_areas_checked, recorded_at
                 FROM landtrack_import_fingerprint

@@ -300,8 +300,9 @@ extension ParcelStore {
     /// and the transaction leaves nothing behind.
     ///
     /// A file that is byte for byte the one of the last clean import (no warnings, no rejects;
-    /// for a shapefile or geodatabase: every file of it), read with the same options, into a store none of whose parcels has been changed
-    /// or deleted since, is not read again: every parcel in it is unchanged (`ImportFingerprint`).
+    /// for a shapefile or geodatabase: every file of it), read with the same options, into a
+    /// store none of whose parcels has been changed or deleted since, is not read again: every
+    /// parcel in it is unchanged (`ImportFingerprint`).
     public func importParcels(
         _ input: any FeatureSource, options: ImportOptions, progress: ((Int) -> Void)? = nil
     ) throws(LandtrackError) -> ImportSummary {
