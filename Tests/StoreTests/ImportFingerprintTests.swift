@@ -29,17 +29,13 @@ struct ImportFingerprintTests {
         return try store.importParcels(try InputBytes(path: path), options: options)
     }
 
-    func fingerprint(_ store: any ParcelStore) throws -> ImportFingerprint? {
-        try store.lastImportFingerprint()
-    }
-
     func counts(_ s: ImportSummary) -> [Int] { [s.added, s.updated, s.unchanged, s.rejected, s.transitions, s.basicFarmlandChanges] }
 
     /// The recorded fingerprint is the file's SHA-256 as sha256sum computes it; the import that
     /// is not read gives the counts and line of one that reads and compares, and writes nothing.
     @Test(arguments: Backend.available) func theSameFileAgainIsNotReadAndSaysWhatReadingWould(backend: Backend) throws {
         let store = try imported(backend)
-        let recorded = try #require(try fingerprint(store))
+        let recorded = try #require(try store.lastImportFingerprint())
         if let sum = try tool("/usr/bin/sha256sum", [Self.sample]) {
             #expect(sum.output.hasPrefix(recorded.fileSHA256 + " "), "\(sum.output) vs \(recorded.fileSHA256)")
         }
@@ -69,7 +65,7 @@ struct ImportFingerprintTests {
         let store = try imported(backend)
         let farmland = try #require(try store.snapshot().parcels.first { $0.state == .farmland && !$0.basicFarmland })
         try store.setBasicFarmland(farmland.id, designated: true, date: CalendarDate(parsing: "2030-01-01"))
-        #expect(try fingerprint(store) == nil)
+        #expect(try store.lastImportFingerprint() == nil)
         // The sample states PBF: the file's `false` is a release, dated today, before the 2030 designation.
         let error = #expect(throws: LandtrackError.self) { try again(store) }
         let refused = reasons(error)
@@ -91,7 +87,7 @@ struct ImportFingerprintTests {
             }
         }
         try behind(edit)
-        #expect(try fingerprint(store) == nil)
+        #expect(try store.lastImportFingerprint() == nil)
         let restored = try again(store)
         #expect(restored.sameAsLastImport == nil && counts(restored) == [0, 1, 1999, 0, 0, 0])
         #expect(try store.parcel("NH-000010")?.village != "edited")
@@ -101,7 +97,7 @@ struct ImportFingerprintTests {
         #expect(readded.sameAsLastImport == nil && counts(readded) == [1, 0, 1999, 0, 0, 0])
         if backend == .postGIS {
             try executeBehindTheStore(store, "TRUNCATE parcels")
-            #expect(try fingerprint(store) == nil)
+            #expect(try store.lastImportFingerprint() == nil)
         }
     }
 
@@ -140,7 +136,7 @@ struct ImportFingerprintTests {
         skip.onInvalid = .skip
         skip.rejectsPath = dir.appendingPathComponent("rejects.geojson").path
         let store = try imported(backend, path, options: skip)
-        #expect(try fingerprint(store) == nil)
+        #expect(try store.lastImportFingerprint() == nil)
         try FileManager.default.removeItem(atPath: skip.rejectsPath!)
         let second = try again(store, path, options: skip)
         #expect(second.sameAsLastImport == nil && counts(second) == [0, 0, 2000, 1, 0, 0])
@@ -149,7 +145,7 @@ struct ImportFingerprintTests {
         repair.onInvalid = .repair
         let repaired = try again(store, path, options: repair)
         #expect(repaired.notes.contains { $0.code == .repaired } && repaired.added == 1)
-        #expect(try fingerprint(store) == nil)
+        #expect(try store.lastImportFingerprint() == nil)
         let third = try again(store, path, options: repair)
         #expect(third.sameAsLastImport == nil && third.notes.contains { $0.code == .repaired } && third.unchanged == 2001)
     }
