@@ -59,8 +59,8 @@ struct ImportFingerprintTests {
         #expect(try String(contentsOfFile: skip.rejectsPath!, encoding: .utf8) == "{\"type\":\"FeatureCollection\",\"features\":[]}\n")
     }
 
-    /// A change through landtrack's write path (a transition, a PBF designation) forgets the
-    /// fingerprint in the same transaction; the re-import reads the file and decides as before.
+    /// A change through landtrack's write path (here a PBF designation) forgets the fingerprint
+    /// in the same transaction; the re-import reads the file and decides as before.
     @Test(arguments: Backend.available) func aChangeThroughLandtrackForgetsIt(backend: Backend) throws {
         let store = try imported(backend)
         let farmland = try #require(try store.snapshot().parcels.first { $0.state == .farmland && !$0.basicFarmland })
@@ -123,8 +123,8 @@ struct ImportFingerprintTests {
         #expect(try again(store, changed).sameAsLastImport == nil)
     }
 
-    /// An import with something to say (a rejected feature, a repair, official areas that
-    /// disagree) records nothing: the next import reads the file and says it again.
+    /// An import with something to say (a rejected feature, a repair) records nothing: the next
+    /// import reads the file and says it again.
     @Test(arguments: Backend.available) func anImportWithProblemsRecordsNothing(backend: Backend) throws {
         let dir = try scratchDirectory()
         let bowtie = #"{"type":"Feature","properties":{"id":"BAD-1","state":"wasteland"},"geometry":{"type":"Polygon","coordinates":[[[113.2,23.2],[113.201,23.201],[113.201,23.2],[113.2,23.201],[113.2,23.2]]]}}"#
