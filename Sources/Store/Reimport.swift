@@ -74,7 +74,7 @@ struct Reimport {
                 previous.append("deduction_code", d.code.map { .string($0) } ?? .null)
             }
             _ = try tx.append(NewEvent(parcelID: p.id, kind: .updated, date: date, recordedAt: writer.recordedAt,
-                                       recordedBy: options.recordedBy, ref: options.ref,
+                                       recordedBy: writer.recordedBy, ref: options.ref,
                                        note: "re-imported from \(source): \(changed.joined(separator: ", ")) changed",
                                        previousPolygons: geometryChanged ? old.polygons : nil,
                                        previousAttributes: attributesChanged ? JSONValue.object(previous).jsonText : nil))

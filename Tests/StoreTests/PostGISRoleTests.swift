@@ -25,6 +25,18 @@ struct PostGISRoleTests {
         return (store, server, db)
     }
 
+    /// An empty store made by the owner, the roles granted on it; returns it as the writer role
+    /// sees it, the server and the database.
+    func emptyStoreAsWriter(_ writer: String, reader: String) throws -> (PostGISStore, TestPostgres, String) {
+        let server = try TestPostgres.server.get()
+        let url = try server.newDatabase()
+        _ = try PostGISStore(url: url, create: true)
+        let db = try databaseName(url)
+        try server.psql(db, file: Self.script, variables: ["writer": writer, "reader": reader])
+        try server.psql(db, "ALTER ROLE \(writer) LOGIN")
+        return (try PostGISStore(url: server.url(db, user: writer)), server, db)
+    }
+
     func refusal(_ server: TestPostgres, _ db: String, _ sql: String, as user: String) -> String {
         do {
             try server.psql(db, sql, user: user)
@@ -77,13 +89,7 @@ struct PostGISRoleTests {
     /// A writer that does not own the tables can make the first import (row by row into the
     /// indexed tables, since only the owner may drop and rebuild the indexes): the indexes stay.
     @Test func theWriterRoleCanMakeTheFirstImport() throws {
-        let server = try TestPostgres.server.get()
-        let url = try server.newDatabase()
-        _ = try PostGISStore(url: url, create: true)
-        let db = try databaseName(url)
-        try server.psql(db, file: Self.script, variables: ["writer": "lt_first_writer", "reader": "lt_first_reader"])
-        try server.psql(db, "ALTER ROLE lt_first_writer LOGIN")
-        let writer = try PostGISStore(url: server.url(db, user: "lt_first_writer"))
+        let (writer, server, db) = try emptyStoreAsWriter("lt_first_writer", reader: "lt_first_reader")
         var options = ImportOptions()
         options.date = try CalendarDate(parsing: "2023-01-01")
         let summary = try writer.importParcels(InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path), options: options)
@@ -98,13 +104,7 @@ struct PostGISRoleTests {
     /// of a parcel clears the last one although it may not delete from the table (the trigger
     /// runs as the tables' owner).
     @Test func theWriterRoleAndTheImportFingerprint() throws {
-        let server = try TestPostgres.server.get()
-        let url = try server.newDatabase()
-        _ = try PostGISStore(url: url, create: true)
-        let db = try databaseName(url)
-        try server.psql(db, file: Self.script, variables: ["writer": "lt_fp_writer", "reader": "lt_fp_reader"])
-        try server.psql(db, "ALTER ROLE lt_fp_writer LOGIN")
-        let writer = try PostGISStore(url: server.url(db, user: "lt_fp_writer"))
+        let (writer, server, db) = try emptyStoreAsWriter("lt_fp_writer", reader: "lt_fp_reader")
         let sample = SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path
         #expect(try writer.importParcels(InputBytes(path: sample), options: ImportOptions()).added == 2000)
         #expect(try writer.importParcels(InputBytes(path: sample), options: ImportOptions()).sameAsLastImport != nil)
