@@ -99,21 +99,36 @@ final class GeoPackageTransaction: StoreTransaction {
 
     /// Parcels inserted by this transaction.
     private var inserted = 0
-    /// After this many inserts in one transaction the R*Tree's insert trigger is set aside and
-    /// the index rows are written directly: the trigger's five geometry-function calls and its
-    /// own statement took a fifth of a first import's time (100k parcels 4.8 → 3.7 s, 1M 50 → 38 s).
+    /// After this many inserts in one transaction into a store whose index has entries, the
+    /// R*Tree's insert trigger is set aside and the index rows are written directly: the
+    /// trigger's five geometry-function calls and its own statement took a fifth of an import.
     static let directIndexAfter = 1000
-    /// The parcels' R*Tree insert trigger is set aside in this transaction (`finish` makes it again).
-    private var indexTriggerSetAside = false
+
+    /// How this transaction's inserts reach the parcels' R*Tree.
+    private enum IndexWrites {
+        /// Through the insert trigger, as any other writer's.
+        case trigger
+        /// The trigger set aside (`finish` makes it again); each envelope inserted directly.
+        case direct
+        /// The index was empty at the first insert (a first import, a restore): the trigger set
+        /// aside and the envelopes kept (`bulkCells`), for `finish` to build the tree in one pass.
+        case bulk
+    }
+    private var indexWrites: IndexWrites?
+    private var bulkCells: [RTreeBulkLoad.Cell] = []
 
     func insert(_ p: Parcel) throws(LandtrackError) {
         try checkID(p.id)
         parcelsChanged = true
         inserted += 1
-        if inserted > Self.directIndexAfter, !indexTriggerSetAside {
-            // Inside the transaction: a rollback brings the trigger back with everything else.
-            try run { try db.execute(sql: "DROP TRIGGER \"rtree_parcels_geom_insert\"") }
-            indexTriggerSetAside = true
+        if indexWrites == nil {
+            let empty = try run { try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM \"rtree_parcels_geom_rowid\")") ?? false }
+            indexWrites = .trigger
+            if empty { try setIndexTriggerAside(); indexWrites = .bulk }
+        }
+        if case .trigger = indexWrites, inserted > Self.directIndexAfter {
+            try setIndexTriggerAside()
+            indexWrites = .direct
         }
         // A parcel always has polygons (the reader refuses empty geometries).
         let envelope = MultiPolygon(p.polygons).envelope!
@@ -124,21 +139,60 @@ final class GeoPackageTransaction: StoreTransaction {
             """, [GeoPackage.blob(wkb: WKB.multiPolygon(p.polygons), envelope: envelope, srsID: srs), p.id, p.state.rawValue,
                   p.basicFarmland, p.village, p.landuseCode, p.areaSquareMetres, p.active, p.properties.jsonText,
                   p.deduction?.ratio ?? 0, p.deduction?.code])
-        if indexTriggerSetAside {
+        switch indexWrites {
+        case .bulk:
+            bulkCells.append(RTreeBulkLoad.Cell(id: fid, box: .init(minX: envelope.minX, maxX: envelope.maxX, minY: envelope.minY, maxY: envelope.maxY)))
+        case .direct:
             // What the trigger writes: the envelope of the blob's header (ST_MinX … read it).
-            try execute("INSERT OR REPLACE INTO \"rtree_parcels_geom\" VALUES (?, ?, ?, ?, ?)",
-                        [fid, envelope.minX, envelope.maxX, envelope.minY, envelope.maxY])
+            try indexDirectly(fid, envelope)
+        default: break
         }
     }
 
-    /// Before the transaction commits: the R*Tree's insert trigger made again if it was set aside.
+    private func indexDirectly(_ fid: Int64, _ envelope: Envelope) throws(LandtrackError) {
+        try execute("INSERT OR REPLACE INTO \"rtree_parcels_geom\" VALUES (?, ?, ?, ?, ?)",
+                    [fid, envelope.minX, envelope.maxX, envelope.minY, envelope.maxY])
+    }
+
+    /// Inside the transaction: a rollback brings the trigger back with everything else.
+    private func setIndexTriggerAside() throws(LandtrackError) {
+        try run { try db.execute(sql: "DROP TRIGGER \"rtree_parcels_geom_insert\"") }
+    }
+
+    /// The envelopes kept for a bulk build go into the index now, through the module, before
+    /// anything else may touch the index (an update's triggers write to it).
+    private func flushBulkIndex() throws(LandtrackError) {
+        guard case .bulk = indexWrites else { return }
+        indexWrites = .direct
+        defer { bulkCells = [] }
+        for c in bulkCells {
+            try execute("INSERT OR REPLACE INTO \"rtree_parcels_geom\" VALUES (?, ?, ?, ?, ?)",
+                        [c.id, Double(c.box.minX), Double(c.box.maxX), Double(c.box.minY), Double(c.box.maxY)])
+        }
+    }
+
+    /// Before the transaction commits: the index built if it was kept for a bulk build, and the
+    /// R*Tree's insert trigger made again if it was set aside.
     func finish() throws(LandtrackError) {
-        guard indexTriggerSetAside else { return }
+        switch indexWrites {
+        case .bulk:
+            // The module fixed its node size when the table was made: the empty root has it.
+            let nodeBytes = try run { try Int.fetchOne(db, sql: "SELECT length(data) FROM \"rtree_parcels_geom_node\" WHERE nodeno = 1") } ?? 0
+            if nodeBytes >= 4 + 2 * RTreeBulkLoad.bytesPerCell {
+                try run { try RTreeBulkLoad(bulkCells, nodeBytes: nodeBytes).write(db, rtree: "rtree_parcels_geom") }
+                bulkCells = []
+            } else {
+                try flushBulkIndex()
+            }
+        case .direct: break
+        default: return
+        }
         try run { try db.execute(sql: GeoPackage.rtreeInsertTrigger("parcels")) }
-        indexTriggerSetAside = false
+        indexWrites = nil
     }
 
     func update(_ p: Parcel) throws(LandtrackError) {
+        try flushBulkIndex()
         parcelsChanged = true
         try execute("""
             UPDATE parcels SET geom = ?, state = ?, basic_farmland = ?, village = ?, landuse_code = ?, area_m2 = ?, active = ?, properties = ?,
