@@ -60,7 +60,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The embedded backend: one GeoPackage file through GRDB. The only target that sees SQL.
-        .target(name: "GeoPackageStore", dependencies: ["Geometry", "Parcels", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "GeoPackageStore", dependencies: ["Geometry", "Parcels", "Store", .product(name: "GRDB", package: "GRDB.swift"),
+                                                        .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // A bureau's backend: PostgreSQL + PostGIS through libpq (COPY, cursors, row locks).
         .target(name: "PostGISStore", dependencies: ["Geometry", "Parcels", "Store", "CLibPQ"]),
         // Pure functions over snapshots: summaries, changes, blocks, rule checks.

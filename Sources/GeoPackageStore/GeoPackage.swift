@@ -21,14 +21,21 @@ enum GeoPackage {
 
     /// A blob around any WKB (constraint layers may hold lines).
     static func blob(wkb: [UInt8], envelope e: Envelope, srsID: Int32) -> Data {
-        var out: [UInt8] = [0x47, 0x50, 0, 0b0000_0011]
+        var out: [UInt8] = []
+        blob(wkb: wkb, envelope: e, srsID: srsID, into: &out)
+        return Data(out)
+    }
+
+    /// The same blob written into `out` (its old content replaced, its storage kept).
+    static func blob(wkb: [UInt8], envelope e: Envelope, srsID: Int32, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
         out.reserveCapacity(40 + wkb.count)
+        out.append(contentsOf: [0x47, 0x50, 0, 0b0000_0011])
         withUnsafeBytes(of: srsID.littleEndian) { out.append(contentsOf: $0) }
         for v in [e.minX, e.maxX, e.minY, e.maxY] {
             withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) }
         }
         out.append(contentsOf: wkb)
-        return Data(out)
     }
 
     /// The WKB inside a blob.

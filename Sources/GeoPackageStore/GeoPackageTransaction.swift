@@ -116,6 +116,11 @@ final class GeoPackageTransaction: StoreTransaction {
     }
     private var indexWrites: IndexWrites?
     private var bulkCells: [RTreeBulkLoad.Cell] = []
+    /// The two statements a first import runs for every parcel, prepared once per transaction,
+    /// and the bytes of the geometry blob they bind, reused from row to row.
+    private var parcelInsert: BoundStatement?
+    private var eventInsert: BoundStatement?
+    private var blobBytes: [UInt8] = []
 
     func insert(_ p: Parcel) throws(LandtrackError) {
         try checkID(p.id)
@@ -132,13 +137,29 @@ final class GeoPackageTransaction: StoreTransaction {
         }
         // A parcel always has polygons (the reader refuses empty geometries).
         let envelope = MultiPolygon(p.polygons).envelope!
-        let fid = try execute("""
-            INSERT INTO parcels (geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties,
-                                 deduction_ratio, deduction_code)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [GeoPackage.blob(wkb: WKB.multiPolygon(p.polygons), envelope: envelope, srsID: srs), p.id, p.state.rawValue,
-                  p.basicFarmland, p.village, p.landuseCode, p.areaSquareMetres, p.active, p.properties.jsonText,
-                  p.deduction?.ratio ?? 0, p.deduction?.code])
+        let fid = try run { () throws -> Int64 in
+            if parcelInsert == nil {
+                parcelInsert = try BoundStatement(db, sql: """
+                    INSERT INTO parcels (geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties,
+                                         deduction_ratio, deduction_code)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            }
+            let insert = parcelInsert!
+            GeoPackage.blob(wkb: WKB.multiPolygon(p.polygons), envelope: envelope, srsID: srs, into: &blobBytes)
+            try insert.bind(1, blob: blobBytes)
+            try insert.bind(2, p.id)
+            try insert.bind(3, p.state.rawValue)
+            try insert.bind(4, p.basicFarmland)
+            try insert.bind(5, p.village)
+            try insert.bind(6, p.landuseCode)
+            try insert.bind(7, p.areaSquareMetres)
+            try insert.bind(8, p.active)
+            try insert.bind(9, p.properties.jsonText)
+            try insert.bind(10, p.deduction?.ratio ?? 0)
+            try insert.bind(11, p.deduction?.code)
+            return try insert.run()
+        }
         switch indexWrites {
         case .bulk:
             bulkCells.append(RTreeBulkLoad.Cell(id: fid, box: .init(minX: envelope.minX, maxX: envelope.maxX, minY: envelope.minY, maxY: envelope.maxY)))
@@ -209,13 +230,37 @@ final class GeoPackageTransaction: StoreTransaction {
 
     /// Inserts an event; a nil id takes the next one (AUTOINCREMENT), a copy keeps its own.
     private func insertEvent(_ e: NewEvent, id: Int64?) throws(LandtrackError) -> Int64 {
-        try execute("""
-            INSERT INTO parcel_events (event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
-              recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [id, e.parcelID, e.kind.rawValue, e.fromState?.rawValue, e.toState?.rawValue, e.pbfBefore, e.pbfAfter,
-                  e.date.description, e.recordedAt, e.recordedBy, e.ref, e.note, e.ruleID,
-                  e.previousPolygons.map { GeoPackage.blob($0, srsID: srs) }, e.previousAttributes])
+        try run { () throws -> Int64 in
+            if eventInsert == nil {
+                eventInsert = try BoundStatement(db, sql: """
+                    INSERT INTO parcel_events (event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
+                      recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            }
+            let insert = eventInsert!
+            try insert.bind(1, id)
+            try insert.bind(2, e.parcelID)
+            try insert.bind(3, e.kind.rawValue)
+            try insert.bind(4, e.fromState?.rawValue)
+            try insert.bind(5, e.toState?.rawValue)
+            try insert.bind(6, e.pbfBefore)
+            try insert.bind(7, e.pbfAfter)
+            try insert.bind(8, e.date.description)
+            try insert.bind(9, e.recordedAt)
+            try insert.bind(10, e.recordedBy)
+            try insert.bind(11, e.ref)
+            try insert.bind(12, e.note)
+            try insert.bind(13, e.ruleID)
+            if let previous = e.previousPolygons {
+                GeoPackage.blob(wkb: WKB.multiPolygon(previous), envelope: MultiPolygon(previous).envelope!, srsID: srs, into: &blobBytes)
+                try insert.bind(14, blob: blobBytes)
+            } else {
+                try insert.bind(14, blob: nil)
+            }
+            try insert.bind(15, e.previousAttributes)
+            return try insert.run()
+        }
     }
 
     func appendLineage(parent: String, child: String, eventID: Int64, kind: ParcelEvent.Kind) throws(LandtrackError) {

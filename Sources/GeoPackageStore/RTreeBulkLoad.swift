@@ -117,7 +117,7 @@ struct RTreeBulkLoad {
     }
 
     /// A node's blob, in the module's format.
-    func blob(level: Int, position: Int, childBase: Int64) -> Data {
+    func blob(level: Int, position: Int, childBase: Int64) -> [UInt8] {
         let cells = levels[level][position]
         var bytes = [UInt8](repeating: 0, count: nodeBytes)
         if level == levels.count - 1 { Self.put(UInt16(depth), at: 0, in: &bytes) }
@@ -130,7 +130,7 @@ struct RTreeBulkLoad {
             }
             at += Self.bytesPerCell
         }
-        return Data(bytes)
+        return bytes
     }
 
     private static func put<T: FixedWidthInteger>(_ value: T, at offset: Int, in bytes: inout [UInt8]) {
@@ -142,24 +142,34 @@ struct RTreeBulkLoad {
     /// cells), in the caller's transaction.
     func write(_ db: Database, rtree: String) throws {
         guard levels[0].contains(where: { !$0.isEmpty }) else { return }
-        let node = try db.makeStatement(sql: "INSERT OR REPLACE INTO \"\(rtree)_node\" (nodeno, data) VALUES (?, ?)")
-        let parent = try db.makeStatement(sql: "INSERT INTO \"\(rtree)_parent\" (nodeno, parentnode) VALUES (?, ?)")
-        let rowid = try db.makeStatement(sql: "INSERT INTO \"\(rtree)_rowid\" (rowid, nodeno) VALUES (?, ?)")
-        // Row ids of a leaf in id order (the tables' B-trees grow at their ends).
+        let node = try BoundStatement(db, sql: "INSERT OR REPLACE INTO \"\(rtree)_node\" (nodeno, data) VALUES (?, ?)")
+        let parent = try BoundStatement(db, sql: "INSERT INTO \"\(rtree)_parent\" (nodeno, parentnode) VALUES (?, ?)")
+        let rowid = try BoundStatement(db, sql: "INSERT INTO \"\(rtree)_rowid\" (rowid, nodeno) VALUES (?, ?)")
+        // Row ids with their leaves in id order (the tables' B-trees grow at their ends).
         var leafOf: [(rowid: Int64, node: Int64)] = []
         for level in stride(from: levels.count - 1, through: 0, by: -1) {
             let childBase = level > 0 ? nodeNumber(level: level - 1, position: 0) : 0
             for position in levels[level].indices {
                 let number = nodeNumber(level: level, position: position)
-                try node.execute(arguments: [number, blob(level: level, position: position, childBase: childBase)])
+                try node.bind(1, number)
+                try node.bind(2, blob: blob(level: level, position: position, childBase: childBase))
+                _ = try node.run()
                 if level == 0 {
                     for cell in levels[0][position] { leafOf.append((cell.id, number)) }
                 } else {
-                    for cell in levels[level][position] { try parent.execute(arguments: [childBase + cell.id, number]) }
+                    for cell in levels[level][position] {
+                        try parent.bind(1, childBase + cell.id)
+                        try parent.bind(2, number)
+                        _ = try parent.run()
+                    }
                 }
             }
         }
         leafOf.sort { $0.rowid < $1.rowid }
-        for (id, leaf) in leafOf { try rowid.execute(arguments: [id, leaf]) }
+        for (id, leaf) in leafOf {
+            try rowid.bind(1, id)
+            try rowid.bind(2, leaf)
+            _ = try rowid.run()
+        }
     }
 }

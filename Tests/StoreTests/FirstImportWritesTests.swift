@@ -7,10 +7,11 @@ import Parcels
 import Store
 import TestSupport
 
-/// The parcels' R*Tree that a first import builds in one pass (`RTreeBulkLoad`) against SQLite's
-/// own rtree module: the same rounded envelopes, a tree SQLite's `rtreecheck` accepts, window
-/// queries that find what the envelopes say, and a tree the module goes on maintaining.
-@Suite struct SpatialIndexTests {
+/// What a first import writes into a GeoPackage by its own means: the parcels' R*Tree built in
+/// one pass (`RTreeBulkLoad`), against SQLite's own rtree module (the same rounded envelopes, a
+/// tree SQLite's `rtreecheck` accepts, window queries that find what the envelopes say, a tree the
+/// module goes on maintaining), and rows bound through SQLite's C API (`BoundStatement`).
+@Suite struct FirstImportWritesTests {
     /// The module's rounding of a double to its stored floats, read back from an rtree the
     /// module filled, against `RTreeBulkLoad.Box`'s.
     @Test func envelopesAreRoundedOutwardsAsTheModuleRoundsThem() throws {
@@ -124,5 +125,33 @@ import TestSupport
             let e = MultiPolygon(parcels[70].polygons).envelope!
             #expect(abs(moved[0] - e.minX) < 1e-5 && abs(moved[1] - e.minY) < 1e-5, "the index has the updated envelope")
         }
+    }
+
+    /// A row SQLite refuses (a parcel id twice, past the reader's own duplicate check) is the
+    /// database's error with SQLite's code, and the transaction leaves nothing.
+    @Test func aRowSQLiteRefusesIsItsErrorAndLeavesNothing() throws {
+        let parcels = try squareParcelStore(Self.squares(3)).snapshot().parcels
+        let store = try GeoPackageStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("refused-\(UUID().uuidString).gpkg").path,
+                                        create: true)
+        let error = #expect(throws: LandtrackError.self) {
+            try store.write { (tx) throws(LandtrackError) in
+                for p in parcels { try tx.insert(p) }
+                try tx.insert(parcels[1])
+            }
+        }
+        guard case let .store(location, .database(message))? = error else {
+            Issue.record("not the database's error: \(String(describing: error))")
+            return
+        }
+        #expect(location == store.location)
+        #expect(!message.isEmpty)
+        let (parcelRows, indexRows, check, triggers) = try store.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM parcels"), try Int.fetchOne(db, sql: "SELECT count(*) FROM rtree_parcels_geom"),
+             try String.fetchOne(db, sql: "SELECT rtreecheck('rtree_parcels_geom')"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name = 'rtree_parcels_geom_insert'"))
+        }
+        #expect(parcelRows == 0 && indexRows == 0)
+        #expect(check == "ok")
+        #expect(triggers == 1, "the insert trigger set aside comes back with the rollback")
     }
 }
