@@ -18,7 +18,7 @@ public enum ContiguityAnalysis {
         let tiles = ParcelTiles(envelopes, marginX: gap, marginY: gap, perTile: perTile)
         // Geometries already made in one context: one worker, on this thread.
         let worker = TileWorker(ctx: ctx, barriers: barriers) { (i: Int) throws(LandtrackError) in geometries[i]! }
-        return try components(included: geometries.map { $0 != nil }, tiles: tiles, gap: gap, workers: [worker]).components
+        return try components(included: geometries.map { $0 != nil }, tiles: tiles, gap: gap, workers: [worker])
     }
 
     /// Components over `tiles`, the tiles shared out between the workers' threads: GEOS holds
@@ -26,20 +26,29 @@ public enum ContiguityAnalysis {
     /// context, in the plane where `gap` is measured). Within a tile union-find joins the pairs
     /// that touch or lie within the gap; every such pair meets in some tile (the tiles' margin),
     /// and the tiles' joins are merged here, in tile order, by union-find over all items.
-    /// `eachTile` sees a tile's geometries before they are freed, with each member's component
-    /// within the tile (by position), and returns items to mark (`marked`, in tile order).
     /// Indices not `included` are left out; included ones in no tile (empty geometries) are
     /// components of their own. The components do not depend on the tiling or the threads.
-    public static func components(
-        included: [Bool], tiles: ParcelTiles, gap: Double, workers: [TileWorker],
-        eachTile: ((TileWorker, [Int], [GEOSGeometryHandle], _ component: (Int) -> Int) throws(LandtrackError) -> [Int])? = nil
-    ) throws(LandtrackError) -> (components: [[Int]], marked: [Int]) {
+    /// `joined`, when given, numbers a group for every item (items of one group are known to be
+    /// joined: gap 0's components under a positive gap): a pair of one group is never tested.
+    public static func components(included: [Bool], tiles: ParcelTiles, gap: Double, workers: [TileWorker],
+                                  joined: [Int]? = nil) throws(LandtrackError) -> [[Int]] {
         var all = UnionFind(count: included.count)
-        var marked: [Int] = []
-        try tiles.forEach(workers: workers, { (worker, members, handles) throws(LandtrackError) -> (joins: [Int], marked: [Int]) in
+        if let joined {
+            var first: [Int: Int] = [:]
+            for i in included.indices where included[i] {
+                if let f = first[joined[i]] { all.join(f, i) } else { first[joined[i]] = i }
+            }
+        }
+        try tiles.forEach(workers: workers, { (worker, members, handles) throws(LandtrackError) -> [Int] in
             let ctx = worker.ctx
             let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
             var local = UnionFind(count: members.count)
+            if let joined {
+                var first: [Int: Int] = [:]
+                for k in members.indices {
+                    if let f = first[joined[members[k]]] { local.join(f, k) } else { first[joined[members[k]]] = k }
+                }
+            }
             for k in members.indices {
                 let g = handles[k]
                 guard let envelope = try ctx.bounds(g) else { continue }
@@ -58,20 +67,72 @@ public enum ContiguityAnalysis {
                     if joined { local.join(k, m) }
                 }
             }
-            // Each member joined to its root in the tile: pairs of items, flat.
-            var joins: [Int] = []
-            for k in members.indices {
-                let r = local.find(k)
-                if r != k { joins.append(members[k]); joins.append(members[r]) }
+            return local.joins(members)
+        }, deliver: { (joins: [Int]) in all.join(pairs: joins) })
+        return all.groups(included)
+    }
+
+    /// Gap 0 (parcels that touch or overlap are joined) over `tiles` on the workers' threads,
+    /// contacts decided on the parcels' own coordinates (`PolygonContact`: the neighbours of a
+    /// clean coverage share vertices and edges, and that is proved without GEOS); GEOS, in the
+    /// worker's context and only for the parcels of pairs left undecided there, settles the
+    /// rest with `relate` (interiors that intersect) and `intersects`. `marked` are the parcels
+    /// of pairs whose interiors intersect (their blocks have overlaps), in tile order, possibly
+    /// repeated. Candidate pairs are those whose envelopes meet; the components are the same
+    /// as the all-GEOS `components` gives, whatever the tiling or the threads.
+    static func contactComponents(included: [Bool], tiles: ParcelTiles, polygons: (Int) -> [Polygon],
+                                  workers: [TileWorker]) throws(LandtrackError) -> (components: [[Int]], marked: [Int]) {
+        var all = UnionFind(count: included.count)
+        var marked: [Int] = []
+        try tiles.forEach(workers: workers, { (worker, members) throws(LandtrackError) -> (joins: [Int], marked: [Int]) in
+            let edges = members.map { DirectedEdges(polygons($0)) }
+            var local = UnionFind(count: members.count)
+            var undecided: [(Int, Int)] = []
+            forEachEnvelopePair(edges.map { $0?.envelope }) { k, m in
+                switch PolygonContact.between(edges[k]!, edges[m]!) {
+                case .touching: local.join(k, m)
+                case .apart: break
+                case .undecided: undecided.append((k, m))
+                }
             }
-            return (joins, try eachTile?(worker, members, handles) { local.find($0) } ?? [])
+            var made: [Int: GEOSGeometryHandle] = [:]
+            func handle(_ k: Int) throws(LandtrackError) -> GEOSGeometryHandle {
+                if let h = made[k] { return h }
+                let h = try worker.geometry(members[k])
+                made[k] = h
+                return h
+            }
+            var marked: [Int] = []
+            for (k, m) in undecided {
+                let a = try handle(k), b = try handle(m)
+                if try worker.ctx.relate(a, b, pattern: "T********") {
+                    marked.append(members[k])
+                    marked.append(members[m])
+                    local.join(k, m)
+                } else if local.find(k) != local.find(m), try worker.ctx.intersects(a, b) {
+                    local.join(k, m)
+                }
+            }
+            return (local.joins(members), marked)
         }, deliver: { (tile: (joins: [Int], marked: [Int])) in
-            for e in stride(from: 0, to: tile.joins.count, by: 2) { all.join(tile.joins[e], tile.joins[e + 1]) }
+            all.join(pairs: tile.joins)
             marked += tile.marked
         })
-        var groups: [Int: [Int]] = [:]
-        for i in included.indices where included[i] { groups[all.find(i), default: []].append(i) }
-        return (groups.values.sorted { $0[0] < $1[0] }, marked)
+        return (all.groups(included), marked)
+    }
+
+    /// Each pair of positions whose envelopes meet (nil: none), the smaller position first: a
+    /// sweep over the envelopes sorted by their west edge.
+    static func forEachEnvelopePair(_ envelopes: [Envelope?], _ body: (Int, Int) -> Void) {
+        let order = envelopes.indices.filter { envelopes[$0] != nil }.sorted { envelopes[$0]!.minX < envelopes[$1]!.minX }
+        for n in order.indices {
+            let k = order[n], e = envelopes[k]!
+            for m in order[(n + 1)...] {
+                let f = envelopes[m]!
+                if f.minX > e.maxX { break }
+                if f.minY <= e.maxY && f.maxY >= e.minY { body(min(k, m), max(k, m)) }
+            }
+        }
     }
 }
 
@@ -94,6 +155,29 @@ struct UnionFind {
     mutating func join(_ a: Int, _ b: Int) {
         let (ra, rb) = (find(a), find(b))
         if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+    }
+
+    /// Each set of a tile's members (by position) as pairs of items, flat: each member with its
+    /// set's root.
+    mutating func joins(_ members: [Int]) -> [Int] {
+        var joins: [Int] = []
+        for k in members.indices {
+            let r = find(k)
+            if r != k { joins.append(members[k]); joins.append(members[r]) }
+        }
+        return joins
+    }
+
+    /// Joins the pairs of a flat list.
+    mutating func join(pairs: [Int]) {
+        for e in stride(from: 0, to: pairs.count, by: 2) { join(pairs[e], pairs[e + 1]) }
+    }
+
+    /// The sets of the included items, each ascending, ordered by their first item.
+    mutating func groups(_ included: [Bool]) -> [[Int]] {
+        var groups: [Int: [Int]] = [:]
+        for i in included.indices where included[i] { groups[find(i), default: []].append(i) }
+        return groups.values.sorted { $0[0] < $1[0] }
     }
 }
 
@@ -175,21 +259,8 @@ public struct ContiguityReport: Sendable, RenderableReport {
         }
         let envelopes = selected.indices.map { MultiPolygon(selected[$0].polygons).envelope }
         let included = [Bool](repeating: true, count: selected.count)
-        // Parcels in a piece of a block that is not a clean coverage: only their blocks can have
-        // overlaps. Two overlapping parcels share a tile (that of a point of their overlap) and
-        // touch there, so they are in one piece: a tile's members grouped by their component.
-        // Pieces, not whole tiles: a coverage union's cost grows faster than its size.
-        func unclean(_ worker: TileWorker, _ members: [Int], _ handles: [GEOSGeometryHandle], _ block: (Int) -> Int) throws(LandtrackError) -> [Int] {
-            var pieces: [Int: [Int]] = [:]
-            for k in members.indices { pieces[block(k), default: []].append(k) }
-            var marked: [Int] = []
-            for piece in pieces.values where piece.count > 1 {
-                if try !Self.isCleanCoverage(worker.ctx, piece.map { handles[$0] }) { marked += piece.map { members[$0] } }
-            }
-            return marked
-        }
         var mayOverlap = [Bool](repeating: false, count: selected.count)
-        var method = "gap 0: parcels that touch or overlap (GEOS intersects on their coordinates)"
+        var method = "gap 0: parcels that touch or overlap, on their coordinates (shared vertices and edges proved exactly, GEOS for the rest)"
         let components: [[Int]]
         if options.gapMetres > 0, let first = envelopes.lazy.compactMap({ $0 }).first,
            let longitude = selected.indices.lazy.compactMap({ selected[$0].polygons.first?.exterior.points.first?.x }).first {
@@ -219,21 +290,23 @@ public struct ContiguityReport: Sendable, RenderableReport {
             let maxLatitude = min(89.0, max(abs(extent.minY), abs(extent.maxY)))
             let marginY = 1.25 * options.gapMetres / 110_500
             let marginX = 1.25 * options.gapMetres / (111_300 * cos(maxLatitude * .pi / 180))
+            // Gap 0 first, on the parcels' own coordinates: its overlaps are the blocks' overlaps,
+            // and its components are joined under any gap, so their pairs need no distance test
+            // (a parcel that touches another, touches it in the plane too: a shared vertex is
+            // projected to one point). With barriers every pair is tested in the plane as before.
+            let touching = try ContiguityAnalysis.contactComponents(included: included, tiles: ParcelTiles(envelopes, perTile: perTile),
+                                                                    polygons: { selected[$0].polygons }, workers: lonlatWorkers)
+            for i in touching.marked { mayOverlap[i] = true }
+            var group = [Int](repeating: 0, count: selected.count)
+            for (g, members) in touching.components.enumerated() { for i in members { group[i] = g } }
             components = try ContiguityAnalysis.components(
                 included: included, tiles: ParcelTiles(envelopes, marginX: marginX, marginY: marginY, perTile: perTile),
-                gap: options.gapMetres, workers: planeWorkers).components
-            // Overlaps are judged on the parcels' own coordinates, as with gap 0: pieces by block.
-            var blocks = [Int](repeating: 0, count: selected.count)
-            for (b, members) in components.enumerated() { for i in members { blocks[i] = b } }
-            let blockOf = blocks
-            try ParcelTiles(envelopes, perTile: perTile).forEach(workers: lonlatWorkers, { (worker, members, handles) throws(LandtrackError) in
-                try unclean(worker, members, handles) { blockOf[members[$0]] }
-            }, deliver: { (marked: [Int]) in for i in marked { mayOverlap[i] = true } })
+                gap: options.gapMetres, workers: planeWorkers, joined: options.barriers.isEmpty ? group : nil)
             method = "within \(JSONValue.numberText(options.gapMetres)) m, distances in the plane of \(plane) (PROJ transverse Mercator)"
                 + (options.barriers.isEmpty ? "" : "; not across the \(options.barriers.count) barrier features")
         } else {
-            let found = try ContiguityAnalysis.components(included: included, tiles: ParcelTiles(envelopes, perTile: perTile), gap: 0,
-                                                          workers: lonlatWorkers, eachTile: unclean)
+            let found = try ContiguityAnalysis.contactComponents(included: included, tiles: ParcelTiles(envelopes, perTile: perTile),
+                                                                 polygons: { selected[$0].polygons }, workers: lonlatWorkers)
             components = found.components
             for i in found.marked { mayOverlap[i] = true }
         }

@@ -76,6 +76,17 @@ public struct ParcelTiles: Sendable {
         }
     }
 
+    /// Each tile on one of the workers' threads (`ParallelInOrder`), `body` making whatever GEOS
+    /// geometries it needs with the worker, `deliver` receiving what it gives on the calling
+    /// thread in tile order.
+    public func forEach<Output>(workers: [TileWorker],
+                                _ body: (TileWorker, [Int]) throws(LandtrackError) -> Output,
+                                deliver: (Output) throws(LandtrackError) -> Void) throws(LandtrackError) {
+        try ParallelInOrder.forEach(tiles.indices, workers: workers, body: { (worker: inout TileWorker, t: Int) -> Result<Output, LandtrackError> in
+            do throws(LandtrackError) { return .success(try body(worker, tiles[t])) } catch { return .failure(error) }
+        }, deliver: { (outcome: Result<Output, LandtrackError>) throws(LandtrackError) in try deliver(outcome.get()) })
+    }
+
     /// Each tile on one of the workers' threads (`ParallelInOrder`): its items' geometries made
     /// by the worker, `body` computing what the tile gives there, `deliver` receiving it on the
     /// calling thread in tile order. Each thread's GEOS copies are freed before it takes the

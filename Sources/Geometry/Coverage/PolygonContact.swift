@@ -1,0 +1,184 @@
+import Foundation
+
+/// How two valid polygonal geometries meet, decided on their coordinates alone where that can
+/// be proved, as it can for neighbours in a clean coverage (a survey's parcels share their
+/// boundaries vertex for vertex); everything else is left to GEOS.
+///
+/// The proof: take both boundaries as edges directed with the interior on their left. If every
+/// pair of edges, one from each, is either the same two positions in opposite directions (a
+/// shared edge: the interiors lie on its two sides) or meets at most in a position both share,
+/// and no edge of either that is not shared has a point inside the other, then the interiors are
+/// disjoint: a point common to both interiors would make their intersection a non-empty bounded
+/// open set, whose boundary (infinitely many points) could only lie on the edges, yet each edge
+/// point is, nearby, outside one of the two, except at the finitely many shared vertices. Every
+/// floating-point decision on the way is filtered (Shewchuk's error bound for orientations, with
+/// margin; a test point kept well away from the other boundary), and a decision the filter does
+/// not certify makes the pair `undecided`, never a wrong answer.
+public enum PolygonContact: Sendable, Equatable {
+    /// No point in common.
+    case apart
+    /// Boundaries meet (a shared vertex or edge), interiors disjoint: GEOS `intersects` holds and
+    /// `relate` has no interior–interior intersection.
+    case touching
+    /// Not proved either way here (crossing edges, a vertex on the other's edge, an overlap,
+    /// one inside the other, or a decision too close to call): ask GEOS.
+    case undecided
+
+    /// The contact of `a` and `b`.
+    public static func between(_ a: DirectedEdges, _ b: DirectedEdges) -> PolygonContact {
+        guard a.envelope.intersects(b.envelope) else { return .apart }
+        let (ea, eb) = (a.edges, b.edges)
+        // Only edges that meet the other's envelope can meet its edges or lie inside it: their
+        // positions, then whether each is shared (the other's edge reversed).
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: ea.count + eb.count) { near in
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: ea.count + eb.count) { shared in
+                var na = 0, nb = 0
+                for i in ea.indices where ea[i].meets(b.envelope) { near[na] = i; shared[na] = false; na += 1 }
+                for j in eb.indices where eb[j].meets(a.envelope) { near[na + nb] = j; shared[na + nb] = false; nb += 1 }
+                var touching = false
+                for s in 0..<na {
+                    let e = ea[near[s]]
+                    for t in na..<(na + nb) {
+                        let f = eb[near[t]]
+                        guard e.boxMeets(f) else { continue }
+                        switch meeting(e, f) {
+                        case .none: continue
+                        case .sharedPosition: touching = true
+                        case .sharedEdge: touching = true; shared[s] = true; shared[t] = true
+                        case .undecided: return .undecided
+                        }
+                    }
+                }
+                // Edges not shared: none may lie inside the other (one inside the other, or an
+                // overlap entered through shared vertices only).
+                for s in 0..<(na + nb) where !shared[s] {
+                    let (f, other) = s < na ? (ea[near[s]], b) : (eb[near[s]], a)
+                    let middle = DirectedEdges.XY(x: f.from.x / 2 + f.to.x / 2, y: f.from.y / 2 + f.to.y / 2)
+                    guard other.isCertainlyOutside(middle) else { return .undecided }
+                }
+                return touching ? .touching : .apart
+            }
+        }
+    }
+
+    private enum Meeting { case none, sharedPosition, sharedEdge, undecided }
+
+    /// Two edges whose boxes meet: apart, meeting only in a position both have (or the same
+    /// edge reversed), or anything else.
+    private static func meeting(_ e: DirectedEdges.Edge, _ f: DirectedEdges.Edge) -> Meeting {
+        let (p, q, r, s) = (e.from, e.to, f.from, f.to)
+        if p == s && q == r { return .sharedEdge }
+        if p == r && q == s { return .undecided } // the same edge, the interiors on one side
+        // One shared end: they meet only there unless they go on along one line, one way.
+        var end: (shared: DirectedEdges.XY, e: DirectedEdges.XY, f: DirectedEdges.XY)?
+        if p == r { end = (p, q, s) } else if p == s { end = (p, q, r) } else if q == r { end = (q, p, s) } else if q == s { end = (q, p, r) }
+        if let end {
+            if orientation(end.shared, end.e, end.f) != 0 { return .sharedPosition }
+            return oppositeRays(end.shared, end.e, end.f) ? .sharedPosition : .undecided
+        }
+        let o1 = orientation(p, q, r), o2 = orientation(p, q, s)
+        if o1 != 0 && o1 == o2 { return .none }
+        let o3 = orientation(r, s, p), o4 = orientation(r, s, q)
+        if o3 != 0 && o3 == o4 { return .none }
+        return .undecided
+    }
+
+    /// The sign of the orientation of r against the line p→q (1 left, -1 right), or 0 when
+    /// the floating-point determinant does not certify it (Shewchuk's first-stage bound is
+    /// 3.3e-16 of the summed magnitudes; 1e-14 keeps a wide margin).
+    static func orientation(_ p: DirectedEdges.XY, _ q: DirectedEdges.XY, _ r: DirectedEdges.XY) -> Int {
+        let left = (q.x - p.x) * (r.y - p.y), right = (q.y - p.y) * (r.x - p.x)
+        let det = left - right, bound = 1e-14 * (abs(left) + abs(right))
+        return det > bound ? 1 : det < -bound ? -1 : 0
+    }
+
+    /// Do s→e and s→f leave s at more than a right angle (so they meet only in s)?
+    private static func oppositeRays(_ s: DirectedEdges.XY, _ e: DirectedEdges.XY, _ f: DirectedEdges.XY) -> Bool {
+        let a = (e.x - s.x) * (f.x - s.x), b = (e.y - s.y) * (f.y - s.y)
+        return a + b < -1e-14 * (abs(a) + abs(b))
+    }
+}
+
+/// A polygonal geometry's boundary as edges directed with the interior on their left (exterior
+/// rings counter-clockwise, holes clockwise, whatever the input's winding), for
+/// `PolygonContact`; zero-length edges (a repeated position) are left out.
+public struct DirectedEdges: Sendable {
+    struct XY: Equatable { var x, y: Double }
+
+    struct Edge {
+        let from, to: XY
+        /// The edge's box.
+        let minX, maxX, minY, maxY: Double
+
+        init(from: XY, to: XY) {
+            self.from = from
+            self.to = to
+            (minX, maxX) = (min(from.x, to.x), max(from.x, to.x))
+            (minY, maxY) = (min(from.y, to.y), max(from.y, to.y))
+        }
+
+        @inline(__always) func meets(_ e: Envelope) -> Bool {
+            minX <= e.maxX && maxX >= e.minX && minY <= e.maxY && maxY >= e.minY
+        }
+
+        @inline(__always) func boxMeets(_ o: Edge) -> Bool {
+            minX <= o.maxX && maxX >= o.minX && minY <= o.maxY && maxY >= o.minY
+        }
+    }
+
+    let edges: [Edge]
+    public let envelope: Envelope
+
+    /// nil for no polygons.
+    public init?(_ polygons: [Polygon]) {
+        var edges: [Edge] = []
+        edges.reserveCapacity(polygons.reduce(0) { $0 + $1.vertexCount })
+        var envelope: Envelope?
+        for polygon in polygons {
+            for (r, ring) in polygon.rings.enumerated() {
+                // The interior on the left: an exterior counter-clockwise, a hole clockwise.
+                let forwards = (ring.signedArea > 0) == (r == 0)
+                let points = ring.points
+                for i in 0..<(points.count - 1) {
+                    let (a, b) = forwards ? (points[i], points[i + 1]) : (points[i + 1], points[i])
+                    guard a != b else { continue }
+                    edges.append(Edge(from: XY(x: a.x, y: a.y), to: XY(x: b.x, y: b.y)))
+                }
+            }
+            envelope = envelope.map { $0.union(polygon.envelope) } ?? polygon.envelope
+        }
+        guard let envelope else { return nil }
+        self.edges = edges
+        self.envelope = envelope
+    }
+
+    /// Is `m` outside the polygons, and far enough from every edge (1e-11 of the coordinates'
+    /// magnitude) that rounding cannot put it on the other side? Crossings of the ray to +x,
+    /// half-open in y; false when not certain.
+    func isCertainlyOutside(_ m: XY) -> Bool {
+        let scale = max(abs(m.x), abs(m.y), envelope.maxX - envelope.minX, envelope.maxY - envelope.minY)
+        let margin = 1e-11 * scale
+        if m.x < envelope.minX - margin || m.x > envelope.maxX + margin || m.y < envelope.minY - margin || m.y > envelope.maxY + margin {
+            return true
+        }
+        var inside = false
+        for e in edges {
+            if e.minX - margin <= m.x && e.maxX + margin >= m.x && e.minY - margin <= m.y && e.maxY + margin >= m.y
+                && Self.squaredDistance(m, e) <= margin * margin {
+                return false
+            }
+            guard (e.from.y > m.y) != (e.to.y > m.y) else { continue }
+            let o = PolygonContact.orientation(e.from, e.to, m)
+            if o == 0 { return false }
+            if (e.to.y > e.from.y) == (o > 0) { inside.toggle() }
+        }
+        return !inside
+    }
+
+    private static func squaredDistance(_ m: XY, _ e: Edge) -> Double {
+        let dx = e.to.x - e.from.x, dy = e.to.y - e.from.y
+        let t = max(0, min(1, ((m.x - e.from.x) * dx + (m.y - e.from.y) * dy) / (dx * dx + dy * dy)))
+        let cx = e.from.x + t * dx - m.x, cy = e.from.y + t * dy - m.y
+        return cx * cx + cy * cy
+    }
+}
