@@ -85,16 +85,8 @@ public enum ContiguityAnalysis {
         var all = UnionFind(count: included.count)
         var marked: [Int] = []
         try tiles.forEach(workers: workers, { (worker, members) throws(LandtrackError) -> (joins: [Int], marked: [Int]) in
-            let edges = members.map { DirectedEdges(polygons($0)) }
             var local = UnionFind(count: members.count)
-            var undecided: [(Int, Int)] = []
-            forEachEnvelopePair(edges.map { $0?.envelope }) { k, m in
-                switch PolygonContact.between(edges[k]!, edges[m]!) {
-                case .touching: local.join(k, m)
-                case .apart: break
-                case .undecided: undecided.append((k, m))
-                }
-            }
+            let undecided = contacts(members, polygons: polygons) { k, m in local.join(k, m) }
             var made: [Int: GEOSGeometryHandle] = [:]
             func handle(_ k: Int) throws(LandtrackError) -> GEOSGeometryHandle {
                 if let h = made[k] { return h }
@@ -121,16 +113,34 @@ public enum ContiguityAnalysis {
         return (all.groups(included), marked)
     }
 
-    /// Each pair of positions whose envelopes meet (nil: none), the smaller position first: a
+    /// The pairs of `members` whose envelopes meet, by their contact on their coordinates
+    /// (`PolygonContact`): each touching pair handed to `touching`, the pairs left undecided
+    /// returned (positions in `members`, the smaller first); pairs apart are dropped.
+    static func contacts(_ members: [Int], polygons: (Int) -> [Polygon], touching: (Int, Int) -> Void) -> [(Int, Int)] {
+        var table = DirectedEdges(reservingEdges: members.reduce(0) { $0 + polygons($1).reduce(0) { $0 + $1.vertexCount } })
+        for i in members { table.append(polygons(i)) }
+        var undecided: [(Int, Int)] = []
+        forEachEnvelopePair(table.envelopes) { k, m in
+            switch PolygonContact.between(k, m, in: table) {
+            case .touching: touching(k, m)
+            case .apart: break
+            case .undecided: undecided.append((k, m))
+            }
+        }
+        return undecided
+    }
+
+    /// Each pair of positions whose envelopes meet, the smaller position first: a
     /// sweep over the envelopes sorted by their west edge.
-    static func forEachEnvelopePair(_ envelopes: [Envelope?], _ body: (Int, Int) -> Void) {
-        let order = envelopes.indices.filter { envelopes[$0] != nil }.sorted { envelopes[$0]!.minX < envelopes[$1]!.minX }
-        for n in order.indices {
-            let k = order[n], e = envelopes[k]!
-            for m in order[(n + 1)...] {
-                let f = envelopes[m]!
-                if f.minX > e.maxX { break }
-                if f.minY <= e.maxY && f.maxY >= e.minY { body(min(k, m), max(k, m)) }
+    static func forEachEnvelopePair(_ envelopes: [Envelope], _ body: (Int, Int) -> Void) {
+        let order = envelopes.indices.sorted { envelopes[$0].minX < envelopes[$1].minX }
+        let sorted = order.map { envelopes[$0] }
+        for n in sorted.indices {
+            let e = sorted[n]
+            var o = n + 1
+            while o < sorted.count, sorted[o].minX <= e.maxX {
+                if sorted[o].minY <= e.maxY && sorted[o].maxY >= e.minY { body(min(order[n], order[o]), max(order[n], order[o])) }
+                o += 1
             }
         }
     }

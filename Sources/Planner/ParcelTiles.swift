@@ -13,9 +13,6 @@ public struct ParcelTiles: Sendable {
     /// and reused is slower to allocate than fresh (at 1M parcels on one thread, 16k a tile took
     /// 40 % longer; on two threads, 32k a tile each was as fast as 64k and held 80 MB less).
     public static let standardSize = 65_536
-    /// For a coverage union of a whole tile (the overlap rule): its cost and its memory grow
-    /// faster than its size, so these tiles are smaller.
-    public static let coverageSize = 16_384
 
     /// Each tile's items, ascending; tiles without items are left out.
     public private(set) var tiles: [[Int]] = []

@@ -75,8 +75,8 @@ public struct CheckOptions: Sendable {
     /// The area the period rules add up (new cultivated land, PBF, balance): net of the parcels'
     /// deductions or gross; nil: net when the parcels carry deductions, else gross.
     public var areaBasis: AreaBasis?
-    /// How many parcels GEOS holds at once in the overlap rule and the PBF blocks (the
-    /// findings do not depend on it); nil: `ParcelTiles.coverageSize` and `.standardSize`.
+    /// Parcels a tile in the overlap rule and the PBF blocks (the
+    /// findings do not depend on it); nil: `ParcelTiles.standardSize`.
     public var parcelsPerTile: Int?
     /// Threads the overlap rule's and the PBF blocks' tiles are shared out between (the
     /// findings do not depend on it); nil: one per core.
@@ -336,31 +336,35 @@ public struct CheckReport: Sendable, RenderableReport {
             results.append(Result(rule: .invalidGeometry, passed: findings.isEmpty, detail: "\(parcels.count) parcels checked", findings: findings))
         }
         if run.contains(.parcelOverlap) {
-            // Tile by tile: a tile whose parcels are a clean coverage (their coverage union is
-            // valid and has their summed area) has no overlaps at all, so only the others pay for
-            // pairwise DE-9IM tests. Two overlapping parcels share a tile (that of a point of
-            // their overlap): the same findings as testing every pair.
+            // Tile by tile: the pairs whose envelopes meet are decided on their coordinates
+            // (`PolygonContact`: neighbours that share vertices and edges are proved not to
+            // overlap); only the pairs left undecided pay for GEOS's DE-9IM test and the overlap's
+            // area. Two overlapping parcels share a tile (that of a point of their overlap) and
+            // are never proved apart or merely touching: the same findings as testing every pair.
             // The tiles are shared out between the cores, each thread with a GEOS context of its
             // own; a pair two tiles share is computed in both and kept once.
             var found = Set<Pair>()
             var pairs: [(Int, Int, Double)] = []
             let threads = max(1, options.threads ?? Cores.available)
             let tiles = ParcelTiles(parcels.map { MultiPolygon($0.polygons).envelope },
-                                    perTile: options.parcelsPerTile ?? max(1, ParcelTiles.coverageSize / threads))
+                                    perTile: options.parcelsPerTile ?? max(1, ParcelTiles.standardSize / threads))
             let workers = (0..<threads).map { _ in
                 let own = GEOSContext()
                 return TileWorker(ctx: own) { (i: Int) throws(LandtrackError) in try own.geometry(.multiPolygon(MultiPolygon(parcels[i].polygons))) }
             }
-            try tiles.forEach(workers: workers, { (worker, members, handles) throws(LandtrackError) -> [(Int, Int, Double)] in
-                let ctx = worker.ctx
-                guard members.count > 1, try !ContiguityReport.isCleanCoverage(ctx, handles) else { return [] }
-                let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
+            try tiles.forEach(workers: workers, { (worker, members) throws(LandtrackError) -> [(Int, Int, Double)] in
+                let undecided = ContiguityAnalysis.contacts(members, polygons: { parcels[$0].polygons }) { _, _ in }
+                var made: [Int: GEOSGeometryHandle] = [:]
+                func handle(_ k: Int) throws(LandtrackError) -> GEOSGeometryHandle {
+                    if let h = made[k] { return h }
+                    let h = try worker.geometry(members[k])
+                    made[k] = h
+                    return h
+                }
                 var overlapping: [(Int, Int, Double)] = []
-                for a in members.indices {
-                    for b in index.query(handles[a]) where b > a {
-                        let area = try Self.overlapArea(handles[a], handles[b], ctx: worker.ctx, engine: engine)
-                        if area > 0 { overlapping.append((members[a], members[b], area)) }
-                    }
+                for (a, b) in undecided {
+                    let area = try Self.overlapArea(handle(a), handle(b), ctx: worker.ctx, engine: engine)
+                    if area > 0 { overlapping.append((members[a], members[b], area)) }
                 }
                 return overlapping
             }, deliver: { (overlapping: [(Int, Int, Double)]) in

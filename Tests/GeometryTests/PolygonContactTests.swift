@@ -26,7 +26,7 @@ import TestSupport
 
     /// A decision GEOS contradicts is a failure; `undecided` never is.
     static func agreesWithGEOS(_ a: [Polygon], _ b: [Polygon]) throws -> PolygonContact {
-        let contact = PolygonContact.between(DirectedEdges(a)!, DirectedEdges(b)!)
+        let contact = PolygonContact.between(0, 1, in: DirectedEdges([a, b]))
         let truth = try geos(a, b)
         switch contact {
         case .touching: #expect(truth.intersects && !truth.interiors, "touching, but GEOS says \(truth)")
@@ -34,7 +34,7 @@ import TestSupport
         case .undecided: break
         }
         // The relation is symmetric.
-        #expect(PolygonContact.between(DirectedEdges(b)!, DirectedEdges(a)!) == contact)
+        #expect(PolygonContact.between(0, 1, in: DirectedEdges([b, a])) == contact)
         return contact
     }
 

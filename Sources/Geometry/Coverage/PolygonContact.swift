@@ -24,39 +24,44 @@ public enum PolygonContact: Sendable, Equatable {
     /// one inside the other, or a decision too close to call): ask GEOS.
     case undecided
 
-    /// The contact of `a` and `b`.
-    public static func between(_ a: DirectedEdges, _ b: DirectedEdges) -> PolygonContact {
-        guard a.envelope.intersects(b.envelope) else { return .apart }
-        let (ea, eb) = (a.edges, b.edges)
-        // Only edges that meet the other's envelope can meet its edges or lie inside it: their
-        // positions, then whether each is shared (the other's edge reversed).
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: ea.count + eb.count) { near in
-            withUnsafeTemporaryAllocation(of: Bool.self, capacity: ea.count + eb.count) { shared in
-                var na = 0, nb = 0
-                for i in ea.indices where ea[i].meets(b.envelope) { near[na] = i; shared[na] = false; na += 1 }
-                for j in eb.indices where eb[j].meets(a.envelope) { near[na + nb] = j; shared[na + nb] = false; nb += 1 }
-                var touching = false
-                for s in 0..<na {
-                    let e = ea[near[s]]
-                    for t in na..<(na + nb) {
-                        let f = eb[near[t]]
-                        guard e.boxMeets(f) else { continue }
-                        switch meeting(e, f) {
-                        case .none: continue
-                        case .sharedPosition: touching = true
-                        case .sharedEdge: touching = true; shared[s] = true; shared[t] = true
-                        case .undecided: return .undecided
+    /// The contact of geometries `a` and `b` of `table`.
+    public static func between(_ a: Int, _ b: Int, in table: DirectedEdges) -> PolygonContact {
+        let (envA, envB) = (table.envelopes[a], table.envelopes[b])
+        guard envA.intersects(envB) else { return .apart }
+        let (ra, rb) = (table.ranges[a], table.ranges[b])
+        return table.edges.withUnsafeBufferPointer { edges in
+            // Only edges that meet the other's envelope can meet its edges or lie inside it: their
+            // positions, then whether each is shared (the other's edge reversed).
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: ra.count + rb.count) { near in
+                withUnsafeTemporaryAllocation(of: Bool.self, capacity: ra.count + rb.count) { shared in
+                    var na = 0, n = 0
+                    for i in ra where edges[i].meets(envB) { near[n] = i; shared[n] = false; n += 1 }
+                    na = n
+                    for j in rb where edges[j].meets(envA) { near[n] = j; shared[n] = false; n += 1 }
+                    var touching = false
+                    for s in 0..<na {
+                        let e = edges[near[s]]
+                        for t in na..<n {
+                            let f = edges[near[t]]
+                            guard e.boxMeets(f) else { continue }
+                            switch meeting(e, f) {
+                            case .none: continue
+                            case .sharedPosition: touching = true
+                            case .sharedEdge: touching = true; shared[s] = true; shared[t] = true
+                            case .undecided: return .undecided
+                            }
                         }
                     }
+                    // Edges not shared: none may lie inside the other (one inside the other, or an
+                    // overlap entered through shared vertices only).
+                    for s in 0..<n where !shared[s] {
+                        let f = edges[near[s]]
+                        let middle = DirectedEdges.XY(x: f.from.x / 2 + f.to.x / 2, y: f.from.y / 2 + f.to.y / 2)
+                        let other = s < na ? b : a
+                        guard DirectedEdges.isCertainlyOutside(middle, edges, table.ranges[other], table.envelopes[other]) else { return .undecided }
+                    }
+                    return touching ? .touching : .apart
                 }
-                // Edges not shared: none may lie inside the other (one inside the other, or an
-                // overlap entered through shared vertices only).
-                for s in 0..<(na + nb) where !shared[s] {
-                    let (f, other) = s < na ? (ea[near[s]], b) : (eb[near[s]], a)
-                    let middle = DirectedEdges.XY(x: f.from.x / 2 + f.to.x / 2, y: f.from.y / 2 + f.to.y / 2)
-                    guard other.isCertainlyOutside(middle) else { return .undecided }
-                }
-                return touching ? .touching : .apart
             }
         }
     }
@@ -99,9 +104,10 @@ public enum PolygonContact: Sendable, Equatable {
     }
 }
 
-/// A polygonal geometry's boundary as edges directed with the interior on their left (exterior
-/// rings counter-clockwise, holes clockwise, whatever the input's winding), for
-/// `PolygonContact`; zero-length edges (a repeated position) are left out.
+/// The boundaries of polygonal geometries (a tile's parcels) as edges directed with each one's
+/// interior on their left (exterior rings counter-clockwise, holes clockwise, whatever the
+/// input's winding), all in one array, for `PolygonContact`; zero-length edges (a repeated
+/// position) are left out.
 public struct DirectedEdges: Sendable {
     struct XY: Equatable { var x, y: Double }
 
@@ -126,14 +132,28 @@ public struct DirectedEdges: Sendable {
         }
     }
 
-    let edges: [Edge]
-    public let envelope: Envelope
+    private(set) var edges: [Edge] = []
+    /// Each geometry's edges in `edges`.
+    private(set) var ranges: [Range<Int>] = []
+    /// Each geometry's envelope.
+    public private(set) var envelopes: [Envelope] = []
 
-    /// nil for no polygons.
-    public init?(_ polygons: [Polygon]) {
-        var edges: [Edge] = []
-        edges.reserveCapacity(polygons.reduce(0) { $0 + $1.vertexCount })
-        var envelope: Envelope?
+    /// An empty table with room for `edges` edges (the geometries' positions, counted).
+    public init(reservingEdges edges: Int = 0) {
+        self.edges.reserveCapacity(edges)
+    }
+
+    /// The table of `geometries`, numbered in their order; none may be empty.
+    public init(_ geometries: [[Polygon]]) {
+        for g in geometries { append(g) }
+    }
+
+    public var count: Int { ranges.count }
+
+    /// Adds a geometry (at least one polygon) as the next number.
+    public mutating func append(_ polygons: [Polygon]) {
+        let start = edges.count
+        var envelope = polygons[0].envelope
         for polygon in polygons {
             for (r, ring) in polygon.rings.enumerated() {
                 // The interior on the left: an exterior counter-clockwise, a hole clockwise.
@@ -145,26 +165,26 @@ public struct DirectedEdges: Sendable {
                     edges.append(Edge(from: XY(x: a.x, y: a.y), to: XY(x: b.x, y: b.y)))
                 }
             }
-            envelope = envelope.map { $0.union(polygon.envelope) } ?? polygon.envelope
+            envelope = envelope.union(polygon.envelope)
         }
-        guard let envelope else { return nil }
-        self.edges = edges
-        self.envelope = envelope
+        ranges.append(start..<edges.count)
+        envelopes.append(envelope)
     }
 
-    /// Is `m` outside the polygons, and far enough from every edge (1e-11 of the coordinates'
-    /// magnitude) that rounding cannot put it on the other side? Crossings of the ray to +x,
-    /// half-open in y; false when not certain.
-    func isCertainlyOutside(_ m: XY) -> Bool {
+    /// Is `m` outside the geometry whose edges are `range`, and far enough from every edge (1e-11
+    /// of the coordinates' magnitude) that rounding cannot put it on the other side? Crossings of
+    /// the ray to +x, half-open in y; false when not certain.
+    static func isCertainlyOutside(_ m: XY, _ edges: UnsafeBufferPointer<Edge>, _ range: Range<Int>, _ envelope: Envelope) -> Bool {
         let scale = max(abs(m.x), abs(m.y), envelope.maxX - envelope.minX, envelope.maxY - envelope.minY)
         let margin = 1e-11 * scale
         if m.x < envelope.minX - margin || m.x > envelope.maxX + margin || m.y < envelope.minY - margin || m.y > envelope.maxY + margin {
             return true
         }
         var inside = false
-        for e in edges {
+        for i in range {
+            let e = edges[i]
             if e.minX - margin <= m.x && e.maxX + margin >= m.x && e.minY - margin <= m.y && e.maxY + margin >= m.y
-                && Self.squaredDistance(m, e) <= margin * margin {
+                && squaredDistance(m, e) <= margin * margin {
                 return false
             }
             guard (e.from.y > m.y) != (e.to.y > m.y) else { continue }
