@@ -21,6 +21,15 @@ public enum ContiguityAnalysis {
         return try components(included: geometries.map { $0 != nil }, tiles: tiles, gap: gap, workers: [worker])
     }
 
+    /// What a positive gap's components start from: gap 0's, `group` numbering each item's
+    /// gap-0 component (items of one group are joined under any gap), with the items' envelopes
+    /// in the coordinates the tiles were cut in and the margins the tiles were grown by.
+    public struct GapZeroGroups {
+        public var group: [Int]
+        public var envelopes: [Envelope?]
+        public var marginX: Double, marginY: Double
+    }
+
     /// Components over `tiles`, the tiles shared out between the workers' threads: GEOS holds
     /// the geometries of one tile per thread at a time (each worker makes them in its own
     /// context, in the plane where `gap` is measured). Within a tile union-find joins the pairs
@@ -28,25 +37,41 @@ public enum ContiguityAnalysis {
     /// and the tiles' joins are merged here, in tile order, by union-find over all items.
     /// Indices not `included` are left out; included ones in no tile (empty geometries) are
     /// components of their own. The components do not depend on the tiling or the threads.
-    /// `joined`, when given, numbers a group for every item (items of one group are known to be
-    /// joined: gap 0's components under a positive gap): a pair of one group is never tested.
+    /// Starting from gap 0's components (`from`), a pair of one group is never tested, and a
+    /// parcel is made in GEOS only when its envelope, grown by the margins, meets that of a
+    /// parcel of another group in the tile (any pair within the gap does: the tiles' argument).
     public static func components(included: [Bool], tiles: ParcelTiles, gap: Double, workers: [TileWorker],
-                                  joined: [Int]? = nil) throws(LandtrackError) -> [[Int]] {
+                                  from start: GapZeroGroups? = nil) throws(LandtrackError) -> [[Int]] {
         var all = UnionFind(count: included.count)
-        if let joined {
+        if let start {
             var first: [Int: Int] = [:]
             for i in included.indices where included[i] {
-                if let f = first[joined[i]] { all.join(f, i) } else { first[joined[i]] = i }
+                if let f = first[start.group[i]] { all.join(f, i) } else { first[start.group[i]] = i }
             }
         }
-        try tiles.forEach(workers: workers, { (worker, members, handles) throws(LandtrackError) -> [Int] in
+        try tiles.forEach(workers: workers, { (worker, tileMembers) throws(LandtrackError) -> [Int] in
             let ctx = worker.ctx
+            var members = tileMembers
+            if let start {
+                let grown = tileMembers.map { i -> Envelope in
+                    let e = start.envelopes[i]!
+                    return Envelope(minX: e.minX - start.marginX, minY: e.minY - start.marginY, maxX: e.maxX + start.marginX, maxY: e.maxY + start.marginY)
+                }
+                var needed = [Bool](repeating: false, count: tileMembers.count)
+                forEachEnvelopePair(grown) { k, m in
+                    if start.group[tileMembers[k]] != start.group[tileMembers[m]] { needed[k] = true; needed[m] = true }
+                }
+                members = tileMembers.indices.filter { needed[$0] }.map { tileMembers[$0] }
+            }
+            var handles: [GEOSGeometryHandle] = []
+            handles.reserveCapacity(members.count)
+            for i in members { handles.append(try worker.geometry(i)) }
             let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
             var local = UnionFind(count: members.count)
-            if let joined {
+            if let start {
                 var first: [Int: Int] = [:]
                 for k in members.indices {
-                    if let f = first[joined[members[k]]] { local.join(f, k) } else { first[joined[members[k]]] = k }
+                    if let f = first[start.group[members[k]]] { local.join(f, k) } else { first[start.group[members[k]]] = k }
                 }
             }
             for k in members.indices {
@@ -311,7 +336,8 @@ public struct ContiguityReport: Sendable, RenderableReport {
             for (g, members) in touching.components.enumerated() { for i in members { group[i] = g } }
             components = try ContiguityAnalysis.components(
                 included: included, tiles: ParcelTiles(envelopes, marginX: marginX, marginY: marginY, perTile: perTile),
-                gap: options.gapMetres, workers: planeWorkers, joined: options.barriers.isEmpty ? group : nil)
+                gap: options.gapMetres, workers: planeWorkers,
+                from: options.barriers.isEmpty ? ContiguityAnalysis.GapZeroGroups(group: group, envelopes: envelopes, marginX: marginX, marginY: marginY) : nil)
             method = "within \(JSONValue.numberText(options.gapMetres)) m, distances in the plane of \(plane) (PROJ transverse Mercator)"
                 + (options.barriers.isEmpty ? "" : "; not across the \(options.barriers.count) barrier features")
         } else {
