@@ -162,6 +162,29 @@ struct ContiguityTests {
         #expect(try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks == whole)
     }
 
+    /// The analysis decides most pairs without GEOS (contacts on the coordinates, gap 0's blocks
+    /// as a start, GEOS only for parcels near another block): its blocks are those of GEOS alone
+    /// on every pair (`components` over the parcels' GEOS copies, lon/lat at gap 0, in the
+    /// Gauss-Krüger plane within a gap), for the sample's farmland and for all its parcels.
+    @Test(arguments: [0.0, 2.0, 3.5, 5.0]) func blocksAreThoseOfGEOSOnEveryPair(gap: Double) throws {
+        let (parcels, crs) = try PlannerInput.load(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path))
+        for states in [ContiguityReport.Options().states, nil] {
+            var options = ContiguityReport.Options()
+            options.states = states
+            options.gapMetres = gap
+            let selected = parcels.filter { states?.contains($0.state) ?? true }.sorted { $0.id < $1.id }
+            let ctx = GEOSContext()
+            let transform = try CoordinateTransform.gaussKrugerPlane(from: crs, near: selected[0].polygons[0].exterior.points[0].x)
+            let handles = try selected.map { p in
+                try ctx.geometry(.multiPolygon(MultiPolygon(gap > 0 ? try p.polygons.map { try transform.transform($0) } : p.polygons)))
+            }
+            let truth = try ContiguityAnalysis.components(ctx, handles, gap: gap).map { $0.map { selected[$0].id }.sorted() }
+            let blocks = try ContiguityReport.analyse(parcels, crs: crs, options: options).blocks.map(\.parcels)
+            #expect(blocks.count > 1)
+            #expect(Set(blocks) == Set(truth), "gap \(gap) m, \(states == nil ? "all states" : "farmland")")
+        }
+    }
+
     /// A gap joins what touching does not: roads 3–8 m wide split the sample's farmland at gap 0
     /// and not at 10 m.
     @Test func aGapJoinsAcrossNarrowRoads() throws {
