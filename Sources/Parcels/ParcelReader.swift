@@ -434,7 +434,8 @@ extension ParcelReader {
     }
 
     /// Zero-area rings, then GEOS validity (self-intersection, holes outside shells, overlapping
-    /// multipolygon parts, …) with GEOS's own reason and location.
+    /// multipolygon parts, …) with GEOS's own reason and location; a polygon `SimplePolygon`
+    /// proves valid does not reach GEOS.
     static func topologyProblems(_ polygons: [Polygon], geos: GEOSContext) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         for (partIndex, polygon) in polygons.enumerated() {
@@ -443,7 +444,8 @@ extension ParcelReader {
                 problems.append(Diagnostic(.zeroAreaRing, "ring has zero area (its positions lie on one line or repeat)", location: loc))
             }
         }
-        guard problems.isEmpty else { return problems }
+        // A single simple ring is proved valid without GEOS (most parcels); GEOS for the rest.
+        guard problems.isEmpty, !SimplePolygon.isCertainlyValid(polygons) else { return problems }
         let geometry: Geometry = polygons.count == 1 ? .polygon(polygons[0]) : .multiPolygon(MultiPolygon(polygons))
         do {
             let handle = try geos.geometry(geometry)

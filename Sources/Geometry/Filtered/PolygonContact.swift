@@ -78,30 +78,16 @@ public enum PolygonContact: Sendable, Equatable {
         var end: (shared: DirectedEdges.XY, e: DirectedEdges.XY, f: DirectedEdges.XY)?
         if p == r { end = (p, q, s) } else if p == s { end = (p, q, r) } else if q == r { end = (q, p, s) } else if q == s { end = (q, p, r) }
         if let end {
-            if orientation(end.shared, end.e, end.f) != 0 { return .sharedPosition }
-            return oppositeRays(end.shared, end.e, end.f) ? .sharedPosition : .undecided
+            if FilteredPredicates.orientation(end.shared, end.e, end.f) != 0 { return .sharedPosition }
+            return FilteredPredicates.oppositeRays(end.shared, end.e, end.f) ? .sharedPosition : .undecided
         }
-        let o1 = orientation(p, q, r), o2 = orientation(p, q, s)
+        let o1 = FilteredPredicates.orientation(p, q, r), o2 = FilteredPredicates.orientation(p, q, s)
         if o1 != 0 && o1 == o2 { return .none }
-        let o3 = orientation(r, s, p), o4 = orientation(r, s, q)
+        let o3 = FilteredPredicates.orientation(r, s, p), o4 = FilteredPredicates.orientation(r, s, q)
         if o3 != 0 && o3 == o4 { return .none }
         return .undecided
     }
 
-    /// The sign of the orientation of r against the line p→q (1 left, -1 right), or 0 when
-    /// the floating-point determinant does not certify it (Shewchuk's first-stage bound is
-    /// 3.3e-16 of the summed magnitudes; 1e-14 keeps a wide margin).
-    static func orientation(_ p: DirectedEdges.XY, _ q: DirectedEdges.XY, _ r: DirectedEdges.XY) -> Int {
-        let left = (q.x - p.x) * (r.y - p.y), right = (q.y - p.y) * (r.x - p.x)
-        let det = left - right, bound = 1e-14 * (abs(left) + abs(right))
-        return det > bound ? 1 : det < -bound ? -1 : 0
-    }
-
-    /// Do s→e and s→f leave s at more than a right angle (so they meet only in s)?
-    private static func oppositeRays(_ s: DirectedEdges.XY, _ e: DirectedEdges.XY, _ f: DirectedEdges.XY) -> Bool {
-        let a = (e.x - s.x) * (f.x - s.x), b = (e.y - s.y) * (f.y - s.y)
-        return a + b < -1e-14 * (abs(a) + abs(b))
-    }
 }
 
 /// The boundaries of polygonal geometries (a tile's parcels) as edges directed with each one's
@@ -109,7 +95,7 @@ public enum PolygonContact: Sendable, Equatable {
 /// input's winding), all in one array, for `PolygonContact`; zero-length edges (a repeated
 /// position) are left out.
 public struct DirectedEdges: Sendable {
-    struct XY: Equatable { var x, y: Double }
+    typealias XY = FilteredPredicates.XY
 
     struct Edge {
         let from, to: XY
@@ -188,7 +174,7 @@ public struct DirectedEdges: Sendable {
                 return false
             }
             guard (e.from.y > m.y) != (e.to.y > m.y) else { continue }
-            let o = PolygonContact.orientation(e.from, e.to, m)
+            let o = FilteredPredicates.orientation(e.from, e.to, m)
             if o == 0 { return false }
             if (e.to.y > e.from.y) == (o > 0) { inside.toggle() }
         }
