@@ -94,9 +94,15 @@ extension GeoPackageStore {
         let (layers, base, events, replaced) = try read { db in
             var layers: [ConstraintLayer: [LayerGeometry]] = [:]
             for layer in ConstraintLayer.allCases { layers[layer] = try Self.layer(db, layer) }
+            // The table in its own order (a sequential scan, not the parcel_id index and a row
+            // lookup each): a store made by importing a file that lists its ids in order is in
+            // id order already, and is only checked; any other is sorted here.
             var base: [Parcel] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM parcels ORDER BY parcel_id")
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM parcels")
             while let row = try rows.next() { base.append(try Self.parcel(row, path: path, content: content)) }
+            if !base.indices.dropFirst().allSatisfy({ ParcelID.precedes(base[$0 - 1].id, base[$0].id) }) {
+                base.sort { ParcelID.precedes($0.id, $1.id) }
+            }
             var events = ParcelHistory()
             if needEvents {
                 let cursor = try Row.fetchCursor(db, sql: """

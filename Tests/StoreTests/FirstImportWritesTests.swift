@@ -154,4 +154,17 @@ import TestSupport
         #expect(check == "ok")
         #expect(triggers == 1, "the insert trigger set aside comes back with the rollback")
     }
+
+    /// Snapshots read the parcels table in its own order and sort only when it is not in id
+    /// order: a file listing ids out of order (non-ASCII among them) still gives snapshots in the
+    /// stores' byte order, the order of SQLite's BINARY collation.
+    @Test func aSnapshotIsInIdOrderWhateverTheRowsOrder() throws {
+        let ids = ["Z-9", "甲-1", "A-1", "b-2", "B-1", "A-10", "A-2"]
+        let store = try squareParcelStore(ids.enumerated().map { ($1, "farmland", false, Double($0) * 1.1, 0, 1) })
+        let byBytes = ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        #expect(try store.snapshot().parcels.map(\.id) == byBytes)
+        let sqliteOrder = try store.read { db in try String.fetchAll(db, sql: "SELECT parcel_id FROM parcels ORDER BY parcel_id") }
+        #expect(sqliteOrder == byBytes)
+        #expect(try store.snapshot(asOf: CalendarDate(parsing: "2023-01-01")).parcels.map(\.id) == byBytes)
+    }
 }
