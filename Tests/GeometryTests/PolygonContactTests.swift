@@ -114,7 +114,8 @@ import TestSupport
     }
 
     /// Random quadrilaterals thrown near each other (overlaps, crossings, containment, gaps):
-    /// whatever is decided, GEOS agrees with.
+    /// whatever is decided for two valid ones, GEOS agrees with. (Seed 5584870290025142176 once
+    /// made a ring with a vertex on its own edge, which GEOS's relate misreads.)
     @Test func randomPairsAreNeverDecidedWrongly() async {
         await propertyCheck(count: 300, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
@@ -132,6 +133,11 @@ import TestSupport
                 return ring.isDegenerate ? [Self.square(cx, cy)] : [Polygon(exterior: ring)]
             }
             let (a, b) = (convexQuad(), convexQuad())
+            // Snapping can fold a ring onto itself: the contact is defined for valid geometries
+            // only (the reader refuses the others), so those pairs are not asked.
+            let ctx = GEOSContext()
+            guard try ctx.validity(ctx.geometry(.multiPolygon(MultiPolygon(a)))).isValid,
+                  try ctx.validity(ctx.geometry(.multiPolygon(MultiPolygon(b)))).isValid else { return }
             _ = try Self.agreesWithGEOS(a, b)
         }
     }

@@ -2,7 +2,9 @@ import Foundation
 
 /// How two valid polygonal geometries meet, decided on their coordinates alone where that can
 /// be proved, as it can for neighbours in a clean coverage (a survey's parcels share their
-/// boundaries vertex for vertex); everything else is left to GEOS.
+/// boundaries vertex for vertex); everything else is left to GEOS. Validity is the caller's
+/// premise, as it is GEOS's: the reader refuses invalid parcels, and `check` reports any that
+/// an outside edit let in (for those neither this nor GEOS's relate is meaningful).
 ///
 /// The proof: take both boundaries as edges directed with the interior on their left. If every
 /// pair of edges, one from each, is either the same two positions in opposite directions (a
