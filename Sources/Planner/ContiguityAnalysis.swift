@@ -28,6 +28,10 @@ public enum ContiguityAnalysis {
         public var group: [Int]
         public var envelopes: [Envelope?]
         public var marginX: Double, marginY: Double
+
+        public init(group: [Int], envelopes: [Envelope?], marginX: Double, marginY: Double) {
+            (self.group, self.envelopes, self.marginX, self.marginY) = (group, envelopes, marginX, marginY)
+        }
     }
 
     /// Components over `tiles`, the tiles shared out between the workers' threads: GEOS holds
@@ -140,12 +144,16 @@ public enum ContiguityAnalysis {
 
     /// The pairs of `members` whose envelopes meet, by their contact on their coordinates
     /// (`PolygonContact`): each touching pair handed to `touching`, the pairs left undecided
-    /// returned (positions in `members`, the smaller first); pairs apart are dropped.
-    static func contacts(_ members: [Int], polygons: (Int) -> [Polygon], touching: (Int, Int) -> Void) -> [(Int, Int)] {
+    /// returned (positions in `members`, the smaller first); pairs apart are dropped. A pair with
+    /// an item `decidable` refuses (one that may be invalid) is left undecided.
+    static func contacts(_ members: [Int], polygons: (Int) -> [Polygon], decidable: (Int) -> Bool = { _ in true },
+                         touching: (Int, Int) -> Void) -> [(Int, Int)] {
         var table = DirectedEdges(reservingEdges: members.reduce(0) { $0 + polygons($1).reduce(0) { $0 + $1.vertexCount } })
         for i in members { table.append(polygons(i)) }
+        let trusted = members.map(decidable)
         var undecided: [(Int, Int)] = []
         forEachEnvelopePair(table.envelopes) { k, m in
+            guard trusted[k] && trusted[m] else { return undecided.append((k, m)) }
             switch PolygonContact.between(k, m, in: table) {
             case .touching: touching(k, m)
             case .apart: break
@@ -326,9 +334,11 @@ public struct ContiguityReport: Sendable, RenderableReport {
             let marginY = 1.25 * options.gapMetres / 110_500
             let marginX = 1.25 * options.gapMetres / (111_300 * cos(maxLatitude * .pi / 180))
             // Gap 0 first, on the parcels' own coordinates: its overlaps are the blocks' overlaps,
-            // and its components are joined under any gap, so their pairs need no distance test
-            // (a parcel that touches another, touches it in the plane too: a shared vertex is
-            // projected to one point). With barriers every pair is tested in the plane as before.
+            // and its components are joined under any positive gap, so their pairs need no
+            // distance test (parcels that touch are within any gap of each other in the plane: a
+            // shared vertex is projected to one point, a vertex on an edge stays within rounding
+            // of it). With barriers every pair is tested in the plane as before (a barrier may
+            // pass between parcels that do not share a position).
             let touching = try ContiguityAnalysis.contactComponents(included: included, tiles: ParcelTiles(envelopes, perTile: perTile),
                                                                     polygons: { selected[$0].polygons }, workers: lonlatWorkers)
             for i in touching.marked { mayOverlap[i] = true }

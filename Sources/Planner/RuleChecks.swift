@@ -75,8 +75,8 @@ public struct CheckOptions: Sendable {
     /// The area the period rules add up (new cultivated land, PBF, balance): net of the parcels'
     /// deductions or gross; nil: net when the parcels carry deductions, else gross.
     public var areaBasis: AreaBasis?
-    /// Parcels a tile in the overlap rule and the PBF blocks (the
-    /// findings do not depend on it); nil: `ParcelTiles.standardSize`.
+    /// Parcels a tile in the overlap rule and the PBF blocks (the findings do not depend on
+    /// it); nil: `ParcelTiles.standardSize`.
     public var parcelsPerTile: Int?
     /// Threads the overlap rule's and the PBF blocks' tiles are shared out between (the
     /// findings do not depend on it); nil: one per core.
@@ -337,7 +337,7 @@ public struct CheckReport: Sendable, RenderableReport {
         }
         if run.contains(.parcelOverlap) {
             // Tile by tile: the pairs whose envelopes meet are decided on their coordinates
-            // (`PolygonContact`: neighbours that share vertices and edges are proved not to
+            // (`PolygonContact`: valid neighbours that share vertices and edges are proved not to
             // overlap); only the pairs left undecided pay for GEOS's DE-9IM test and the overlap's
             // area. Two overlapping parcels share a tile (that of a point of their overlap) and
             // are never proved apart or merely touching: the same findings as testing every pair.
@@ -353,7 +353,11 @@ public struct CheckReport: Sendable, RenderableReport {
                 return TileWorker(ctx: own) { (i: Int) throws(LandtrackError) in try own.geometry(.multiPolygon(MultiPolygon(parcels[i].polygons))) }
             }
             try tiles.forEach(workers: workers, { (worker, members) throws(LandtrackError) -> [(Int, Int, Double)] in
-                let undecided = ContiguityAnalysis.contacts(members, polygons: { parcels[$0].polygons }) { _, _ in }
+                // A store's parcels may have been edited since they were checked on import: a pair
+                // is decided on coordinates only when both are proved valid (one simple ring),
+                // the rest (and parcels with holes or parts) go to GEOS as before.
+                let undecided = ContiguityAnalysis.contacts(members, polygons: { parcels[$0].polygons },
+                                                            decidable: { SimplePolygon.isCertainlyValid(parcels[$0].polygons) }) { _, _ in }
                 var made: [Int: GEOSGeometryHandle] = [:]
                 func handle(_ k: Int) throws(LandtrackError) -> GEOSGeometryHandle {
                     if let h = made[k] { return h }

@@ -185,6 +185,22 @@ struct ContiguityTests {
         }
     }
 
+    /// A pair with a parcel that may be invalid (`decidable` says no, as `check` says for a
+    /// store's parcel it cannot prove valid) is left to GEOS even when its coordinates would
+    /// decide it.
+    @Test func pairsWithAParcelNotProvedValidGoToGEOS() throws {
+        func square(_ x: Double) throws -> [Polygon] {
+            [Polygon(exterior: try LinearRing([(x, 0), (x + 1, 0), (x + 1, 1), (x, 1), (x, 0)].map { try Point(x: $0.0, y: $0.1) }))]
+        }
+        let polygons = [try square(0), try square(1), try square(5)]
+        var touching: [(Int, Int)] = []
+        #expect(ContiguityAnalysis.contacts([0, 1, 2], polygons: { polygons[$0] }) { touching.append(($0, $1)) }.isEmpty)
+        #expect(touching.count == 1 && touching[0] == (0, 1))
+        touching = []
+        let undecided = ContiguityAnalysis.contacts([0, 1, 2], polygons: { polygons[$0] }, decidable: { $0 != 1 }) { touching.append(($0, $1)) }
+        #expect(touching.isEmpty && undecided.count == 1 && undecided[0] == (0, 1))
+    }
+
     /// A gap joins what touching does not: roads 3–8 m wide split the sample's farmland at gap 0
     /// and not at 10 m.
     @Test func aGapJoinsAcrossNarrowRoads() throws {

@@ -36,9 +36,9 @@ public enum PolygonContact: Sendable, Equatable {
             // positions, then whether each is shared (the other's edge reversed).
             withUnsafeTemporaryAllocation(of: Int.self, capacity: ra.count + rb.count) { near in
                 withUnsafeTemporaryAllocation(of: Bool.self, capacity: ra.count + rb.count) { shared in
-                    var na = 0, n = 0
+                    var n = 0
                     for i in ra where edges[i].meets(envB) { near[n] = i; shared[n] = false; n += 1 }
-                    na = n
+                    let na = n
                     for j in rb where edges[j].meets(envA) { near[n] = j; shared[n] = false; n += 1 }
                     var touching = false
                     for s in 0..<na {
@@ -89,7 +89,6 @@ public enum PolygonContact: Sendable, Equatable {
         if o3 != 0 && o3 == o4 { return .none }
         return .undecided
     }
-
 }
 
 /// The boundaries of polygonal geometries (a tile's parcels) as edges directed with each one's
