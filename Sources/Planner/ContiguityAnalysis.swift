@@ -116,16 +116,10 @@ public enum ContiguityAnalysis {
         try tiles.forEach(workers: workers, { (worker, members) throws(LandtrackError) -> (joins: [Int], marked: [Int]) in
             var local = UnionFind(count: members.count)
             let undecided = contacts(members, polygons: polygons) { k, m in local.join(k, m) }
-            var made: [Int: GEOSGeometryHandle] = [:]
-            func handle(_ k: Int) throws(LandtrackError) -> GEOSGeometryHandle {
-                if let h = made[k] { return h }
-                let h = try worker.geometry(members[k])
-                made[k] = h
-                return h
-            }
+            var geos = MadeOnDemand(worker, members)
             var marked: [Int] = []
             for (k, m) in undecided {
-                let a = try handle(k), b = try handle(m)
+                let a = try geos.handle(k), b = try geos.handle(m)
                 if try worker.ctx.relate(a, b, pattern: "T********") {
                     marked.append(members[k])
                     marked.append(members[m])

@@ -105,6 +105,27 @@ public struct ParcelTiles: Sendable {
     }
 }
 
+/// The GEOS copies of a tile's members that are asked for, each made once by the worker (in
+/// its context) on first use and freed with the tile: the pairs GEOS must settle are few.
+struct MadeOnDemand {
+    private let worker: TileWorker
+    private let members: [Int]
+    private var made: [Int: GEOSGeometryHandle] = [:]
+
+    init(_ worker: TileWorker, _ members: [Int]) {
+        self.worker = worker
+        self.members = members
+    }
+
+    /// The geometry of the member at position `k`.
+    mutating func handle(_ k: Int) throws(LandtrackError) -> GEOSGeometryHandle {
+        if let h = made[k] { return h }
+        let h = try worker.geometry(members[k])
+        made[k] = h
+        return h
+    }
+}
+
 /// What one thread of a tiled analysis has of its own: a GEOS context, the maker of an item's
 /// geometry in that context (in the plane the analysis measures in), and barriers prepared in
 /// it. Nothing of it is shared with another thread.

@@ -358,16 +358,10 @@ public struct CheckReport: Sendable, RenderableReport {
                 // the rest (and parcels with holes or parts) go to GEOS as before.
                 let undecided = ContiguityAnalysis.contacts(members, polygons: { parcels[$0].polygons },
                                                             decidable: { SimplePolygon.isCertainlyValid(parcels[$0].polygons) }) { _, _ in }
-                var made: [Int: GEOSGeometryHandle] = [:]
-                func handle(_ k: Int) throws(LandtrackError) -> GEOSGeometryHandle {
-                    if let h = made[k] { return h }
-                    let h = try worker.geometry(members[k])
-                    made[k] = h
-                    return h
-                }
+                var geos = MadeOnDemand(worker, members)
                 var overlapping: [(Int, Int, Double)] = []
                 for (a, b) in undecided {
-                    let area = try Self.overlapArea(handle(a), handle(b), ctx: worker.ctx, engine: engine)
+                    let area = try Self.overlapArea(geos.handle(a), geos.handle(b), ctx: worker.ctx, engine: engine)
                     if area > 0 { overlapping.append((members[a], members[b], area)) }
                 }
                 return overlapping
