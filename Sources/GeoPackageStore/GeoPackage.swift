@@ -82,16 +82,14 @@ enum GeoPackage {
 
     /// The polygons of a blob.
     static func polygons(_ data: Data) throws(LandtrackError) -> [Polygon] {
-        let result: Result<[Polygon], LandtrackError> = data.withUnsafeBytes { raw in
-            do throws(LandtrackError) {
-                let h = try header(raw)
-                if h.isEmpty { return .success([]) }
-                return .success(try WKB.polygons(UnsafeRawBufferPointer(rebasing: raw[h.wkbOffset...])))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        // withUnsafeBytes rethrows untyped: the error comes out through a Result.
+        try data.withUnsafeBytes { raw in Result { () throws(LandtrackError) in try polygons(raw) } }.get()
+    }
+
+    static func polygons(_ raw: UnsafeRawBufferPointer) throws(LandtrackError) -> [Polygon] {
+        let h = try header(raw)
+        if h.isEmpty { return [] }
+        return try WKB.polygons(UnsafeRawBufferPointer(rebasing: raw[h.wkbOffset...]))
     }
 
     /// Any geometry of a blob (constraint layers hold lines too), read through GEOS's WKB reader.

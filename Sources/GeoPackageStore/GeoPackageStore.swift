@@ -241,54 +241,65 @@ public final class GeoPackageStore: ParcelStore {
     //   recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes
 
     /// A parcel row (`SELECT *`); what `content` leaves out is neither copied nor decoded.
-    static func parcel(_ row: Row, path: String, content: SnapshotContent = .all) throws -> Parcel {
-        let id: String = row[2]
-        let stateText: String = row[3]
+    static func parcel(_ row: some StoredColumns, path: String, content: SnapshotContent = .all) throws -> Parcel {
+        func corrupt(_ what: String) -> LandtrackError { .store(location: path, .corrupt(what)) }
+        guard let id = row.text(2) else { throw corrupt("parcel row \(row.int64(0).map(String.init) ?? "?"): parcel_id is NULL") }
+        func value<T>(_ v: T?, _ column: String) throws -> T {
+            guard let v else { throw corrupt("parcel \(quoted(id)): \(column) is NULL or not of its type") }
+            return v
+        }
+        let stateText = try value(row.text(3), "state")
         guard let state = ParcelState(rawValue: stateText) else {
-            throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): state \(quoted(stateText)) is not a state"))
+            throw corrupt("parcel \(quoted(id)): state \(quoted(stateText)) is not a state")
         }
         var polygons: [Polygon] = []
         if content.contains(.geometry) {
-            let blob: Data = row[1]
-            do { polygons = try GeoPackage.polygons(blob) } catch {
-                throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): its geometry cannot be read (\(error))"))
+            let decoded = row.withBlob(1) { blob in Result { () throws(LandtrackError) in try GeoPackage.polygons(blob) } }
+            do { polygons = try value(decoded, "geom").get() } catch {
+                throw corrupt("parcel \(quoted(id)): its geometry cannot be read (\(error))")
             }
         }
         var deduction: AreaDeduction?
-        if row.count > 11, row.columnNames.dropFirst(10).first == "deduction_ratio" {
-            let ratio: Double = row[10]
+        if row.columnCount > 11, row.columnName(10) == "deduction_ratio" {
+            let ratio = try value(row.double(10), "deduction_ratio")
             guard ratio >= 0, ratio < 1 else {
-                throw LandtrackError.store(location: path, .corrupt("parcel \(quoted(id)): deduction_ratio \(ratio) is not a share below 1"))
+                throw corrupt("parcel \(quoted(id)): deduction_ratio \(ratio) is not a share below 1")
             }
-            deduction = .stored(ratio: ratio, code: row[11])
+            deduction = .stored(ratio: ratio, code: row.text(11))
         }
-        return Parcel(id: id, state: state, basicFarmland: row[4], village: row[5], landuseCode: row[6], polygons: polygons,
-                      areaSquareMetres: row[7], properties: content.contains(.properties) ? ParcelProperties(jsonText: row[9]) : ParcelProperties(),
-                      deduction: deduction, active: row[8])
+        return Parcel(id: id, state: state, basicFarmland: try value(row.bool(4), "basic_farmland"), village: row.text(5),
+                      landuseCode: row.text(6), polygons: polygons, areaSquareMetres: try value(row.double(7), "area_m2"),
+                      properties: content.contains(.properties) ? ParcelProperties(jsonText: try value(row.text(9), "properties")) : ParcelProperties(),
+                      deduction: deduction, active: try value(row.bool(8), "active"))
     }
 
-    static func event(_ row: Row, path: String) throws -> ParcelEvent {
+    static func event(_ row: some StoredColumns, path: String) throws -> ParcelEvent {
         var repeated = RepeatedStrings()
         return try event(row, path: path, repeated: &repeated)
     }
 
     /// An event row (`SELECT *`); the texts most events repeat share one copy through `repeated`.
-    static func event(_ row: Row, path: String, repeated: inout RepeatedStrings) throws -> ParcelEvent {
-        let id: Int64 = row[0]
+    static func event(_ row: some StoredColumns, path: String, repeated: inout RepeatedStrings) throws -> ParcelEvent {
+        guard let id = row.int64(0) else { throw LandtrackError.store(location: path, .corrupt("an event row without an event_id")) }
         func corrupt(_ what: String) -> LandtrackError { .store(location: path, .corrupt("event \(id): \(what)")) }
-        let kindText: String = row[2]
+        func value<T>(_ v: T?, _ column: String) throws -> T {
+            guard let v else { throw corrupt("\(column) is NULL or not of its type") }
+            return v
+        }
+        let kindText = try value(row.text(2), "kind")
         guard let kind = ParcelEvent.Kind(rawValue: kindText) else { throw corrupt("kind \(quoted(kindText)) is not an event kind") }
         func state(_ index: Int, _ column: String) throws -> ParcelState? {
-            guard let text: String = row[index] else { return nil }
+            guard let text = row.text(index) else { return nil }
             guard let s = ParcelState(rawValue: text) else { throw corrupt("\(column) \(quoted(text)) is not a state") }
             return s
         }
-        let dateText: String = row[7]
+        let dateText = try value(row.text(7), "effective_date")
         guard let date = CalendarDate(iso: dateText) else { throw corrupt("effective_date \(quoted(dateText)) is not a date") }
         return ParcelEvent(
-            eventID: id, parcelID: row[1], kind: kind, fromState: try state(3, "from_state"), toState: try state(4, "to_state"),
-            pbfBefore: row[5], pbfAfter: row[6], effectiveDate: date, recordedAt: repeated.shared(row[8]),
-            recordedBy: repeated.shared(row[9]), ref: repeated.shared(row[10]), note: repeated.shared(row[11]), ruleID: row[12])
+            eventID: id, parcelID: try value(row.text(1), "parcel_id"), kind: kind, fromState: try state(3, "from_state"),
+            toState: try state(4, "to_state"), pbfBefore: row.bool(5), pbfAfter: row.bool(6), effectiveDate: date,
+            recordedAt: repeated.shared(try value(row.text(8), "recorded_at")), recordedBy: repeated.shared(try value(row.text(9), "recorded_by")),
+            ref: repeated.shared(row.text(10)), note: repeated.shared(row.text(11)), ruleID: row.text(12))
     }
 
     static func date(_ text: String?, path: String) throws -> CalendarDate? {
@@ -354,3 +365,33 @@ struct FileIdentity: Equatable {
         inode = UInt64(st.st_ino)
     }
 }
+
+/// A stored row's columns by position, as the parcel and event decoders read them: a GRDB row
+/// (reads of one parcel, a page) or a row copied out of SQLite by `RawRows` (whole tables,
+/// decoded on several threads). nil: NULL, or a value SQLite cannot give as that type.
+protocol StoredColumns {
+    var columnCount: Int { get }
+    func columnName(_ i: Int) -> String
+    func text(_ i: Int) -> String?
+    func int64(_ i: Int) -> Int64?
+    func double(_ i: Int) -> Double?
+    func withBlob<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T?
+}
+
+extension StoredColumns {
+    /// SQLite keeps booleans as integers.
+    func bool(_ i: Int) -> Bool? { int64(i).map { $0 != 0 } }
+}
+
+extension Row: StoredColumns {
+    var columnCount: Int { count }
+    func columnName(_ i: Int) -> String { columnNames.dropFirst(i).first! }
+    func text(_ i: Int) -> String? { self[i] }
+    func int64(_ i: Int) -> Int64? { self[i] }
+    func double(_ i: Int) -> Double? { self[i] }
+    func withBlob<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T? {
+        guard let data: Data = self[i] else { return nil }
+        return try data.withUnsafeBytes(body)
+    }
+}
+

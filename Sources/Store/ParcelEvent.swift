@@ -119,6 +119,55 @@ public struct ParcelHistory: Sendable {
         for id in byParcel.keys.sorted(by: ParcelID.precedes) { events += byParcel[id]! }
     }
 
+    /// From events in any order (a table read in its own order, which is much faster than
+    /// through an index): grouped by parcel in id order, each parcel's by effective date, then
+    /// by event id — the order of a store's `(parcel_id, effective_date, event_id)` index.
+    ///
+    /// A store's events are mostly in that order already (its import events, one per parcel in
+    /// id order), with later changes after them: the longest ordered start is kept where it is,
+    /// the rest sorted and merged into it from the back, moving the events after each insertion
+    /// point once (a million events with a few thousand later changes: 0.45 → 0.0x s).
+    public init(anyOrder events: consuming [ParcelEvent]) {
+        var events = events
+        var ordered = 1
+        while ordered < events.count, !Self.precedes(events[ordered], events[ordered - 1]) { ordered += 1 }
+        guard ordered < events.count else {
+            self.events = events
+            return
+        }
+        let rest = events[ordered...].sorted(by: Self.precedes)
+        events.withUnsafeMutableBufferPointer { all in
+            let base = all.baseAddress!
+            // The rest's places are emptied (`rest` holds them), then filled from the back: each
+            // of the rest after the ordered events that follow it.
+            (base + ordered).deinitialize(count: all.count - ordered)
+            var end = ordered        // the ordered events still in place: base[0..<end]
+            var free = all.count     // base[free...] is filled
+            for e in rest.reversed() {
+                // The ordered events after `e` (a binary search): moved up past the free places.
+                var low = 0, high = end
+                while low < high {
+                    let mid = (low + high) / 2
+                    if Self.precedes(e, base[mid]) { high = mid } else { low = mid + 1 }
+                }
+                let moved = end - low
+                free -= moved
+                (base + free).moveInitialize(from: base + low, count: moved)
+                end = low
+                free -= 1
+                (base + free).initialize(to: e)
+            }
+        }
+        self.events = events
+    }
+
+    /// The order of `init(anyOrder:)`.
+    static func precedes(_ a: ParcelEvent, _ b: ParcelEvent) -> Bool {
+        if a.parcelID != b.parcelID { return ParcelID.precedes(a.parcelID, b.parcelID) }
+        if a.effectiveDate != b.effectiveDate { return a.effectiveDate < b.effectiveDate }
+        return a.eventID < b.eventID
+    }
+
     /// Appends the next event: grouped by parcel in id order, oldest first.
     public mutating func append(_ e: ParcelEvent) {
         if inOrder, let last = events.last, last.parcelID != e.parcelID, !ParcelID.precedes(last.parcelID, e.parcelID) { inOrder = false }
@@ -174,6 +223,13 @@ public struct ParcelHistory: Sendable {
 
         public mutating func events(of id: String) -> ArraySlice<ParcelEvent> {
             if let lastID, !ParcelID.precedes(lastID, id) { return history.events(of: id) }
+            if lastID == nil {
+                // The first lookup (a cursor may start in the middle of the parcels): a search.
+                lastID = id
+                let found = history.events(of: id)
+                position = found.endIndex
+                return found
+            }
             lastID = id
             let all = history.events
             while position < all.count, ParcelID.precedes(all[position].parcelID, id) { position += 1 }

@@ -22,7 +22,9 @@ public enum SnapshotAssembly {
     /// (without `.geometry` in `content`, only for its area).
     ///
     /// `base` is consumed: the last date's parcels are made in its place, so a million parcels
-    /// are not held once more than there are dates.
+    /// are not held once more than there are dates. From 4,096 parcels on, each date's parcels
+    /// are folded in parts on as many threads as there are cores: `decode` is called from
+    /// several threads at once.
     public static func snapshots<Blob>(
         at dates: [CalendarDate?], crs: CoordinateReferenceSystem, layers: [ConstraintLayer: [LayerGeometry]],
         base: consuming [Parcel], events: ParcelHistory, replaced: [String: [(CalendarDate, Blob)]], history: Bool,
@@ -43,23 +45,45 @@ public enum SnapshotAssembly {
             return then
         }
         var base = base
+        // The parcels in as many parts as there are cores, each folded on a thread of its own
+        // (its own cursor through the events); the parts are put together in order.
+        let parts = base.count < 4096 ? 1 : Cores.available
+        let bounds = (0...parts).map { base.count * $0 / parts }
         var out: [Snapshot] = []
+        let workers = [Void](repeating: (), count: parts)
         for (k, date) in dates.enumerated() {
             var parcels: [Parcel] = []
-            var cursor = ParcelHistory.Cursor(events)
             if k == dates.count - 1 {
-                // In place: each kept parcel moves down over the ones left out.
-                var kept = 0
-                for i in base.indices {
-                    guard let then = try parcel(base[i], on: date, &cursor) else { continue }
-                    base[kept] = then
-                    kept += 1
+                // In place: each kept parcel moves down over the ones left out of its part,
+                // then the parts close up.
+                var kept: [Int] = []
+                try base.withUnsafeMutableBufferPointer { (buffer) throws(LandtrackError) in
+                    let shared = SharedBuffer(buffer)
+                    try ParallelInOrder.forEach(0..<parts, workers: workers, body: { _, part in
+                        Result { () throws(LandtrackError) -> Int in
+                            var cursor = ParcelHistory.Cursor(events)
+                            var next = bounds[part]
+                            for i in bounds[part]..<bounds[part + 1] {
+                                guard let then = try parcel(shared.buffer[i], on: date, &cursor) else { continue }
+                                shared.buffer[next] = then
+                                next += 1
+                            }
+                            return next - bounds[part]
+                        }
+                    }, deliver: { (result) throws(LandtrackError) in kept.append(try result.get()) })
                 }
-                base.removeLast(base.count - kept)
+                for part in (0..<parts).reversed() { base.removeSubrange(bounds[part] + kept[part]..<bounds[part + 1]) }
                 parcels = base
                 base = []
             } else {
-                for p in base { if let then = try parcel(p, on: date, &cursor) { parcels.append(then) } }
+                try ParallelInOrder.forEach(0..<parts, workers: workers, body: { _, part in
+                    Result { () throws(LandtrackError) -> [Parcel] in
+                        var cursor = ParcelHistory.Cursor(events)
+                        var these: [Parcel] = []
+                        for p in base[bounds[part]..<bounds[part + 1]] { if let then = try parcel(p, on: date, &cursor) { these.append(then) } }
+                        return these
+                    }
+                }, deliver: { (result) throws(LandtrackError) in parcels += try result.get() })
             }
             // One copy of the events for every snapshot: each shows those up to its own date.
             out.append(Snapshot(asOf: date, crs: crs, parcels: parcels, layers: layers, history: history ? events : nil))
@@ -107,3 +131,11 @@ public struct RepeatedStrings {
 
     public mutating func shared(_ s: String?) -> String? { s.map { shared($0) } }
 }
+
+/// A buffer whose parts threads write, each its own range.
+private struct SharedBuffer<Element>: @unchecked Sendable {
+    // @unchecked: the threads of `SnapshotAssembly.snapshots` touch disjoint ranges of it.
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}
+

@@ -1,6 +1,7 @@
 import Foundation
 import PropertyBased
 import Testing
+import Geometry
 import Parcels
 import Store
 import TestSupport
@@ -52,9 +53,86 @@ struct ParcelHistoryStorageTests {
         }
     }
 
+    /// Events in any order (a table read in its own order) come out grouped by parcel in byte
+    /// order, each parcel's by date, then event id: whether shuffled, or an ordered start with
+    /// later changes after it (a store's import events, then its transitions).
+    @Test func eventsInAnyOrderAreOrderedAsTheIndexOrdersThem() async throws {
+        await propertyCheck(count: 60, input: Gen.int(in: 0...Int.max)) { seed in
+            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
+            let events = try (0..<Int.random(in: 0...80, using: &rng)).map { n in
+                try event(Int64(n), Self.ids.randomElement(using: &rng)!, day: Int.random(in: 1...5, using: &rng))
+            }
+            let expected = events.sorted { a, b in
+                let (x, y) = (Array(a.parcelID.utf8), Array(b.parcelID.utf8))
+                if x != y { return x.lexicographicallyPrecedes(y) }
+                return (a.effectiveDate, a.eventID) < (b.effectiveDate, b.eventID)
+            }
+            let cut = Int.random(in: 0...events.count, using: &rng)
+            let orderedStart = Array(expected[..<cut]) + expected[cut...].shuffled(using: &rng)
+            for input in [events.shuffled(using: &rng), orderedStart, expected, expected.reversed()] {
+                #expect(ParcelHistory(anyOrder: input).events.map(\.eventID) == expected.map(\.eventID))
+            }
+        }
+    }
+
     @Test func byteOrderIsNotStringOrder() {
         #expect(ParcelID.precedes("e\u{301}", "é") && !("e\u{301}" < "é") && !("é" < "e\u{301}"))
         #expect(ParcelID.precedes("A-1", "A-10") && ParcelID.precedes("A-10", "A-2"))
         #expect(!ParcelID.precedes("a", "a"))
+    }
+}
+
+/// Snapshots are folded in parts on several threads (from 4,096 parcels on): each date's
+/// parcels are those a fold of every parcel one after another gives, in the same order, and
+/// the geometry a later re-import replaced is the one shown before it.
+@Suite("Snapshot assembly")
+struct SnapshotAssemblyTests {
+    @Test func partsFoldAsOneParcelAfterAnotherDoes() throws {
+        var rng = SplitMix(seed: 7)
+        let d = { (s: String) throws -> CalendarDate in try CalendarDate(parsing: s) }
+        let square = { (x: Double) throws -> Polygon in
+            Polygon(exterior: try LinearRing([Point(x: x, y: 0), Point(x: x + 1, y: 0), Point(x: x + 1, y: 1), Point(x: x, y: 1), Point(x: x, y: 0)]))
+        }
+        var base: [Parcel] = []
+        var events: [ParcelEvent] = []
+        var replaced: [String: [(CalendarDate, [Polygon])]] = [:]
+        for i in 0..<9_000 {
+            let id = String(format: "NH-%05d", i)
+            var p = Parcel(id: id, state: .farmland, polygons: [try square(Double(i))], areaSquareMetres: 1)
+            let imported = try d(["2023-01-01", "2024-01-01"][i % 5 == 0 ? 1 : 0])
+            events.append(ParcelEvent(eventID: Int64(events.count), parcelID: id, kind: .imported, toState: .wasteland, pbfAfter: false,
+                                      effectiveDate: imported, recordedAt: "r", recordedBy: "t"))
+            if Int.random(in: 0..<3, using: &rng) == 0 {
+                events.append(ParcelEvent(eventID: Int64(events.count), parcelID: id, kind: .transition, fromState: .wasteland, toState: .farmland,
+                                          effectiveDate: try d("2024-06-01"), recordedAt: "r", recordedBy: "t"))
+            } else {
+                p.state = .wasteland
+            }
+            if i % 97 == 0 {
+                events.append(ParcelEvent(eventID: Int64(events.count), parcelID: id, kind: .split, fromState: p.state,
+                                          effectiveDate: try d("2024-09-01"), recordedAt: "r", recordedBy: "t"))
+                p.active = false
+            }
+            if i % 13 == 0 { replaced[id] = [(try d("2024-03-01"), [try square(Double(i) + 0.5)])] }
+            base.append(p)
+        }
+        let history = ParcelHistory(anyOrder: events)
+        let dates: [CalendarDate?] = [try d("2023-06-30"), try d("2024-03-31"), nil, try d("2024-12-31")]
+        let snapshots = try SnapshotAssembly.snapshots(
+            at: dates, crs: .crs84, layers: [:], base: base, events: history, replaced: replaced, history: true,
+            decode: { (polygons: [Polygon]) throws(LandtrackError) -> [Polygon] in polygons })
+        // By hand: a fifth imported in 2024, every 97th retired by a split in September 2024.
+        #expect(snapshots.map(\.parcels.count) == [7_200, 9_000, 9_000 - 93, 9_000 - 93])
+        for (date, snapshot) in zip(dates, snapshots) {
+            let expected: [Parcel] = base.compactMap { p in
+                guard let date else { return p.active ? p : nil }
+                guard var then = SnapshotAssembly.fold(p, history.events(of: p.id), through: date) else { return nil }
+                if let old = replaced[p.id]?.first(where: { $0.0 > date }) { then.polygons = old.1 }
+                return then
+            }
+            #expect(snapshot.parcels.map(\.id) == expected.map(\.id), "\(String(describing: date))")
+            #expect(snapshot.parcels.map(\.state) == expected.map(\.state))
+            #expect(snapshot.parcels.map(\.polygons) == expected.map(\.polygons))
+        }
     }
 }

@@ -1,0 +1,209 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+// SQLite's C API on GRDB's statement handles, in one file: rows written by hand
+// (`BoundStatement`) and rows read by hand (`RawRows`), where GRDB's per-value boxing cost more
+// than SQLite's own work.
+
+/// One prepared statement run row after row with its parameters bound through SQLite's C API
+/// (`sqlite3_bind_*`, `sqlite3_step`, `sqlite3_reset`) on GRDB's statement handle. A first
+/// import writes a hundred thousand parcel rows and as many event rows: GRDB's
+/// `StatementArguments` (an array of boxed values per row, converted value by value) cost the
+/// writer's thread more than SQLite's own work. The only place the GeoPackage store binds by
+/// hand; errors come out as GRDB's `DatabaseError`, mapped where all others are.
+struct BoundStatement {
+    private let statement: Statement
+    private let db: Database
+    private var handle: SQLiteStatement { statement.sqliteStatement }
+
+    init(_ db: Database, sql: String) throws {
+        self.db = db
+        statement = try db.makeStatement(sql: sql)
+    }
+
+    // Parameters are numbered from 1, as in SQLite. Each bind is checked: SQLITE_RANGE,
+    // SQLITE_TOOBIG or SQLITE_NOMEM end the row with the database's message.
+
+    func bind(_ i: Int32, _ v: Int64?) throws {
+        try check(v.map { sqlite3_bind_int64(handle, i, $0) } ?? sqlite3_bind_null(handle, i))
+    }
+
+    func bind(_ i: Int32, _ v: Double?) throws {
+        try check(v.map { sqlite3_bind_double(handle, i, $0) } ?? sqlite3_bind_null(handle, i))
+    }
+
+    func bind(_ i: Int32, _ v: Bool?) throws {
+        try bind(i, v.map { Int64($0 ? 1 : 0) })
+    }
+
+    func bind(_ i: Int32, _ v: String?) throws {
+        guard var v else { return try check(sqlite3_bind_null(handle, i)) }
+        // SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
+        let rc = v.withUTF8 { u in
+            u.count == 0 ? sqlite3_bind_text(handle, i, "", 0, Self.transient)
+                : u.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, i, $0.baseAddress, Int32(u.count), Self.transient) }
+        }
+        try check(rc)
+    }
+
+    /// A blob; an empty one is bound as an empty blob, not NULL.
+    func bind(_ i: Int32, blob bytes: [UInt8]?) throws {
+        guard let bytes else { return try check(sqlite3_bind_null(handle, i)) }
+        let rc = bytes.withUnsafeBytes { b in
+            b.count == 0 ? sqlite3_bind_zeroblob(handle, i, 0) : sqlite3_bind_blob(handle, i, b.baseAddress, Int32(b.count), Self.transient)
+        }
+        try check(rc)
+    }
+
+    /// Runs the statement once (the bindings stay for the next row); returns the row id it
+    /// inserted last.
+    func run() throws -> Int64 {
+        let rc = sqlite3_step(handle)
+        let reset = sqlite3_reset(handle)
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw error(rc == SQLITE_ERROR ? reset : rc) }
+        return sqlite3_last_insert_rowid(db.sqliteConnection)
+    }
+
+    private func check(_ rc: Int32) throws {
+        guard rc == SQLITE_OK else { throw error(rc) }
+    }
+
+    private func error(_ rc: Int32) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) },
+                      sql: statement.sql)
+    }
+
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+}
+
+/// Rows of a query copied out of SQLite as they are stored (each column's type and bytes), a
+/// run at a time, so that decoding them (geometry blobs, texts) can be done on other threads
+/// while SQLite steps on: reading a million parcels and their events spent four fifths of its
+/// time making Swift values of the columns, one row after another on SQLite's thread.
+struct RawRows: Sendable {
+    /// One column of one row: an integer, the bits of a double, or where its bytes are.
+    fileprivate struct Cell: Sendable {
+        var type: Int32
+        var length: Int32
+        var value: Int64
+    }
+    let columnNames: [String]
+    private var cells: [Cell] = []
+    private var bytes: [UInt8] = []
+
+    private init(columnNames: [String], rows: Int) {
+        self.columnNames = columnNames
+        cells.reserveCapacity(rows * columnNames.count)
+    }
+
+    var count: Int { columnNames.isEmpty ? 0 : cells.count / columnNames.count }
+
+    /// Each row in order; a row is valid only inside `body` (it points into the run's storage,
+    /// without a reference count touched per column).
+    func forEachRow(_ body: (Row) throws -> Void) rethrows {
+        let n = columnNames.count
+        try columnNames.withUnsafeBufferPointer { names in
+            try cells.withUnsafeBufferPointer { cells in
+                try bytes.withUnsafeBytes { bytes in
+                    for first in stride(from: 0, to: cells.count, by: n) {
+                        try body(Row(names: names, cells: UnsafeBufferPointer(rebasing: cells[first..<first + n]), bytes: bytes))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Steps `sql` and hands its rows to `body` in runs of `rowsPerRun` (the last may be
+    /// shorter). The columns named in `unread` are not copied (they read as NULL): a snapshot
+    /// without properties leaves out a hundred bytes of JSON a parcel. Errors are GRDB's
+    /// `DatabaseError`s.
+    static func scan(_ db: Database, sql: String, arguments: StatementArguments = [], unread: Set<String> = [],
+                     rowsPerRun: Int, _ body: (RawRows) throws -> Void) throws {
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        let n = sqlite3_column_count(handle)
+        let names = (0..<n).map { String(cString: sqlite3_column_name(handle, $0)) }
+        let copied = names.map { !unread.contains($0) }
+        var run = RawRows(columnNames: names, rows: rowsPerRun)
+        while true {
+            let rc = sqlite3_step(handle)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) },
+                                    sql: sql)
+            }
+            for i in 0..<n { run.copy(handle, i, copied[Int(i)]) }
+            if run.count == rowsPerRun {
+                try body(run)
+                run = RawRows(columnNames: names, rows: rowsPerRun)
+            }
+        }
+        if run.count > 0 { try body(run) }
+    }
+
+    private mutating func copy(_ handle: SQLiteStatement?, _ i: Int32, _ copied: Bool) {
+        let type = copied ? sqlite3_column_type(handle, i) : SQLITE_NULL
+        switch type {
+        case SQLITE_INTEGER: cells.append(Cell(type: type, length: 0, value: sqlite3_column_int64(handle, i)))
+        case SQLITE_FLOAT: cells.append(Cell(type: type, length: 0, value: Int64(bitPattern: sqlite3_column_double(handle, i).bitPattern)))
+        case SQLITE_TEXT, SQLITE_BLOB:
+            // The pointer first, then the length (SQLite's documented order).
+            let start = type == SQLITE_TEXT ? sqlite3_column_text(handle, i).map(UnsafeRawPointer.init) : sqlite3_column_blob(handle, i)
+            let length = Int(sqlite3_column_bytes(handle, i))
+            cells.append(Cell(type: type, length: Int32(length), value: Int64(bytes.count)))
+            if let start, length > 0 { bytes.append(contentsOf: UnsafeRawBufferPointer(start: start, count: length)) }
+        default: cells.append(Cell(type: SQLITE_NULL, length: 0, value: 0))
+        }
+    }
+
+    /// One row of a run, its columns by position.
+    struct Row: StoredColumns {
+        fileprivate let names: UnsafeBufferPointer<String>
+        fileprivate let cells: UnsafeBufferPointer<Cell>
+        fileprivate let bytes: UnsafeRawBufferPointer
+
+        var columnCount: Int { names.count }
+        func columnName(_ i: Int) -> String { names[i] }
+
+        private func raw(_ c: Cell) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: bytes[Int(c.value)..<Int(c.value) + Int(c.length)])
+        }
+
+        func text(_ i: Int) -> String? {
+            let c = cells[i]
+            switch c.type {
+            case SQLITE_TEXT, SQLITE_BLOB: return String(decoding: raw(c), as: UTF8.self)
+            case SQLITE_INTEGER: return String(c.value)
+            case SQLITE_FLOAT: return String(Double(bitPattern: UInt64(bitPattern: c.value)))
+            default: return nil
+            }
+        }
+
+        func int64(_ i: Int) -> Int64? {
+            let c = cells[i]
+            switch c.type {
+            case SQLITE_INTEGER: return c.value
+            case SQLITE_FLOAT: return Int64(exactly: Double(bitPattern: UInt64(bitPattern: c.value)))
+            default: return nil
+            }
+        }
+
+        func double(_ i: Int) -> Double? {
+            let c = cells[i]
+            switch c.type {
+            case SQLITE_FLOAT: return Double(bitPattern: UInt64(bitPattern: c.value))
+            case SQLITE_INTEGER: return Double(c.value)
+            default: return nil
+            }
+        }
+
+        func withBlob<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T? {
+            let c = cells[i]
+            guard c.type == SQLITE_BLOB || c.type == SQLITE_TEXT else { return nil }
+            return try body(raw(c))
+        }
+    }
+}
