@@ -2,6 +2,7 @@ import Foundation
 import PropertyBased
 import Testing
 @testable import Geometry
+import TestSupport
 
 /// The library's parser, with its syntax error unwrapped for line/column checks.
 private func parse(bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
@@ -103,5 +104,83 @@ struct JSONScannerTests {
         #expect(try parse(value.jsonText) == value)
         // And Foundation agrees that it is JSON.
         #expect((try? JSONSerialization.jsonObject(with: Data(value.jsonText.utf8))) != nil)
+    }
+}
+
+/// The first pass over a features array (brackets and strings only, eight bytes at a time
+/// inside an element) ends where a byte-by-byte walk ends and cuts where it cuts, on documents
+/// whose strings hold brackets, escaped quotes and UTF-8, at every alignment.
+@Suite("JSON scanner's first pass")
+struct SkipBalancedTests {
+    /// The walk the fast path must equal: one byte at a time.
+    static func reference(_ bytes: [UInt8], cutSpacing: Int) -> (end: Int, cuts: [JSONScanner.ElementCut])? {
+        var i = 0, depth = 0, commas = 0
+        var cuts: [JSONScanner.ElementCut] = []
+        var nextCut = i + cutSpacing
+        while i < bytes.count {
+            let b = bytes[i]
+            i += 1
+            switch b {
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0 { return (i, cuts) }
+            case UInt8(ascii: "\""):
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                i += 1
+            case UInt8(ascii: ",") where depth == 1:
+                commas += 1
+                if i >= nextCut {
+                    cuts.append(JSONScanner.ElementCut(offset: i, elementsBefore: commas))
+                    nextCut = i + cutSpacing
+                }
+            default: break
+            }
+        }
+        return nil
+    }
+
+    static func feature(_ rng: inout SplitMix) -> String {
+        let names = ["村", "a[b", "}{", "q\\\"uote", "\\\\", "x", "", "长]\\\"[", "end\\\\\\\""]
+        let ring = (0..<Int.random(in: 1...9, using: &rng)).map { _ in
+            "[\(Double.random(in: 100...120, using: &rng)),\(Double.random(in: 20...30, using: &rng))]"
+        }.joined(separator: ",")
+        let spaces = String(repeating: " ", count: Int.random(in: 0...9, using: &rng))
+        return #"{"type":"Feature",\#(spaces)"properties":{"name":"\#(names.randomElement(using: &rng)!)","n":[1,[2,{}]]},"geometry":{"type":"Polygon","coordinates":[[\#(ring)]]}}"#
+    }
+
+    @Test func endsAndCutsAsOneByteAtATime() async throws {
+        await propertyCheck(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
+            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
+            let lead = String(repeating: " ", count: Int.random(in: 0...7, using: &rng))
+            let text = lead + "[" + (0..<Int.random(in: 0...30, using: &rng)).map { _ in Self.feature(&rng) }.joined(separator: ",") + "]  "
+            let bytes = Array(text.utf8)
+            let spacing = [1, 7, 100, 1000, Int.max][Int.random(in: 0..<5, using: &rng)]
+            let expected = Self.reference(Array(bytes[lead.utf8.count...]), cutSpacing: spacing == .max ? Int.max / 2 : spacing)
+            bytes.withUnsafeBytes { raw in
+                var scanner = JSONScanner(bytes: raw)
+                scanner.index = lead.utf8.count
+                let cuts = try? scanner.skipBalanced(cutSpacing: spacing) { _ in }
+                #expect(cuts?.map { $0.offset - lead.utf8.count } == expected?.cuts.map(\.offset), "\(text)")
+                #expect(cuts?.map(\.elementsBefore) == expected?.cuts.map(\.elementsBefore))
+                #expect(scanner.index - lead.utf8.count == expected?.end)
+            }
+        }
+    }
+
+    /// Every byte value at every position of a word: marked exactly when it is a bracket, a
+    /// brace or a double quote (the lowest mark of a word is the first such byte).
+    @Test func structuralBytesAreFoundInEveryLane() {
+        let special: Set<UInt8> = Set("[]{}\"".utf8)
+        for lane in 0..<8 {
+            for value in UInt8.min...UInt8.max {
+                var bytes = [UInt8](repeating: UInt8(ascii: "7"), count: 8)
+                bytes[lane] = value
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian }
+                let mark = JSONScanner.structural(word)
+                #expect((mark != 0) == special.contains(value), "byte \(value) in lane \(lane)")
+                if mark != 0 { #expect(mark.trailingZeroBitCount >> 3 == lane) }
+            }
+        }
     }
 }

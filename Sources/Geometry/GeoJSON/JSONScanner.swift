@@ -418,6 +418,24 @@ struct JSONScanner {
         var commas = 0
         let n = bytes.count
         while index < n {
+            // Inside an element (depth 2 and more) only brackets and quotes matter: eight bytes
+            // at a time while none of them is one (a coordinate array has one every dozen
+            // bytes or so; the first pass of a 534 MB file was a sixth of its parse).
+            if depth > 1 {
+                while index + 8 <= n {
+                    let stop = Self.structural(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self).littleEndian)
+                    if stop != 0 {
+                        index += stop.trailingZeroBitCount >> 3
+                        break
+                    }
+                    index += 8
+                }
+                if index >= nextReport {
+                    progress(index)
+                    nextReport = index + (1 << 20)
+                }
+                guard index < n else { break }
+            }
             let b = bytes[index]
             index += 1
             switch b {
@@ -446,6 +464,17 @@ struct JSONScanner {
             }
         }
         throw error("input ends inside an array or object that starts here (truncated file?)", at: open)
+    }
+
+    /// The high bit of every byte of `word` that is a bracket, a brace or a double quote (bytes
+    /// after the first such byte may be marked wrongly; the lowest mark is exact). SWAR: a byte
+    /// of `word ^ c` is zero where `word` holds `c`, and `(x - 0x01…) & ~x & 0x80…` marks the
+    /// lowest zero byte of `x` exactly.
+    @inline(__always)
+    static func structural(_ word: UInt64) -> UInt64 {
+        @inline(__always) func zeros(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
+        return zeros(word ^ 0x5B5B_5B5B_5B5B_5B5B) | zeros(word ^ 0x5D5D_5D5D_5D5D_5D5D) | zeros(word ^ 0x7B7B_7B7B_7B7B_7B7B)
+            | zeros(word ^ 0x7D7D_7D7D_7D7D_7D7D) | zeros(word ^ 0x2222_2222_2222_2222)
     }
 
     /// Skips a string; escapes and UTF-8 are checked only in what is later parsed.
