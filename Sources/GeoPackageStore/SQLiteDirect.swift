@@ -92,9 +92,10 @@ struct RawRows: Sendable {
     private var cells: [Cell] = []
     private var bytes: [UInt8] = []
 
-    private init(columnNames: [String], rows: Int) {
+    private init(columnNames: [String], rows: Int, bytes: Int = 0) {
         self.columnNames = columnNames
         cells.reserveCapacity(rows * columnNames.count)
+        self.bytes.reserveCapacity(bytes)
     }
 
     var count: Int { columnNames.isEmpty ? 0 : cells.count / columnNames.count }
@@ -138,7 +139,9 @@ struct RawRows: Sendable {
             for i in 0..<n { run.copy(handle, i, copied[Int(i)]) }
             if run.count == rowsPerRun {
                 try body(run)
-                run = RawRows(columnNames: names, rows: rowsPerRun)
+                // The next run's bytes in one allocation, the size of this one's and a little
+                // more (growing by doubling copied each run's bytes again and again).
+                run = RawRows(columnNames: names, rows: rowsPerRun, bytes: run.bytes.count + run.bytes.count / 8)
             }
         }
         if run.count > 0 { try body(run) }

@@ -148,10 +148,14 @@ public struct CheckReport: Sendable, RenderableReport {
         // (two tiles' GEOS copies per group would only add memory on two cores).
         if resolved.threads == nil { resolved.threads = max(1, Cores.available / max(1, min(groups.count, Cores.available))) }
         let options = resolved
+        // Which parcels are proved valid on their coordinates (one simple ring), once for the
+        // two rules that ask: `invalid-geometry` sends only the others to GEOS, the overlap
+        // rule decides pairs of proved parcels on coordinates.
+        let proved = options.rules.isDisjoint(with: [.invalidGeometry, .parcelOverlap]) ? [] : Self.provedValid(current.parcels)
         let outcomes = ConcurrentResults<Swift.Result<[Result], LandtrackError>>(count: groups.count)
         DispatchQueue.concurrentPerform(iterations: groups.count) { i in
             do throws(LandtrackError) {
-                outcomes.set(i, .success(try Self.run(groups[i], current: current, start: start, options: options)))
+                outcomes.set(i, .success(try Self.run(groups[i], current: current, start: start, proved: proved, options: options)))
             } catch {
                 outcomes.set(i, .failure(error))
             }
@@ -170,8 +174,21 @@ public struct CheckReport: Sendable, RenderableReport {
         return try engine.area(of: ctx.value(ctx.intersection(a, b)).polygonalParts)
     }
 
-    /// The results of the rules in `run`, computed on this thread with one GEOS context.
-    static func run(_ run: Set<PlannerRule>, current: Snapshot, start: Snapshot?, options: CheckOptions) throws(LandtrackError) -> [Result] {
+    /// `SimplePolygon.isCertainlyValid` of every parcel, in runs on every core.
+    static func provedValid(_ parcels: [Parcel]) -> [Bool] {
+        let runs = (parcels.count + 65_535) / 65_536
+        var proved: [Bool] = []
+        proved.reserveCapacity(parcels.count)
+        ParallelInOrder.forEach(0..<runs, workers: [Void](repeating: (), count: Cores.available), body: { _, k in
+            parcels[k * 65_536..<min(parcels.count, (k + 1) * 65_536)].map { SimplePolygon.isCertainlyValid($0.polygons) }
+        }, deliver: { proved += $0 })
+        return proved
+    }
+
+    /// The results of the rules in `run`, computed on this thread with one GEOS context;
+    /// `proved` says which parcels are proved valid (`provedValid`, for the rules that ask).
+    static func run(_ run: Set<PlannerRule>, current: Snapshot, start: Snapshot?, proved: [Bool],
+                    options: CheckOptions) throws(LandtrackError) -> [Result] {
         let parcels = current.parcels, crs = current.crs
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
         let ctx = GEOSContext()
@@ -322,7 +339,8 @@ public struct CheckReport: Sendable, RenderableReport {
                 let ctx = GEOSContext()
                 var findings: [Finding] = []
                 do throws(LandtrackError) {
-                    for p in parcels[k == 0 ? 0..<middle : middle..<parcels.count] where !SimplePolygon.isCertainlyValid(p.polygons) {
+                    for i in k == 0 ? 0..<middle : middle..<parcels.count where !proved[i] {
+                        let p = parcels[i]
                         let v = try ctx.validity(ctx.geometry(.multiPolygon(MultiPolygon(p.polygons))))
                         if !v.isValid { findings.append(Finding(rule: .invalidGeometry, parcels: [p.id], message: "invalid geometry (GEOS: \(v.reason ?? ""))", area: nil)) }
                     }
@@ -357,7 +375,7 @@ public struct CheckReport: Sendable, RenderableReport {
                 // is decided on coordinates only when both are proved valid (one simple ring),
                 // the rest (and parcels with holes or parts) go to GEOS as before.
                 let undecided = ContiguityAnalysis.contacts(members, polygons: { parcels[$0].polygons },
-                                                            decidable: { SimplePolygon.isCertainlyValid(parcels[$0].polygons) }) { _, _ in }
+                                                            decidable: { proved[$0] }) { _, _ in }
                 var geos = MadeOnDemand(worker, members)
                 var overlapping: [(Int, Int, Double)] = []
                 for (a, b) in undecided {
@@ -398,10 +416,8 @@ public struct CheckReport: Sendable, RenderableReport {
         if run.contains(.recordedTransitions) {
             var findings: [Finding] = []
             var audited = 0
-            var ids: [String] = []
-            current.forEachHistory { id, _ in ids.append(id) }
-            for id in ids.sorted() {
-                let events = current.events(of: id)
+            // Each parcel's events in the stores' id order, walked once (not looked up by id).
+            current.forEachHistory { id, events in
                 // The PBF flag as it stood at each event; the red line is the construction rule's business.
                 var pbf = false
                 for e in events {
@@ -450,22 +466,32 @@ public struct CheckReport: Sendable, RenderableReport {
 
     public func json() -> String {
         var out = "{\"as_of\":" + (asOf.map { "\"\($0)\"" } ?? "null") + ",\"passed\":\(passed),\"area_basis\":\"\(basis.rawValue)\",\"rules\":["
+        // Written straight out, not through a tree of values: a million-parcel check has
+        // hundreds of thousands of findings.
+        func string(_ s: String) { JSONValue.writeString(s, to: &out) }
         for (i, r) in results.enumerated() {
-            if i > 0 { out += "," }
-            var o = JSONObject()
-            o.append("id", .string(r.rule.rawValue))
-            o.append("title", .string(r.rule.title))
-            o.append("source", .string(r.rule.source))
-            o.append("passed", .bool(r.passed))
-            o.append("detail", .string(r.detail))
-            o.append("findings", .array(r.findings.map { f in
-                var fo = JSONObject()
-                fo.append("parcels", .array(f.parcels.map { .string($0) }))
-                fo.append("message", .string(f.message))
-                fo.append("area_m2", f.area.map { .number(($0.squareMetres * 10_000).rounded() / 10_000) } ?? .null)
-                return .object(fo)
-            }))
-            out += "\n" + JSONValue.object(o).jsonText
+            out += i > 0 ? ",\n{\"id\":" : "\n{\"id\":"
+            string(r.rule.rawValue)
+            out += ",\"title\":"
+            string(r.rule.title)
+            out += ",\"source\":"
+            string(r.rule.source)
+            out += r.passed ? ",\"passed\":true,\"detail\":" : ",\"passed\":false,\"detail\":"
+            string(r.detail)
+            out += ",\"findings\":["
+            for (k, f) in r.findings.enumerated() {
+                out += k > 0 ? ",{\"parcels\":[" : "{\"parcels\":["
+                for (m, id) in f.parcels.enumerated() {
+                    if m > 0 { out += "," }
+                    string(id)
+                }
+                out += "],\"message\":"
+                string(f.message)
+                out += ",\"area_m2\":"
+                out += f.area.map { JSONValue.numberText(($0.squareMetres * 10_000).rounded() / 10_000) } ?? "null"
+                out += "}"
+            }
+            out += "]}"
         }
         return out + "]}\n"
     }
