@@ -319,7 +319,7 @@ extension GeoPackageStore {
                 var repeated = RepeatedStrings()
                 var made = 0
                 do {
-                    guard run.start + run.rows.count <= target.buffer.count else {
+                    guard run.start + run.rows.count <= count else {
                         throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "\(table) has more rows than it counted")
                     }
                     try run.rows.forEachRow { row in
@@ -345,10 +345,13 @@ extension GeoPackageStore {
                 scanError = error
             }
             let results = runs.finish()
-            let failure = scanError ?? results.lazy.compactMap(\.error).first
+            // A run's error comes before SQLite's (which stopped the scan after the runs handed over).
+            let failure = results.lazy.compactMap(\.error).first ?? scanError
                 ?? (scanned == count ? nil : DatabaseError(resultCode: .SQLITE_CORRUPT, message: "\(table) has fewer rows than it counted"))
             if let failure {
-                for (start, result) in zip(starts, results) { (buffer.baseAddress! + start).deinitialize(count: result.made) }
+                for (start, result) in zip(starts, results) where result.made > 0 {
+                    (buffer.baseAddress! + start).deinitialize(count: result.made)
+                }
                 initialized = 0
                 throw failure
             }
