@@ -383,15 +383,44 @@ extension StoredColumns {
     func bool(_ i: Int) -> Bool? { int64(i).map { $0 != 0 } }
 }
 
+/// By the stored value's type, as `RawRows.Row` reads it (GRDB's typed subscripts would let
+/// SQLite turn a text where a number belongs into 0).
 extension Row: StoredColumns {
     var columnCount: Int { count }
     func columnName(_ i: Int) -> String { columnNames.dropFirst(i).first! }
-    func text(_ i: Int) -> String? { self[i] }
-    func int64(_ i: Int) -> Int64? { self[i] }
-    func double(_ i: Int) -> Double? { self[i] }
+
+    func text(_ i: Int) -> String? {
+        switch (self[i] as DatabaseValue).storage {
+        case .string(let s): s
+        case .blob(let d): String(decoding: d, as: UTF8.self)
+        case .int64(let v): String(v)
+        case .double(let v): String(v)
+        case .null: nil
+        }
+    }
+
+    func int64(_ i: Int) -> Int64? {
+        switch (self[i] as DatabaseValue).storage {
+        case .int64(let v): v
+        case .double(let v): Int64(exactly: v)
+        default: nil
+        }
+    }
+
+    func double(_ i: Int) -> Double? {
+        switch (self[i] as DatabaseValue).storage {
+        case .double(let v): v
+        case .int64(let v): Double(v)
+        default: nil
+        }
+    }
+
     func withBlob<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T? {
-        guard let data: Data = self[i] else { return nil }
-        return try data.withUnsafeBytes(body)
+        switch (self[i] as DatabaseValue).storage {
+        case .blob(let d): try d.withUnsafeBytes(body)
+        case .string(let s): try Array(s.utf8).withUnsafeBytes(body)
+        default: nil
+        }
     }
 }
 

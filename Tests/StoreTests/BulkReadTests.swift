@@ -73,6 +73,9 @@ struct BulkReadTests {
             guard case .store(_, .corrupt(let what))? = error else { Issue.record("not the store's corruption: \(String(describing: error))"); continue }
             #expect(what.contains(first) && !what.contains("P201"), "\(what)")
         }
+        // Read alone (a GRDB row), the text area is the same error, not SQLite's 0.
+        let alone = #expect(throws: LandtrackError.self) { try store.parcel("P150") }
+        if case .store(_, .corrupt(let what))? = alone { #expect(what.contains("area_m2")) } else { Issue.record("\(String(describing: alone))") }
         try store.read { db in
             #expect(throws: LandtrackError.self) {
                 _ = try GeoPackageStore.decodeAll(db, table: "parcels", rowsPerRun: rowsPerRun) { row, _ in try GeoPackageStore.parcel(row, path: "t") }
