@@ -313,7 +313,7 @@ extension GeoPackageStore {
     ) throws -> [T] {
         let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) \(filter.sql)", arguments: filter.arguments) ?? 0
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let target = RowTarget(buffer)
+            let target = DisjointRanges(buffer)
             /// (rows made, the error that stopped the run).
             let runs = OrderedPipeline<(start: Int, rows: RawRows), (made: Int, error: (any Error)?)> { run in
                 var repeated = RepeatedStrings()
@@ -358,11 +358,4 @@ extension GeoPackageStore {
             initialized = count
         }
     }
-}
-
-/// The array a read's runs are decoded into, each run its own range of it.
-private struct RowTarget<Element>: @unchecked Sendable {
-    // @unchecked: the pipeline's threads write disjoint ranges; the caller reads only after them.
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }

@@ -280,7 +280,9 @@ public final class GeoPackageStore: ParcelStore {
 
     /// An event row (`SELECT *`); the texts most events repeat share one copy through `repeated`.
     static func event(_ row: some StoredColumns, path: String, repeated: inout RepeatedStrings) throws -> ParcelEvent {
-        guard let id = row.int64(0) else { throw LandtrackError.store(location: path, .corrupt("an event row without an event_id")) }
+        guard let id = row.int64(0) else {
+            throw LandtrackError.store(location: path, .corrupt("an event of parcel \(quoted(row.text(1) ?? "?")) has no event_id"))
+        }
         func corrupt(_ what: String) -> LandtrackError { .store(location: path, .corrupt("event \(id): \(what)")) }
         func value<T>(_ v: T?, _ column: String) throws -> T {
             guard let v else { throw corrupt("\(column) is NULL or not of its type") }

@@ -71,6 +71,15 @@ public enum ParallelInOrder {
     }
 }
 
+/// A buffer handed to the threads of a parallel loop, each writing a range of its own (the
+/// caller reads it only once they have ended): a store's rows decoded into their places, a
+/// snapshot's parcels folded in parts.
+public struct DisjointRanges<Element>: @unchecked Sendable {
+    // @unchecked: the ranges the threads write do not overlap, and nothing reads them meanwhile.
+    public let buffer: UnsafeMutableBufferPointer<Element>
+    public init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}
+
 /// A value handed to a thread that alone uses it from then on (a worker).
 private struct Unchecked<Value>: @unchecked Sendable {
     let value: Value

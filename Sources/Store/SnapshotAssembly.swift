@@ -51,6 +51,19 @@ public enum SnapshotAssembly {
         let bounds = (0...parts).map { base.count * $0 / parts }
         var out: [Snapshot] = []
         let workers = [Void](repeating: (), count: parts)
+        /// The parcels of `part` as they stood on `date`, read by `read`, handed to `keep` with
+        /// their position among those kept; how many were kept.
+        func foldPart(_ part: Int, on date: CalendarDate?, read: (Int) -> Parcel,
+                  keep: (Int, Parcel) -> Void) throws(LandtrackError) -> Int {
+            var cursor = ParcelHistory.Cursor(events)
+            var kept = 0
+            for i in bounds[part]..<bounds[part + 1] {
+                guard let then = try parcel(read(i), on: date, &cursor) else { continue }
+                keep(kept, then)
+                kept += 1
+            }
+            return kept
+        }
         for (k, date) in dates.enumerated() {
             var parcels: [Parcel] = []
             if k == dates.count - 1 {
@@ -58,17 +71,10 @@ public enum SnapshotAssembly {
                 // then the parts close up.
                 var kept: [Int] = []
                 try base.withUnsafeMutableBufferPointer { (buffer) throws(LandtrackError) in
-                    let shared = SharedBuffer(buffer)
+                    let shared = DisjointRanges(buffer)
                     try ParallelInOrder.forEach(0..<parts, workers: workers, body: { _, part in
                         Result { () throws(LandtrackError) -> Int in
-                            var cursor = ParcelHistory.Cursor(events)
-                            var next = bounds[part]
-                            for i in bounds[part]..<bounds[part + 1] {
-                                guard let then = try parcel(shared.buffer[i], on: date, &cursor) else { continue }
-                                shared.buffer[next] = then
-                                next += 1
-                            }
-                            return next - bounds[part]
+                            try foldPart(part, on: date, read: { shared.buffer[$0] }) { shared.buffer[bounds[part] + $0] = $1 }
                         }
                     }, deliver: { (result) throws(LandtrackError) in kept.append(try result.get()) })
                 }
@@ -78,9 +84,8 @@ public enum SnapshotAssembly {
             } else {
                 try ParallelInOrder.forEach(0..<parts, workers: workers, body: { _, part in
                     Result { () throws(LandtrackError) -> [Parcel] in
-                        var cursor = ParcelHistory.Cursor(events)
                         var these: [Parcel] = []
-                        for p in base[bounds[part]..<bounds[part + 1]] { if let then = try parcel(p, on: date, &cursor) { these.append(then) } }
+                        _ = try foldPart(part, on: date, read: { base[$0] }) { these.append($1) }
                         return these
                     }
                 }, deliver: { (result) throws(LandtrackError) in parcels += try result.get() })
@@ -131,11 +136,3 @@ public struct RepeatedStrings {
 
     public mutating func shared(_ s: String?) -> String? { s.map { shared($0) } }
 }
-
-/// A buffer whose parts threads write, each its own range.
-private struct SharedBuffer<Element>: @unchecked Sendable {
-    // @unchecked: the threads of `SnapshotAssembly.snapshots` touch disjoint ranges of it.
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
-}
-

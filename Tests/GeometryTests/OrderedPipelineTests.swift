@@ -7,27 +7,16 @@ import Testing
 /// without `finish` lets its threads go.
 @Suite("Ordered pipeline")
 struct OrderedPipelineTests {
-    /// Counts inputs submitted and not yet taken by a thread.
-    final class Waiting: @unchecked Sendable {
-        private let lock = NSLock()
-        private var count = 0
-        private(set) var most = 0
-        private(set) var threads = Set<UInt>()
-        func submitted() { lock.lock(); count += 1; most = max(most, count); lock.unlock() }
-        private(set) var takenCount = 0
-        func taken() { lock.lock(); count -= 1; takenCount += 1; threads.insert(UInt(pthread_self())); lock.unlock() }
-    }
-
     @Test(arguments: [0, 1, 2, 3]) func outputsComeInInputOrder(threads: Int) {
-        let waiting = Waiting()
+        let waiting = InFlight()  // inputs submitted and not yet taken by a thread
         let pipeline = OrderedPipeline<Int, Int>(threads: threads, window: 3) { k in
-            waiting.taken()
+            waiting.end()
             // Later inputs are quicker: without the ordering they would overtake.
             usleep(UInt32(200 - k) * 5)
             return k * k
         }
         for k in 0..<200 {
-            waiting.submitted()
+            waiting.began()
             pipeline.submit(k)
         }
         #expect(pipeline.finish() == (0..<200).map { $0 * $0 })
@@ -46,15 +35,15 @@ struct OrderedPipelineTests {
     /// A caller that throws between submits drops the pipeline without `finish`: what its
     /// threads were given is still transformed, and they have ended, by the time it is gone.
     @Test func aPipelineGivenUpLetsItsThreadsGo() {
-        let done = Waiting()
+        let done = InFlight()
         do {
             let pipeline = OrderedPipeline<Int, Int>(threads: 2, window: 2) { k in
                 usleep(20_000)
-                done.taken()
+                done.end()
                 return k
             }
-            for k in 0..<5 { done.submitted(); pipeline.submit(k) }
+            for k in 0..<5 { done.began(); pipeline.submit(k) }
         }
-        #expect(done.takenCount == 5)
+        #expect(done.ended == 5)
     }
 }

@@ -6,27 +6,18 @@ import Testing
 /// a caller that stops stops the threads.
 @Suite("Parallel in order")
 struct ParallelInOrderTests {
-    /// Counts results computed and not yet delivered.
-    final class Outstanding: @unchecked Sendable {
-        private let lock = NSLock()
-        private var count = 0
-        private(set) var most = 0
-        func computed() { lock.lock(); count += 1; most = max(most, count); lock.unlock() }
-        func delivered() { lock.lock(); count -= 1; lock.unlock() }
-    }
-
     @Test(arguments: [1, 2, 3]) func resultsArriveInOrderFromEveryThread(threads: Int) {
-        let outstanding = Outstanding()
+        let outstanding = InFlight()  // results computed and not yet delivered
         var got: [Int] = []
         var seenThreads = Set<UInt>()
         ParallelInOrder.forEach(0..<300, workers: Array(repeating: 0, count: threads), window: 5, body: { (calls: inout Int, k: Int) -> (Int, UInt) in
             calls += 1
             // Later items are quicker: without the ordering they would overtake.
             usleep(UInt32(300 - k) * 3)
-            outstanding.computed()
+            outstanding.began()
             return (k * k, UInt(pthread_self()))
         }, deliver: { (value: (Int, UInt)) in
-            outstanding.delivered()
+            outstanding.end()
             got.append(value.0)
             seenThreads.insert(value.1)
         })
@@ -39,11 +30,11 @@ struct ParallelInOrderTests {
     struct Stop: Error, Equatable {}
 
     @Test func aDeliverThatThrowsStopsTheThreads() {
-        let computed = Outstanding()
+        let computed = InFlight()
         var delivered = 0
         #expect(throws: Stop.self) {
             try ParallelInOrder.forEach(0..<10_000, workers: [0, 0], window: 4, body: { (_: inout Int, k: Int) -> Int in
-                computed.computed()
+                computed.began()
                 return k
             }, deliver: { (k: Int) throws(Stop) in
                 delivered += 1
