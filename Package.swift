@@ -92,7 +92,8 @@ let package = Package(
         // Micro-benchmarks: `swift run -c release landtrack-bench` (see Benchmarks/RESULTS.md).
         .executableTarget(name: "landtrack-bench", dependencies: ["Geometry", "Parcels"], path: "Benchmarks/landtrack-bench"),
         // Shared by the test targets: paths to ../shared/data and the catalogue of test geometries.
-        .target(name: "TestSupport", dependencies: ["Geometry", "Parcels", "Store", "GeoPackageStore", "PostGISStore", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Geometry", "Parcels", "Store", "GeoPackageStore", "PostGISStore", .product(name: "GRDB", package: "GRDB.swift"),
+                                                   .product(name: "PropertyBased", package: "swift-property-based")], path: "Tests/TestSupport"),
         .testTarget(
             name: "GeometryTests",
             dependencies: [

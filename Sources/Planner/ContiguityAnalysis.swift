@@ -142,19 +142,39 @@ public enum ContiguityAnalysis {
     /// an item `decidable` refuses (one that may be invalid) is left undecided.
     static func contacts(_ members: [Int], polygons: (Int) -> [Polygon], decidable: (Int) -> Bool = { _ in true },
                          touching: (Int, Int) -> Void) -> [(Int, Int)] {
-        var table = DirectedEdges(reservingEdges: members.reduce(0) { $0 + polygons($1).reduce(0) { $0 + $1.vertexCount } })
-        for i in members { table.append(polygons(i)) }
-        let trusted = members.map(decidable)
         var undecided: [(Int, Int)] = []
-        forEachEnvelopePair(table.envelopes) { k, m in
-            guard trusted[k] && trusted[m] else { return undecided.append((k, m)) }
-            switch PolygonContact.between(k, m, in: table) {
+        forEachContact(members, polygons: polygons, decidable: decidable) { k, m, contact in
+            switch contact {
             case .touching: touching(k, m)
             case .apart: break
             case .undecided: undecided.append((k, m))
             }
         }
         return undecided
+    }
+
+    /// Each pair of `members` whose envelopes meet with its contact on their coordinates
+    /// (`PolygonContact`; positions in `members`, the smaller first). A pair with an item
+    /// `decidable` refuses is `.undecided` without being looked at.
+    static func forEachContact(_ members: [Int], polygons: (Int) -> [Polygon], decidable: (Int) -> Bool = { _ in true },
+                               _ body: (Int, Int, PolygonContact) -> Void) {
+        var table = DirectedEdges(reservingEdges: members.reduce(0) { $0 + polygons($1).reduce(0) { $0 + $1.vertexCount } })
+        for i in members { table.append(polygons(i)) }
+        let trusted = members.map(decidable)
+        forEachEnvelopePair(table.envelopes) { k, m in
+            body(k, m, trusted[k] && trusted[m] ? PolygonContact.between(k, m, in: table) : .undecided)
+        }
+    }
+
+    /// Gap 0's joins among a selection of parcels, found in a pass over the tiles of all of
+    /// them that another rule makes anyway (`check`'s overlap rule finds every pair's contact):
+    /// `joined` over the positions of all the parcels, two selected parcels in one set when they
+    /// are joined as `contactComponents` joins them (touching on their coordinates, else by
+    /// GEOS), unselected ones alone; `marked` the selected parcels of pairs whose interiors
+    /// intersect (`contactComponents`' marked, possibly repeated).
+    struct GapZeroContacts {
+        var joined: UnionFind
+        var marked: [Int]
     }
 
     /// Each pair of positions whose envelopes meet, the smaller position first: a
@@ -262,6 +282,11 @@ public struct ContiguityReport: Sendable, RenderableReport {
         /// Threads the tiles are shared out between (the blocks do not depend on it either).
         public var threads = Cores.available
         public init() {}
+
+        /// Is `parcel` one of the parcels taken into blocks (its state, its PBF flag)?
+        public func selects(_ parcel: Parcel) -> Bool {
+            (states?.contains(parcel.state) ?? true) && (!basicFarmlandOnly || parcel.basicFarmland)
+        }
     }
 
     /// Analyses `parcels` (longitude/latitude on `crs`). Gap 0 joins parcels that intersect, tested
@@ -273,12 +298,17 @@ public struct ContiguityReport: Sendable, RenderableReport {
     /// not with GEOS copies of them; the selection is a list of positions in `parcels`, never a
     /// copy of them.
     public static func analyse(_ parcels: consuming [Parcel], crs: CoordinateReferenceSystem, options: Options) throws(LandtrackError) -> ContiguityReport {
+        try analyse(parcels, crs: crs, options: options, gapZero: nil)
+    }
+
+    /// `analyse`, gap 0's joins of the selection taken from `gapZero` when given (found in a
+    /// pass over all of `parcels`, for the parcels `options.selects`) instead of a pass of its own.
+    static func analyse(_ parcels: consuming [Parcel], crs: CoordinateReferenceSystem, options: Options,
+                        gapZero: consuming ContiguityAnalysis.GapZeroContacts?) throws(LandtrackError) -> ContiguityReport {
         // The selection is a list of positions, not a copy of the parcels (a million parcels
         // are not held twice). Snapshots come in id order: sorted only when not.
         let all = parcels
-        var positions = all.indices.filter { i in
-            (options.states?.contains(all[i].state) ?? true) && (!options.basicFarmlandOnly || all[i].basicFarmland)
-        }
+        var positions = all.indices.filter { options.selects(all[$0]) }
         if !positions.indices.dropFirst().allSatisfy({ all[positions[$0 - 1]].id <= all[positions[$0]].id }) {
             positions.sort { all[$0].id < all[$1].id }
         }
@@ -344,6 +374,14 @@ public struct ContiguityReport: Sendable, RenderableReport {
                 from: options.barriers.isEmpty ? ContiguityAnalysis.GapZeroGroups(group: group, envelopes: envelopes, marginX: marginX, marginY: marginY) : nil)
             method = "within \(JSONValue.numberText(options.gapMetres)) m, distances in the plane of \(plane) (PROJ transverse Mercator)"
                 + (options.barriers.isEmpty ? "" : "; not across the \(options.barriers.count) barrier features")
+        } else if var gapZero {
+            // The sets of the pass over all parcels, each listed by the selected positions in it
+            // (ascending, ordered by their first: as `UnionFind.groups` lists them).
+            var sets: [Int: [Int]] = [:]
+            for k in selected.indices { sets[gapZero.joined.find(positions[k]), default: []].append(k) }
+            components = sets.values.sorted { $0[0] < $1[0] }
+            let marked = Set(gapZero.marked)
+            for k in selected.indices where marked.contains(positions[k]) { mayOverlap[k] = true }
         } else {
             let found = try ContiguityAnalysis.contactComponents(included: included, tiles: ParcelTiles(envelopes, perTile: perTile),
                                                                  polygons: { selected[$0].polygons }, workers: lonlatWorkers)
@@ -368,11 +406,21 @@ public struct ContiguityReport: Sendable, RenderableReport {
             if members.count > 1, members.contains(where: { mayOverlap[$0] }) {
                 let hs = try handles()
                 if try !Self.isCleanCoverage(ctx, hs) {
-                    // Only a block whose members overlap pays for pairwise DE-9IM tests.
+                    // Only a block whose members overlap pays for pairwise DE-9IM tests. A member
+                    // GEOS finds invalid (a store's parcel edited behind landtrack's back: files
+                    // are refused such parcels) has no measurable overlap: GEOS refuses its
+                    // intersection, and `check`'s invalid-geometry rule reports it.
                     let index = try GEOSSpatialIndex(context: ctx, geometries: hs)
+                    var valid: [Int: Bool] = [:]
+                    func isValid(_ a: Int) throws(LandtrackError) -> Bool {
+                        if let known = valid[a] { return known }
+                        let v = try ctx.validity(hs[a]).isValid
+                        valid[a] = v
+                        return v
+                    }
                     for a in members.indices {
                         for b in index.query(hs[a]) where b > a {
-                            guard try ctx.relate(hs[a], hs[b], pattern: "T********") else { continue }
+                            guard try ctx.relate(hs[a], hs[b], pattern: "T********"), try isValid(a), try isValid(b) else { continue }
                             overlap += try engine.area(of: ctx.value(ctx.intersection(hs[a], hs[b])).polygonalParts)
                         }
                     }

@@ -39,7 +39,7 @@ struct AreaMethodTests {
     /// The fast path agrees with PROJ's geod_polygonarea on random parcel-sized polygons
     /// anywhere below 70° latitude, and is taken for them (edges up to 2.4 km).
     @Test func geodesicFastPathMatchesGeographicLib() async {
-        await propertyCheck(
+        await checkProperty(
             count: 300, input: Gen.double(in: -70...70), Gen.double(in: -179...179), Gen.double(in: 10...1200),
             Gen.int(in: 3...16), Gen.int(in: 0...1_000_000)
         ) { lat, lon, radius, n, seed in
@@ -54,7 +54,7 @@ struct AreaMethodTests {
     /// Larger polygons (edges to 20 km) leave the fast path where it would lose accuracy; the
     /// engine's answer stays within 1e-3 m² of GeographicLib either way.
     @Test func engineMatchesGeographicLibForLargerPolygons() async {
-        await propertyCheck(
+        await checkProperty(
             count: 200, input: Gen.double(in: -75...75), Gen.double(in: -179...179), Gen.double(in: 1000...10000),
             Gen.int(in: 3...10), Gen.int(in: 0...1_000_000)
         ) { lat, lon, radius, n, seed in
@@ -66,7 +66,7 @@ struct AreaMethodTests {
 
     /// Additivity: a polygon cut along a chord into two has the area of its halves' sum.
     @Test func areaIsAdditiveUnderSplitting() async {
-        await propertyCheck(
+        await checkProperty(
             count: 200, input: Gen.double(in: -60...60), Gen.double(in: 70...140), Gen.int(in: 6...14), Gen.int(in: 0...1_000_000)
         ) { lat, lon, n, seed in
             let ring = starRing(lon: lon, lat: lat, radius: 800, n: n, seed: seed)
@@ -82,7 +82,7 @@ struct AreaMethodTests {
     /// The ellipsoid is symmetric about its axis: moving a polygon in longitude keeps its area;
     /// so do reversing it and starting it at another vertex (absolute ring area).
     @Test func areaIsInvariantUnderRotationAndReordering() async throws {
-        await propertyCheck(
+        await checkProperty(
             count: 200, input: Gen.double(in: -60...60), Gen.double(in: -100...100), Gen.double(in: -60...60), Gen.int(in: 0...1_000_000)
         ) { lat, lon, shift, seed in
             let ring = starRing(lon: lon, lat: lat, radius: 600, n: 9, seed: seed)
@@ -100,7 +100,7 @@ struct AreaMethodTests {
 
     /// Two parcels sharing an edge: the geodesic area of their GEOS union equals the sum.
     @Test func unionOfAdjacentParcelsEqualsSum() async throws {
-        await propertyCheck(
+        await checkProperty(
             count: 100, input: Gen.double(in: -60...60), Gen.double(in: -170...170), Gen.double(in: 0.0002...0.003), Gen.double(in: 0.0002...0.003)
         ) { lat, lon, w, h in
             let a = try Polygon(rings: [[(lon, lat), (lon + w, lat), (lon + w, lat + h), (lon, lat + h), (lon, lat)].map { try Point(x: $0.0, y: $0.1) }])

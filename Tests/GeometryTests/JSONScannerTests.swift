@@ -22,7 +22,7 @@ private func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
 struct JSONScannerTests {
     /// Numbers read back exactly as Swift's own correctly-rounded parser reads them.
     @Test func numbersAreCorrectlyRounded() async throws {
-        await propertyCheck(count: 500, input: Gen.double(in: -1e6...1e6), Gen.int(in: 0...12)) { value, decimals in
+        await checkProperty(count: 500, input: Gen.double(in: -1e6...1e6), Gen.int(in: 0...12)) { value, decimals in
             let text = String(format: "%.\(decimals)f", value)
             let parsed = try parse(text)
             #expect(parsed == .number(Double(text)!), "\(text)")
@@ -150,7 +150,7 @@ struct SkipBalancedTests {
     }
 
     @Test func endsAndCutsAsOneByteAtATime() async throws {
-        await propertyCheck(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
+        await checkProperty(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
             let lead = String(repeating: " ", count: Int.random(in: 0...7, using: &rng))
             let text = lead + "[" + (0..<Int.random(in: 0...30, using: &rng)).map { _ in Self.feature(&rng) }.joined(separator: ",") + "]  "

@@ -73,7 +73,7 @@ import TestSupport
     /// corners (cut in two triangles where `split`), so neighbours share vertices and edges
     /// exactly. Every pair of cells whose envelopes meet is decided, and decided as GEOS decides.
     @Test func aCleanCoveragesNeighboursAreAllDecided() async {
-        await propertyCheck(count: 20, input: Gen.int(in: 0...Int.max)) { seed in
+        await checkProperty(count: 20, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
             let n = 7
             // Lon/lat near Nanhai, 7-decimal positions as the survey writes them.
@@ -117,7 +117,7 @@ import TestSupport
     /// whatever is decided for two valid ones, GEOS agrees with. (Seed 5584870290025142176 once
     /// made a ring with a vertex on its own edge, which GEOS's relate misreads.)
     @Test func randomPairsAreNeverDecidedWrongly() async {
-        await propertyCheck(count: 300, input: Gen.int(in: 0...Int.max)) { seed in
+        await checkProperty(count: 300, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
             func convexQuad() -> [Polygon] {
                 let cx = Double.random(in: 0...3, using: &rng), cy = Double.random(in: 0...3, using: &rng)

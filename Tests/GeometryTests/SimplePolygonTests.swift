@@ -48,7 +48,7 @@ import TestSupport
     /// Random rings of 3–12 positions on a coarse grid (many self-intersect, touch or fold):
     /// proved valid only when GEOS says valid; star-shaped rings (always simple) are proved.
     @Test func randomRings() async {
-        await propertyCheck(count: 400, input: Gen.int(in: 0...Int.max)) { seed in
+        await checkProperty(count: 400, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
             let n = Int.random(in: 3...12, using: &rng)
             let random = (0..<n).map { _ in (Double(Int.random(in: 0...6, using: &rng)), Double(Int.random(in: 0...6, using: &rng))) }

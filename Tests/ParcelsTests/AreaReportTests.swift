@@ -66,7 +66,7 @@ struct AreaReportTests {
         let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         let features = (json["features"] as! [Any]).prefix(200)
         let base = try AreaReport.measure(InputBytes(text: try Self.collection(Array(features))), method: .geodesic).total.squareMetres
-        await propertyCheck(count: 20, input: Gen.int(in: 0...Int.max)) { seed in
+        await checkProperty(count: 20, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
             let shuffled = features.shuffled(using: &rng)
             let total = try AreaReport.measure(InputBytes(text: try Self.collection(shuffled)), method: .geodesic).total.squareMetres

@@ -121,7 +121,7 @@ struct ContiguityTests {
         options.gapMetres = 10
         let base = try ContiguityReport.analyse(subset, crs: crs, options: options).blocks.map(\.parcels)
         #expect(base.count > 1)
-        await propertyCheck(count: 5, input: Gen.int(in: 0...Int.max)) { seed in
+        await checkProperty(count: 5, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
             let shuffled = subset.shuffled(using: &rng)
             let blocks = try ContiguityReport.analyse(shuffled, crs: crs, options: options).blocks.map(\.parcels)

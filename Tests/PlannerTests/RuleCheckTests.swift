@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PropertyBased
 import Testing
 import Geometry
 @testable import GeoPackageStore
@@ -122,6 +123,26 @@ struct RuleCheckTests {
         #expect(!r.passed && r.findings.first?.message.contains("Self-intersection") == true)
     }
 
+    /// An invalid parcel (written behind landtrack's back) that overlaps others does not stop
+    /// the other rules: every rule runs, the invalid one is found, and the overlap rule says
+    /// which pairs with an invalid parcel it could not measure.
+    @Test func anInvalidParcelOverlappingOthersLeavesTheOtherRulesRunning() throws {
+        let store = try ruleStore([("A", "farmland", true, 0, 0, 1), ("B", "farmland", true, 0.5, 0, 1), ("C", "farmland", true, 1.4, 0, 1)])
+        let bowtie = try Polygon(rings: [[(113.1, 23.05), (113.101, 23.051), (113.101, 23.05), (113.1, 23.051), (113.1, 23.05)].map { try Point(x: $0.0, y: $0.1) }])
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE parcels SET geom = ? WHERE parcel_id = 'A'", arguments: [GeoPackage.blob([bowtie], srsID: 4326)])
+        }
+        var options = CheckOptions()
+        options.asOf = try day("2025-12-31")
+        let report = try CheckReport.load(from: store, options: options)
+        #expect(report.results.count == PlannerRule.allCases.count)
+        let invalid = try #require(report.results.first { $0.rule == .invalidGeometry })
+        #expect(invalid.findings.map(\.parcels) == [["A"]])
+        let overlap = try #require(report.results.first { $0.rule == .parcelOverlap })
+        #expect(overlap.findings.map(\.parcels) == [["B", "C"]])
+        #expect(overlap.detail.hasSuffix("; 1 pair with an invalid parcel not measured (see invalid-geometry)"), "\(overlap.detail)")
+    }
+
     @Test func parcelOverlapAboveTheThreshold() throws {
         let store = try ruleStore([("A", "farmland", false, 0, 0, 1), ("B", "farmland", false, 0.9, 0, 1)])  // 10 % overlap ≈ 1,100 m²
         let r = try check(store, .parcelOverlap)
@@ -163,6 +184,64 @@ struct RuleCheckTests {
             for threads in [1, 2, 3] {
                 #expect(try check(store, .parcelOverlap) { $0.parcelsPerTile = size; $0.threads = threads }.findings == r.findings,
                         "\(size) parcels per tile on \(threads) threads")
+            }
+        }
+    }
+
+    /// `check` finds the PBF blocks' contacts in the overlap rule's pass over every parcel
+    /// instead of a pass of their own: the blocks (members, areas, overlaps) are those
+    /// `contiguity` finds, for random PBF flags over the sample, with copies of parcels shifted
+    /// a little (overlapping their neighbours: blocks with overlaps, pairs GEOS settles), a
+    /// parcel with a hole (not proved valid: its overlaps go to GEOS, its contacts are decided
+    /// as `contiguity` decides them) and a bow-tie (invalid: its overlaps are not measured),
+    /// whatever the tiling or the threads.
+    @Test func pbfBlocksFromTheOverlapPassAreThoseOfContiguity() async throws {
+        let (sample, crs) = try PlannerInput.load(try InputBytes(path: SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path))
+        var parcels = Array(sample.prefix(600))
+        for k in stride(from: 0, to: 600, by: 40) {
+            var copy = parcels[k]
+            copy.id += "-shifted"
+            copy.polygons = try copy.polygons.map { p in
+                Polygon(exterior: try LinearRing(p.exterior.points.map { q throws(LandtrackError) in try Point(x: q.x + 2e-5, y: q.y + 1e-5) }))
+            }
+            parcels.append(copy)
+        }
+        func ring(around p: Point, _ corners: [(Double, Double)]) throws -> LinearRing {
+            try LinearRing(corners.map { try Point(x: p.x + $0.0, y: p.y + $0.1) })
+        }
+        let corner = parcels[0].polygons[0].exterior.points[0]
+        let bowTie = try ring(around: corner, [(0, 0), (2e-4, 2e-4), (2e-4, 0), (0, 2e-4), (0, 0)])
+        parcels.append(Parcel(id: "bow-tie", state: .farmland, polygons: [Polygon(exterior: bowTie)], areaSquareMetres: 1))
+        // Valid, but not one simple ring: proved nothing on coordinates.
+        let middle = parcels[300].polygons[0].exterior.points[0]
+        let holed = Polygon(exterior: try ring(around: middle, [(-3e-4, -3e-4), (3e-4, -3e-4), (3e-4, 3e-4), (-3e-4, 3e-4), (-3e-4, -3e-4)]),
+                            holes: [try ring(around: middle, [(-1e-4, -1e-4), (-1e-4, 1e-4), (1e-4, 1e-4), (1e-4, -1e-4), (-1e-4, -1e-4)])])
+        parcels.append(Parcel(id: "holed", state: .farmland, polygons: [holed], areaSquareMetres: 1))
+        parcels.sort { $0.id < $1.id }
+        let proved = CheckReport.provedValid(parcels)
+        #expect(Set(parcels.indices.filter { !proved[$0] }.map { parcels[$0].id }).isSuperset(of: ["bow-tie", "holed"]))
+        let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
+        await checkProperty(count: 6, input: Gen.int(in: 0...Int.max)) { seed in
+            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
+            var flagged = parcels
+            for i in flagged.indices { flagged[i].basicFarmland = Int.random(in: 0..<3, using: &rng) > 0 }
+            for id in ["bow-tie", "holed"] { flagged[flagged.firstIndex { $0.id == id }!].basicFarmland = true }
+            var blocks = ContiguityReport.Options()
+            blocks.states = nil
+            blocks.basicFarmlandOnly = true
+            let alone = try ContiguityReport.analyse(flagged, crs: crs, options: blocks).blocks
+            #expect(alone.contains { $0.overlap.squareMetres > 0 } && alone.contains { $0.parcels.count > 20 })
+            for (perTile, threads) in [(nil, 1), (50, 2), (7, 3)] as [(Int?, Int)] {
+                var options = CheckOptions()
+                options.parcelsPerTile = perTile
+                options.threads = threads
+                let pass = try CheckReport.overlapPass(flagged, proved: proved, options: options, engine: engine, blocks: blocks)
+                let shared = try ContiguityReport.analyse(flagged, crs: crs, options: blocks, gapZero: pass.contacts).blocks
+                #expect(shared == alone, "seed \(seed), \(perTile.map(String.init) ?? "standard") parcels a tile, \(threads) threads")
+                // The overlap rule's findings do not change with the blocks' contacts found on the way.
+                let plain = try CheckReport.overlapPass(flagged, proved: proved, options: options, engine: engine, blocks: nil)
+                #expect(plain.contacts == nil && plain.pairs.map { [$0.0, $0.1] } == pass.pairs.map { [$0.0, $0.1] })
+                #expect(!pass.pairs.isEmpty && pass.unmeasured > 0 && plain.unmeasured == pass.unmeasured)
             }
         }
     }

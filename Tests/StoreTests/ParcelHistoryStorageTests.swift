@@ -19,7 +19,7 @@ struct ParcelHistoryStorageTests {
     }
 
     @Test func answersAsPerParcelListsDo() async throws {
-        await propertyCheck(count: 30, input: Gen.int(in: 0...Int.max)) { seed in
+        await checkProperty(count: 30, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
             var model: [String: [ParcelEvent]] = [:]
             var appended: [ParcelEvent] = []
@@ -57,7 +57,7 @@ struct ParcelHistoryStorageTests {
     /// order, each parcel's by date, then event id: whether shuffled, or an ordered start with
     /// later changes after it (a store's import events, then its transitions).
     @Test func eventsInAnyOrderAreOrderedAsTheIndexOrdersThem() async throws {
-        await propertyCheck(count: 60, input: Gen.int(in: 0...Int.max)) { seed in
+        await checkProperty(count: 60, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
             let events = try (0..<Int.random(in: 0...80, using: &rng)).map { n in
                 try event(Int64(n), Self.ids.randomElement(using: &rng)!, day: Int.random(in: 1...5, using: &rng))

@@ -176,7 +176,7 @@ struct WritePathTests {
     /// random transitions, PBF changes and re-imports, refusals ignored, then the audit rule.
     @Test(arguments: Backend.available) func acceptedWritesNeverBreakTheTable(backend: Backend) async throws {
         let states = ParcelState.allCases
-        await propertyCheck(count: 6, input: Gen.int(in: 0...Int.max)) { seed in
+        await checkProperty(count: 6, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(seed))
             let ids = (0..<6).map { "S\($0)" }
             let store = try squareParcelStore(ids.enumerated().map { ($0.element, states.randomElement(using: &rng)!.rawValue, Bool.random(using: &rng), Double($0.offset), 0, 1) })
