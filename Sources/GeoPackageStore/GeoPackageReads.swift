@@ -111,21 +111,26 @@ extension GeoPackageStore {
             var events = ParcelHistory()
             if needEvents {
                 events = ParcelHistory(anyOrder: try Self.decodeAll(
-                    db, table: "parcel_events", filter: ("WHERE :through IS NULL OR effective_date <= :through", ["through": through?.description]),
+                    db, table: "parcel_events", filter: ("WHERE :through IS NULL OR +effective_date <= :through", ["through": through?.description]),
                     unread: ["previous_geom", "previous_attributes"]
                 ) { row, repeated in try Self.event(row, path: path, repeated: &repeated) })
             }
             // The geometries re-imports replaced: (date, blob) per parcel, oldest first.
             var replaced: [String: [(CalendarDate, Data)]] = [:]
             if SnapshotAssembly.needsReplacedGeometries(dates) {
-                let cursor = try Row.fetchCursor(db, sql: """
-                    SELECT parcel_id, effective_date, previous_geom FROM parcel_events WHERE previous_geom IS NOT NULL
-                    ORDER BY parcel_id, effective_date, event_id
-                    """)
+                // In the table's order (the events' index and a row lookup each would visit
+                // every event), put in each parcel's date order here: few rows have one.
+                var rows: [(id: String, date: CalendarDate, event: Int64, blob: Data)] = []
+                let cursor = try Row.fetchCursor(db, sql: "SELECT parcel_id, effective_date, event_id, previous_geom FROM parcel_events WHERE previous_geom IS NOT NULL")
                 while let row = try cursor.next() {
-                    let date = try Self.date(row["effective_date"], path: path)!
-                    replaced[row["parcel_id"], default: []].append((date, row["previous_geom"]))
+                    guard let id = row.text(0), let event = row.int64(2), let date = try Self.date(row.text(1), path: path),
+                          let blob: Data = row[3] else {
+                        throw LandtrackError.store(location: path, .corrupt("a replaced geometry's event has no parcel id, event id or date"))
+                    }
+                    rows.append((id, date, event, blob))
                 }
+                rows.sort { ($0.date, $0.event) < ($1.date, $1.event) }
+                for r in rows { replaced[r.id, default: []].append((r.date, r.blob)) }
             }
             return (layers, base, events, replaced)
         }
@@ -301,7 +306,8 @@ extension GeoPackageStore {
     /// Rows a run holds: a few megabytes of geometry, many runs for each thread.
     static let rowsPerRun = 8192
 
-    /// Every row of `table` (`SELECT *`, in the table's own order, after `filter`), copied out
+    /// Every row of `table` (`SELECT *`, the columns in `unread` as NULL, in the table's own
+    /// order, after `filter`), copied out
     /// of SQLite in runs and decoded by `decode` on the other threads while SQLite steps on,
     /// each straight into its place in the array (the table's row count, asked first in the
     /// same read transaction, sizes it: no second copy of a million parcels). A run's
@@ -312,6 +318,13 @@ extension GeoPackageStore {
         rowsPerRun: Int = rowsPerRun, decode: @escaping (RawRows.Row, inout RepeatedStrings) throws -> T
     ) throws -> [T] {
         let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) \(filter.sql)", arguments: filter.arguments) ?? 0
+        // `SELECT *`'s columns, the unread ones as NULL in their places: SQLite does not even
+        // take them out of the record (a snapshot without properties leaves out a hundred bytes
+        // of JSON a parcel; the events' replaced geometries and attributes stay on disk).
+        let columns = try db.columns(in: table).map { (c) -> String in
+            let name = c.name.replacingOccurrences(of: "\"", with: "\"\"")
+            return unread.contains(c.name) ? "NULL AS \"\(name)\"" : "\"\(name)\""
+        }.joined(separator: ", ")
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             let target = DisjointRanges(buffer)
             /// (rows made, the error that stopped the run).
@@ -335,7 +348,7 @@ extension GeoPackageStore {
             var scanned = 0
             var scanError: (any Error)?
             do {
-                try RawRows.scan(db, sql: "SELECT * FROM \(table) \(filter.sql)", arguments: filter.arguments, unread: unread,
+                try RawRows.scan(db, sql: "SELECT \(columns) FROM \(table) \(filter.sql)", arguments: filter.arguments,
                                  rowsPerRun: rowsPerRun) { rows in
                     starts.append(scanned)
                     runs.submit((scanned, rows))

@@ -116,10 +116,8 @@ struct RawRows: Sendable {
     }
 
     /// Steps `sql` and hands its rows to `body` in runs of `rowsPerRun` (the last may be
-    /// shorter). The columns named in `unread` are not copied (they read as NULL): a snapshot
-    /// without properties leaves out a hundred bytes of JSON a parcel. Errors are GRDB's
-    /// `DatabaseError`s.
-    static func scan(_ db: Database, sql: String, arguments: StatementArguments = [], unread: Set<String> = [],
+    /// shorter). Errors are GRDB's `DatabaseError`s.
+    static func scan(_ db: Database, sql: String, arguments: StatementArguments = [],
                      rowsPerRun: Int, _ body: (RawRows) throws -> Void) throws {
         let statement = try db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
@@ -127,7 +125,6 @@ struct RawRows: Sendable {
         defer { sqlite3_reset(handle) }
         let n = sqlite3_column_count(handle)
         let names = (0..<n).map { String(cString: sqlite3_column_name(handle, $0)) }
-        let copied = names.map { !unread.contains($0) }
         var run = RawRows(columnNames: names, rows: rowsPerRun)
         while true {
             let rc = sqlite3_step(handle)
@@ -136,7 +133,7 @@ struct RawRows: Sendable {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) },
                                     sql: sql)
             }
-            for i in 0..<n { run.copy(handle, i, copied[Int(i)]) }
+            for i in 0..<n { run.copy(handle, i) }
             if run.count == rowsPerRun {
                 try body(run)
                 // The next run's bytes in one allocation, the size of this one's and a little
@@ -147,8 +144,8 @@ struct RawRows: Sendable {
         if run.count > 0 { try body(run) }
     }
 
-    private mutating func copy(_ handle: SQLiteStatement?, _ i: Int32, _ copied: Bool) {
-        let type = copied ? sqlite3_column_type(handle, i) : SQLITE_NULL
+    private mutating func copy(_ handle: SQLiteStatement?, _ i: Int32) {
+        let type = sqlite3_column_type(handle, i)
         switch type {
         case SQLITE_INTEGER: cells.append(Cell(type: type, length: 0, value: sqlite3_column_int64(handle, i)))
         case SQLITE_FLOAT: cells.append(Cell(type: type, length: 0, value: Int64(bitPattern: sqlite3_column_double(handle, i).bitPattern)))

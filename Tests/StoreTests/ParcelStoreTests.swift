@@ -198,6 +198,19 @@ struct ParcelStoreTests {
         }
         #expect(try store.snapshot(asOf: CalendarDate(parsing: "2023-06-01"), content: []).parcels.first { $0.id == "NH-000002" }?.areaSquareMetres
                     == then.areaSquareMetres)
+        // Moved again: each date between the moves sees the shape it had then.
+        text = text.replacingOccurrences(of: "[113.09918,23.0509222]", with: "[113.09917,23.0509222]")
+        try text.write(to: newer, atomically: true, encoding: .utf8)
+        options.date = try CalendarDate(parsing: "2024-06-01")
+        #expect(try store.importParcels(try InputBytes(path: newer.path), options: options).updated == 1)
+        let last = try #require(try store.parcel("NH-000002"))
+        #expect(last.polygons != now.polygons)
+        let shapes = try ["2023-06-01", "2024-03-01", "2024-05-31", "2024-06-01"].map { d in
+            try store.snapshot(asOf: CalendarDate(parsing: d)).parcels.first { $0.id == "NH-000002" }?.polygons
+        }
+        #expect(shapes == [before.polygons, now.polygons, now.polygons, last.polygons])
+        let together = try store.snapshots(at: ["2024-05-31", "2023-06-01"].map { try CalendarDate(parsing: $0) }, history: false, content: .geometry)
+        #expect(together.map { $0.parcels.first { $0.id == "NH-000002" }?.polygons } == [now.polygons, before.polygons])
     }
 
     /// All or nothing: a file with problems is refused whole and the store is as it was.
