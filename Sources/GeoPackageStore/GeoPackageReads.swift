@@ -109,11 +109,13 @@ extension GeoPackageStore {
                 base.sort { ParcelID.precedes($0.id, $1.id) }
             }
             var events = ParcelHistory()
+            let details = content.contains(.eventDetails)
             if needEvents {
                 events = ParcelHistory(anyOrder: try Self.decodeAll(
                     db, table: "parcel_events", filter: ("WHERE :through IS NULL OR +effective_date <= :through", ["through": through?.description]),
-                    unread: ["previous_geom", "previous_attributes"]
-                ) { row, repeated in try Self.event(row, path: path, repeated: &repeated) })
+                    unread: details ? ["previous_geom", "previous_attributes"]
+                        : ["previous_geom", "previous_attributes", "recorded_at", "recorded_by", "note", "rule_id"]
+                ) { row, repeated in try Self.event(row, path: path, repeated: &repeated, details: details) })
             }
             // The geometries re-imports replaced: (date, blob) per parcel, oldest first.
             var replaced: [String: [(CalendarDate, Data)]] = [:]

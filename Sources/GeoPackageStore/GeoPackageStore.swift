@@ -279,7 +279,8 @@ public final class GeoPackageStore: ParcelStore {
     }
 
     /// An event row (`SELECT *`); the texts most events repeat share one copy through `repeated`.
-    static func event(_ row: some StoredColumns, path: String, repeated: inout RepeatedStrings) throws -> ParcelEvent {
+    /// Without `details` the recording columns (`SnapshotContent.eventDetails`) are not read.
+    static func event(_ row: some StoredColumns, path: String, repeated: inout RepeatedStrings, details: Bool = true) throws -> ParcelEvent {
         guard let id = row.int64(0) else {
             throw LandtrackError.store(location: path, .corrupt("an event of parcel \(quoted(row.text(1) ?? "?")) has no event_id"))
         }
@@ -300,8 +301,9 @@ public final class GeoPackageStore: ParcelStore {
         return ParcelEvent(
             eventID: id, parcelID: try value(row.text(1), "parcel_id"), kind: kind, fromState: try state(3, "from_state"),
             toState: try state(4, "to_state"), pbfBefore: row.bool(5), pbfAfter: row.bool(6), effectiveDate: date,
-            recordedAt: repeated.shared(try value(row.text(8), "recorded_at")), recordedBy: repeated.shared(try value(row.text(9), "recorded_by")),
-            ref: repeated.shared(row.text(10)), note: repeated.shared(row.text(11)), ruleID: row.text(12))
+            recordedAt: details ? repeated.shared(try value(row.text(8), "recorded_at")) : "",
+            recordedBy: details ? repeated.shared(try value(row.text(9), "recorded_by")) : "",
+            ref: repeated.shared(row.text(10)), note: details ? repeated.shared(row.text(11)) : nil, ruleID: details ? row.text(12) : nil)
     }
 
     static func date(_ text: String?, path: String) throws -> CalendarDate? {

@@ -17,10 +17,13 @@ extension PostGISStore {
     static let parcelColumnCount = 11
     static let parcelColumns = parcelColumns()
 
-    static let eventColumns = """
-        event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date::text,
-        recorded_at, recorded_by, ref, note, rule_id
-        """
+    /// What `content` leaves out of the recording columns (`SnapshotContent.eventDetails`) is a
+    /// NULL, as for the parcels.
+    static func eventColumns(details: Bool = true) -> String {
+        "event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date::text, "
+            + (details ? "recorded_at, recorded_by, ref, note, rule_id" : "NULL::text, NULL::text, ref, NULL::text, NULL::text")
+    }
+    static let eventColumns = eventColumns()
 
     func parcel(_ r: PGResult, _ i: Int) throws -> Parcel {
         let id = try r.text(i, 0)!
@@ -46,8 +49,9 @@ extension PostGISStore {
         return try event(r, i, repeated: &repeated)
     }
 
-    /// An event row; the texts most events repeat share one copy through `repeated`.
-    func event(_ r: PGResult, _ i: Int, repeated: inout RepeatedStrings) throws -> ParcelEvent {
+    /// An event row; the texts most events repeat share one copy through `repeated`. Without
+    /// `details` the recording columns (`SnapshotContent.eventDetails`) are not read.
+    func event(_ r: PGResult, _ i: Int, repeated: inout RepeatedStrings, details: Bool = true) throws -> ParcelEvent {
         let id = try r.int64(i, 0)!
         func corrupt(_ what: String) -> LandtrackError { .store(location: location, .corrupt("event \(id): \(what)")) }
         let kindText = try r.text(i, 2)!
@@ -61,9 +65,10 @@ extension PostGISStore {
         guard let date = CalendarDate(iso: dateText) else { throw corrupt("effective_date \(quoted(dateText)) is not a date") }
         return ParcelEvent(
             eventID: id, parcelID: try r.text(i, 1)!, kind: kind, fromState: try state(3, "from_state"), toState: try state(4, "to_state"),
-            pbfBefore: try r.bool(i, 5), pbfAfter: try r.bool(i, 6), effectiveDate: date, recordedAt: repeated.shared(try r.text(i, 8)!),
-            recordedBy: repeated.shared(try r.text(i, 9)!), ref: repeated.shared(try r.text(i, 10)), note: repeated.shared(try r.text(i, 11)),
-            ruleID: try r.text(i, 12))
+            pbfBefore: try r.bool(i, 5), pbfAfter: try r.bool(i, 6), effectiveDate: date,
+            recordedAt: details ? repeated.shared(try r.text(i, 8)!) : "", recordedBy: details ? repeated.shared(try r.text(i, 9)!) : "",
+            ref: repeated.shared(try r.text(i, 10)), note: details ? repeated.shared(try r.text(i, 11)) : nil,
+            ruleID: details ? try r.text(i, 12) : nil)
     }
 
     func date(_ text: String?) throws(LandtrackError) -> CalendarDate? {
@@ -218,10 +223,10 @@ extension PostGISStore {
             var repeated = RepeatedStrings()
             if needEvents {
                 try forEachRow(c, """
-                    SELECT \(Self.eventColumns) FROM parcel_events WHERE $1::date IS NULL OR effective_date <= $1::date
-                    ORDER BY parcel_id, effective_date, event_id
+                    SELECT \(Self.eventColumns(details: content.contains(.eventDetails))) FROM parcel_events
+                    WHERE $1::date IS NULL OR effective_date <= $1::date ORDER BY parcel_id, effective_date, event_id
                     """, [PGValue(through?.description)]) { r, i in
-                    events.append(try self.event(r, i, repeated: &repeated))
+                    events.append(try self.event(r, i, repeated: &repeated, details: content.contains(.eventDetails)))
                 }
                 events.finish()
             }

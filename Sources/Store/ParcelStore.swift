@@ -253,7 +253,11 @@ public struct SnapshotContent: OptionSet, Sendable, Hashable {
     public static let geometry = SnapshotContent(rawValue: 1)
     /// The original properties of the imported feature (else empty).
     public static let properties = SnapshotContent(rawValue: 2)
-    public static let all: SnapshotContent = [.geometry, .properties]
+    /// Who recorded each event of the history, when, its note and the transition rule that
+    /// allowed it (else empty texts and nil: the planner's rules read none of them, and a
+    /// million events' texts cost the read a fifth of its time).
+    public static let eventDetails = SnapshotContent(rawValue: 4)
+    public static let all: SnapshotContent = [.geometry, .properties, .eventDetails]
 }
 
 public enum StoreDefaults {

@@ -44,7 +44,7 @@ public enum SnapshotAssembly {
             }
             return then
         }
-        var base = base
+        var base = consume base  // not a second reference: the in-place fold below would copy a million parcels first
         // The parcels in as many parts as there are cores, each folded on a thread of its own
         // (its own cursor through the events); the parts are put together in order.
         let parts = base.count < 4096 ? 1 : Cores.available

@@ -213,6 +213,35 @@ struct ParcelStoreTests {
         #expect(together.map { $0.parcels.first { $0.id == "NH-000002" }?.polygons } == [now.polygons, before.polygons])
     }
 
+    /// A snapshot's history without `.eventDetails` (what `check` reads) has every event with
+    /// what the rules read, its recording texts left out; with them, each parcel's history is
+    /// `history(id)`'s.
+    @Test(arguments: Backend.available) func eventDetailsAreReadWhenAskedFor(backend: Backend) throws {
+        let (store, _) = try sampleStore(backend)
+        let wasteland = try #require(try store.snapshot().parcels.first { $0.state == .wasteland })
+        try store.transition([TransitionRequest(parcelID: wasteland.id, to: .reclaimedFarmland, date: try CalendarDate(parsing: "2024-05-01"),
+                                                ref: "NH-2024", note: "field reclaimed")], by: "planner-7")
+        func histories(_ content: SnapshotContent) throws -> [String: [ParcelEvent]] {
+            var all: [String: [ParcelEvent]] = [:]
+            try store.snapshot(history: true, content: content).forEachHistory { id, events in all[id] = Array(events) }
+            return all
+        }
+        let full = try histories(.all), lean = try histories(.geometry)
+        #expect(full.count == 2000 && full[wasteland.id]?.last?.note == "field reclaimed" && full[wasteland.id]?.last?.recordedBy == "planner-7")
+        #expect(full[wasteland.id] == (try store.history(wasteland.id)))
+        #expect(full["NH-000001"] == (try store.history("NH-000001")))
+        #expect(lean.keys.sorted() == full.keys.sorted())
+        for (id, events) in full {
+            let blanked = events.map { e -> ParcelEvent in
+                var e = e
+                (e.recordedAt, e.recordedBy, e.note, e.ruleID) = ("", "", nil, nil)
+                return e
+            }
+            #expect(lean[id] == blanked, "\(id)")
+        }
+        #expect(lean[wasteland.id]?.last?.ref == "NH-2024" && lean[wasteland.id]?.last?.toState == .reclaimedFarmland)
+    }
+
     /// All or nothing: a file with problems is refused whole and the store is as it was.
     @Test(arguments: Backend.available) func aFileWithProblemsChangesNothing(backend: Backend) throws {
         let (store, _) = try sampleStore(backend)
