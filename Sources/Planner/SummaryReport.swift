@@ -39,25 +39,37 @@ public struct SummaryReport: Sendable, RenderableReport {
         let longitude = parcels.first?.polygons.first?.exterior.points.first?.x ?? 114
         let engine = try makeAreaEngine(method, geographicCRS: crs, referenceLongitude: longitude)
         methodDescription = engine.methodDescription
-        var groups: [[String]: (Int, Double)] = [:]
-        var deductions: [[String]: (Int, Double)] = [:]
-        var count = 0, sum = 0.0
-        for p in parcels {
-            // Geodesic areas are the parcels' own; the other methods measure again.
-            let area = method == .geodesic ? p.areaSquareMetres : try engine.area(of: p.polygons)
-            let values = keys.map { key -> String in
-                switch key {
-                case .state: p.state.rawValue
-                case .village: p.village ?? "(none)"
-                case .landuse: p.landuseCode ?? "(none)"
-                case .pbf: p.basicFarmland ? "PBF" : "not PBF"
+        // A parcel's group as one small value (no array a parcel), made texts once per group.
+        struct Group: Hashable {
+            var state: ParcelState?, village: String?, landuse: String?, pbf: Bool?
+            func values(_ keys: [Key]) -> [String] {
+                keys.map { key -> String in
+                    switch key {
+                    case .state: state!.rawValue
+                    case .village: village!
+                    case .landuse: landuse!
+                    case .pbf: pbf! ? "PBF" : "not PBF"
+                    }
                 }
             }
-            let deducted = basis == .net ? p.deducted(from: area) : 0
-            groups[values, default: (0, 0)].0 += 1
-            groups[values, default: (0, 0)].1 += area - deducted
-            if deducted > 0, let deduction = p.deduction {
+        }
+        let (byState, byVillage, byLanduse, byPBF) = (keys.contains(.state), keys.contains(.village), keys.contains(.landuse), keys.contains(.pbf))
+        var groups: [Group: (Int, Double)] = [:]
+        var deductions: [[String]: (Int, Double)] = [:]
+        var count = 0, sum = 0.0
+        // By position, each field read where it is: a parcel copied out of the array would be
+        // retained and released field by field, a million times.
+        for i in parcels.indices {
+            // Geodesic areas are the parcels' own; the other methods measure again.
+            let area = method == .geodesic ? parcels[i].areaSquareMetres : try engine.area(of: parcels[i].polygons)
+            let group = Group(state: byState ? parcels[i].state : nil, village: byVillage ? parcels[i].village ?? "(none)" : nil,
+                              landuse: byLanduse ? parcels[i].landuseCode ?? "(none)" : nil, pbf: byPBF ? parcels[i].basicFarmland : nil)
+            let deducted = basis == .net ? parcels[i].deducted(from: area) : 0
+            groups[group, default: (0, 0)].0 += 1
+            groups[group, default: (0, 0)].1 += area - deducted
+            if deducted > 0, let deduction = parcels[i].deduction {
                 // The deducted land is its own class: its code by land use, "(deducted)" by state.
+                let values = group.values(keys)
                 let line = keys.map { key -> String in
                     switch key {
                     case .state: "\(deduction.label) (deducted)"
@@ -71,7 +83,7 @@ public struct SummaryReport: Sendable, RenderableReport {
             count += 1
             sum += area
         }
-        rows = (groups.map { Row(values: $0.key, count: $0.value.0, area: AreaMeasure(squareMetres: $0.value.1)) }
+        rows = (groups.map { Row(values: $0.key.values(keys), count: $0.value.0, area: AreaMeasure(squareMetres: $0.value.1)) }
             + deductions.map { Row(values: $0.key, count: $0.value.0, area: AreaMeasure(squareMetres: $0.value.1), deducted: true) })
             .sorted { a, b in a.values != b.values ? a.values.lexicographicallyPrecedes(b.values) : !a.deducted && b.deducted }
         total = Row(values: keys.map { _ in "" }, count: count, area: AreaMeasure(squareMetres: sum))
