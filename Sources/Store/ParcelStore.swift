@@ -254,8 +254,8 @@ public struct SnapshotContent: OptionSet, Sendable, Hashable {
     /// The original properties of the imported feature (else empty).
     public static let properties = SnapshotContent(rawValue: 2)
     /// Who recorded each event of the history, when, its note and the transition rule that
-    /// allowed it (else empty texts and nil: the planner's rules read none of them, and a
-    /// million events' texts cost the read a fifth of its time).
+    /// allowed it (else empty texts and nil: the planner's rules read none of them; `sqlite3`
+    /// reads a million events in 1.0 s with these columns, 0.76 s without).
     public static let eventDetails = SnapshotContent(rawValue: 4)
     public static let all: SnapshotContent = [.geometry, .properties, .eventDetails]
 }
