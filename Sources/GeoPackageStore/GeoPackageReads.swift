@@ -309,8 +309,8 @@ extension GeoPackageStore {
     static let rowsPerRun = 8192
 
     /// Every row of `table` (`SELECT *`, the columns in `unread` as NULL, in the table's own
-    /// order, after `filter`), copied out
-    /// of SQLite in runs and decoded by `decode` on the other threads while SQLite steps on,
+    /// order, after `filter`), copied out of SQLite in runs and decoded by `decode` on the
+    /// other threads while SQLite steps on,
     /// each straight into its place in the array (the table's row count, asked first in the
     /// same read transaction, sizes it: no second copy of a million parcels). A run's
     /// `RepeatedStrings` shares the texts its rows repeat. On an error nothing is kept: the
