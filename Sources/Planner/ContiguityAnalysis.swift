@@ -238,6 +238,28 @@ struct UnionFind {
     }
 }
 
+/// How the interiors of two geometries overlap: the one measure of an overlap the planner
+/// uses (`check`'s overlap and layer rules, a block's overlaps).
+enum InteriorOverlap: Equatable {
+    /// They do not (apart, or only touching).
+    case none
+    /// The geodesic area of their overlap (m²).
+    case area(Double)
+    /// Their interiors meet, but GEOS finds one of them invalid and refuses their intersection
+    /// (a store's parcel edited behind landtrack's back: files are refused such parcels;
+    /// `check`'s invalid-geometry rule names it).
+    case unmeasurable
+
+    /// Of `a` and `b`, made in `ctx`: GEOS `relate` (interiors meet), then, only for those
+    /// that do, validity and the intersection's area.
+    static func of(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle, ctx: GEOSContext,
+                   engine: GeodesicAreaEngine) throws(LandtrackError) -> InteriorOverlap {
+        guard try ctx.relate(a, b, pattern: "T********") else { return .none }
+        guard try ctx.validity(a).isValid, try ctx.validity(b).isValid else { return .unmeasurable }
+        return .area(try engine.area(of: ctx.value(ctx.intersection(a, b)).polygonalParts))
+    }
+}
+
 /// One contiguous block.
 public struct Block: Sendable, Hashable {
     public var id: Int
@@ -406,22 +428,11 @@ public struct ContiguityReport: Sendable, RenderableReport {
             if members.count > 1, members.contains(where: { mayOverlap[$0] }) {
                 let hs = try handles()
                 if try !Self.isCleanCoverage(ctx, hs) {
-                    // Only a block whose members overlap pays for pairwise DE-9IM tests. A member
-                    // GEOS finds invalid (a store's parcel edited behind landtrack's back: files
-                    // are refused such parcels) has no measurable overlap: GEOS refuses its
-                    // intersection, and `check`'s invalid-geometry rule reports it.
+                    // Only a block whose members overlap pays for pairwise DE-9IM tests.
                     let index = try GEOSSpatialIndex(context: ctx, geometries: hs)
-                    var valid: [Int: Bool] = [:]
-                    func isValid(_ a: Int) throws(LandtrackError) -> Bool {
-                        if let known = valid[a] { return known }
-                        let v = try ctx.validity(hs[a]).isValid
-                        valid[a] = v
-                        return v
-                    }
                     for a in members.indices {
                         for b in index.query(hs[a]) where b > a {
-                            guard try ctx.relate(hs[a], hs[b], pattern: "T********"), try isValid(a), try isValid(b) else { continue }
-                            overlap += try engine.area(of: ctx.value(ctx.intersection(hs[a], hs[b])).polygonalParts)
+                            if case let .area(area) = try InteriorOverlap.of(hs[a], hs[b], ctx: ctx, engine: engine) { overlap += area }
                         }
                     }
                 }

@@ -171,14 +171,6 @@ public struct CheckReport: Sendable, RenderableReport {
         self.results = results.sorted { order[$0.rule]! < order[$1.rule]! }
     }
 
-    /// Geodesic area of the interiors' overlap of two geometries made in `ctx`, 0 when they
-    /// only touch.
-    static func overlapArea(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle, ctx: GEOSContext,
-                            engine: GeodesicAreaEngine) throws(LandtrackError) -> Double {
-        guard try ctx.relate(a, b, pattern: "T********") else { return 0 }
-        return try engine.area(of: ctx.value(ctx.intersection(a, b)).polygonalParts)
-    }
-
     /// `SimplePolygon.isCertainlyValid` of every parcel, in runs on every core.
     static func provedValid(_ parcels: [Parcel]) -> [Bool] {
         let runs = (parcels.count + 65_535) / 65_536
@@ -231,32 +223,18 @@ public struct CheckReport: Sendable, RenderableReport {
                 if contact == .undecided || !(proved[i] && proved[j]) { settled.append((k, m, contact)) }
             }
             var geos = MadeOnDemand(worker, members)
-            // GEOS validity of the members not proved valid, asked once each: an invalid
-            // parcel's overlaps cannot be measured (GEOS refuses its intersection), and the
-            // invalid-geometry rule reports it.
-            var valid: [Int: Bool] = [:]
-            func isValid(_ k: Int) throws(LandtrackError) -> Bool {
-                if proved[members[k]] { return true }
-                if let known = valid[k] { return known }
-                let v = try worker.ctx.validity(geos.handle(k)).isValid
-                valid[k] = v
-                return v
-            }
             var outcome: TileOutcome = ([], [], [], [])
             for (k, m, contact) in settled {
                 let (i, j) = (members[k], members[m])
                 let a = try geos.handle(k), b = try geos.handle(m)
-                let interiorsMeet = try worker.ctx.relate(a, b, pattern: "T********")
-                if interiorsMeet {
-                    if try isValid(k), try isValid(m) {
-                        let area = try engine.area(of: worker.ctx.value(worker.ctx.intersection(a, b)).polygonalParts)
-                        if area > 0 { outcome.overlapping.append((i, j, area)) }
-                    } else {
-                        outcome.unmeasured.append(Pair(i, j))
-                    }
+                let overlap = try InteriorOverlap.of(a, b, ctx: worker.ctx, engine: engine)
+                switch overlap {
+                case .none: break
+                case let .area(area): if area > 0 { outcome.overlapping.append((i, j, area)) }
+                case .unmeasurable: outcome.unmeasured.append(Pair(i, j))
                 }
                 guard contact == .undecided, let joins, joins[i] && joins[j] else { continue }
-                if interiorsMeet {
+                if overlap != .none {
                     outcome.marked += [i, j]
                     local.join(k, m)
                 } else if local.find(k) != local.find(m), try worker.ctx.intersects(a, b) {
@@ -295,8 +273,12 @@ public struct CheckReport: Sendable, RenderableReport {
             for f in current.layer(layer) { hs.append(try ctx.readWKB(f.wkb)) }
             return hs.isEmpty ? nil : try ctx.unaryUnion(ctx.collection(hs))
         }
-        func overlapArea(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle) throws(LandtrackError) -> Double {
-            try Self.overlapArea(a, b, ctx: ctx, engine: engine)
+        func overlap(_ a: GEOSGeometryHandle, _ b: GEOSGeometryHandle) throws(LandtrackError) -> InteriorOverlap {
+            try InteriorOverlap.of(a, b, ctx: ctx, engine: engine)
+        }
+        /// The detail's note of the parcels an invalid geometry left unmeasured.
+        func unmeasuredNote(_ count: Int, _ what: String) -> String {
+            count == 0 ? "" : "; \(count) \(what)\(count == 1 ? "" : "s") with an invalid geometry not measured (see invalid-geometry)"
         }
         /// A layer's union with its envelope: parcels outside the envelope are not sent to GEOS.
         func layer(_ layer: ConstraintLayer) throws(LandtrackError) -> LayerShape? {
@@ -332,8 +314,7 @@ public struct CheckReport: Sendable, RenderableReport {
                         message: "parcels overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))
             }
             results.append(Result(rule: .parcelOverlap, passed: findings.isEmpty,
-                detail: "overlaps above \(JSONValue.numberText(options.overlapThreshold)) m²: \(findings.count)"
-                    + (unmeasured == 0 ? "" : "; \(unmeasured) pair\(unmeasured == 1 ? "" : "s") with an invalid parcel not measured (see invalid-geometry)"),
+                detail: "overlaps above \(JSONValue.numberText(options.overlapThreshold)) m²: \(findings.count)" + unmeasuredNote(unmeasured, "pair"),
                 findings: findings))
         }
         if run.contains(.pbfFragmentation) {
@@ -348,16 +329,20 @@ public struct CheckReport: Sendable, RenderableReport {
         func insideLayer(_ rule: PlannerRule, _ layer: LayerShape?, _ layerName: String, _ what: String,
                          _ selected: (Parcel) -> Bool, _ message: (Double) -> String) throws(LandtrackError) {
             var findings: [Finding] = []
+            var unmeasured = 0
             if let layer {
                 for p in parcels where selected(p) && mayMeet(p, layer) {
-                    let overlap = try overlapArea(handle(p), layer.union)
-                    if overlap > 0 {
-                        findings.append(Finding(rule: rule, parcels: [p.id], message: message(overlap), area: AreaMeasure(squareMetres: overlap)))
+                    switch try overlap(handle(p), layer.union) {
+                    case let .area(a) where a > 0:
+                        findings.append(Finding(rule: rule, parcels: [p.id], message: message(a), area: AreaMeasure(squareMetres: a)))
+                    case .unmeasurable: unmeasured += 1
+                    default: break
                     }
                 }
             }
             results.append(Result(rule: rule, passed: findings.isEmpty,
-                detail: layer == nil ? "no \(layerName) layer in the store" : "\(findings.count) \(what) inside", findings: findings))
+                detail: layer == nil ? "no \(layerName) layer in the store" : "\(findings.count) \(what) inside" + unmeasuredNote(unmeasured, "parcel"),
+                findings: findings))
         }
         if run.contains(.pbfInUrbanBoundary) {
             try insideLayer(.pbfInUrbanBoundary, urban, "urban_boundary", "PBF parcels", { $0.basicFarmland }) {
@@ -371,17 +356,22 @@ public struct CheckReport: Sendable, RenderableReport {
         }
         if run.contains(.controlLinesOverlap) {
             var findings: [Finding] = []
-            if let urban, let redline {
-                let a = try overlapArea(urban.union, redline.union)
-                if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [], message: "the urban boundary and the red line overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
+            var unmeasured = 0
+            if let urban, let redline, case let .area(a) = try overlap(urban.union, redline.union), a > 0 {
+                findings.append(Finding(rule: .controlLinesOverlap, parcels: [], message: "the urban boundary and the red line overlap by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a)))
             }
             if let redline {
                 for p in parcels where p.basicFarmland && mayMeet(p, redline) {
-                    let a = try overlapArea(handle(p), redline.union)
-                    if a > 0 { findings.append(Finding(rule: .controlLinesOverlap, parcels: [p.id], message: "PBF parcel overlaps the red line by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a))) }
+                    switch try overlap(handle(p), redline.union) {
+                    case let .area(a) where a > 0:
+                        findings.append(Finding(rule: .controlLinesOverlap, parcels: [p.id], message: "PBF parcel overlaps the red line by \(fixed(a, 2)) m²", area: AreaMeasure(squareMetres: a)))
+                    case .unmeasurable: unmeasured += 1
+                    default: break
+                    }
                 }
             }
-            results.append(Result(rule: .controlLinesOverlap, passed: findings.isEmpty, detail: "\(findings.count) overlaps", findings: findings))
+            results.append(Result(rule: .controlLinesOverlap, passed: findings.isEmpty,
+                detail: "\(findings.count) overlaps" + unmeasuredNote(unmeasured, "PBF parcel"), findings: findings))
         }
 
         // Period rules: the programme from its start to the as-of date.

@@ -123,11 +123,12 @@ struct RuleCheckTests {
         #expect(!r.passed && r.findings.first?.message.contains("Self-intersection") == true)
     }
 
-    /// An invalid parcel (written behind landtrack's back) that overlaps others does not stop
-    /// the other rules: every rule runs, the invalid one is found, and the overlap rule says
-    /// which pairs with an invalid parcel it could not measure.
+    /// An invalid parcel (written behind landtrack's back) that overlaps others and the layers
+    /// does not stop the other rules: every rule runs, the invalid one is found, and each rule
+    /// that measures overlaps says how many it could not measure.
     @Test func anInvalidParcelOverlappingOthersLeavesTheOtherRulesRunning() throws {
-        let store = try ruleStore([("A", "farmland", true, 0, 0, 1), ("B", "farmland", true, 0.5, 0, 1), ("C", "farmland", true, 1.4, 0, 1)])
+        let store = try ruleStore([("A", "farmland", true, 0, 0, 1), ("B", "farmland", true, 0.5, 0, 1), ("C", "farmland", true, 1.4, 0, 1)],
+                                  layers: [.urbanBoundary: [(0, 0, 1)], .ecoRedline: [(0, 0, 1)]])
         let bowtie = try Polygon(rings: [[(113.1, 23.05), (113.101, 23.051), (113.101, 23.05), (113.1, 23.051), (113.1, 23.05)].map { try Point(x: $0.0, y: $0.1) }])
         try store.pool.write { db in
             try db.execute(sql: "UPDATE parcels SET geom = ? WHERE parcel_id = 'A'", arguments: [GeoPackage.blob([bowtie], srsID: 4326)])
@@ -140,7 +141,13 @@ struct RuleCheckTests {
         #expect(invalid.findings.map(\.parcels) == [["A"]])
         let overlap = try #require(report.results.first { $0.rule == .parcelOverlap })
         #expect(overlap.findings.map(\.parcels) == [["B", "C"]])
-        #expect(overlap.detail.hasSuffix("; 1 pair with an invalid parcel not measured (see invalid-geometry)"), "\(overlap.detail)")
+        #expect(overlap.detail.hasSuffix("; 1 pair with an invalid geometry not measured (see invalid-geometry)"), "\(overlap.detail)")
+        let urban = try #require(report.results.first { $0.rule == .pbfInUrbanBoundary })
+        #expect(urban.findings.map(\.parcels) == [["B"]])
+        #expect(urban.detail == "1 PBF parcels inside; 1 parcel with an invalid geometry not measured (see invalid-geometry)")
+        let lines = try #require(report.results.first { $0.rule == .controlLinesOverlap })
+        #expect(lines.findings.map(\.parcels) == [[], ["B"]])
+        #expect(lines.detail == "2 overlaps; 1 PBF parcel with an invalid geometry not measured (see invalid-geometry)")
     }
 
     @Test func parcelOverlapAboveTheThreshold() throws {
