@@ -113,7 +113,9 @@ public struct ParcelProperties: Sendable, Hashable {
 
     private let storage: Storage
 
-    public init(_ object: JSONObject = JSONObject()) { storage = .object(object) }
+    /// No members are kept as the text "{}": no box to allocate (the planner's parcels, a million
+    /// of them, keep none).
+    public init(_ object: JSONObject = JSONObject()) { storage = object.isEmpty ? .text("{}") : .object(object) }
 
     /// Properties as JSON text (from a store), decoded on first use.
     public init(jsonText: String) { storage = .text(jsonText) }

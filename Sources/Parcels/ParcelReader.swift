@@ -80,10 +80,15 @@ public struct ParcelReader: Sendable {
     public var options: ParcelReadOptions
     /// Threads for a GeoJSON file (other sources read on one).
     public var parallelism: ReadParallelism
+    /// Whether parcels keep the file's properties (`Parcel.properties`); the planner, which never
+    /// reads them, says no, so that they are dropped on the thread that parsed them.
+    public var keepsProperties: Bool
 
-    public init(options: ParcelReadOptions = ParcelReadOptions(), parallelism: ReadParallelism = .automatic) {
+    public init(options: ParcelReadOptions = ParcelReadOptions(), parallelism: ReadParallelism = .automatic,
+                keepsProperties: Bool = true) {
         self.options = options
         self.parallelism = parallelism
+        self.keepsProperties = keepsProperties
     }
 
     /// Streams the file: `start` learns the CRS of the parcels' longitude/latitude positions
@@ -99,7 +104,7 @@ public struct ParcelReader: Sendable {
     ) throws(LandtrackError) -> ParcelFileInfo {
         var normalizer: CoordinateNormalizer?
         var declared = CoordinateReferenceSystem.crs84
-        var seenIDs: [String: Int] = [:]
+        var seenIDs = FirstFeatureByID()
         var count = 0
 
         try input.readFeatures(idProperty: options.fields.id, parallelism: parallelism, start: { (header: GeoJSONHeader) throws(LandtrackError) in
@@ -116,7 +121,7 @@ public struct ParcelReader: Sendable {
             let made = try CoordinateNormalizer(crs: declared, axisOrder: options.axisOrder)
             normalizer = made
             try start(made.geographicCRS)
-            return ParcelExamination(options: options, normalizer: made)
+            return ParcelExamination(options: options, normalizer: made, keepsProperties: keepsProperties)
         }, deliver: { (outcome: ParcelExamination.Outcome) throws(LandtrackError) in
             count += 1
             switch outcome {
@@ -147,13 +152,15 @@ public struct ParcelReader: Sendable {
 struct ParcelExamination: FeatureWorker {
     let options: ParcelReadOptions
     let normalizer: CoordinateNormalizer
+    let keepsProperties: Bool
     let engine: GeodesicAreaEngine
     /// One context for this thread's features (one synchronous batch).
     let geos = GEOSContext()
 
-    init(options: ParcelReadOptions, normalizer: CoordinateNormalizer) {
+    init(options: ParcelReadOptions, normalizer: CoordinateNormalizer, keepsProperties: Bool) {
         self.options = options
         self.normalizer = normalizer
+        self.keepsProperties = keepsProperties
         engine = GeodesicAreaEngine(ellipsoid: normalizer.geographicCRS.ellipsoid)
     }
 
@@ -171,6 +178,8 @@ struct ParcelExamination: FeatureWorker {
         let idProblems: [Diagnostic]
         /// The id is usable, so whether an earlier feature has it is asked.
         let checkDuplicate: Bool
+        /// `id.hashValue`, computed on the thread that examined the feature.
+        let idHash: Int
         /// The other problems, in the order they were found.
         let problems: [Diagnostic]
         /// The parcel, unless a problem above is an error; with the warnings its figures give.
@@ -181,13 +190,13 @@ struct ParcelExamination: FeatureWorker {
 
         /// The parcel (nil when any error was found) and the feature's diagnostics, with the
         /// ids of the features before it in `seenIDs`.
-        func finished(seenIDs: inout [String: Int]) -> (Parcel?, [Diagnostic]) {
+        consuming func finished(seenIDs: inout FirstFeatureByID) -> (Parcel?, [Diagnostic]) {
             var all = idProblems
             if checkDuplicate {
-                if let first = seenIDs[id] {
+                if let first = seenIDs.firstIndex(of: id, hash: idHash, featureIndex: index) {
                     all.append(Diagnostic(.duplicateId, "id \"\(id)\" is already used by feature \(first)"))
-                } else {
-                    seenIDs[id] = index
+                } else if all.isEmpty, problems.isEmpty, measureProblem == nil, warnings.isEmpty {
+                    return (parcel, [])
                 }
             }
             all.append(contentsOf: problems)
@@ -206,7 +215,7 @@ struct ParcelExamination: FeatureWorker {
     }
 
     func fork() -> ParcelExamination? {
-        normalizer.forked().map { ParcelExamination(options: options, normalizer: $0) }
+        normalizer.forked().map { ParcelExamination(options: options, normalizer: $0, keepsProperties: keepsProperties) }
     }
 
     func process(_ feature: Result<GeoJSONFeature, Diagnostic>) -> Outcome {
@@ -309,7 +318,8 @@ struct ParcelExamination: FeatureWorker {
         }
 
         func examined(_ parcel: Parcel? = nil, warnings: [Diagnostic] = [], measureProblem: Diagnostic? = nil) -> Examined {
-            Examined(index: feature.index, id: id, idProblems: idProblems, checkDuplicate: checkDuplicate, problems: problems,
+            Examined(index: feature.index, id: id, idProblems: idProblems, checkDuplicate: checkDuplicate,
+                     idHash: checkDuplicate ? id.hashValue : 0, problems: problems,
                      parcel: parcel, warnings: warnings, measureProblem: measureProblem)
         }
         guard !idProblems.contains(where: { $0.severity == .error }), !problems.contains(where: { $0.severity == .error }) else {
@@ -324,7 +334,8 @@ struct ParcelExamination: FeatureWorker {
         let (deduction, deductionProblems) = deductionValues.deduction(area: area, fields: fields)
         return examined(Parcel(
             id: id, state: state ?? .other, basicFarmland: basicFarmland ?? false, village: village, landuseCode: landuse,
-            polygons: polygons, areaSquareMetres: area, properties: ParcelProperties(properties), deduction: deduction,
+            polygons: polygons, areaSquareMetres: area, properties: keepsProperties ? ParcelProperties(properties) : ParcelProperties(),
+            deduction: deduction,
             source: Parcel.FileSource(featureIndex: feature.index, statesBasicFarmland: basicFarmland != nil,
                                       statesDeduction: deductionValues.stated)),
             warnings: deductionProblems)

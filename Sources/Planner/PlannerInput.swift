@@ -14,11 +14,10 @@ public enum PlannerInput {
         var problems: [Diagnostic] = []
         var options = options
         options.requireState = true
-        _ = try ParcelReader(options: options).read(input, start: { (g: CoordinateReferenceSystem) throws(LandtrackError) in
+        _ = try ParcelReader(options: options, keepsProperties: false).read(input, start: { (g: CoordinateReferenceSystem) throws(LandtrackError) in
             crs = g
         }, parcel: { (p: Parcel) throws(LandtrackError) in
             var p = p
-            p.properties = ParcelProperties()
             p.source = nil
             parcels.append(p)
         }, problem: { d in if d.severity == .error { problems.append(d) } })

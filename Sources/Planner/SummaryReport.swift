@@ -54,7 +54,13 @@ public struct SummaryReport: Sendable, RenderableReport {
             }
         }
         let (byState, byVillage, byLanduse, byPBF) = (keys.contains(.state), keys.contains(.village), keys.contains(.landuse), keys.contains(.pbf))
-        var groups: [Group: (Int, Double)] = [:]
+        // Each group's count and area in `totals`, found through `slots`; consecutive parcels
+        // mostly share a group (a village's parcels come together), and comparing with the last
+        // one is far cheaper than hashing its texts again (a village name hashes through Unicode
+        // normalisation).
+        var slots: [Group: Int] = [:]
+        var totals: [(group: Group, count: Int, area: Double)] = []
+        var last: (group: Group, slot: Int)?
         var deductions: [[String]: (Int, Double)] = [:]
         var count = 0, sum = 0.0
         // By position, each field read where it is: a parcel copied out of the array would be
@@ -65,8 +71,21 @@ public struct SummaryReport: Sendable, RenderableReport {
             let group = Group(state: byState ? parcels[i].state : nil, village: byVillage ? parcels[i].village ?? "(none)" : nil,
                               landuse: byLanduse ? parcels[i].landuseCode ?? "(none)" : nil, pbf: byPBF ? parcels[i].basicFarmland : nil)
             let deducted = basis == .net ? parcels[i].deducted(from: area) : 0
-            groups[group, default: (0, 0)].0 += 1
-            groups[group, default: (0, 0)].1 += area - deducted
+            let slot: Int
+            if let last, last.group == group {
+                slot = last.slot
+            } else {
+                if let found = slots[group] {
+                    slot = found
+                } else {
+                    slot = totals.count
+                    slots[group] = slot
+                    totals.append((group, 0, 0))
+                }
+                last = (group, slot)
+            }
+            totals[slot].count += 1
+            totals[slot].area += area - deducted
             if deducted > 0, let deduction = parcels[i].deduction {
                 // The deducted land is its own class: its code by land use, "(deducted)" by state.
                 let values = group.values(keys)
@@ -83,7 +102,7 @@ public struct SummaryReport: Sendable, RenderableReport {
             count += 1
             sum += area
         }
-        rows = (groups.map { Row(values: $0.key.values(keys), count: $0.value.0, area: AreaMeasure(squareMetres: $0.value.1)) }
+        rows = (totals.map { Row(values: $0.group.values(keys), count: $0.count, area: AreaMeasure(squareMetres: $0.area)) }
             + deductions.map { Row(values: $0.key, count: $0.value.0, area: AreaMeasure(squareMetres: $0.value.1), deducted: true) })
             .sorted { a, b in a.values != b.values ? a.values.lexicographicallyPrecedes(b.values) : !a.deducted && b.deducted }
         total = Row(values: keys.map { _ in "" }, count: count, area: AreaMeasure(squareMetres: sum))

@@ -123,6 +123,19 @@ struct ParcelReaderTests {
         #expect(problems[0].message.contains("feature 1"))
     }
 
+    /// The planner's read drops the properties on the parsing threads: the same parcels otherwise.
+    @Test func aReadThatKeepsNoPropertiesGivesTheSameParcelsWithoutThem() throws {
+        let path = SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path
+        let options = ParcelReadOptions(defaultState: .farmland)
+        let kept = try ParcelReader(options: options).readAll(InputBytes(path: path))
+        let dropped = try ParcelReader(options: options, keepsProperties: false).readAll(InputBytes(path: path))
+        #expect(kept.parcels.count > 100)
+        #expect(kept.parcels.contains { $0.properties.jsonText != "{}" })
+        #expect(dropped.parcels.allSatisfy { $0.properties.jsonText == "{}" })
+        #expect(kept.parcels.map { p in var p = p; p.properties = ParcelProperties(); return p } == dropped.parcels)
+        #expect(kept.problems == dropped.problems)
+    }
+
     @Test func idComesFromTheFieldThenTheFeatureThenThePosition() throws {
         let g = #"{"type":"Polygon","coordinates":[\#(nanhaiSquare)]}"#
         let text = #"{"type":"FeatureCollection","features":[{"type":"Feature","id":9,"properties":{"BSM":"4406-001"},"geometry":\#(g)},{"type":"Feature","id":106806035,"properties":{},"geometry":\#(g)},{"type":"Feature","properties":null,"geometry":\#(g)}]}"#

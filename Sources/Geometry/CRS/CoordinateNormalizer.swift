@@ -57,6 +57,12 @@ public final class CoordinateNormalizer {
         if !sourceCRS.isGeographic, transform == nil, let first = polygons.first?.exterior.points.first {
             try prepareProjected(first)
         }
+        if axisOrder != .northEast, transform == nil, sourceCRS.isGeographic,
+           polygons.allSatisfy({ Self.inLongitudeLatitudeRange($0.exterior) && $0.holes.allSatisfy(Self.inLongitudeLatitudeRange) }) {
+            // Longitude/latitude already, every position in range: the polygons as they are (the
+            // copy below made an array per ring for nothing; the loop finds the position at fault).
+            return polygons
+        }
         var out: [Polygon] = []
         out.reserveCapacity(polygons.count)
         for (partIndex, polygon) in polygons.enumerated() {
@@ -89,6 +95,10 @@ public final class CoordinateNormalizer {
     }
 
     // MARK: Axis order and ranges
+
+    private static func inLongitudeLatitudeRange(_ ring: LinearRing) -> Bool {
+        ring.points.allSatisfy { abs($0.x) <= 180 && abs($0.y) <= 90 }
+    }
 
     private func fits(_ p: Point) -> Bool {
         if sourceCRS.isGeographic { return abs(p.x) <= 180 && abs(p.y) <= 90 }

@@ -392,8 +392,8 @@ public struct GeoJSONReader {
             switch key {
             case "type": type = try scanner.parseValue(depth: depth + 1)
             case "coordinates":
-                var path: [Int] = []
-                coordinates = try parseCoordinates(&scanner, path: &path)
+                scanner.coordinatePath.removeAll(keepingCapacity: true)
+                coordinates = try parseCoordinates(&scanner)
             case "geometries":
                 guard scanner.peek() == UInt8(ascii: "[") else {
                     let v = try scanner.parseValue(depth: depth + 1)
@@ -442,7 +442,9 @@ public struct GeoJSONReader {
 
     /// Positions and nested arrays of positions, as parsed. Z values are dropped, but those of a
     /// list's first and last positions are kept: a ring closes only when they agree too.
-    indirect enum CoordinateNode {
+    /// Not `indirect`: the nesting is through arrays already, and an indirect case is a heap box
+    /// for every position parsed (a malloc and a free per vertex, a fifth of a parse thread).
+    enum CoordinateNode {
         case empty
         case position(Point, z: Double?)
         case positions([Point], firstZ: Double?, lastZ: Double?)
@@ -453,20 +455,21 @@ public struct GeoJSONReader {
         "geometry.coordinates" + path.map { "[\($0)]" }.joined()
     }
 
-    /// Parses a "coordinates" value without building a JSON tree for it.
-    private func parseCoordinates(_ scanner: inout JSONScanner, path: inout [Int]) throws -> CoordinateNode {
-        guard path.count < 8 else {
-            throw Diagnostic(.tooDeep, "coordinates are nested deeper than any GeoJSON geometry", location: coordinatePath(path))
+    /// Parses a "coordinates" value without building a JSON tree for it (`scanner.coordinatePath`
+    /// empty at the start).
+    private func parseCoordinates(_ scanner: inout JSONScanner) throws -> CoordinateNode {
+        guard scanner.coordinatePath.count < 8 else {
+            throw Diagnostic(.tooDeep, "coordinates are nested deeper than any GeoJSON geometry", location: coordinatePath(scanner.coordinatePath))
         }
         guard let b = scanner.peek() else { throw scanner.error("input ends inside coordinates (truncated file?)") }
         guard b == UInt8(ascii: "[") else {
             let v = try scanner.parseValue(depth: 8)
-            if path.isEmpty {
+            if scanner.coordinatePath.isEmpty {
                 throw Diagnostic(.badCoordinates, "\"coordinates\" must be an array, but is \(v.kindDescription)",
                                  location: "geometry.coordinates")
             }
             throw Diagnostic(.badCoordinates, "a position must be an array of numbers, but this is \(v.kindDescription)",
-                             location: coordinatePath(path))
+                             location: coordinatePath(scanner.coordinatePath))
         }
         scanner.index += 1
         guard let next = scanner.peek() else { throw scanner.error("input ends inside coordinates (truncated file?)") }
@@ -482,7 +485,7 @@ public struct GeoJSONReader {
                 guard let c = scanner.peek(), scanner.isNumberStart(c) else {
                     let v = try scanner.parseValue(depth: 8)
                     throw Diagnostic(.badPosition, "each element of a position must be a number, found \(v.kindDescription)",
-                                     location: coordinatePath(path))
+                                     location: coordinatePath(scanner.coordinatePath))
                 }
                 let value = try scanner.parseNumber()
                 switch count {
@@ -495,35 +498,45 @@ public struct GeoJSONReader {
             } while try scanner.commaOrClose(UInt8(ascii: "]"), "a position")
             guard count >= 2 else {
                 throw Diagnostic(.badPosition, "a position needs at least 2 numbers (x, y), this one has \(count)",
-                                 location: coordinatePath(path))
+                                 location: coordinatePath(scanner.coordinatePath))
             }
             return .position(Point(uncheckedX: x, y: y), z: z)
         }
-        path.append(0)
-        defer { path.removeLast() }
-        let first = try parseCoordinates(&scanner, path: &path)
+        scanner.coordinatePath.append(0)
+        defer { scanner.coordinatePath.removeLast() }
+        let last = scanner.coordinatePath.count - 1
+        let first = try parseCoordinates(&scanner)
         if case let .position(p, firstZ) = first {
-            var points = [p]
+            // The deepest list: its positions go to the scanner's scratch (no nested list can
+            // use it meanwhile), then into an array of their exact count.
+            scanner.positionScratch.removeAll(keepingCapacity: true)
+            scanner.positionScratch.append(p)
             var lastZ = firstZ
             while try scanner.commaOrClose(UInt8(ascii: "]"), "a list of positions") {
-                path[path.count - 1] = points.count
-                let node = try parseCoordinates(&scanner, path: &path)
+                scanner.coordinatePath[last] = scanner.positionScratch.count
+                let node = try parseCoordinates(&scanner)
                 guard case let .position(q, z) = node else {
                     throw Diagnostic(.badNesting, "a list of positions contains an array nested more deeply than a position",
-                                     location: coordinatePath(path))
+                                     location: coordinatePath(scanner.coordinatePath))
                 }
-                points.append(q)
+                scanner.positionScratch.append(q)
                 lastZ = z
+            }
+            let points = scanner.positionScratch.withUnsafeBufferPointer { scratch in
+                [Point](unsafeUninitializedCapacity: scratch.count) { buffer, count in
+                    _ = buffer.initialize(fromContentsOf: scratch)
+                    count = scratch.count
+                }
             }
             return .positions(points, firstZ: firstZ, lastZ: lastZ)
         }
         var lists = [first]
         while try scanner.commaOrClose(UInt8(ascii: "]"), "coordinates") {
-            path[path.count - 1] = lists.count
-            let node = try parseCoordinates(&scanner, path: &path)
+            scanner.coordinatePath[last] = lists.count
+            let node = try parseCoordinates(&scanner)
             if case .position = node {
                 throw Diagnostic(.badNesting, "a position stands where an array of positions was expected",
-                                 location: coordinatePath(path))
+                                 location: coordinatePath(scanner.coordinatePath))
             }
             lists.append(node)
         }

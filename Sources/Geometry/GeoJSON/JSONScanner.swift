@@ -22,6 +22,12 @@ public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
 struct JSONScanner {
     let bytes: UnsafeRawBufferPointer
     var index: Int
+    /// Buffers the GeoJSON reader reuses from one geometry to the next (a scanner is one thread's
+    /// parse): the positions of the list being read, copied out at its end at their exact count,
+    /// and the indices of the list being read (for messages). Allocated anew for every ring, they
+    /// were a malloc for each doubling.
+    var positionScratch: [Point] = []
+    var coordinatePath: [Int] = []
     /// Deeper nesting is refused: it is never real data, and recursion must stay bounded.
     static let maximumDepth = 256
 
@@ -143,6 +149,9 @@ struct JSONScanner {
             index += 1
             return object
         }
+        // Room for a parcel's usual properties at once (grown one by one, five members were four
+        // allocations and three copies).
+        object.reserveCapacity(8)
         repeat {
             let key = try parseKey()
             object.append(key, try parseValue(depth: depth + 1))

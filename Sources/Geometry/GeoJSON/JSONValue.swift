@@ -149,6 +149,8 @@ public struct JSONObject: Sendable, Hashable {
         for (k, v) in members { append(k, v) }
     }
 
+    public mutating func reserveCapacity(_ count: Int) { members.reserveCapacity(count) }
+
     public mutating func append(_ key: String, _ value: JSONValue) {
         if firstDuplicateKey == nil, members.contains(where: { $0.0 == key }) { firstDuplicateKey = key }
         members.append((key, value))

@@ -1,0 +1,46 @@
+import Testing
+@testable import Parcels
+import TestSupport
+
+/// The duplicate-id register answers as a dictionary of first uses would, whatever the hashes:
+/// ids whose hashes collide (given here on purpose) stay apart, and entries survive its growth.
+@Suite("First feature by id")
+struct FirstFeatureByIDTests {
+    /// `hashOf` maps an id to the hash handed in: the real one, or one that makes collisions.
+    func expectSameAsADictionary(_ ids: [String], hashOf: (String) -> Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        var register = FirstFeatureByID()
+        var truth: [String: Int] = [:]
+        for (n, id) in ids.enumerated() {
+            let index = n + 1
+            let answer = register.firstIndex(of: id, hash: hashOf(id), featureIndex: index)
+            #expect(answer == truth[id], "id \(id) at feature \(index)", sourceLocation: sourceLocation)
+            if truth[id] == nil { truth[id] = index }
+        }
+    }
+
+    /// 5,000 ids (past several doublings of the 1,024 slots), each used a second and third time
+    /// later, in a shuffled order.
+    static func ids(seed: UInt64) -> [String] {
+        var generator = SplitMix(seed: seed)
+        let distinct = (0..<5_000).map { "NH-\($0)" }
+        return (distinct + distinct.prefix(700) + distinct.suffix(300)).shuffled(using: &generator)
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func answersAsADictionaryWithRealHashes(seed: UInt64) {
+        expectSameAsADictionary(Self.ids(seed: seed), hashOf: { $0.hashValue })
+    }
+
+    /// Every id's hash one of 7 values: the same high bits in every slot, long probes, ids told
+    /// apart only by their text.
+    @Test(arguments: [1, 2] as [UInt64])
+    func collidingHashesStayApart(seed: UInt64) {
+        expectSameAsADictionary(Self.ids(seed: seed), hashOf: { $0.utf8.reduce(0) { $0 &+ Int($1) } % 7 })
+    }
+
+    /// Hashes equal in their high 32 bits and different below: the slot's tag agrees, the
+    /// full hash does not.
+    @Test func equalTagsDifferentHashes() {
+        expectSameAsADictionary(Self.ids(seed: 9), hashOf: { Int(bitPattern: 0xABCD_0000_0000_0000) | ($0.hashValue & 0xFFFF) })
+    }
+}
