@@ -80,15 +80,26 @@ public struct ParcelReader: Sendable {
     public var options: ParcelReadOptions
     /// Threads for a GeoJSON file (other sources read on one).
     public var parallelism: ReadParallelism
-    /// Whether parcels keep the file's properties (`Parcel.properties`); the planner, which never
-    /// reads them, says no, so that they are dropped on the thread that parsed them.
-    public var keepsProperties: Bool
+    /// What parcels keep of the file's properties (`Parcel.properties`), decided on the threads
+    /// that parse them.
+    public var properties: KeptProperties
+
+    /// What a read keeps of each parcel's properties.
+    public enum KeptProperties: Sendable {
+        /// The members, as parsed.
+        case members
+        /// The JSON text a store writes (members decoded again when asked for): an import's,
+        /// made beside the parse instead of on the store's writing thread.
+        case jsonText
+        /// None: the planner never reads them.
+        case none
+    }
 
     public init(options: ParcelReadOptions = ParcelReadOptions(), parallelism: ReadParallelism = .automatic,
-                keepsProperties: Bool = true) {
+                properties: KeptProperties = .members) {
         self.options = options
         self.parallelism = parallelism
-        self.keepsProperties = keepsProperties
+        self.properties = properties
     }
 
     /// Streams the file: `start` learns the CRS of the parcels' longitude/latitude positions
@@ -121,7 +132,7 @@ public struct ParcelReader: Sendable {
             let made = try CoordinateNormalizer(crs: declared, axisOrder: options.axisOrder)
             normalizer = made
             try start(made.geographicCRS)
-            return ParcelExamination(options: options, normalizer: made, keepsProperties: keepsProperties)
+            return ParcelExamination(options: options, normalizer: made, keptProperties: properties)
         }, deliver: { (outcome: ParcelExamination.Outcome) throws(LandtrackError) in
             count += 1
             switch outcome {
@@ -152,15 +163,15 @@ public struct ParcelReader: Sendable {
 struct ParcelExamination: FeatureWorker {
     let options: ParcelReadOptions
     let normalizer: CoordinateNormalizer
-    let keepsProperties: Bool
+    let keptProperties: ParcelReader.KeptProperties
     let engine: GeodesicAreaEngine
     /// One context for this thread's features (one synchronous batch).
     let geos = GEOSContext()
 
-    init(options: ParcelReadOptions, normalizer: CoordinateNormalizer, keepsProperties: Bool) {
+    init(options: ParcelReadOptions, normalizer: CoordinateNormalizer, keptProperties: ParcelReader.KeptProperties) {
         self.options = options
         self.normalizer = normalizer
-        self.keepsProperties = keepsProperties
+        self.keptProperties = keptProperties
         engine = GeodesicAreaEngine(ellipsoid: normalizer.geographicCRS.ellipsoid)
     }
 
@@ -215,13 +226,21 @@ struct ParcelExamination: FeatureWorker {
     }
 
     func fork() -> ParcelExamination? {
-        normalizer.forked().map { ParcelExamination(options: options, normalizer: $0, keepsProperties: keepsProperties) }
+        normalizer.forked().map { ParcelExamination(options: options, normalizer: $0, keptProperties: keptProperties) }
     }
 
     func process(_ feature: Result<GeoJSONFeature, Diagnostic>) -> Outcome {
         switch feature {
         case let .failure(d): return .unreadable(d)
         case let .success(feature): return .examined(examine(feature))
+        }
+    }
+
+    private func kept(_ properties: JSONObject) -> ParcelProperties {
+        switch keptProperties {
+        case .members: ParcelProperties(properties)
+        case .jsonText: properties.isEmpty ? ParcelProperties() : ParcelProperties(jsonText: JSONValue.object(properties).jsonText)
+        case .none: ParcelProperties()
         }
     }
 
@@ -334,8 +353,7 @@ struct ParcelExamination: FeatureWorker {
         let (deduction, deductionProblems) = deductionValues.deduction(area: area, fields: fields)
         return examined(Parcel(
             id: id, state: state ?? .other, basicFarmland: basicFarmland ?? false, village: village, landuseCode: landuse,
-            polygons: polygons, areaSquareMetres: area, properties: keepsProperties ? ParcelProperties(properties) : ParcelProperties(),
-            deduction: deduction,
+            polygons: polygons, areaSquareMetres: area, properties: kept(properties), deduction: deduction,
             source: Parcel.FileSource(featureIndex: feature.index, statesBasicFarmland: basicFarmland != nil,
                                       statesDeduction: deductionValues.stated)),
             warnings: deductionProblems)

@@ -14,7 +14,7 @@ public enum PlannerInput {
         var problems: [Diagnostic] = []
         var options = options
         options.requireState = true
-        _ = try ParcelReader(options: options, keepsProperties: false).read(input, start: { (g: CoordinateReferenceSystem) throws(LandtrackError) in
+        _ = try ParcelReader(options: options, properties: .none).read(input, start: { (g: CoordinateReferenceSystem) throws(LandtrackError) in
             crs = g
         }, parcel: { (p: Parcel) throws(LandtrackError) in
             var p = p

@@ -312,14 +312,12 @@ extension ParcelStore {
         var reading = ImportReading(input, options: options)
         var parcels: [Parcel] = []
         var geographic = CoordinateReferenceSystem.crs84
-        _ = try ParcelReader(options: reading.readOptions).read(input, start: { geographic = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
+        // Properties held as the JSON text the store writes, made on the parsing threads: a third
+        // of the room of the tree (every parcel of the file waits for the write), and unchanged
+        // properties then compare equal as texts, without parsing the stored ones.
+        _ = try ParcelReader(options: reading.readOptions, properties: .jsonText).read(input, start: { geographic = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
             try reading.parcel(p)
-            // Held as the JSON text the store writes: a third of the room of the tree (every
-            // parcel of the file waits for the write), and unchanged properties then compare
-            // equal as texts, without parsing the stored ones.
-            var kept = p
-            kept.properties = ParcelProperties(jsonText: p.properties.jsonText)
-            parcels.append(kept)
+            parcels.append(p)
             progress?(parcels.count)
         }, problem: { reading.problem($0) })
         let summary = try reading.finish()
@@ -383,7 +381,8 @@ extension ParcelStore {
             let writer = RecordWriter(tx, by: options.recordedBy)
             var adopted = false
             var added = 0
-            _ = try ParcelReader(options: reading.readOptions).readAhead(input, start: { (crs) throws(LandtrackError) in
+            // The properties' JSON text made on the parsing thread, not on this one, the writer's.
+            _ = try ParcelReader(options: reading.readOptions, properties: .jsonText).readAhead(input, start: { (crs) throws(LandtrackError) in
                 _ = try tx.adoptCRS(crs)
                 adopted = true
             }, parcel: { (p: Parcel) throws(LandtrackError) in

@@ -128,7 +128,7 @@ struct ParcelReaderTests {
         let path = SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path
         let options = ParcelReadOptions(defaultState: .farmland)
         let kept = try ParcelReader(options: options).readAll(InputBytes(path: path))
-        let dropped = try ParcelReader(options: options, keepsProperties: false).readAll(InputBytes(path: path))
+        let dropped = try ParcelReader(options: options, properties: .none).readAll(InputBytes(path: path))
         #expect(kept.parcels.count > 100)
         #expect(kept.parcels.contains { $0.properties.jsonText != "{}" })
         #expect(dropped.parcels.allSatisfy { $0.properties.jsonText == "{}" })
