@@ -168,6 +168,29 @@ struct SkipBalancedTests {
         }
     }
 
+    /// Every byte value at every position of a word, beside every other in another lane: each
+    /// marked exactly when it opens, closes or quotes (the skip counts these marks).
+    @Test func bracketsAreMarkedExactlyInEveryLane() {
+        let opening: Set<UInt8> = Set("[{".utf8), closing: Set<UInt8> = Set("]}".utf8), quote = UInt8(ascii: "\"")
+        for lane in 0..<8 {
+            for other in [UInt8(ascii: "["), UInt8(ascii: "}"), 0x00, 0x01, 0x5C, 0x80, 0xFF] {
+                for value in UInt8.min...UInt8.max {
+                    var bytes = [UInt8](repeating: other, count: 8)
+                    bytes[lane] = value
+                    let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian }
+                    let marks = JSONScanner.brackets(word)
+                    for (k, b) in bytes.enumerated() {
+                        let bit: UInt64 = 0x80 << (8 * k)
+                        #expect((marks.opening & bit != 0) == opening.contains(b), "byte \(b) in lane \(k), others \(other)")
+                        #expect((marks.closing & bit != 0) == closing.contains(b), "byte \(b) in lane \(k), others \(other)")
+                        #expect((marks.quotes & bit != 0) == (b == quote), "byte \(b) in lane \(k), others \(other)")
+                    }
+                    #expect((marks.opening | marks.closing | marks.quotes) & ~0x8080_8080_8080_8080 == 0)
+                }
+            }
+        }
+    }
+
     /// Every byte value at every position of a word: marked exactly when it is a bracket, a
     /// brace or a double quote (the lowest mark of a word is the first such byte).
     @Test func structuralBytesAreFoundInEveryLane() {

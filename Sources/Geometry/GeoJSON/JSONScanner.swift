@@ -432,8 +432,19 @@ struct JSONScanner {
             // bytes or so; the first pass of a 534 MB file was a sixth of its parse).
             if depth > 1 {
                 while index + 8 <= n {
-                    let stop = Self.structural(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self).littleEndian)
+                    let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self).littleEndian
+                    let stop = Self.structural(word)
                     if stop != 0 {
+                        // Brackets but no quote (a coordinate array's words): the depth moves by
+                        // their count, when its closers cannot bring it down to the features
+                        // array inside the word (only there do commas and ends count).
+                        let marks = Self.brackets(word)
+                        let closers = marks.closing.nonzeroBitCount
+                        if marks.quotes == 0, depth - closers >= 2 {
+                            depth += marks.opening.nonzeroBitCount - closers
+                            index += 8
+                            continue
+                        }
                         index += stop.trailingZeroBitCount >> 3
                         break
                     }
@@ -484,6 +495,19 @@ struct JSONScanner {
         @inline(__always) func zeros(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
         return zeros(word ^ 0x5B5B_5B5B_5B5B_5B5B) | zeros(word ^ 0x5D5D_5D5D_5D5D_5D5D) | zeros(word ^ 0x7B7B_7B7B_7B7B_7B7B)
             | zeros(word ^ 0x7D7D_7D7D_7D7D_7D7D) | zeros(word ^ 0x2222_2222_2222_2222)
+    }
+
+    /// The high bit of exactly those bytes of `word` that open ('[', '{'), close (']', '}') or
+    /// quote. Exact in every byte (no borrow between bytes): a byte of `x` is zero exactly when
+    /// `(x & 0x7F) + 0x7F` and `x` both leave its high bit clear.
+    @inline(__always)
+    static func brackets(_ word: UInt64) -> (opening: UInt64, closing: UInt64, quotes: UInt64) {
+        @inline(__always) func zeros(_ x: UInt64) -> UInt64 {
+            ~(((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | x | 0x7F7F_7F7F_7F7F_7F7F)
+        }
+        return (zeros(word ^ 0x5B5B_5B5B_5B5B_5B5B) | zeros(word ^ 0x7B7B_7B7B_7B7B_7B7B),
+                zeros(word ^ 0x5D5D_5D5D_5D5D_5D5D) | zeros(word ^ 0x7D7D_7D7D_7D7D_7D7D),
+                zeros(word ^ 0x2222_2222_2222_2222))
     }
 
     /// Skips a string; escapes and UTF-8 are checked only in what is later parsed.
