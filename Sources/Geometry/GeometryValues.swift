@@ -107,18 +107,22 @@ public struct Polygon: Sendable, Hashable {
         guard !rings.isEmpty else {
             throw .geometry(GeometryProblem(.emptyGeometry, "polygon has no rings"))
         }
-        var built: [LinearRing] = []
-        built.reserveCapacity(rings.count)
-        for (index, ring) in rings.enumerated() {
+        func ring(_ index: Int) throws(LandtrackError) -> LinearRing {
             do {
-                built.append(try LinearRing(ring))
+                return try LinearRing(rings[index])
             } catch {
                 if case let .geometry(problem) = error { throw .geometry(problem.located(ring: index)) }
                 throw error
             }
         }
-        self.exterior = built[0]
-        self.holes = Array(built.dropFirst())
+        // No array of all the rings first: a polygon without holes (most parcels) allocates none.
+        self.exterior = try ring(0)
+        var holes: [LinearRing] = []
+        if rings.count > 1 {
+            holes.reserveCapacity(rings.count - 1)
+            for index in 1..<rings.count { holes.append(try ring(index)) }
+        }
+        self.holes = holes
     }
 
     public var rings: [LinearRing] { [exterior] + holes }

@@ -72,7 +72,8 @@ public struct ParcelCache: Sendable {
                   let crsText = r.string(), let crs = try? CoordinateReferenceSystem.resolve(crsText),
                   let count = r.int() else { return nil }
             // A first pass finds where every run of parcels starts (lengths only, nothing
-            // made), then the runs are decoded on every core and appended in order.
+            // made), then the runs are decoded on every core. A cache file that does not decode
+            // (truncated, damaged) is not used: the input is read again.
             var starts: [Int] = []
             var skim = r
             for k in 0..<count {
@@ -81,35 +82,42 @@ public struct ParcelCache: Sendable {
             }
             guard skim.atEnd else { return nil }
             let run = parcelsPerRun
-            func decode(_ k: Int) -> [Parcel]? {
-                var reader = Reader(raw: raw, offset: starts[k])
-                var decoded: [Parcel] = []
-                decoded.reserveCapacity(run)
-                for _ in 0..<min(run, count - k * run) {
-                    guard let p = reader.parcel() else { return nil }
-                    decoded.append(p)
-                }
-                return decoded
-            }
-            var parcels: [Parcel] = []
-            parcels.reserveCapacity(count)
-            do throws(Unreadable) {
-                try ParallelInOrder.forEach(starts.indices, workers: Array(repeating: (), count: Cores.available),
-                                            body: { (_: inout Void, k: Int) in decode(k) },
-                                            deliver: { (decoded: [Parcel]?) throws(Unreadable) in
-                    guard let decoded else { throw Unreadable() }
-                    parcels += decoded
-                    input.releasePages(before: parcels.count < count ? starts[parcels.count / run] : raw.count)
+            // Each run decoded straight into its place in the one array (appending the runs in
+            // order copied every parcel once more, a retain and a release for each of its parts,
+            // on one thread). A run that does not decode leaves the cache unread: every parcel
+            // made is released again.
+            var whole = true
+            let parcels = [Parcel](unsafeUninitializedCapacity: count) { buffer, initialized in
+                let target = DisjointRanges(buffer)
+                var made: [Int] = []
+                made.reserveCapacity(starts.count)
+                ParallelInOrder.forEach(starts.indices, workers: Array(repeating: (), count: Cores.available),
+                                        body: { (_: inout Void, k: Int) -> (made: Int, whole: Bool) in
+                    var reader = Reader(raw: raw, offset: starts[k])
+                    let first = k * run
+                    var n = 0
+                    while n < min(run, count - first) {
+                        guard let p = reader.parcel() else { return (n, false) }
+                        (target.buffer.baseAddress! + first + n).initialize(to: p)
+                        n += 1
+                    }
+                    return (n, true)
+                }, deliver: { (result: (made: Int, whole: Bool)) in
+                    made.append(result.made)
+                    whole = whole && result.whole
+                    input.releasePages(before: made.count < starts.count ? starts[made.count] : raw.count)
                 })
-            } catch {
-                return nil
+                if whole {
+                    initialized = count
+                } else {
+                    for (k, n) in made.enumerated() where n > 0 { (buffer.baseAddress! + k * run).deinitialize(count: n) }
+                    initialized = 0
+                }
             }
+            guard whole else { return nil }
             return (parcels, crs)
         }
     }
-
-    /// A cache file that does not decode (truncated, damaged): it is read again from the input.
-    struct Unreadable: Error {}
 
     func write(_ key: Key, parcels: [Parcel], crs: CoordinateReferenceSystem) {
         let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
@@ -204,14 +212,18 @@ public struct ParcelCache: Sendable {
             var polygons: [Polygon] = []
             polygons.reserveCapacity(polygonCount)
             for _ in 0..<polygonCount {
-                guard let ringCount = int(), ringCount >= 1 else { return nil }
-                var rings: [LinearRing] = []
-                rings.reserveCapacity(ringCount)
-                for _ in 0..<ringCount {
-                    guard let n = int(), let points = points(n), let ring = try? LinearRing(points) else { return nil }
-                    rings.append(ring)
+                guard let ringCount = int(), ringCount >= 1,
+                      let n = int(), let outline = points(n), let exterior = try? LinearRing(outline) else { return nil }
+                // No array of rings for a polygon without holes (most parcels): one allocation less a parcel.
+                var holes: [LinearRing] = []
+                if ringCount > 1 {
+                    holes.reserveCapacity(ringCount - 1)
+                    for _ in 1..<ringCount {
+                        guard let n = int(), let points = points(n), let ring = try? LinearRing(points) else { return nil }
+                        holes.append(ring)
+                    }
                 }
-                polygons.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
+                polygons.append(Polygon(exterior: exterior, holes: holes))
             }
             return Parcel(id: id, state: ParcelState.allCases[Int(stateIndex)], basicFarmland: pbf == 1,
                           village: village, landuseCode: landuse, polygons: polygons, areaSquareMetres: area,
