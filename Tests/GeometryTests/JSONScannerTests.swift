@@ -33,6 +33,27 @@ struct JSONScannerTests {
         }
     }
 
+    /// Numbers inside arrays, with bytes after them: integer parts of 1–22 digits, fractions of
+    /// 0–24 with leading zeros, exponents, each read as Swift's own parser reads it; the
+    /// position after each is right (the next number reads too).
+    @Test func numbersInsideArraysAreCorrectlyRounded() async throws {
+        await checkProperty(count: 2000, input: Gen.int(in: 0...Int.max)) { seed in
+            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
+            func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(Int.random(in: 0...9, using: &rng))) }) }
+            func number() -> String {
+                let whole = Int.random(in: 0...4, using: &rng) == 0 ? "0" : String(Int.random(in: 1...9, using: &rng)) + digits(Int.random(in: 0...21, using: &rng))
+                let zeros = String(repeating: "0", count: [0, 0, 0, 1, 3, 9][Int.random(in: 0...5, using: &rng)])
+                let fraction = Int.random(in: 0...3, using: &rng) == 0 ? "" : "." + zeros + digits(Int.random(in: 1...24, using: &rng))
+                let exponent = Int.random(in: 0...4, using: &rng) == 0 ? "e" + String(Int.random(in: -30...30, using: &rng)) : ""
+                return (Bool.random(using: &rng) ? "-" : "") + whole + fraction + exponent
+            }
+            let numbers = (0..<Int.random(in: 1...6, using: &rng)).map { _ in number() }
+            let text = "[" + numbers.joined(separator: [",", ", ", ",\n"][Int.random(in: 0...2, using: &rng)]) + "]" + String(repeating: " ", count: Int.random(in: 0...9, using: &rng))
+            let parsed = try parse(text)
+            #expect(parsed == .array(numbers.map { .number(Double($0)!) }), "\(text)")
+        }
+    }
+
     @Test func nonFiniteLiteralsAreReadSoTheyCanBeReported() throws {
         #expect(try parse("NaN").numberValue?.isNaN == true)
         #expect(try parse("Infinity") == .number(.infinity))
