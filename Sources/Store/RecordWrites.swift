@@ -312,12 +312,19 @@ extension ParcelStore {
         var reading = ImportReading(input, options: options)
         var parcels: [Parcel] = []
         var geographic = CoordinateReferenceSystem.crs84
-        // Properties held as the JSON text the store writes, made on the parsing threads: a third
-        // of the room of the tree (every parcel of the file waits for the write), and unchanged
-        // properties then compare equal as texts, without parsing the stored ones.
-        _ = try ParcelReader(options: reading.readOptions, properties: .jsonText).read(input, start: { geographic = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
+        // Properties held as the JSON text the store writes (made on the parsing threads unless
+        // the official-area check reads a member first): a third of the room of the tree (every
+        // parcel of the file waits for the write), and unchanged properties then compare equal as
+        // texts, without parsing the stored ones.
+        _ = try ParcelReader(options: reading.readOptions, properties: reading.keptProperties).read(input, start: { geographic = $0 }, parcel: { (p: Parcel) throws(LandtrackError) in
             try reading.parcel(p)
-            parcels.append(p)
+            if reading.keptProperties == .members {
+                var kept = p
+                kept.properties = ParcelProperties(jsonText: p.properties.jsonText)
+                parcels.append(kept)
+            } else {
+                parcels.append(p)
+            }
             progress?(parcels.count)
         }, problem: { reading.problem($0) })
         let summary = try reading.finish()
@@ -381,8 +388,9 @@ extension ParcelStore {
             let writer = RecordWriter(tx, by: options.recordedBy)
             var adopted = false
             var added = 0
-            // The properties' JSON text made on the parsing thread, not on this one, the writer's.
-            _ = try ParcelReader(options: reading.readOptions, properties: .jsonText).readAhead(input, start: { (crs) throws(LandtrackError) in
+            // The properties' JSON text made on the parsing thread, not on this one, the writer's
+            // (unless the official-area check reads a member first).
+            _ = try ParcelReader(options: reading.readOptions, properties: reading.keptProperties).readAhead(input, start: { (crs) throws(LandtrackError) in
                 _ = try tx.adoptCRS(crs)
                 adopted = true
             }, parcel: { (p: Parcel) throws(LandtrackError) in
@@ -412,8 +420,6 @@ extension ParcelStore {
     }
 }
 
-/// Reads a constraint layer's file: every feature checked (geometry type, validity), positions
-/// in longitude/latitude on the file's datum.
 /// What reading an import's file found besides its parcels: the problems, the rejected
 /// features and the official-area cross-check; `finish` refuses the file or makes the summary.
 struct ImportReading {
@@ -421,6 +427,10 @@ struct ImportReading {
     let options: ImportOptions
     let readOptions: ParcelReadOptions
     private let official: OfficialAreaChecker?
+    /// What the read keeps of the properties: the JSON text the store writes, made on the parsing
+    /// threads; the members when the official-area check reads one of them (as a text it would be
+    /// parsed again here, for that one number).
+    let keptProperties: ParcelReader.KeptProperties
     private var problems: [Diagnostic] = []
     private var rejectedFeatures = Set<Int>()
     /// An error was found and the policy refuses the file.
@@ -431,6 +441,7 @@ struct ImportReading {
         self.options = options
         readOptions = Self.readOptions(options)
         official = readOptions.fields.officialArea.map { OfficialAreaChecker(OfficialAreas(field: $0)) }
+        keptProperties = official == nil ? .jsonText : .members
     }
 
     /// How an import reads its file.
@@ -469,6 +480,8 @@ struct ImportReading {
     }
 }
 
+/// Reads a constraint layer's file: every feature checked (geometry type, validity), positions
+/// in longitude/latitude on the file's datum.
 enum LayerReader {
     /// `what` names the layer in messages; `acceptsLines` lets lines in (barriers), else every
     /// feature must be polygonal.
