@@ -443,7 +443,7 @@ public struct GeoJSONReader {
     /// Positions and nested arrays of positions, as parsed. Z values are dropped, but those of a
     /// list's first and last positions are kept: a ring closes only when they agree too.
     /// Not `indirect`: the nesting is through arrays already, and an indirect case is a heap box
-    /// for every position parsed (a malloc and a free per vertex, a fifth of a parse thread).
+    /// for every position parsed (a malloc and a free per vertex).
     enum CoordinateNode {
         case empty
         case position(Point, z: Double?)
