@@ -37,9 +37,11 @@ let package = Package(
             name: "CPROJ", path: "Sources/CPROJ", pkgConfig: "proj",
             providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
         // GDAL's C API: survey data (Shapefile, File Geodatabase, GeoPackage, GML, …), seen only by VectorSources.
-        .systemLibrary(
-            name: "CGDAL", path: "Sources/CGDAL", pkgConfig: "gdal",
-            providers: [.apt(["libgdal-dev"]), .brew(["gdal"])]),
+        // Its headers only (no pkg-config: its flags link libgdal): landtrack is not linked with libgdal, whose
+        // ~100 libraries took ~80 ms of every command's start; CGDALLoader opens it on first use and defines
+        // the functions VectorSources calls.
+        .systemLibrary(name: "CGDAL", path: "Sources/CGDAL", providers: [.apt(["libgdal-dev"])]),
+        .target(name: "CGDALLoader", dependencies: ["CGDAL"]),
         // libpq: PostgreSQL's client library, seen only by the PostGIS backend.
         .systemLibrary(
             name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
@@ -49,7 +51,7 @@ let package = Package(
         .target(name: "Parcels", dependencies: ["Geometry", .product(name: "CSV", package: "CSV.swift")]),
         // Any vector source GDAL reads, as features for the parcel reader (GeoJSON keeps its own fast
         // reader), and parcels written back as Shapefile or File Geodatabase.
-        .target(name: "VectorSources", dependencies: ["Geometry", "Parcels", "CGDAL"]),
+        .target(name: "VectorSources", dependencies: ["Geometry", "Parcels", "CGDAL", "CGDALLoader"]),
         // The store interface, its value types (snapshots, events, refusals) and the one write
         // path for the programme's rules; backends implement the interface.
         .target(

@@ -79,7 +79,7 @@ struct APIError: Error, Sendable {
             case .replaced: self.init(status: .serviceUnavailable, code: "store-replaced", reason: failure.description)
             default: self.init(status: .internalServerError, code: "store", reason: error.description)
             }
-        case .geos, .proj, .io:
+        case .geos, .proj, .io, .library:
             self.init(status: .internalServerError, code: "internal", reason: error.description)
         }
     }

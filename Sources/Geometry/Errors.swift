@@ -19,6 +19,9 @@ public enum LandtrackError: Error, CustomStringConvertible, Sendable, Equatable 
     case refused([Refusal])
     /// The store cannot be used as asked: missing, locked, read-only, newer, damaged.
     case store(location: String, StoreFailure)
+    /// A library landtrack loads on first use (GDAL, for survey data) could not be loaded: its file
+    /// name and why (the dynamic loader's message, or the function it lacks).
+    case library(name: String, message: String)
 
     public var description: String {
         switch self {
@@ -45,6 +48,8 @@ public enum LandtrackError: Error, CustomStringConvertible, Sendable, Equatable 
             return "refused (\(refusals.count) reasons; nothing was changed)\n\(shown)\(more)"
         case let .store(location, failure):
             return "\(location): \(failure)"
+        case let .library(name, message):
+            return "cannot load \(name): \(message)"
         }
     }
 }

@@ -158,6 +158,8 @@ public struct GDALLayerSource: FeatureSource {
         } else {
             paths = [path] + ["-wal", "-journal"].map { path + $0 }.filter { fm.fileExists(atPath: $0) }
         }
+        // Without GDAL there is nothing to compare: the read that follows says why it cannot be loaded.
+        guard (try? GDALLibrary.ready()) != nil else { return nil }
         let gdal = String(cString: GDALVersionInfo("RELEASE_NAME"))
         return (paths, "gdal=\(gdal) layer=\(layer.map(quoted) ?? "-") encoding=\(encoding.map(quoted) ?? "-")")
     }
@@ -243,10 +245,8 @@ final class GDALVectorDataset {
     let handle: GDALDatasetH
     let path: String
 
-    static let registered: Void = { GDALAllRegister() }()
-
     init(path: String, rawText: Bool) throws(LandtrackError) {
-        _ = Self.registered
+        try GDALLibrary.ready()
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
             throw .invalidInput(source: path, problems: [Diagnostic(.unreadableSource, "no such file")])

@@ -66,7 +66,7 @@ public enum GDALLayerWriter {
 
     private static func writeLayer(_ parcels: [Parcel], schema: ExportSchema, crs: CoordinateReferenceSystem, target: CoordinateReferenceSystem,
                                    epsg: Int32, format: Format, path: String, layerName: String, encoding: String) throws(LandtrackError) -> Int {
-        _ = GDALVectorDataset.registered
+        try GDALLibrary.ready()
         func failure(_ what: String) -> LandtrackError {
             let message = String(cString: CPLGetLastErrorMsg())
             return .io(path: path, message: "GDAL: \(what)" + (message.isEmpty ? "" : ": \(message)"))

@@ -46,6 +46,6 @@ func report(_ error: LandtrackError) -> ExitCode {
     switch error {
     case .invalidInput, .refused: return Exit.problems
     case .store(_, .locked): return Exit.busy
-    case .store, .geos, .proj, .geometry, .json, .io, .invalidArgument: return Exit.unreadable
+    case .store, .geos, .proj, .geometry, .json, .io, .invalidArgument, .library: return Exit.unreadable
     }
 }

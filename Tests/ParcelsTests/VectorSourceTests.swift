@@ -3,7 +3,7 @@ import Geometry
 import Parcels
 import Testing
 import TestSupport
-import VectorSources
+@testable import VectorSources
 
 /// Sources read through GDAL, made in the tests with GDAL's own `ogr2ogr` from GeoJSON whose
 /// areas are known: each parcel measures as its GeoJSON original (or GeographicLib's reference),
@@ -161,6 +161,25 @@ struct VectorSourceTests {
         guard try convert(["-f", "ESRI Shapefile", pointsShp, points.path]) else { return }
         let read = try ParcelReader().readAll(GDALLayerSource(path: pointsShp))
         #expect(read.parcels.isEmpty && read.problems.count == 1 && read.problems[0].message.contains("Point"), "\(read.problems)")
+    }
+
+    /// GDAL is opened on first use (`GDALLibrary`): the library it was compiled with loads, again
+    /// without harm; a file that is not there, or a library without GDAL's functions (PROJ's), is a
+    /// `.library` error naming the file, and leaves the loaded GDAL working.
+    @Test func gdalIsLoadedFromItsSonameOrRefusedByName() throws {
+        #expect(GDALLibrary.fileName.hasPrefix("libgdal.so"))
+        #expect(throws: Never.self) { try GDALLibrary.load(GDALLibrary.fileName).get() }
+        #expect(throws: Never.self) { try GDALLibrary.load(GDALLibrary.fileName).get() }
+        for missing in ["/nonexistent/libgdal.so.99", "libproj.so.25"] {
+            guard case let .failure(.library(name, message)) = GDALLibrary.load(missing) else {
+                Issue.record("\(missing) loaded as GDAL")
+                continue
+            }
+            #expect(name == missing && !message.isEmpty)
+        }
+        // The GDAL loaded first still answers.
+        try GDALLibrary.ready()
+        #expect(throws: Never.self) { try GDALLibrary.load(GDALLibrary.fileName).get() }
     }
 
     /// A shapefile GDAL writes with its defaults (no .cpg, language driver byte 0x57, text in

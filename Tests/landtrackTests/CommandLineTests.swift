@@ -19,8 +19,8 @@ struct Run {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
     }()
 
-    init(_ arguments: [String], stdin: String? = nil) throws {
-        let r = try ProcessRun(Self.binary, arguments, stdin: stdin)
+    init(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws {
+        let r = try ProcessRun(Self.binary, arguments, stdin: stdin, environment: environment)
         (status, stdout, stderr) = (r.status, r.stdout, r.stderr)
     }
 }

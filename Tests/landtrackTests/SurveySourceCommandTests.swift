@@ -60,6 +60,22 @@ struct SurveySourceCommandTests {
         return made.status == 0 ? path : nil
     }
 
+    /// GDAL is loaded only by a command on survey data: a GeoJSON summary does not open libgdal
+    /// (its ~100 libraries took ~80 ms of every start), a shapefile's does. The dynamic loader's
+    /// own log (LD_DEBUG=files) lists the files it opened; PROJ's, which every command links, shows
+    /// that the log is there.
+    @Test func gdalIsLoadedOnlyForSurveyData() throws {
+        let geojson = try Run(["summary", sample], environment: ["LD_DEBUG": "files"])
+        #expect(geojson.status == 0, "\(geojson.stderr.suffix(300))")
+        #expect(geojson.stderr.contains("file=libproj.so"))
+        #expect(!geojson.stderr.contains("libgdal"))
+        let dir = try scratch()
+        guard let shp = try gbkShapefile(dir.appendingPathComponent("dltb.shp").path, from: sample) else { return }
+        let shapefile = try Run(["summary", shp, "--encoding", "GBK"], environment: ["LD_DEBUG": "files"])
+        #expect(shapefile.status == 0, "\(shapefile.stderr.suffix(300))")
+        #expect(shapefile.stderr.contains("file=libgdal.so"))
+    }
+
     /// A shapefile imported again is not read when none of its parts changed (they are hashed,
     /// with the layer, the encoding and GDAL's version); another --encoding, or a changed .dbf,
     /// is read and compared.
