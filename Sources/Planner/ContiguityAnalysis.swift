@@ -353,12 +353,12 @@ public struct ContiguityReport: Sendable, RenderableReport {
         let components: [[Int]]
         if options.gapMetres > 0, let first = envelopes.lazy.compactMap({ $0 }).first,
            let longitude = selected.indices.lazy.compactMap({ selected[$0].polygons.first?.exterior.points.first?.x }).first {
-            var plane = ""
+            let planeTransform = try CoordinateTransform.gaussKrugerPlane(from: crs, near: longitude)
+            let plane = "\(planeTransform.target)"
             var planeWorkers: [TileWorker] = []
-            for _ in 0..<threads {
-                // PROJ transformations are not shared between threads either.
-                let transform = try CoordinateTransform.gaussKrugerPlane(from: crs, near: longitude)
-                plane = "\(transform.target)"
+            for thread in 0..<threads {
+                // PROJ transformations are not shared between threads either: each its own copy.
+                let transform = thread == 0 ? planeTransform : try planeTransform.copy()
                 let own = GEOSContext()
                 var barriers: GEOSPreparedGeometry?
                 if !options.barriers.isEmpty {

@@ -48,6 +48,28 @@ struct CRSTests {
         #expect(abs(p.x - 38_500_000) < 1e-6)
     }
 
+    /// A transformation's copy for another thread (proj_clone) is the same operation: every
+    /// position, forward and back, to the bit; a copy of a copy too, and after its original is gone.
+    @Test(arguments: ["EPSG:4326", "EPSG:4490"])
+    func aCopiedTransformationGivesTheSamePositions(source: String) throws {
+        var original: CoordinateTransform? = try CoordinateTransform.gaussKrugerPlane(from: try .resolve(source), near: 113.1)
+        let copy = try #require(original).copy()
+        var forward: [Double] = []
+        for i in 0..<500 { forward += [111.6 + Double(i % 25) * 0.11, 21.5 + Double(i / 25) * 0.13] }
+        var byOriginal = forward, byCopy = forward
+        try #require(original).transform(interleaved: &byOriginal)
+        try copy.transform(interleaved: &byCopy)
+        #expect(byOriginal == byCopy && byOriginal != forward)
+        original = nil
+        let second = try copy.copy()
+        var back = byCopy, backBySecond = byCopy
+        try copy.inverse(interleaved: &back)
+        try second.inverse(interleaved: &backBySecond)
+        #expect(back == backBySecond)
+        #expect(zip(back, forward).allSatisfy { abs($0 - $1) < 1e-9 })
+        #expect(second.target.identifier == "EPSG:4547")
+    }
+
     private func square(_ x: Double, _ y: Double, _ d: Double) throws -> Polygon {
         try Polygon(rings: [[(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)].map { try Point(x: $0.0, y: $0.1) }])
     }
