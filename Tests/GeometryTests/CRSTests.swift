@@ -48,6 +48,32 @@ struct CRSTests {
         #expect(abs(p.x - 38_500_000) < 1e-6)
     }
 
+    /// The Gauss-Krüger plane from WGS 84 or CGCS2000 longitude/latitude is built from its
+    /// pipeline without asking PROJ's database; PROJ's own choice (proj_create_crs_to_crs, as
+    /// for any other source) gives the same positions to the bit, forward and back, in every zone.
+    @Test(arguments: ["OGC:CRS84", "EPSG:4326", "EPSG:4490"])
+    func theDefinedPlaneIsPROJsChoice(source: String) throws {
+        let crs = try CoordinateReferenceSystem.resolve(source)
+        #expect(CoordinateTransform.conversionOnlySources.contains(crs.identifier))
+        for meridian in stride(from: 75.0, through: 135.0, by: 3.0) {
+            let defined = try CoordinateTransform.gaussKrugerPlane(from: crs, near: meridian + 0.4)
+            let zone = try CoordinateReferenceSystem.gaussKruger3Degree(containing: meridian)
+            let searched = try CoordinateTransform(from: crs, to: zone, sourceDefinition: crs.identifier == "OGC:CRS84" ? "EPSG:4326" : crs.identifier,
+                                                   targetDefinition: zone.identifier)
+            #expect(defined.target == searched.target)
+            var lonlat: [Double] = []
+            for i in 0..<200 { lonlat += [meridian - 1.5 + Double(i % 20) * 0.15, 18.0 + Double(i / 20) * 3.5] }
+            var a = lonlat, b = lonlat
+            try defined.transform(interleaved: &a)
+            try searched.transform(interleaved: &b)
+            #expect(a == b, "zone CM \(meridian)")
+            #expect(a != lonlat)
+            try defined.inverse(interleaved: &a)
+            try searched.inverse(interleaved: &b)
+            #expect(a == b, "zone CM \(meridian), back")
+        }
+    }
+
     /// A transformation's copy for another thread (proj_clone) is the same operation: every
     /// position, forward and back, to the bit; a copy of a copy too, and after its original is gone.
     @Test(arguments: ["EPSG:4326", "EPSG:4490"])
