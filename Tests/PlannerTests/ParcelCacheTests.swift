@@ -47,14 +47,13 @@ struct ParcelCacheTests {
         let file = try #require(cacheFiles(cache).first)
         var bytes = try Data(contentsOf: file)
         let written = bytes
-        // Parcel 1,500's first x made NaN: the first pass (lengths only) goes through, the
-        // thread decoding that run finds it.
+        // Parcel 1,500's first x made NaN: the index still holds, the thread decoding that
+        // run (214: parcels 1,498–1,504) finds it.
         let offset = bytes.withUnsafeBytes { raw -> Int in
-            var r = ParcelCache.Reader(raw: raw)
-            _ = r.bytes(8 + 32)
-            _ = r.string()
-            _ = r.int()
-            for _ in 0..<1500 { _ = r.skipParcel() }
+            var tail = ParcelCache.Reader(raw: raw, offset: raw.count - 8)
+            var index = ParcelCache.Reader(raw: raw, offset: tail.int()! + 8 * 214)
+            var r = ParcelCache.Reader(raw: raw, offset: index.int()!)
+            for _ in 0..<2 { _ = r.parcel() }
             _ = r.string(); _ = r.byte(); _ = r.byte(); _ = r.optionalString(); _ = r.optionalString()
             _ = r.double(); _ = r.double(); _ = r.optionalString()
             _ = r.int(); _ = r.int(); _ = r.int()   // polygons, rings, points
@@ -106,6 +105,34 @@ struct ParcelCacheTests {
         try damaged.write(to: file)
         #expect(try PlannerInput.load(path: sample, cache: cache).parcels == fresh.parcels)
         #expect(try Data(contentsOf: file) == bytes)
+    }
+
+    /// The index of runs is checked as the runs are decoded: a run start moved by a byte, two
+    /// starts swapped, an index offset off by eight, the index cut short: each cache is not used
+    /// (the file is read again, the cache rewritten), and what is read equals a fresh read.
+    @Test(arguments: ["start + 1", "swapped", "index - 8", "cut"])
+    func aDamagedIndexIsIgnored(damage: String) throws {
+        let cache = ParcelCache(directory: try scratch(), parcelsPerRun: 300)
+        let fresh = try PlannerInput.load(path: sample, cache: cache)
+        let file = try #require(cacheFiles(cache).first)
+        let bytes = try Data(contentsOf: file)
+        var damaged = bytes
+        let indexStart = bytes.withUnsafeBytes { raw in Int(raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self)) }
+        func put(_ value: Int, at offset: Int) {
+            withUnsafeBytes(of: UInt64(value).littleEndian) { damaged.replaceSubrange(offset..<(offset + 8), with: $0) }
+        }
+        func start(_ k: Int) -> Int { bytes.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: indexStart + 8 * k, as: UInt64.self)) } }
+        #expect(bytes.count == indexStart + 8 * ((2000 + 299) / 300) + 8)
+        switch damage {
+        case "start + 1": put(start(3) + 1, at: indexStart + 8 * 3)
+        case "swapped": put(start(4), at: indexStart + 8 * 3); put(start(3), at: indexStart + 8 * 4)
+        case "index - 8": put(indexStart - 8, at: bytes.count - 8)
+        default: damaged = bytes.prefix(bytes.count - 12) + bytes.suffix(4)
+        }
+        #expect(damaged != bytes)
+        try damaged.write(to: file)
+        #expect(try PlannerInput.load(path: sample, cache: cache).parcels == fresh.parcels)
+        #expect(try Data(contentsOf: file) == bytes, "rewritten")
     }
 
     @Test func anUnwritableCacheIsNoCache() throws {
