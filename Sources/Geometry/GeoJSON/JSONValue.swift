@@ -114,7 +114,12 @@ public enum JSONValue: Sendable, Hashable {
     public static func writeString(_ s: String, to out: inout String) {
         out += "\""
         // Most strings (ids, names, codes) need no escape: appended whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        var plain = true
+        for byte in s.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+            plain = false
+            break
+        }
+        if plain {
             out += s
             out += "\""
             return
