@@ -54,6 +54,21 @@ struct JSONScannerTests {
         }
     }
 
+    /// Strings written by `JSONValue.writeString` (ids, names: plain ones appended whole, others
+    /// escaped) read back as themselves through Foundation's JSON parser, whatever they hold:
+    /// quotes, backslashes, control characters, Chinese text, emoji.
+    @Test func writtenStringsReadBackAsThemselves() async throws {
+        let pieces = ["NH-", "0", "9", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", " ", "/", "黄庄村", "田", "🌾", "\u{7F}", "é"]
+        await checkProperty(count: 1000, input: Gen.int(in: 0...Int.max)) { seed in
+            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
+            let s = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces[Int.random(in: 0..<pieces.count, using: &rng)] }.joined()
+            var out = ""
+            JSONValue.writeString(s, to: &out)
+            let read = try JSONSerialization.jsonObject(with: Data(("[" + out + "]").utf8)) as? [String]
+            #expect(read == [s], "\(out)")
+        }
+    }
+
     @Test func nonFiniteLiteralsAreReadSoTheyCanBeReported() throws {
         #expect(try parse("NaN").numberValue?.isNaN == true)
         #expect(try parse("Infinity") == .number(.infinity))
