@@ -66,7 +66,13 @@ print(f"| C/GEOS reference, T1–T5 in one process | {ref_wall:.2f} | {ref_rss:.
 names = {"T2": "summary --by village --by state", "T3": "contiguity --gap 0", "T4": "contiguity --gap 10",
          "T5": "contiguity --gap 0 --pbf-only"}
 for t, wall, rss in rows:
-    source = "reads the GeoJSON, writes the parcel cache" if t == "T2" else "reads the parcel cache"
+    mode = os.environ.get("CACHE_MODE", "empty")
+    if mode == "off":
+        source = "reads the GeoJSON, no parcel cache"
+    elif mode == "empty" and t == "T2":
+        source = "reads the GeoJSON, writes the parcel cache"
+    else:
+        source = "reads the parcel cache"
     print(f"| landtrack {names[t]} ({t}, {source}) | {wall:.2f} | {rss:.0f} | {wall / ref_wall:.2f} |")
 print(f"| landtrack, the four commands together | {total:.2f} | {max(r[2] for r in rows):.0f} | **{total / ref_wall:.2f}** |")
 for peer in ("geopandas", "postgis"):
