@@ -39,6 +39,16 @@ enum Exit {
     static let busy = ExitCode(3)
 }
 
+/// Ends the process once a command's report is written, without freeing what the command built
+/// (`values` stay alive to the end): the system takes a process's memory back at once, while
+/// freeing a million parcels one by one took ~0.4 s after the report was out (~15 ms at 100k).
+func exitAfterReport(keeping values: Any...) -> Never {
+    withExtendedLifetime(values) {
+        fflush(nil)  // every stream (print writes through stdout's buffer)
+        exit(0)
+    }
+}
+
 /// Prints a library error to stderr and returns the exit code it means: the one place errors
 /// become exit codes.
 func report(_ error: LandtrackError) -> ExitCode {

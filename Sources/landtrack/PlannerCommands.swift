@@ -110,6 +110,7 @@ struct SummaryCommand: ParsableCommand {
             try SummaryReport(parcels: parcels, crs: crs, by: by, method: areaMethod, asOf: source.date, basis: area.basis)
         }
         print(report.render(format), terminator: "")
+        exitAfterReport(keeping: parcels, report)
     }
 }
 
@@ -179,11 +180,10 @@ struct ContiguityCommand: ParsableCommand {
                 return try source.store.open(readOnly: true).snapshot().barrierGeometries()
             }
         }
-        snapshot = nil  // the parcels are handed over below; no second copy stays alive
+        snapshot = nil  // no second copy of the parcels stays alive
         let report: ContiguityReport
         do {
-            // Handed over, not copied: the analysis frees the parcels' coordinates as GEOS takes them.
-            report = try ContiguityReport.analyse(consume parcels, crs: crs, options: options)
+            report = try ContiguityReport.analyse(parcels, crs: crs, options: options)
         } catch {
             throw landtrack.report(error)
         }
@@ -193,6 +193,7 @@ struct ContiguityCommand: ParsableCommand {
         case .json: print(report.json(), terminator: "")
         case .csv: print(report.csv(), terminator: "")
         }
+        exitAfterReport(keeping: parcels, report)
     }
 }
 
