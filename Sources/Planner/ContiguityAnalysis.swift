@@ -307,7 +307,12 @@ public struct ContiguityReport: Sendable, RenderableReport {
 
         /// Is `parcel` one of the parcels taken into blocks (its state, its PBF flag)?
         public func selects(_ parcel: Parcel) -> Bool {
-            (states?.contains(parcel.state) ?? true) && (!basicFarmlandOnly || parcel.basicFarmland)
+            selects(state: parcel.state, basicFarmland: parcel.basicFarmland)
+        }
+
+        /// `selects` on the two fields it reads (a caller reading them in place copies no parcel).
+        func selects(state: ParcelState, basicFarmland: Bool) -> Bool {
+            (states?.contains(state) ?? true) && (!basicFarmlandOnly || basicFarmland)
         }
     }
 
@@ -330,9 +335,21 @@ public struct ContiguityReport: Sendable, RenderableReport {
         // The selection is a list of positions, not a copy of the parcels (a million parcels
         // are not held twice). Snapshots come in id order: sorted only when not.
         let all = parcels
-        var positions = all.indices.filter { options.selects(all[$0]) }
-        if !positions.indices.dropFirst().allSatisfy({ all[positions[$0 - 1]].id <= all[positions[$0]].id }) {
-            positions.sort { all[$0].id < all[$1].id }
+        // Through the buffer: each parcel is read in place (through the array, the filter and
+        // the order check copied every parcel, a retain and a release for each of its parts).
+        var positions: [Int] = []
+        var inIDOrder = true
+        var envelopes: [Envelope?] = []
+        all.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where options.selects(state: buffer[i].state, basicFarmland: buffer[i].basicFarmland) {
+                positions.append(i)
+            }
+            for k in positions.indices.dropFirst() where buffer[positions[k - 1]].id > buffer[positions[k]].id {
+                inIDOrder = false
+                break
+            }
+            if !inIDOrder { positions.sort { buffer[$0].id < buffer[$1].id } }
+            envelopes = positions.map { Self.envelope(of: buffer[$0].polygons) }
         }
         let selected = Selection(parcels: all, positions: positions)
         let ctx = GEOSContext()
@@ -346,7 +363,6 @@ public struct ContiguityReport: Sendable, RenderableReport {
             let own = GEOSContext()
             return TileWorker(ctx: own) { (i: Int) throws(LandtrackError) in try own.geometry(.multiPolygon(MultiPolygon(selected[i].polygons))) }
         }
-        let envelopes = selected.indices.map { MultiPolygon(selected[$0].polygons).envelope }
         let included = [Bool](repeating: true, count: selected.count)
         var mayOverlap = [Bool](repeating: false, count: selected.count)
         var method = "gap 0: parcels that touch or overlap, on their coordinates (shared vertices and edges proved exactly, GEOS for the rest)"
@@ -450,6 +466,18 @@ public struct ContiguityReport: Sendable, RenderableReport {
         if options.basicFarmlandOnly { selection += ", permanent basic farmland only" }
         return ContiguityReport(gapMetres: options.gapMetres, distanceMethod: method, selection: selection, blocks: blocks,
                                 parcelCount: selected.count)
+    }
+
+    /// The envelope of a parcel's polygons (their exteriors), nil for none; read in place.
+    static func envelope(of polygons: [Polygon]) -> Envelope? {
+        polygons.withUnsafeBufferPointer { buffer in
+            var found: Envelope?
+            for k in buffer.indices {
+                let e = buffer[k].exterior.envelope
+                found = found.map { $0.union(e) } ?? e
+            }
+            return found
+        }
     }
 
     /// The selected parcels, by position in the list handed over.
