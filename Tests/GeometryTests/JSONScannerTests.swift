@@ -56,7 +56,7 @@ struct JSONScannerTests {
 
     /// Strings written by `JSONValue.writeString` (ids, names: plain ones appended whole, others
     /// escaped) read back as themselves through Foundation's JSON parser, whatever they hold:
-    /// quotes, backslashes, control characters, Chinese text, emoji.
+    /// quotes, backslashes, control characters, Chinese text, emoji; as text or as bytes alike.
     @Test func writtenStringsReadBackAsThemselves() async throws {
         let pieces = ["NH-", "0", "9", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", " ", "/", "黄庄村", "田", "🌾", "\u{7F}", "é"]
         await checkProperty(count: 1000, input: Gen.int(in: 0...Int.max)) { seed in
@@ -66,6 +66,9 @@ struct JSONScannerTests {
             JSONValue.writeString(s, to: &out)
             let read = try JSONSerialization.jsonObject(with: Data(("[" + out + "]").utf8)) as? [String]
             #expect(read == [s], "\(out)")
+            var bytes: [UInt8] = Array("[".utf8)
+            JSONValue.writeString(s, to: &bytes)
+            #expect(String(decoding: bytes.dropFirst(), as: UTF8.self) == out)
         }
     }
 

@@ -111,33 +111,49 @@ public enum JSONValue: Sendable, Hashable {
         return String(n)
     }
 
+    /// `s` as a JSON string literal appended to `out`.
     public static func writeString(_ s: String, to out: inout String) {
-        out += "\""
         // Most strings (ids, names, codes) need no escape: appended whole.
-        var plain = true
-        for byte in s.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-            plain = false
-            break
-        }
-        if plain {
+        if !needsEscape(s) {
+            out += "\""
             out += s
             out += "\""
             return
         }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        var bytes: [UInt8] = []
+        writeString(s, to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `s` as a JSON string literal appended to UTF-8 bytes (long reports are built as bytes: a
+    /// String grown by a million small appends spent most of its time in the appends): `"`, `\`
+    /// and control characters escaped (`\n`, `\r`, `\t`, else `\u00XX`), everything else as it is.
+    public static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        guard needsEscape(s) else {
+            out.append(contentsOf: s.utf8)
+            out.append(0x22)
+            return
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        // Bytes of multi-byte characters are all ≥ 0x80: only ASCII is ever escaped.
+        for byte in s.utf8 {
+            switch byte {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            case 0..<0x20: out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
             }
         }
-        out += "\""
+        out.append(0x22)
+    }
+
+    private static func needsEscape(_ s: String) -> Bool {
+        for byte in s.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
+        return false
     }
 }
 
