@@ -65,6 +65,30 @@ struct ParcelCacheTests {
         #expect(try Data(contentsOf: file) == written, "rewritten")
     }
 
+    /// Multipolygons, holes and absent attributes go through the cache as they were read (each
+    /// run is written where its size, counted first, says it starts; the reader holds every run
+    /// to end where the next begins).
+    @Test func multipolygonsAndHolesComeBackFromTheCache() throws {
+        let file = try scratch().appendingPathComponent("parts.geojson")
+        func square(_ x: Double, _ y: Double, _ d: Double) -> String {
+            "[[\(x),\(y)],[\(x + d),\(y)],[\(x + d),\(y + d)],[\(x),\(y + d)],[\(x),\(y)]]"
+        }
+        let features = [
+            #"{"type":"Feature","properties":{"id":"M1","state":"farmland","village":"黄庄村","landuse_code":"0101"},"geometry":{"type":"MultiPolygon","coordinates":[[\#(square(113.1, 23.05, 0.002)),\#(square(113.1005, 23.0505, 0.0005))],[\#(square(113.11, 23.05, 0.001))]]}}"#,
+            #"{"type":"Feature","properties":{"id":"H2","state":"wasteland"},"geometry":{"type":"Polygon","coordinates":[\#(square(113.12, 23.05, 0.003)),\#(square(113.1202, 23.0502, 0.0005)),\#(square(113.1212, 23.0512, 0.0005))]}}"#,
+            #"{"type":"Feature","properties":{"id":"P3","state":"farmland","basic_farmland":true},"geometry":{"type":"Polygon","coordinates":[\#(square(113.13, 23.05, 0.001))]}}"#,
+        ]
+        try (#"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}").write(to: file, atomically: false, encoding: .utf8)
+        for run in [1, 2, 8192] {
+            let cache = ParcelCache(directory: try scratch(), parcelsPerRun: run)
+            let fresh = try PlannerInput.load(path: file.path, cache: cache)
+            #expect(fresh.parcels.map(\.polygons.count) == [2, 1, 1] && fresh.parcels[1].polygons[0].holes.count == 2)
+            let key = try #require(cache.key(path: file.path, options: ParcelReadOptions()))
+            #expect(cache.read(key)?.parcels == fresh.parcels, "runs of \(run)")
+            #expect(cacheFiles(cache).count == 1)
+        }
+    }
+
     /// A changed file is read again, even with the same size.
     @Test func aChangedFileIsReadAgain() throws {
         let cache = ParcelCache(directory: try scratch())
