@@ -38,7 +38,7 @@ let package = Package(
             providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
         // GDAL's C API: survey data (Shapefile, File Geodatabase, GeoPackage, GML, …), seen only by VectorSources.
         // Its headers only (no pkg-config: its flags link libgdal): landtrack is not linked with libgdal, whose
-        // ~100 libraries took ~80 ms of every command's start; CGDALLoader opens it on first use and defines
+        // ~100 libraries took ~65 ms of every command's start; CGDALLoader opens it on first use and defines
         // the functions VectorSources calls.
         .systemLibrary(name: "CGDAL", path: "Sources/CGDAL", providers: [.apt(["libgdal-dev"])]),
         .target(name: "CGDALLoader", dependencies: ["CGDAL"]),

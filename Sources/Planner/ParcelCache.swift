@@ -19,6 +19,9 @@ public struct ParcelCache: Sendable {
     /// Parcels a thread encodes or decodes at a time (the runs are spread over every core).
     public var parcelsPerRun: Int
     static let magic: [UInt8] = Array("LTPC0003".utf8)
+    /// The fewest bytes a parcel takes in the file (an empty id, no texts, no polygon): a count
+    /// that the runs cannot hold is damage, found before room for that many parcels is asked for.
+    static let smallestParcel = 8 + 2 + 1 + 1 + 16 + 1 + 8
 
     public init(directory: URL, parcelsPerRun: Int = 8192) {
         self.directory = directory
@@ -74,14 +77,14 @@ public struct ParcelCache: Sendable {
                   let crsText = r.string(), let crs = try? CoordinateReferenceSystem.resolve(crsText),
                   let count = r.int(), let run = r.int(), run >= 1 else { return nil }
             // The index says where every run starts, so that the runs are decoded on every core
-            // at once (a first pass over the file to find them took a sixth of a 100k command).
-            // Each run must end exactly where the next starts, the last where the index does: a
-            // cache file that does not decode so (truncated, damaged) is not used, and the input
-            // is read again.
+            // at once (a first pass over the whole file found them, on one thread). Each run must
+            // end exactly where the next starts, the last where the index does: a cache file that
+            // does not decode so (truncated, damaged) is not used, and the input is read again.
             let runCount = (count + run - 1) / run
             guard raw.count >= r.offset + 8 else { return nil }
             var tail = Reader(raw: raw, offset: raw.count - 8)
-            guard let indexStart = tail.int(), indexStart >= r.offset, raw.count - 8 - indexStart == 8 * runCount else { return nil }
+            guard let indexStart = tail.int(), indexStart >= r.offset, raw.count - 8 - indexStart == 8 * runCount,
+                  count <= (indexStart - r.offset) / Self.smallestParcel else { return nil }
             var index = Reader(raw: raw, offset: indexStart)
             var bounds: [Int] = []
             bounds.reserveCapacity(runCount + 1)

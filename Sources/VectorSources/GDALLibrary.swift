@@ -3,7 +3,7 @@ import CGDALLoader
 import Geometry
 
 /// GDAL, loaded when a command first reads or writes survey data rather than when landtrack starts
-/// (libgdal's ~100 libraries took ~80 ms of every command's start, GeoJSON commands included).
+/// (libgdal's ~100 libraries took ~65 ms of every command's start, GeoJSON commands included).
 ///
 /// Every GDAL call in VectorSources comes after `ready()`: CGDALLoader's forwarding functions stop
 /// the process, naming the function, if one is called before.

@@ -132,9 +132,10 @@ struct ParcelCacheTests {
     }
 
     /// The index of runs is checked as the runs are decoded: a run start moved by a byte, two
-    /// starts swapped, an index offset off by eight, the index cut short: each cache is not used
+    /// starts swapped, an index offset off by eight, the index cut short, a parcel count the file
+    /// cannot hold (with a run size that keeps the index's length right): each cache is not used
     /// (the file is read again, the cache rewritten), and what is read equals a fresh read.
-    @Test(arguments: ["start + 1", "swapped", "index - 8", "cut"])
+    @Test(arguments: ["start + 1", "swapped", "index - 8", "cut", "count"])
     func aDamagedIndexIsIgnored(damage: String) throws {
         let cache = ParcelCache(directory: try scratch(), parcelsPerRun: 300)
         let fresh = try PlannerInput.load(path: sample, cache: cache)
@@ -151,6 +152,11 @@ struct ParcelCacheTests {
         case "start + 1": put(start(3) + 1, at: indexStart + 8 * 3)
         case "swapped": put(start(4), at: indexStart + 8 * 3); put(start(3), at: indexStart + 8 * 4)
         case "index - 8": put(indexStart - 8, at: bytes.count - 8)
+        case "count":
+            // Two billion parcels in runs of 300 million: still 7 runs, as the index holds.
+            let crsLength = bytes.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 40, as: UInt64.self)) }
+            put(Int(Int32.max), at: 48 + crsLength)
+            put(Int(Int32.max) / 7 + 1, at: 56 + crsLength)
         default: damaged = bytes.prefix(bytes.count - 12) + bytes.suffix(4)
         }
         #expect(damaged != bytes)

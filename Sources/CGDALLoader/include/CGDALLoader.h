@@ -1,5 +1,5 @@
 // GDAL is loaded on first use (dlopen), not when landtrack starts: libgdal.so pulls in about a
-// hundred libraries whose loading took ~80 ms of every command's start, GeoJSON commands included.
+// hundred libraries whose loading took ~65 ms of every command's start, GeoJSON commands included.
 #ifndef LANDTRACK_CGDAL_LOADER_H
 #define LANDTRACK_CGDAL_LOADER_H
 #include <stddef.h>
