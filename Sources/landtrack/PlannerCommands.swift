@@ -110,7 +110,7 @@ struct SummaryCommand: ParsableCommand {
             try SummaryReport(parcels: parcels, crs: crs, by: by, method: areaMethod, asOf: source.date, basis: area.basis)
         }
         print(report.render(format), terminator: "")
-        exitAfterReport(keeping: parcels, report)
+        keepUntilExit(parcels, report)
     }
 }
 
@@ -193,7 +193,7 @@ struct ContiguityCommand: ParsableCommand {
         case .json: print(report.json(), terminator: "")
         case .csv: print(report.csv(), terminator: "")
         }
-        exitAfterReport(keeping: parcels, report)
+        keepUntilExit(parcels, report)
     }
 }
 
