@@ -41,8 +41,8 @@ enum Exit {
 
 /// Keeps what a command built alive to the end of the process instead of freeing it one value at
 /// a time once the report is out: the system takes a process's memory back at once, while freeing
-/// a million parcels one by one took ~0.3 s (~15 ms at 100k). Only the values given are kept: the
-/// store is still closed as the command returns (its -wal and -shm files go with it).
+/// a million parcels one by one took ~0.3 s (~15 ms at 100k). Only the values given are kept:
+/// everything else is released as the command returns, as before.
 func keepUntilExit(_ values: Any...) {
     // A box of its own, never released (`values as AnyObject` bridged to an NSArray, boxing each
     // parcel of an array: a million boxes).
