@@ -176,21 +176,6 @@ public enum ContiguityAnalysis {
         var joined: UnionFind
         var marked: [Int]
     }
-
-    /// Each pair of positions whose envelopes meet, the smaller position first: a
-    /// sweep over the envelopes sorted by their west edge.
-    static func forEachEnvelopePair(_ envelopes: [Envelope], _ body: (Int, Int) -> Void) {
-        let order = envelopes.indices.sorted { envelopes[$0].minX < envelopes[$1].minX }
-        let sorted = order.map { envelopes[$0] }
-        for n in sorted.indices {
-            let e = sorted[n]
-            var o = n + 1
-            while o < sorted.count, sorted[o].minX <= e.maxX {
-                if sorted[o].minY <= e.maxY && sorted[o].maxY >= e.minY { body(min(order[n], order[o]), max(order[n], order[o])) }
-                o += 1
-            }
-        }
-    }
 }
 
 /// Sets of items 0..<count joined pair by pair (path halving; a set's root is its smallest
