@@ -309,14 +309,20 @@ public struct ContiguityReport: Sendable, RenderableReport {
     /// when its overlaps or outline need them, so memory grows with the parcels' own values,
     /// not with GEOS copies of them; the selection is a list of positions in `parcels`, never a
     /// copy of them.
-    public static func analyse(_ parcels: consuming [Parcel], crs: CoordinateReferenceSystem, options: Options) throws(LandtrackError) -> ContiguityReport {
-        try analyse(consume parcels, crs: crs, options: options, gapZero: nil)
+    ///
+    /// `contacts`, when given, is the contact graph of these very parcels (`ParcelContacts.of`,
+    /// or the parcel cache's copy of it): gap 0's components and overlaps are taken from it, and
+    /// gap 0's pass over the tiles is skipped.
+    public static func analyse(_ parcels: consuming [Parcel], crs: CoordinateReferenceSystem, options: Options,
+                               contacts: ParcelContacts? = nil) throws(LandtrackError) -> ContiguityReport {
+        try analyse(consume parcels, crs: crs, options: options, gapZero: nil, contacts: contacts)
     }
 
     /// `analyse`, gap 0's joins of the selection taken from `gapZero` when given (found in a
     /// pass over all of `parcels`, for the parcels `options.selects`) instead of a pass of its own.
     static func analyse(_ parcels: consuming [Parcel], crs: CoordinateReferenceSystem, options: Options,
-                        gapZero: consuming ContiguityAnalysis.GapZeroContacts?) throws(LandtrackError) -> ContiguityReport {
+                        gapZero: consuming ContiguityAnalysis.GapZeroContacts?,
+                        contacts: ParcelContacts? = nil) throws(LandtrackError) -> ContiguityReport {
         // The selection is a list of positions, not a copy of the parcels (a million parcels
         // are not held twice). Snapshots come in id order: sorted only when not.
         let all = parcels
@@ -336,6 +342,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
             if !inIDOrder { positions.sort { buffer[$0].id < buffer[$1].id } }
             envelopes = positions.map { Self.envelope(of: buffer[$0].polygons) }
         }
+        precondition(contacts == nil || contacts?.parcelCount == all.count, "contacts of another list of parcels")
         let selected = Selection(parcels: all, positions: positions)
         let ctx = GEOSContext()
         func lonlat(_ i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
@@ -349,6 +356,13 @@ public struct ContiguityReport: Sendable, RenderableReport {
             return TileWorker(ctx: own) { (i: Int) throws(LandtrackError) in try own.geometry(.multiPolygon(MultiPolygon(selected[i].polygons))) }
         }
         let included = [Bool](repeating: true, count: selected.count)
+        // Gap 0's components and overlapping pairs, from the contact graph when there is one,
+        // else by a pass over the selection's tiles.
+        func gapZeroComponents(_ workers: [TileWorker]) throws(LandtrackError) -> (components: [[Int]], marked: [Int]) {
+            if let contacts { return contacts.components(of: positions) }
+            return try ContiguityAnalysis.contactComponents(included: included, tiles: ParcelTiles(envelopes, perTile: perTile),
+                                                            polygons: { selected[$0].polygons }, workers: workers)
+        }
         var mayOverlap = [Bool](repeating: false, count: selected.count)
         var method = "gap 0: parcels that touch or overlap, on their coordinates (shared vertices and edges proved exactly, GEOS for the rest)"
         let components: [[Int]]
@@ -386,8 +400,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
             // shared vertex is projected to one point, a vertex on an edge stays within rounding
             // of it). With barriers every pair is tested in the plane as before (a barrier may
             // pass between parcels that do not share a position).
-            let touching = try ContiguityAnalysis.contactComponents(included: included, tiles: ParcelTiles(envelopes, perTile: perTile),
-                                                                    polygons: { selected[$0].polygons }, workers: lonlatWorkers)
+            let touching = try gapZeroComponents(lonlatWorkers)
             for i in touching.marked { mayOverlap[i] = true }
             var group = [Int](repeating: 0, count: selected.count)
             for (g, members) in touching.components.enumerated() { for i in members { group[i] = g } }
@@ -406,8 +419,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
             let marked = Set(gapZero.marked)
             for k in selected.indices where marked.contains(positions[k]) { mayOverlap[k] = true }
         } else {
-            let found = try ContiguityAnalysis.contactComponents(included: included, tiles: ParcelTiles(envelopes, perTile: perTile),
-                                                                 polygons: { selected[$0].polygons }, workers: lonlatWorkers)
+            let found = try gapZeroComponents(lonlatWorkers)
             components = found.components
             for i in found.marked { mayOverlap[i] = true }
         }

@@ -312,17 +312,102 @@ public struct ParcelCache: Sendable {
     }
 }
 
+extension ParcelCache {
+    /// The cache's place for one input read one way: its parcels, and what is derived from them
+    /// alone (the contact graph). Known only together with the parcels read under it, so that
+    /// what is kept beside them is of the same parcels.
+    public struct Entry: Sendable {
+        let cache: ParcelCache
+        let key: Key
+
+        static let contactsMagic: [UInt8] = Array("LTGC0001".utf8)
+        var contactsPath: URL { key.cachePath.deletingPathExtension().appendingPathExtension("contacts") }
+
+        /// The contact graph kept for these `parcelCount` parcels, or nil: none kept, kept for
+        /// another state of the input or another cache format, or damaged.
+        // Format: magic, the parcel cache's magic, fingerprint (32), parcel count, the counts of
+        // intersecting and overlapping pairs, then the pairs (UInt64, i << 32 | j, i < j).
+        public func contacts(parcelCount: Int) -> ParcelContacts? {
+            guard FileManager.default.fileExists(atPath: contactsPath.path), let input = try? InputBytes(path: contactsPath.path) else { return nil }
+            return input.withBytes { raw -> ParcelContacts? in
+                var r = Reader(raw: raw)
+                guard r.bytes(Self.contactsMagic.count) == Self.contactsMagic, r.bytes(ParcelCache.magic.count) == ParcelCache.magic,
+                      r.bytes(32) == key.fingerprint, r.int() == parcelCount,
+                      let n = r.int(), let m = r.int(), raw.count - r.offset == 8 * (n + m) else { return nil }
+                func pairs(_ count: Int, from offset: Int) -> [UInt64]? {
+                    var valid = true
+                    let pairs = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+                        for k in 0..<count {
+                            let p = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8 * k, as: UInt64.self))
+                            let (i, j) = ParcelContacts.unpack(p)
+                            valid = valid && i < j && j < parcelCount
+                            buffer[k] = p
+                        }
+                        initialized = count
+                    }
+                    return valid ? pairs : nil
+                }
+                guard let intersecting = pairs(n, from: r.offset), let overlapping = pairs(m, from: r.offset + 8 * n) else { return nil }
+                return ParcelContacts(parcelCount: parcelCount, intersecting: intersecting, overlapping: overlapping)
+            }
+        }
+
+        /// Keeps `contacts` for the parcels read under this entry (best effort, atomic rename:
+        /// a failure to write never fails the command).
+        public func keep(_ contacts: ParcelContacts) {
+            let temporary = cache.directory.appendingPathComponent(".\(UUID().uuidString).tmp")
+            var head: [UInt8] = []
+            head.append(contentsOf: Self.contactsMagic)
+            head.append(contentsOf: ParcelCache.magic)
+            head.append(contentsOf: key.fingerprint)
+            Writer.int(contacts.parcelCount, &head)
+            Writer.int(contacts.intersecting.count, &head)
+            Writer.int(contacts.overlapping.count, &head)
+            do {
+                try FileManager.default.createDirectory(at: cache.directory, withIntermediateDirectories: true)
+                guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { return }
+                let file = try FileHandle(forWritingTo: temporary)
+                defer { try? file.close() }
+                try head.withUnsafeBytes { try file.write(contentsOf: $0) }
+                for pairs in [contacts.intersecting, contacts.overlapping] {
+                    #if _endian(little)
+                    try pairs.withUnsafeBytes { try file.write(contentsOf: $0) }
+                    #else
+                    try pairs.map { $0.littleEndian }.withUnsafeBytes { try file.write(contentsOf: $0) }
+                    #endif
+                }
+                if rename(temporary.path, contactsPath.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
+            } catch {
+                try? FileManager.default.removeItem(at: temporary)
+            }
+        }
+    }
+}
+
 extension PlannerInput {
     /// Parcels of the file at `path`, from `cache` when it holds this very file read with these
     /// options; otherwise read (and checked) as `load(_:options:)` does, and cached.
     public static func load(path: String, options: ParcelReadOptions = ParcelReadOptions(),
                             cache: ParcelCache?) throws(LandtrackError) -> (parcels: [Parcel], crs: CoordinateReferenceSystem) {
+        let loaded = try loadCached(path: path, options: options, cache: cache)
+        return (loaded.parcels, loaded.crs)
+    }
+
+    /// `load(path:options:cache:)`, with the cache entry the parcels were read or kept under
+    /// (nil without a cache, or when the file cannot be fingerprinted): where what is derived
+    /// from these parcels may be kept.
+    public static func loadCached(path: String, options: ParcelReadOptions = ParcelReadOptions(), cache: ParcelCache?)
+        throws(LandtrackError) -> (parcels: [Parcel], crs: CoordinateReferenceSystem, entry: ParcelCache.Entry?) {
         guard let cache, let key = cache.key(path: path, options: options) else {
-            return try load(try InputBytes(path: path), options: options)
+            let (parcels, crs) = try load(try InputBytes(path: path), options: options)
+            return (parcels, crs, nil)
         }
-        if let hit = cache.read(key) { return hit }
+        let entry = ParcelCache.Entry(cache: cache, key: key)
+        if let hit = cache.read(key) { return (hit.parcels, hit.crs, entry) }
         let result = try load(try InputBytes(path: path), options: options)
         cache.write(key, parcels: result.parcels, crs: result.crs)
-        return result
+        // Whatever was kept beside an older state of the file goes with it.
+        try? FileManager.default.removeItem(at: entry.contactsPath)
+        return (result.parcels, result.crs, entry)
     }
 }

@@ -61,19 +61,24 @@ struct PlannerSourceOptions: ParsableArguments {
     /// The parcels of the file, or the store's snapshot on the date (with the layers, for
     /// barriers); from a store, the parcels carry what `content` asks for (the planner reads no
     /// original properties).
-    func load(content: SnapshotContent = .geometry) throws -> (parcels: [Parcel], crs: CoordinateReferenceSystem, snapshot: Snapshot?) {
+    /// `cacheEntry`: with a file the parcel cache keeps, where what is derived from these
+    /// parcels may be kept too (their contact graph).
+    func load(content: SnapshotContent = .geometry) throws
+        -> (parcels: [Parcel], crs: CoordinateReferenceSystem, snapshot: Snapshot?, cacheEntry: ParcelCache.Entry?) {
         try running { () throws(LandtrackError) in
             if let file {
                 var options = try fields.readOptions()
                 options.defaultState = defaultState
                 // The parcel cache keeps GeoJSON files; GDAL sources are read each time.
-                let (parcels, crs) = GDALLayerSource.handles(file)
-                    ? try PlannerInput.load(GDALLayerSource(path: file, layer: layer, encoding: encoding), options: options)
-                    : try PlannerInput.load(path: file, options: options, cache: noCache ? nil : ParcelCache.standard)
-                return (parcels, crs, nil)
+                if GDALLayerSource.handles(file) {
+                    let (parcels, crs) = try PlannerInput.load(GDALLayerSource(path: file, layer: layer, encoding: encoding), options: options)
+                    return (parcels, crs, nil, nil)
+                }
+                let loaded = try PlannerInput.loadCached(path: file, options: options, cache: noCache ? nil : ParcelCache.standard)
+                return (loaded.parcels, loaded.crs, nil, loaded.entry)
             }
             let snapshot = try store.open(readOnly: true).snapshot(asOf: date, content: content)
-            return (snapshot.parcels, snapshot.crs, snapshot)
+            return (snapshot.parcels, snapshot.crs, snapshot, nil)
         }
     }
 }
@@ -105,7 +110,7 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         // Geodesic areas are the stored ones: no geometry is read for them.
-        let (parcels, crs, _) = try source.load(content: areaMethod == .geodesic ? [] : .geometry)
+        let (parcels, crs, _, _) = try source.load(content: areaMethod == .geodesic ? [] : .geometry)
         let report = try running { () throws(LandtrackError) in
             try SummaryReport(parcels: parcels, crs: crs, by: by, method: areaMethod, asOf: source.date, basis: area.basis)
         }
@@ -166,7 +171,7 @@ struct ContiguityCommand: ParsableCommand {
     }
 
     func run() throws {
-        var (parcels, crs, snapshot) = try source.load()
+        var (parcels, crs, snapshot, cacheEntry) = try source.load()
         var options = ContiguityReport.Options()
         if all { options.states = nil }
         if let states { options.states = Set(states.split(separator: ",").compactMap { ParcelState(parsing: String($0)) }) }
@@ -183,7 +188,14 @@ struct ContiguityCommand: ParsableCommand {
         snapshot = nil  // no second copy of the parcels stays alive
         let report: ContiguityReport
         do {
-            report = try ContiguityReport.analyse(parcels, crs: crs, options: options)
+            // With a file the cache keeps: gap 0's contact graph of all its parcels, kept beside
+            // them by the first contiguity command and read by the next (any gap, any selection).
+            var contacts = cacheEntry?.contacts(parcelCount: parcels.count)
+            if contacts == nil, let cacheEntry {
+                contacts = try ParcelContacts.of(parcels)
+                cacheEntry.keep(contacts!)
+            }
+            report = try ContiguityReport.analyse(parcels, crs: crs, options: options, contacts: contacts)
         } catch {
             throw landtrack.report(error)
         }

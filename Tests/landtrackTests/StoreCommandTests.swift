@@ -187,4 +187,37 @@ struct StoreCommandTests {
         #expect(wrong.status == 64)
         #expect(wrong.stderr.contains("--as-of reads the store"))
     }
+
+    /// The first contiguity command on a file keeps gap 0's contact graph beside its parcels in
+    /// the cache; the next ones (another gap, PBF only, all states) read it, unchanged, and print
+    /// what a run without the cache prints; a damaged graph is refused, made and kept again.
+    @Test func contiguityKeepsTheContactGraphInTheCache() throws {
+        let file = "geodata/nanhai-sample.geojson"
+        let cacheHome = try scratch()
+        let environment = ["XDG_CACHE_HOME": cacheHome.path]
+        let folder = cacheHome.appendingPathComponent("landtrack")
+        func graphs() -> [URL] {
+            ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []).filter { $0.pathExtension == "contacts" }
+        }
+        func inode(_ url: URL) throws -> Int { try #require(FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? Int) }
+        let commands = [["--gap", "0"], ["--gap", "10", "--format", "json"], ["--pbf-only", "--format", "csv"], ["--all", "--gap", "2", "--format", "json"]]
+        let uncached = try commands.map { try Run(["contiguity", file] + $0, environment: ["LANDTRACK_NO_CACHE": "1"]) }
+        var keptInode: Int?
+        for (k, command) in commands.enumerated() {
+            let run = try Run(["contiguity", file] + command, environment: environment)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(uncached[k].status == 0 && run.stdout == uncached[k].stdout, "\(command)")
+            let kept = try #require(graphs().first)
+            #expect(graphs().count == 1)
+            // Written once, by the first command; read by the others.
+            if let keptInode { #expect(try inode(kept) == keptInode, "\(command) wrote the graph again") }
+            keptInode = try inode(kept)
+        }
+        let kept = try #require(graphs().first)
+        let whole = try Data(contentsOf: kept)
+        try Data(whole.prefix(whole.count - 8)).write(to: kept)
+        let rerun = try Run(["contiguity", file, "--gap", "10", "--format", "json"], environment: environment)
+        #expect(rerun.stdout == uncached[1].stdout)
+        #expect(try Data(contentsOf: kept) == whole)
+    }
 }
