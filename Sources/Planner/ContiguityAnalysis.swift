@@ -48,9 +48,12 @@ public enum ContiguityAnalysis {
                                   from start: GapZeroGroups? = nil) throws(LandtrackError) -> [[Int]] {
         var all = UnionFind(count: included.count)
         if let start {
-            var first: [Int: Int] = [:]
+            // Each group's first item, by group number (an array: a dictionary's hashing was a
+            // tenth of the one-thread start at a million parcels).
+            var first = [Int](repeating: -1, count: (start.group.max() ?? -1) + 1)
             for i in included.indices where included[i] {
-                if let f = first[start.group[i]] { all.join(f, i) } else { first[start.group[i]] = i }
+                let g = start.group[i]
+                if first[g] >= 0 { all.join(first[g], i) } else { first[g] = i }
             }
         }
         try tiles.forEach(workers: workers, { (worker, tileMembers) throws(LandtrackError) -> [Int] in
@@ -217,9 +220,19 @@ struct UnionFind {
 
     /// The sets of the included items, each ascending, ordered by their first item.
     mutating func groups(_ included: [Bool]) -> [[Int]] {
-        var groups: [Int: [Int]] = [:]
-        for i in included.indices where included[i] { groups[find(i), default: []].append(i) }
-        return groups.values.sorted { $0[0] < $1[0] }
+        // Each root's group by number, in the order the groups' first items come.
+        var slot = [Int32](repeating: -1, count: parent.count)
+        var groups: [[Int]] = []
+        for i in included.indices where included[i] {
+            let r = find(i)
+            if slot[r] < 0 {
+                slot[r] = Int32(groups.count)
+                groups.append([i])
+            } else {
+                groups[Int(slot[r])].append(i)
+            }
+        }
+        return groups
     }
 }
 
@@ -413,9 +426,13 @@ public struct ContiguityReport: Sendable, RenderableReport {
         } else if var gapZero {
             // The sets of the pass over all parcels, each listed by the selected positions in it
             // (ascending, ordered by their first: as `UnionFind.groups` lists them).
-            var sets: [Int: [Int]] = [:]
-            for k in selected.indices { sets[gapZero.joined.find(positions[k]), default: []].append(k) }
-            components = sets.values.sorted { $0[0] < $1[0] }
+            var slot = [Int32](repeating: -1, count: all.count)
+            var sets: [[Int]] = []
+            for k in selected.indices {
+                let r = gapZero.joined.find(positions[k])
+                if slot[r] < 0 { slot[r] = Int32(sets.count); sets.append([k]) } else { sets[Int(slot[r])].append(k) }
+            }
+            components = sets
             let marked = Set(gapZero.marked)
             for k in selected.indices where marked.contains(positions[k]) { mayOverlap[k] = true }
         } else {
