@@ -18,7 +18,7 @@ public struct ParcelCache: Sendable {
     public let directory: URL
     /// Parcels a thread encodes or decodes at a time (the runs are spread over every core).
     public var parcelsPerRun: Int
-    static let magic: [UInt8] = Array("LTPC0003".utf8)
+    static let magic: [UInt8] = Array("LTPC0004".utf8)
     /// The fewest bytes a parcel takes in the file (an empty id, no texts, no polygon): a count
     /// that the runs cannot hold is damage, found before room for that many parcels is asked for.
     static let smallestParcel = 8 + 2 + 1 + 1 + 16 + 1 + 8
@@ -64,8 +64,8 @@ public struct ParcelCache: Sendable {
 
     // MARK: Format: magic, fingerprint (32), CRS identifier, count, run size, then the runs of
     // parcels, each parcel: id, state, PBF, village, land use, area, deduction share and code,
-    // polygons (rings, positions as Float64 pairs); then the index: where each run starts, and
-    // last where the index starts.
+    // polygons (rings: their positions as decimal integers, or as Float64 pairs: `Writer.ring`);
+    // then the index: where each run starts, and last where the index starts.
 
     func read(_ key: Key) -> (parcels: [Parcel], crs: CoordinateReferenceSystem)? {
         // Memory-mapped, pages handed back as the decoding passes them: the cache file and the
@@ -167,7 +167,7 @@ public struct ParcelCache: Sendable {
                         Writer.int(polygon.rings.count, &out)
                         for ring in polygon.rings {
                             Writer.int(ring.points.count, &out)
-                            Writer.points(ring.points, &out)
+                            Writer.ring(ring.points, &out)
                         }
                     }
                 }
@@ -203,6 +203,64 @@ public struct ParcelCache: Sendable {
             out.append(1)
             string(s, &out)
         }
+        /// The powers of ten a ring's positions may be scaled by (all exact in Float64).
+        static let scales: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+        /// The byte that says a ring's positions follow as Float64 pairs.
+        static let float64Pairs: UInt8 = 0xFF
+
+        /// A ring's positions: when each coordinate is, exactly, an integer over 10^k for one
+        /// k ≤ 9 (coordinates read from text with up to nine decimals, as surveys and GeoJSON
+        /// writers give them), the byte k and then each x and y as the zigzag LEB128 varint of its
+        /// difference from the previous position's integer: a parcel's neighbouring vertices
+        /// differ by a few hundred units of 1e-7°, two bytes where a Float64 takes eight (the cache
+        /// of a million parcels was 315 MB, and writing it a second of the first command). Exact
+        /// means the integer divided by 10^k, as `Reader` divides it, gives the coordinate's very
+        /// bits (-0.0 does not); any ring that is not so goes as Float64 pairs.
+        static func ring(_ points: [Point], _ out: inout [UInt8]) {
+            guard let k = decimalScale(points) else {
+                out.append(float64Pairs)
+                return Writer.points(points, &out)
+            }
+            out.append(UInt8(k))
+            let scale = scales[k]
+            var (px, py): (Int64, Int64) = (0, 0)
+            for p in points {
+                let x = Int64((p.x * scale).rounded()), y = Int64((p.y * scale).rounded())
+                varint(x &- px, &out)
+                varint(y &- py, &out)
+                (px, py) = (x, y)
+            }
+        }
+
+        /// The least k that makes every coordinate of `points` an exact integer over 10^k
+        /// (checked value by value as it will be decoded), nil when none ≤ 9 does.
+        static func decimalScale(_ points: [Point]) -> Int? {
+            func exact(_ v: Double, _ scale: Double) -> Bool {
+                let m = (v * scale).rounded()
+                // Through Int64 as written: -0.0 becomes 0 and would come back +0.0.
+                return abs(m) < 9.0e15 && (Double(Int64(m)) / scale).bitPattern == v.bitPattern
+            }
+            guard let first = points.first else { return 0 }
+            // The first position's least scale, raised while a later coordinate needs more.
+            var k = 0
+            while k < scales.count, !(exact(first.x, scales[k]) && exact(first.y, scales[k])) { k += 1 }
+            while k < scales.count {
+                let scale = scales[k]
+                if points.allSatisfy({ exact($0.x, scale) && exact($0.y, scale) }) { return k }
+                k += 1
+            }
+            return nil
+        }
+
+        static func varint(_ v: Int64, _ out: inout [UInt8]) {
+            var z = UInt64(bitPattern: (v << 1) ^ (v >> 63))
+            while z >= 0x80 {
+                out.append(UInt8(truncatingIfNeeded: z) | 0x80)
+                z >>= 7
+            }
+            out.append(UInt8(z))
+        }
+
         /// x, y as Float64 pairs: on a little-endian machine a `[Point]`'s memory is exactly that.
         static func points(_ points: [Point], _ out: inout [UInt8]) {
             #if _endian(little)
@@ -234,13 +292,13 @@ public struct ParcelCache: Sendable {
             polygons.reserveCapacity(polygonCount)
             for _ in 0..<polygonCount {
                 guard let ringCount = int(), ringCount >= 1,
-                      let n = int(), let outline = points(n), let exterior = try? LinearRing(outline) else { return nil }
+                      let n = int(), let outline = ring(n), let exterior = try? LinearRing(outline) else { return nil }
                 // No array of rings for a polygon without holes (most parcels): one allocation less a parcel.
                 var holes: [LinearRing] = []
                 if ringCount > 1 {
                     holes.reserveCapacity(ringCount - 1)
                     for _ in 1..<ringCount {
-                        guard let n = int(), let points = points(n), let ring = try? LinearRing(points) else { return nil }
+                        guard let n = int(), let points = ring(n), let ring = try? LinearRing(points) else { return nil }
                         holes.append(ring)
                     }
                 }
@@ -283,6 +341,48 @@ public struct ParcelCache: Sendable {
             guard flag == 1, let s = string() else { return nil }
             return .some(s)
         }
+        /// `n` positions as `Writer.ring` wrote them.
+        mutating func ring(_ n: Int) -> [Point]? {
+            guard let form = byte() else { return nil }
+            if form == Writer.float64Pairs { return points(n) }
+            guard Int(form) < Writer.scales.count, n >= 0, n <= raw.count - offset, let base = raw.baseAddress else { return nil }
+            let scale = Writer.scales[Int(form)]
+            var o = offset
+            let end = raw.count
+            /// The next zigzag LEB128 varint (at most ten bytes), nil past the end.
+            @inline(__always) func varint() -> Int64? {
+                guard o < end else { return nil }
+                var b = base.load(fromByteOffset: o, as: UInt8.self)
+                o += 1
+                var z = UInt64(b & 0x7F)
+                var shift: UInt64 = 7
+                while b >= 0x80 {
+                    guard o < end, shift < 64 else { return nil }
+                    b = base.load(fromByteOffset: o, as: UInt8.self)
+                    o += 1
+                    z |= UInt64(b & 0x7F) << shift
+                    shift += 7
+                }
+                return Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
+            }
+            var (x, y): (Int64, Int64) = (0, 0)
+            var failed = false
+            let points = [Point](unsafeUninitializedCapacity: n) { buffer, initialized in
+                for k in 0..<n {
+                    guard let dx = varint(), let dy = varint() else { failed = true; break }
+                    (x, y) = (x &+ dx, y &+ dy)
+                    // Within Float64's integers (a damaged run's sums need not be), so the
+                    // quotients are finite: the check below never throws for a sound file.
+                    guard abs(x) < 9_000_000_000_000_000, abs(y) < 9_000_000_000_000_000,
+                          let point = try? Point(x: Double(x) / scale, y: Double(y) / scale) else { failed = true; break }
+                    (buffer.baseAddress! + k).initialize(to: point)
+                    initialized = k + 1
+                }
+            }
+            offset = o
+            return failed ? nil : points
+        }
+
         mutating func points(_ n: Int) -> [Point]? {
             guard n >= 0, offset + 16 * n <= raw.count else { return nil }
             let start = offset
