@@ -106,9 +106,11 @@ public struct ParcelReader: Sendable {
     /// before the first parcel, `parcel` gets each parcel that passed every check, `problem`
     /// each problem (a feature with an error yields no parcel; warnings, such as repairs, come
     /// with their parcel). Throws only when the file cannot be read at all (I/O, not JSON, not
-    /// GeoJSON at its root, unknown CRS).
+    /// GeoJSON at its root, unknown CRS). `expecting` learns, before the first parcel, how
+    /// many features the source says follow, when it knows (room to reserve).
     public func read(
         _ input: any FeatureSource,
+        expecting: (_ features: Int) -> Void = { _ in },
         start: (_ geographicCRS: CoordinateReferenceSystem) throws(LandtrackError) -> Void = { _ throws(LandtrackError) in },
         parcel: (Parcel) throws(LandtrackError) -> Void,
         problem: (Diagnostic) throws(LandtrackError) -> Void
@@ -131,6 +133,7 @@ public struct ParcelReader: Sendable {
             }
             let made = try CoordinateNormalizer(crs: declared, axisOrder: options.axisOrder)
             normalizer = made
+            if let features = header.featureCount { expecting(features) }
             try start(made.geographicCRS)
             return ParcelExamination(options: options, normalizer: made, keptProperties: properties)
         }, deliver: { (outcome: ParcelExamination.Outcome) throws(LandtrackError) in

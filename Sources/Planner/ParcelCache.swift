@@ -18,10 +18,10 @@ public struct ParcelCache: Sendable {
     public let directory: URL
     /// Parcels a thread encodes or decodes at a time (the runs are spread over every core).
     public var parcelsPerRun: Int
-    static let magic: [UInt8] = Array("LTPC0004".utf8)
+    static let magic: [UInt8] = Array("LTPC0005".utf8)
     /// The fewest bytes a parcel takes in the file (an empty id, no texts, no polygon): a count
     /// that the runs cannot hold is damage, found before room for that many parcels is asked for.
-    static let smallestParcel = 8 + 2 + 1 + 1 + 16 + 1 + 8
+    static let smallestParcel = 1 + 2 + 1 + 1 + 16 + 1 + 1
 
     public init(directory: URL, parcelsPerRun: Int = 8192) {
         self.directory = directory
@@ -65,7 +65,9 @@ public struct ParcelCache: Sendable {
     // MARK: Format: magic, fingerprint (32), CRS identifier, count, run size, then the runs of
     // parcels, each parcel: id, state, PBF, village, land use, area, deduction share and code,
     // polygons (rings: their positions as decimal integers, or as Float64 pairs: `Writer.ring`);
-    // then the index: where each run starts, and last where the index starts.
+    // then the index: where each run starts, and last where the index starts. Texts' lengths and
+    // the counts of polygons, rings and positions are varints (`Writer.count`); the header's
+    // count and run size and the index are 8-byte integers.
 
     func read(_ key: Key) -> (parcels: [Parcel], crs: CoordinateReferenceSystem)? {
         // Memory-mapped, pages handed back as the decoding passes them: the cache file and the
@@ -162,11 +164,11 @@ public struct ParcelCache: Sendable {
                     Writer.double(p.areaSquareMetres, &out)
                     Writer.double(p.deduction?.ratio ?? 0, &out)
                     Writer.optionalString(p.deduction?.code, &out)
-                    Writer.int(p.polygons.count, &out)
+                    Writer.count(p.polygons.count, &out)
                     for polygon in p.polygons {
-                        Writer.int(polygon.rings.count, &out)
+                        Writer.count(polygon.rings.count, &out)
                         for ring in polygon.rings {
-                            Writer.int(ring.points.count, &out)
+                            Writer.count(ring.points.count, &out)
                             Writer.ring(ring.points, &out)
                         }
                     }
@@ -194,8 +196,18 @@ public struct ParcelCache: Sendable {
     enum Writer {
         static func int(_ v: Int, _ out: inout [UInt8]) { withUnsafeBytes(of: UInt64(v).littleEndian) { out.append(contentsOf: $0) } }
         static func double(_ v: Double, _ out: inout [UInt8]) { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        /// A length or a count, as an LEB128 varint: a byte for most (eight each made a third
+        /// of the cache, whose size is the first command's write).
+        static func count(_ v: Int, _ out: inout [UInt8]) {
+            var z = UInt64(v)
+            while z >= 0x80 {
+                out.append(UInt8(truncatingIfNeeded: z) | 0x80)
+                z >>= 7
+            }
+            out.append(UInt8(z))
+        }
         static func string(_ s: String, _ out: inout [UInt8]) {
-            int(s.utf8.count, &out)
+            count(s.utf8.count, &out)
             out.append(contentsOf: s.utf8)
         }
         static func optionalString(_ s: String?, _ out: inout [UInt8]) {
@@ -287,18 +299,18 @@ public struct ParcelCache: Sendable {
             guard let id = string(), let stateIndex = byte(), stateIndex < ParcelState.allCases.count, let pbf = byte(),
                   let village = optionalString(), let landuse = optionalString(), let area = double(),
                   let deductionRatio = double(), let deductionCode = optionalString(),
-                  let polygonCount = int() else { return nil }
+                  let polygonCount = count() else { return nil }
             var polygons: [Polygon] = []
             polygons.reserveCapacity(polygonCount)
             for _ in 0..<polygonCount {
-                guard let ringCount = int(), ringCount >= 1,
-                      let n = int(), let outline = ring(n), let exterior = try? LinearRing(outline) else { return nil }
+                guard let ringCount = count(), ringCount >= 1,
+                      let n = count(), let outline = ring(n), let exterior = try? LinearRing(outline) else { return nil }
                 // No array of rings for a polygon without holes (most parcels): one allocation less a parcel.
                 var holes: [LinearRing] = []
                 if ringCount > 1 {
                     holes.reserveCapacity(ringCount - 1)
                     for _ in 1..<ringCount {
-                        guard let n = int(), let points = ring(n), let ring = try? LinearRing(points) else { return nil }
+                        guard let n = count(), let points = ring(n), let ring = try? LinearRing(points) else { return nil }
                         holes.append(ring)
                     }
                 }
@@ -330,8 +342,21 @@ public struct ParcelCache: Sendable {
             defer { offset += 8 }
             return Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
         }
+        /// A count as `Writer.count` wrote it, at most Int32.max.
+        mutating func count() -> Int? {
+            var v: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < raw.count, shift < 35 {
+                let b = raw[offset]
+                offset += 1
+                v |= UInt64(b & 0x7F) << shift
+                if b < 0x80 { return v <= UInt64(Int32.max) ? Int(v) : nil }
+                shift += 7
+            }
+            return nil
+        }
         mutating func string() -> String? {
-            guard let n = int(), offset + n <= raw.count else { return nil }
+            guard let n = count(), n <= raw.count - offset else { return nil }
             defer { offset += n }
             return String(decoding: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + n)]), as: UTF8.self)
         }

@@ -14,7 +14,9 @@ public enum PlannerInput {
         var problems: [Diagnostic] = []
         var options = options
         options.requireState = true
-        _ = try ParcelReader(options: options, properties: .none).read(input, start: { (g: CoordinateReferenceSystem) throws(LandtrackError) in
+        // Room for every parcel at once: an array doubling as a million parcels arrive moved
+        // half a million of them on the receiving thread while the parsing threads waited.
+        _ = try ParcelReader(options: options, properties: .none).read(input, expecting: { parcels.reserveCapacity($0) }, start: { (g: CoordinateReferenceSystem) throws(LandtrackError) in
             crs = g
         }, parcel: { (p: Parcel) throws(LandtrackError) in
             var p = p

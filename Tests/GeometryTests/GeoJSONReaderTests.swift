@@ -77,6 +77,23 @@ struct GeoJSONReaderTests {
         #expect(sawCRSFirst)
     }
 
+    /// The header says how many features follow (the first pass counts them), whatever the
+    /// spacing: an empty array, strings holding commas and brackets, a lone Feature.
+    @Test(arguments: [0, 1, 2, 37]) func theHeaderCountsTheFeatures(count: Int) throws {
+        let feature = #"{"type":"Feature","properties":{"name":"a,[b],{c}\",\""},"geometry":null}"#
+        let text = #"{"type":"FeatureCollection","features":[ "# + Array(repeating: feature, count: count).joined(separator: " ,\n") + " ]}"
+        var announced: Int?
+        var seen = 0
+        try GeoJSONReader().read(InputBytes(text: text), header: { h throws(LandtrackError) in announced = h.featureCount }) { f throws(LandtrackError) in
+            #expect((try? f.get())?.properties?["name"]?.stringValue == "a,[b],{c}\",\"")
+            seen += 1
+        }
+        #expect(seen == count && announced == count)
+        var lone: Int?
+        try GeoJSONReader().read(InputBytes(text: feature), header: { h throws(LandtrackError) in lone = h.featureCount }) { _ throws(LandtrackError) in }
+        #expect(lone == 1)
+    }
+
     @Test func zValuesAreDroppedAndBBoxChecked() throws {
         let text = #"{"type":"Feature","bbox":[0,0,1,1],"properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0,5],[1,0,5],[1,1,5],[0,0,5]]]}}"#
         let r = try GeoJSONReader().readAll(InputBytes(text: text))

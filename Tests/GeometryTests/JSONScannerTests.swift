@@ -152,7 +152,7 @@ struct JSONScannerTests {
 @Suite("JSON scanner's first pass")
 struct SkipBalancedTests {
     /// The walk the fast path must equal: one byte at a time.
-    static func reference(_ bytes: [UInt8], cutSpacing: Int) -> (end: Int, cuts: [JSONScanner.ElementCut])? {
+    static func reference(_ bytes: [UInt8], cutSpacing: Int) -> (end: Int, cuts: [JSONScanner.ElementCut], commas: Int)? {
         var i = 0, depth = 0, commas = 0
         var cuts: [JSONScanner.ElementCut] = []
         var nextCut = i + cutSpacing
@@ -163,7 +163,7 @@ struct SkipBalancedTests {
             case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 depth -= 1
-                if depth == 0 { return (i, cuts) }
+                if depth == 0 { return (i, cuts, commas) }
             case UInt8(ascii: "\""):
                 while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
                 i += 1
@@ -199,7 +199,9 @@ struct SkipBalancedTests {
             bytes.withUnsafeBytes { raw in
                 var scanner = JSONScanner(bytes: raw)
                 scanner.index = lead.utf8.count
-                let cuts = try? scanner.skipBalanced(cutSpacing: spacing) { _ in }
+                let skipped = try? scanner.skipBalanced(cutSpacing: spacing) { _ in }
+                let cuts = skipped?.cuts
+                #expect(skipped?.commas == expected?.commas)
                 #expect(cuts?.map { $0.offset - lead.utf8.count } == expected?.cuts.map(\.offset), "\(text)")
                 #expect(cuts?.map(\.elementsBefore) == expected?.cuts.map(\.elementsBefore))
                 #expect(scanner.index - lead.utf8.count == expected?.end)

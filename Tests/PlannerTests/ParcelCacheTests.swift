@@ -57,7 +57,7 @@ struct ParcelCacheTests {
             for _ in 0..<2 { _ = r.parcel() }
             _ = r.string(); _ = r.byte(); _ = r.byte(); _ = r.optionalString(); _ = r.optionalString()
             _ = r.double(); _ = r.double(); _ = r.optionalString()
-            _ = r.int(); _ = r.int(); _ = r.int()   // polygons, rings, points
+            _ = r.count(); _ = r.count(); _ = r.count()   // polygons, rings, points
             return r.offset
         }
         #expect(bytes[offset] <= 9, "the sample's rings are written as decimals")
@@ -156,9 +156,11 @@ struct ParcelCacheTests {
         case "index - 8": put(indexStart - 8, at: bytes.count - 8)
         case "count":
             // Two billion parcels in runs of 300 million: still 7 runs, as the index holds.
-            let crsLength = bytes.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 40, as: UInt64.self)) }
-            put(Int(Int32.max), at: 48 + crsLength)
-            put(Int(Int32.max) / 7 + 1, at: 56 + crsLength)
+            // The CRS identifier's length is a one-byte varint (under 128 bytes).
+            let crsLength = Int(bytes[bytes.startIndex + 40])
+            #expect(crsLength < 128)
+            put(Int(Int32.max), at: 41 + crsLength)
+            put(Int(Int32.max) / 7 + 1, at: 49 + crsLength)
         default: damaged = bytes.prefix(bytes.count - 12) + bytes.suffix(4)
         }
         #expect(damaged != bytes)

@@ -27,11 +27,15 @@ public struct GeoJSONHeader: Sendable {
     /// The legacy (GeoJSON 2008) "crs" member's name, e.g. "urn:ogc:def:crs:EPSG::4490".
     public var crsName: String?
     public var name: String?
+    /// How many features follow, when the source knows before the first (a FeatureCollection's
+    /// first pass counts its features array's elements): room to reserve, not a promise.
+    public var featureCount: Int?
 
-    public init(rootType: String, crsName: String?, name: String?) {
+    public init(rootType: String, crsName: String?, name: String?, featureCount: Int? = nil) {
         self.rootType = rootType
         self.crsName = crsName
         self.name = name
+        self.featureCount = featureCount
     }
 }
 
@@ -154,6 +158,7 @@ public struct GeoJSONReader {
         var name: String?
         var featuresOffset: Int?
         var cuts: [JSONScanner.ElementCut] = []
+        var elements: Int?
         var bbox: JSONValue?
         let keys = try forEachMember(&scanner, of: "the root object") { key, scanner in
             switch key {
@@ -164,7 +169,7 @@ public struct GeoJSONReader {
             case "features":
                 scanner.skipWhitespace()
                 featuresOffset = scanner.index
-                cuts = try skipReleasing(&scanner, input: input, cutSpacing: cutSpacing)
+                (cuts, elements) = try skipReleasing(&scanner, input: input, cutSpacing: cutSpacing)
             default: try scanner.skipValue(depth: 1)
             }
         }
@@ -179,7 +184,7 @@ public struct GeoJSONReader {
         if let crs {
             crsName = try Self.legacyCRSName(crs)
         }
-        let head = GeoJSONHeader(rootType: typeName, crsName: crsName, name: name)
+        let head = GeoJSONHeader(rootType: typeName, crsName: crsName, name: name, featureCount: typeName == "FeatureCollection" ? elements : 1)
 
         switch typeName {
         case "FeatureCollection":
@@ -220,14 +225,18 @@ public struct GeoJSONReader {
     /// Finds the end of the features array, handing pages back as it goes so that the first pass
     /// does not leave the whole file resident. Only brackets and strings are followed: the
     /// second pass parses (and checks) every byte of it.
-    private func skipReleasing(_ scanner: inout JSONScanner, input: InputBytes, cutSpacing: Int) throws -> [JSONScanner.ElementCut] {
+    /// Returns the cuts, and the number of elements (nil when "features" is not an array).
+    private func skipReleasing(_ scanner: inout JSONScanner, input: InputBytes, cutSpacing: Int) throws -> ([JSONScanner.ElementCut], Int?) {
         guard scanner.peek() == UInt8(ascii: "[") else {
             try scanner.skipValue(depth: 1)
-            return []
+            return ([], nil)
         }
-        let cuts = try scanner.skipBalanced(cutSpacing: cutSpacing) { input.releasePages(before: $0) }
+        var inside = scanner
+        inside.index += 1
+        let empty = inside.peek() == UInt8(ascii: "]")
+        let (cuts, commas) = try scanner.skipBalanced(cutSpacing: cutSpacing) { input.releasePages(before: $0) }
         input.rewind()
-        return cuts
+        return (cuts, empty ? 0 : commas + 1)
     }
 
     /// Calls `body` for each member of the object at the scanner (the scanner is left on the

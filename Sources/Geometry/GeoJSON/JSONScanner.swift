@@ -416,9 +416,9 @@ struct JSONScanner {
     /// called with the offset every megabyte. Returns cuts between the outermost array's
     /// elements, at least `cutSpacing` bytes apart (none by default): each run between two
     /// cuts can be parsed on its own, because the parse that follows goes through the same
-    /// brackets and strings.
+    /// brackets and strings; and the commas between its elements.
     @discardableResult
-    mutating func skipBalanced(cutSpacing: Int = .max, progress: (Int) -> Void) throws(JSONSyntaxError) -> [ElementCut] {
+    mutating func skipBalanced(cutSpacing: Int = .max, progress: (Int) -> Void) throws(JSONSyntaxError) -> (cuts: [ElementCut], commas: Int) {
         let open = index
         var depth = 0
         var nextReport = index + (1 << 20)
@@ -463,7 +463,7 @@ struct JSONScanner {
                 depth += 1
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 depth -= 1
-                if depth == 0 { return cuts }
+                if depth == 0 { return (cuts, commas) }
             case UInt8(ascii: "\""):
                 while index < n, bytes[index] != UInt8(ascii: "\"") {
                     index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
