@@ -61,19 +61,26 @@ public struct ChangesReport: Sendable, RenderableReport {
         let (new, retired) = (states.count, states.count + 1)
         var cells: [Int: (Int, Double)] = [:]
         var gained = 0.0, regreened = 0.0, lost = 0.0, designated = 0.0, released = 0.0
-        Self.forEachPair(before, after) { b, a in
-            let key = (b.map { position[$0.state]! } ?? new) * (states.count + 2) + (a.map { position[$0.state]! } ?? retired)
-            let area = (a ?? b)!.area((a ?? b)!.areaSquareMetres, on: basis)
-            cells[key, default: (0, 0)].0 += 1
-            cells[key, default: (0, 0)].1 += area
-            // Re-parcelling keeps land where it was: only a parcel seen on both dates moves area.
-            guard let b, let a else { return }
-            let wasCultivated = Self.cultivated.contains(b.state), isCultivated = Self.cultivated.contains(a.state)
-            if !wasCultivated && isCultivated { gained += area }
-            if wasCultivated && !isCultivated { lost += area }
-            if b.state != a.state && (a.state == .reclaimedFarmland || a.state == .ecoRestored) { regreened += area }
-            if !b.basicFarmland && a.basicFarmland { designated += area }
-            if b.basicFarmland && !a.basicFarmland { released += area }
+        // Each parcel read in place through the buffers (never copied out of the lists).
+        before.withUnsafeBufferPointer { then in
+            after.withUnsafeBufferPointer { now in
+                Self.forEachPair(before, after) { i, j in
+                    let key = (i.map { position[then[$0].state]! } ?? new) * (states.count + 2) + (j.map { position[now[$0].state]! } ?? retired)
+                    let area = j.map { now[$0].area(now[$0].areaSquareMetres, on: basis) } ?? then[i!].area(then[i!].areaSquareMetres, on: basis)
+                    cells[key, default: (0, 0)].0 += 1
+                    cells[key, default: (0, 0)].1 += area
+                    // Re-parcelling keeps land where it was: only a parcel seen on both dates moves area.
+                    guard let i, let j else { return }
+                    let (b, a) = (then[i].state, now[j].state)
+                    let (wasPBF, isPBF) = (then[i].basicFarmland, now[j].basicFarmland)
+                    let wasCultivated = Self.cultivated.contains(b), isCultivated = Self.cultivated.contains(a)
+                    if !wasCultivated && isCultivated { gained += area }
+                    if wasCultivated && !isCultivated { lost += area }
+                    if b != a && (a == .reclaimedFarmland || a == .ecoRestored) { regreened += area }
+                    if !wasPBF && isPBF { designated += area }
+                    if wasPBF && !isPBF { released += area }
+                }
+            }
         }
         func name(_ i: Int) -> String { i == new ? "(new)" : i == retired ? "(retired)" : states[i].rawValue }
         matrix = cells.map { Cell(from: name($0.key / (states.count + 2)), to: name($0.key % (states.count + 2)), count: $0.value.0,
@@ -86,29 +93,31 @@ public struct ChangesReport: Sendable, RenderableReport {
         basicFarmlandReleased = AreaMeasure(squareMetres: released)
     }
 
-    /// Calls `body` with each id's parcel on the two dates (nil where it exists on one date
-    /// only). Snapshots list parcels in id order (both stores read them in byte order): the two
-    /// lists are walked together; lists in another order are paired through a dictionary.
+    /// Calls `body` with each id's position in the two lists (nil where it exists on one date
+    /// only), in id order. Snapshots list parcels in id order (both stores read them in byte
+    /// order): the two lists are walked together; lists in another order are paired through a
+    /// dictionary. Positions, not parcels: a parcel handed over as a value was copied, a retain
+    /// and a release for each of its parts (two million of them at a million parcels a date).
     public static func forEachPair<E: Error>(_ before: [Parcel], _ after: [Parcel],
-                                             _ body: (Parcel?, Parcel?) throws(E) -> Void) throws(E) {
+                                             _ body: (_ before: Int?, _ after: Int?) throws(E) -> Void) throws(E) {
         let precedes = ParcelID.precedes
         func inOrder(_ list: [Parcel]) -> Bool { list.indices.dropFirst().allSatisfy { precedes(list[$0 - 1].id, list[$0].id) } }
         guard inOrder(before), inOrder(after) else {
-            let then = Dictionary(before.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            let now = Dictionary(after.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let then = Dictionary(before.indices.map { (before[$0].id, $0) }, uniquingKeysWith: { a, _ in a })
+            let now = Dictionary(after.indices.map { (after[$0].id, $0) }, uniquingKeysWith: { a, _ in a })
             for id in Set(then.keys).union(now.keys).sorted(by: precedes) { try body(then[id], now[id]) }
             return
         }
         var i = before.startIndex, j = after.startIndex
         while i < before.endIndex || j < after.endIndex {
             if j == after.endIndex || (i < before.endIndex && precedes(before[i].id, after[j].id)) {
-                try body(before[i], nil)
+                try body(i, nil)
                 i += 1
             } else if i == before.endIndex || precedes(after[j].id, before[i].id) {
-                try body(nil, after[j])
+                try body(nil, j)
                 j += 1
             } else {
-                try body(before[i], after[j])
+                try body(i, j)
                 i += 1
                 j += 1
             }

@@ -384,26 +384,33 @@ public struct CheckReport: Sendable, RenderableReport {
                 // Cultivated land at the start inside the programme area (all parcels without one);
                 // gained: parcels of the start, cultivated now and not then (or outside the area then).
                 var base = 0.0, gained = 0.0
-                try ChangesReport.forEachPair(start.parcels, parcels) { (b, a) throws(LandtrackError) in
-                    var countedAtStart = false
-                    // Inside the programme area at the start; the same geometry now is asked once.
-                    var insideAtStart: Bool?
-                    if let b, ChangesReport.cultivated.contains(b.state) {
-                        let inside = try programme.map { (area) throws(LandtrackError) in try meets(b, area) } ?? true
-                        insideAtStart = inside
-                        if inside {
-                            base += b.area(b.areaSquareMetres, on: basis)
-                            countedAtStart = true
+                // Each parcel read in place through the buffers; one is copied out of a list only
+                // where GEOS needs it (a programme area).
+                let (thenList, nowList) = (start.parcels, parcels)
+                try thenList.withUnsafeBufferPointer { (then) throws(LandtrackError) in
+                    try nowList.withUnsafeBufferPointer { (now) throws(LandtrackError) in
+                        try ChangesReport.forEachPair(thenList, nowList) { (i, j) throws(LandtrackError) in
+                            var countedAtStart = false
+                            // Inside the programme area at the start; the same geometry now is asked once.
+                            var insideAtStart: Bool?
+                            if let i, ChangesReport.cultivated.contains(then[i].state) {
+                                let inside = try programme.map { (area) throws(LandtrackError) in try meets(then[i], area) } ?? true
+                                insideAtStart = inside
+                                if inside {
+                                    base += then[i].area(then[i].areaSquareMetres, on: basis)
+                                    countedAtStart = true
+                                }
+                            }
+                            guard let j, let i, !countedAtStart, ChangesReport.cultivated.contains(now[j].state) else { return }
+                            if let programmeParcels, !programmeParcels.contains(now[j].id) { return }
+                            if let programme {
+                                var inside = now[j].polygons == then[i].polygons ? insideAtStart : nil
+                                if inside == nil { inside = try meets(now[j], programme) }
+                                if inside == false { return }
+                            }
+                            gained += now[j].area(now[j].areaSquareMetres, on: basis)
                         }
                     }
-                    guard let a, let b, !countedAtStart, ChangesReport.cultivated.contains(a.state) else { return }
-                    if let programmeParcels, !programmeParcels.contains(a.id) { return }
-                    if let programme {
-                        var inside = a.polygons == b.polygons ? insideAtStart : nil
-                        if inside == nil { inside = try meets(a, programme) }
-                        if inside == false { return }
-                    }
-                    gained += a.area(a.areaSquareMetres, on: basis)
                 }
                 let share = base > 0 ? gained / base : 0
                 let ok = share >= 0.05

@@ -56,7 +56,8 @@ struct ChangesTests {
         #expect(Set(before.map(\.id)) != Set(after.map(\.id)), "the demo splits and merges parcels: some ids exist on one date only")
         func pairs(_ b: [Parcel], _ a: [Parcel]) -> [String] {
             var out: [String] = []
-            ChangesReport.forEachPair(b, a) { x, y in
+            ChangesReport.forEachPair(b, a) { i, j in
+                let (x, y) = (i.map { b[$0] }, j.map { a[$0] })
                 out.append("\(x?.id ?? "-")|\(y?.id ?? "-")|\(x?.state.rawValue ?? "")|\(y?.state.rawValue ?? "")")
             }
             return out
