@@ -308,6 +308,13 @@ public struct ContiguityReport: Sendable, RenderableReport {
             selects(state: parcel.state, basicFarmland: parcel.basicFarmland)
         }
 
+        /// How many of `parcels` are taken into blocks (each read in place, none copied).
+        public func selectedCount(_ parcels: [Parcel]) -> Int {
+            parcels.withUnsafeBufferPointer { buffer in
+                buffer.indices.reduce(0) { $0 + (selects(state: buffer[$1].state, basicFarmland: buffer[$1].basicFarmland) ? 1 : 0) }
+            }
+        }
+
         /// `selects` on the two fields it reads (a caller reading them in place copies no parcel).
         func selects(state: ParcelState, basicFarmland: Bool) -> Bool {
             (states?.contains(state) ?? true) && (!basicFarmlandOnly || basicFarmland)

@@ -189,9 +189,12 @@ struct ContiguityCommand: ParsableCommand {
         let report: ContiguityReport
         do {
             // With a file the cache keeps: gap 0's contact graph of all its parcels, kept beside
-            // them by the first contiguity command and read by the next (any gap, any selection).
+            // them by the first contiguity command that selects at least half of them (for a
+            // few parcels, a pass over all would cost more than it saves) and read by the next
+            // (any gap, any selection).
             var contacts = cacheEntry?.contacts(parcelCount: parcels.count)
-            if contacts == nil, let cacheEntry {
+            if contacts == nil, let cacheEntry,
+               2 * options.selectedCount(parcels) >= parcels.count {
                 contacts = try ParcelContacts.of(parcels)
                 cacheEntry.keep(contacts!)
             }

@@ -188,9 +188,10 @@ struct StoreCommandTests {
         #expect(wrong.stderr.contains("--as-of reads the store"))
     }
 
-    /// The first contiguity command on a file keeps gap 0's contact graph beside its parcels in
-    /// the cache; the next ones (another gap, PBF only, all states) read it, unchanged, and print
-    /// what a run without the cache prints; a damaged graph is refused, made and kept again.
+    /// The first contiguity command on a file that selects at least half its parcels keeps gap
+    /// 0's contact graph beside them in the cache (one that selects few does not make it); the
+    /// next ones (another gap, PBF only, all states) read it, unchanged, and print what a run
+    /// without the cache prints; a damaged graph is refused, made and kept again.
     @Test func contiguityKeepsTheContactGraphInTheCache() throws {
         let file = "geodata/nanhai-sample.geojson"
         let cacheHome = try scratch()
@@ -200,7 +201,12 @@ struct StoreCommandTests {
             ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []).filter { $0.pathExtension == "contacts" }
         }
         func inode(_ url: URL) throws -> Int { try #require(FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? Int) }
-        let commands = [["--gap", "0"], ["--gap", "10", "--format", "json"], ["--pbf-only", "--format", "csv"], ["--all", "--gap", "2", "--format", "json"]]
+        let few = ["--states", "industrial_park", "--format", "json"]
+        let fewUncached = try Run(["contiguity", file] + few, environment: ["LANDTRACK_NO_CACHE": "1"])
+        let fewRun = try Run(["contiguity", file] + few, environment: environment)
+        #expect(fewRun.status == 0 && fewRun.stdout == fewUncached.stdout && fewRun.stdout.contains("\"block_count\":"))
+        #expect(graphs().isEmpty, "a graph made for a selection of few parcels")
+        let commands = [["--gap", "0"], ["--gap", "10", "--format", "json"], ["--pbf-only", "--format", "csv"], ["--all", "--gap", "2", "--format", "json"], few]
         let uncached = try commands.map { try Run(["contiguity", file] + $0, environment: ["LANDTRACK_NO_CACHE": "1"]) }
         var keptInode: Int?
         for (k, command) in commands.enumerated() {
