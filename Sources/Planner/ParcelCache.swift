@@ -299,11 +299,13 @@ public struct ParcelCache: Sendable {
             guard let id = string(), let stateIndex = byte(), stateIndex < ParcelState.allCases.count, let pbf = byte(),
                   let village = optionalString(), let landuse = optionalString(), let area = double(),
                   let deductionRatio = double(), let deductionCode = optionalString(),
-                  let polygonCount = count() else { return nil }
+                  let polygonCount = count(), polygonCount <= raw.count - offset else { return nil }
             var polygons: [Polygon] = []
             polygons.reserveCapacity(polygonCount)
             for _ in 0..<polygonCount {
-                guard let ringCount = count(), ringCount >= 1,
+                // Counts no larger than the bytes left (each part takes some): a damaged count
+                // never asks for room it cannot fill.
+                guard let ringCount = count(), ringCount >= 1, ringCount <= raw.count - offset,
                       let n = count(), let outline = ring(n), let exterior = try? LinearRing(outline) else { return nil }
                 // No array of rings for a polygon without holes (most parcels): one allocation less a parcel.
                 var holes: [LinearRing] = []
@@ -398,7 +400,7 @@ public struct ParcelCache: Sendable {
                     (x, y) = (x &+ dx, y &+ dy)
                     // Within Float64's integers (a damaged run's sums need not be), so the
                     // quotients are finite: the check below never throws for a sound file.
-                    guard abs(x) < 9_000_000_000_000_000, abs(y) < 9_000_000_000_000_000,
+                    guard x.magnitude < 9_000_000_000_000_000, y.magnitude < 9_000_000_000_000_000,
                           let point = try? Point(x: Double(x) / scale, y: Double(y) / scale) else { failed = true; break }
                     (buffer.baseAddress! + k).initialize(to: point)
                     initialized = k + 1
