@@ -245,6 +245,25 @@ struct ParcelCacheTests {
         }
     }
 
+    /// A parcel whose count of polygons (or of a polygon's rings) is more than the bytes left
+    /// could hold is no parcel, and no room is asked for that many.
+    @Test(arguments: [[Int(Int32.max)], [1, Int(Int32.max)]]) func aCountLargerThanTheBytesLeftIsNoParcel(counts: [Int]) {
+        var bytes: [UInt8] = []
+        ParcelCache.Writer.string("NH-1", &bytes)
+        bytes += [0, 1]
+        ParcelCache.Writer.optionalString(nil, &bytes)
+        ParcelCache.Writer.optionalString(nil, &bytes)
+        ParcelCache.Writer.double(1, &bytes)
+        ParcelCache.Writer.double(0, &bytes)
+        ParcelCache.Writer.optionalString(nil, &bytes)
+        for c in counts { ParcelCache.Writer.count(c, &bytes) }
+        bytes += Array(repeating: 0, count: 16)
+        bytes.withUnsafeBytes { raw in
+            var r = ParcelCache.Reader(raw: raw)
+            #expect(r.parcel() == nil)
+        }
+    }
+
     /// A varint cut short, or longer than ten bytes, is no ring.
     @Test func damagedVarintsAreNoRing() {
         for bytes: [UInt8] in [[7, 0x80], [7, 0x02, 0x80, 0x80], [7] + Array(repeating: 0x80, count: 11) + [0x01, 0x02]] {
