@@ -13,11 +13,7 @@ struct VectorSourceTests {
     static let ogr2ogr = ProcessRun.installed("ogr2ogr")
     let sample = SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path
 
-    func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-gdal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func scratch() throws -> URL { try scratchFolder("landtrack-gdal") }
 
     /// Runs ogr2ogr, or records that it is missing (scripts/test.sh installs gdal-bin).
     func convert(_ arguments: [String]) throws -> Bool {

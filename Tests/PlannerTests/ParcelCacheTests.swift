@@ -8,11 +8,7 @@ import TestSupport
 
 @Suite("Parcel cache")
 struct ParcelCacheTests {
-    func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-cache-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func scratch() throws -> URL { try scratchFolder("landtrack-cache") }
 
     var sample: String { SharedData.repositoryRoot.appendingPathComponent("geodata/nanhai-sample.geojson").path }
 

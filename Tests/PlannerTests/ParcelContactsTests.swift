@@ -114,11 +114,7 @@ struct ParcelContactsTests {
         #expect(try ContiguityReport.analyse(parcels, crs: crs, options: options, contacts: try ParcelContacts.of(parcels)).blocks == own)
     }
 
-    func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-contacts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func scratch() throws -> URL { try scratchFolder("landtrack-contacts") }
 
     /// Kept and read back as they were; refused for another count of parcels, when damaged,
     /// and once the input has changed (its entry is another, and the old graph is gone).

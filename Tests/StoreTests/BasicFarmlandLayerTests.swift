@@ -29,11 +29,7 @@ struct BasicFarmlandLayerTests {
         return path
     }
 
-    func scratch() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-pbf-layer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    func scratch() throws -> URL { try scratchFolder("landtrack-pbf-layer") }
 
     func options(_ share: Double = 0.5, date: String = "2024-06-30") throws -> BasicFarmlandLayerOptions {
         var o = BasicFarmlandLayerOptions()

@@ -8,11 +8,7 @@ import Store
 import TestSupport
 
 /// A fresh directory for one test's files.
-func scratchDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+func scratchDirectory() throws -> URL { try scratchFolder("landtrack-test") }
 
 let geodata = SharedData.repositoryRoot.appendingPathComponent("geodata")
 

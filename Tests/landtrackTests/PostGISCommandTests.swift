@@ -6,11 +6,7 @@ import TestSupport
 /// byte, two processes racing, and GDAL and QGIS listing the tables with their CRS.
 @Suite("landtrack on PostgreSQL/PostGIS", .serialized, .enabled(if: Backend.available.contains(.postGIS), "needs PostgreSQL 15 with PostGIS"))
 struct PostGISCommandTests {
-    func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-pg-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func scratch() throws -> URL { try scratchFolder("landtrack-pg-e2e") }
 
     /// The report commands a planner runs, each with the store last (`--db`).
     static let reports: [[String]] = [

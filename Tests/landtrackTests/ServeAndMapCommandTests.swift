@@ -45,11 +45,7 @@ struct ServeAndMapCommandTests {
         }
     }
 
-    func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func scratch() throws -> URL { try scratchFolder("landtrack-serve") }
 
     func curl(_ arguments: [String]) throws -> ProcessRun {
         try ProcessRun(URL(fileURLWithPath: "/usr/bin/curl"), ["-s"] + arguments)

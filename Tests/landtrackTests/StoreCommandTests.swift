@@ -9,11 +9,7 @@ import TestSupport
 
 @Suite("landtrack store commands", .serialized)
 struct StoreCommandTests {
-    func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func scratch() throws -> URL { try scratchFolder("landtrack-e2e") }
 
     /// import, transition, pbf, history, parcels and export, end to end; outputs compared whole
     /// with what the library renders from the same store.

@@ -41,11 +41,7 @@ struct SurveySourceCommandTests {
     }
 
     /// A scratch folder of its own.
-    func scratch() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landtrack-survey-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    func scratch() throws -> URL { try scratchFolder("landtrack-survey") }
 
     /// `source` as a GBK shapefile in EPSG:4526 made by ogr2ogr (with `sql` selecting and renaming
     /// its fields), or nil, recorded, when ogr2ogr is missing (scripts/test.sh installs gdal-bin).
