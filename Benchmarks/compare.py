@@ -71,8 +71,10 @@ for t, wall, rss in rows:
         source = "reads the GeoJSON, no parcel cache"
     elif mode == "empty" and t == "T2":
         source = "reads the GeoJSON, writes the parcel cache"
+    elif t == "T3":
+        source = "reads the parcel cache, makes and keeps gap 0's contact graph"
     else:
-        source = "reads the parcel cache"
+        source = "reads the parcel cache" + (" and the contact graph" if t in ("T4", "T5") else "")
     print(f"| landtrack {names[t]} ({t}, {source}) | {wall:.2f} | {rss:.0f} | {wall / ref_wall:.2f} |")
 print(f"| landtrack, the four commands together | {total:.2f} | {max(r[2] for r in rows):.0f} | **{total / ref_wall:.2f}** |")
 for peer in ("geopandas", "postgis"):
