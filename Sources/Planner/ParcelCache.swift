@@ -198,8 +198,11 @@ public struct ParcelCache: Sendable {
         static func double(_ v: Double, _ out: inout [UInt8]) { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         /// A length or a count, as an LEB128 varint: a byte for most (eight each made a third
         /// of the cache, whose size is the first command's write).
-        static func count(_ v: Int, _ out: inout [UInt8]) {
-            var z = UInt64(v)
+        static func count(_ v: Int, _ out: inout [UInt8]) { leb128(UInt64(v), &out) }
+        /// A signed difference, zigzag-mapped (small magnitudes, small varints).
+        static func zigzag(_ v: Int64, _ out: inout [UInt8]) { leb128(UInt64(bitPattern: (v << 1) ^ (v >> 63)), &out) }
+        static func leb128(_ value: UInt64, _ out: inout [UInt8]) {
+            var z = value
             while z >= 0x80 {
                 out.append(UInt8(truncatingIfNeeded: z) | 0x80)
                 z >>= 7
@@ -238,8 +241,8 @@ public struct ParcelCache: Sendable {
             var (px, py): (Int64, Int64) = (0, 0)
             for p in points {
                 let x = Int64((p.x * scale).rounded()), y = Int64((p.y * scale).rounded())
-                varint(x &- px, &out)
-                varint(y &- py, &out)
+                zigzag(x &- px, &out)
+                zigzag(y &- py, &out)
                 (px, py) = (x, y)
             }
         }
@@ -262,15 +265,6 @@ public struct ParcelCache: Sendable {
                 k += 1
             }
             return nil
-        }
-
-        static func varint(_ v: Int64, _ out: inout [UInt8]) {
-            var z = UInt64(bitPattern: (v << 1) ^ (v >> 63))
-            while z >= 0x80 {
-                out.append(UInt8(truncatingIfNeeded: z) | 0x80)
-                z >>= 7
-            }
-            out.append(UInt8(z))
         }
 
         /// x, y as Float64 pairs: on a little-endian machine a `[Point]`'s memory is exactly that.
@@ -346,13 +340,23 @@ public struct ParcelCache: Sendable {
         }
         /// A count as `Writer.count` wrote it, at most Int32.max.
         mutating func count() -> Int? {
+            guard let v = leb128(maxBytes: 5), v <= UInt64(Int32.max) else { return nil }
+            return Int(v)
+        }
+        /// A signed difference as `Writer.zigzag` wrote it.
+        mutating func zigzag() -> Int64? {
+            leb128(maxBytes: 10).map { Int64(bitPattern: $0 >> 1) ^ -Int64(bitPattern: $0 & 1) }
+        }
+        /// An LEB128 varint of at most `maxBytes` bytes; nil past the end or when longer.
+        mutating func leb128(maxBytes: Int) -> UInt64? {
             var v: UInt64 = 0
             var shift: UInt64 = 0
-            while offset < raw.count, shift < 35 {
+            for _ in 0..<maxBytes {
+                guard offset < raw.count else { return nil }
                 let b = raw[offset]
                 offset += 1
                 v |= UInt64(b & 0x7F) << shift
-                if b < 0x80 { return v <= UInt64(Int32.max) ? Int(v) : nil }
+                if b < 0x80 { return v }
                 shift += 7
             }
             return nil
@@ -372,31 +376,13 @@ public struct ParcelCache: Sendable {
         mutating func ring(_ n: Int) -> [Point]? {
             guard let form = byte() else { return nil }
             if form == Writer.float64Pairs { return points(n) }
-            guard Int(form) < Writer.scales.count, n >= 0, n <= raw.count - offset, let base = raw.baseAddress else { return nil }
+            guard Int(form) < Writer.scales.count, n >= 0, n <= raw.count - offset else { return nil }
             let scale = Writer.scales[Int(form)]
-            var o = offset
-            let end = raw.count
-            /// The next zigzag LEB128 varint (at most ten bytes), nil past the end.
-            @inline(__always) func varint() -> Int64? {
-                guard o < end else { return nil }
-                var b = base.load(fromByteOffset: o, as: UInt8.self)
-                o += 1
-                var z = UInt64(b & 0x7F)
-                var shift: UInt64 = 7
-                while b >= 0x80 {
-                    guard o < end, shift < 64 else { return nil }
-                    b = base.load(fromByteOffset: o, as: UInt8.self)
-                    o += 1
-                    z |= UInt64(b & 0x7F) << shift
-                    shift += 7
-                }
-                return Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
-            }
             var (x, y): (Int64, Int64) = (0, 0)
             var failed = false
             let points = [Point](unsafeUninitializedCapacity: n) { buffer, initialized in
                 for k in 0..<n {
-                    guard let dx = varint(), let dy = varint() else { failed = true; break }
+                    guard let dx = zigzag(), let dy = zigzag() else { failed = true; break }
                     (x, y) = (x &+ dx, y &+ dy)
                     // Within Float64's integers (a damaged run's sums need not be), so the
                     // quotients are finite: the check below never throws for a sound file.
@@ -406,7 +392,6 @@ public struct ParcelCache: Sendable {
                     initialized = k + 1
                 }
             }
-            offset = o
             return failed ? nil : points
         }
 
