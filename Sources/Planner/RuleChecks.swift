@@ -527,35 +527,39 @@ public struct CheckReport: Sendable, RenderableReport {
     }
 
     public func json() -> String {
-        var out = "{\"as_of\":" + (asOf.map { "\"\($0)\"" } ?? "null") + ",\"passed\":\(passed),\"area_basis\":\"\(basis.rawValue)\",\"rules\":["
-        // Written straight out, not through a tree of values: a million-parcel check has
-        // hundreds of thousands of findings.
+        // Written straight out as UTF-8 bytes, not through a tree of values nor a String grown by
+        // small appends: a million-parcel check has hundreds of thousands of findings (30 MB).
+        var out: [UInt8] = []
+        out.reserveCapacity(4096 + results.reduce(0) { $0 + $1.findings.count * 96 })
+        func text(_ s: String) { out.append(contentsOf: s.utf8) }
         func string(_ s: String) { JSONValue.writeString(s, to: &out) }
+        text("{\"as_of\":" + (asOf.map { "\"\($0)\"" } ?? "null") + ",\"passed\":\(passed),\"area_basis\":\"\(basis.rawValue)\",\"rules\":[")
         for (i, r) in results.enumerated() {
-            out += i > 0 ? ",\n{\"id\":" : "\n{\"id\":"
+            text(i > 0 ? ",\n{\"id\":" : "\n{\"id\":")
             string(r.rule.rawValue)
-            out += ",\"title\":"
+            text(",\"title\":")
             string(r.rule.title)
-            out += ",\"source\":"
+            text(",\"source\":")
             string(r.rule.source)
-            out += r.passed ? ",\"passed\":true,\"detail\":" : ",\"passed\":false,\"detail\":"
+            text(r.passed ? ",\"passed\":true,\"detail\":" : ",\"passed\":false,\"detail\":")
             string(r.detail)
-            out += ",\"findings\":["
+            text(",\"findings\":[")
             for (k, f) in r.findings.enumerated() {
-                out += k > 0 ? ",{\"parcels\":[" : "{\"parcels\":["
+                text(k > 0 ? ",{\"parcels\":[" : "{\"parcels\":[")
                 for (m, id) in f.parcels.enumerated() {
-                    if m > 0 { out += "," }
+                    if m > 0 { out.append(UInt8(ascii: ",")) }
                     string(id)
                 }
-                out += "],\"message\":"
+                text("],\"message\":")
                 string(f.message)
-                out += ",\"area_m2\":"
-                out += f.area.map { JSONValue.numberText(($0.squareMetres * 10_000).rounded() / 10_000) } ?? "null"
-                out += "}"
+                text(",\"area_m2\":")
+                text(f.area.map { JSONValue.numberText(($0.squareMetres * 10_000).rounded() / 10_000) } ?? "null")
+                out.append(UInt8(ascii: "}"))
             }
-            out += "]}"
+            text("]}")
         }
-        return out + "]}\n"
+        text("]}\n")
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -135,4 +135,40 @@ struct SnapshotAssemblyTests {
             #expect(snapshot.parcels.map(\.polygons) == expected.map(\.polygons))
         }
     }
+
+    /// A replaced geometry that cannot be read stops the fold on every date with an error, in
+    /// either part (what one part folded before is let go, never handed out).
+    @Test(arguments: [100, 8_000]) func anUnreadableReplacedGeometryIsAnError(failing: Int) throws {
+        let d = { (s: String) throws -> CalendarDate in try CalendarDate(parsing: s) }
+        var base: [Parcel] = []
+        var events: [ParcelEvent] = []
+        var replaced: [String: [(CalendarDate, Int)]] = [:]
+        for i in 0..<9_000 {
+            let id = String(format: "NH-%05d", i)
+            base.append(Parcel(id: id, state: .farmland, polygons: [], areaSquareMetres: 1))
+            events.append(ParcelEvent(eventID: Int64(i), parcelID: id, kind: .imported, toState: .farmland, pbfAfter: false,
+                                      effectiveDate: try d("2023-01-01"), recordedAt: "r", recordedBy: "t"))
+            if i % 50 == 0 { replaced[id] = [(try d("2024-03-01"), i)] }
+        }
+        let history = ParcelHistory(anyOrder: events)
+        for dates in [[try d("2023-06-30"), nil], [nil, try d("2023-06-30")]] as [[CalendarDate?]] {
+            #expect(throws: LandtrackError.self) {
+                try SnapshotAssembly.snapshots(
+                    at: dates, crs: .crs84, layers: [:], base: base, events: history, replaced: replaced, history: false,
+                    decode: { (i: Int) throws(LandtrackError) -> [Polygon] in
+                        if i == failing { throw .store(location: "test", .corrupt("geometry \(i)")) }
+                        return []
+                    })
+            }
+        }
+        // Negative control: without the unreadable one, the same fold succeeds.
+        replaced[String(format: "NH-%05d", failing)] = nil
+        let snapshots = try SnapshotAssembly.snapshots(
+            at: [try d("2023-06-30"), nil], crs: .crs84, layers: [:], base: base, events: history, replaced: replaced, history: false,
+            decode: { (i: Int) throws(LandtrackError) -> [Polygon] in
+                if i == failing { throw .store(location: "test", .corrupt("geometry \(i)")) }
+                return []
+            })
+        #expect(snapshots.map(\.parcels.count) == [9_000, 9_000])
+    }
 }

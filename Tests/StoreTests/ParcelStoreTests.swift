@@ -207,6 +207,16 @@ struct ParcelStoreTests {
         #expect(shapes == [before.polygons, now.polygons, now.polygons, last.polygons])
         let together = try store.snapshots(at: ["2024-05-31", "2023-06-01"].map { try CalendarDate(parsing: $0) }, history: false, content: .geometry)
         #expect(together.map { $0.parcels.first { $0.id == "NH-000002" }?.polygons } == [now.polygons, before.polygons])
+        // The re-imports after a snapshot's date are read for the geometries they replaced, but
+        // its history ends on its date: the parcel's events up to it, as `history` has them.
+        let early = try CalendarDate(parsing: "2024-05-31")
+        var seen: [ParcelEvent] = []
+        try store.snapshots(at: [early], history: true, content: .all)[0].forEachHistory { id, events in
+            if id == "NH-000002" { seen = Array(events) }
+        }
+        let all = try store.history("NH-000002")
+        #expect(all.contains { $0.effectiveDate > early } && !seen.isEmpty)
+        #expect(seen == all.filter { $0.effectiveDate <= early })
     }
 
     /// A snapshot's history without `.eventDetails` (what `check` reads) has every event with
