@@ -72,6 +72,11 @@ public protocol ParcelStore: AnyObject, Sendable {
     /// when it throws.
     func write<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T
 
+    /// `write` for a transaction that adds the rows of a whole file to a store without parcels
+    /// (a first import): the same guarantees, written as a backend writes many new rows best
+    /// (the GeoPackage: without its write-ahead log, each page written once).
+    func writeMany<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T
+
     // MARK: Access tokens (only their SHA-256 is stored)
 
     func insertToken(owner: String, role: AccessRole, sha256: String, createdAt: String) throws(LandtrackError) -> Int64
@@ -224,6 +229,11 @@ public enum StoreLayer: Hashable, Sendable, CaseIterable {
 }
 
 extension ParcelStore {
+    /// A backend without a better way for many rows writes them as any other write.
+    public func writeMany<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T {
+        try write(body)
+    }
+
     /// A page of a layer's features without a filter.
     public func features(of layer: StoreLayer, bbox: Envelope?, limit: Int, offset: Int, asOf: CalendarDate?) throws(LandtrackError) -> LayerPage {
         try features(of: layer, bbox: bbox, filter: nil, limit: limit, offset: offset, asOf: asOf)

@@ -381,7 +381,7 @@ extension ParcelStore {
     private func firstImport(
         _ input: any FeatureSource, options: ImportOptions, file: ImportFingerprint.FileIdentity?, progress: ((Int) -> Void)?
     ) throws(LandtrackError) -> ImportSummary? {
-        try write { (tx) throws(LandtrackError) -> ImportSummary? in
+        try writeMany { (tx) throws(LandtrackError) -> ImportSummary? in
             guard try tx.isEmpty() else { return nil }
             // Set up inside the transaction: a retried attempt starts again from the file's start.
             var reading = ImportReading(input, options: options)

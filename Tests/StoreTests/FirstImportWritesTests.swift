@@ -127,6 +127,34 @@ import TestSupport
         }
     }
 
+    /// A first import's transaction runs with the file in SQLite's rollback-journal mode (each
+    /// page written once, not into the WAL and again at the checkpoint) and leaves it in WAL
+    /// mode; while another connection has the file open (a reader that keeps it), SQLite refuses
+    /// to leave WAL mode and the rows go through the log as in any write. The same rows either way.
+    @Test(arguments: [false, true]) func aFirstImportLeavesTheLogAloneOnlyWhenAlone(withReader: Bool) throws {
+        let parcels = try squareParcelStore(Self.squares(500)).snapshot().parcels
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("alone-\(UUID().uuidString).gpkg").path
+        let store = try GeoPackageStore(path: path, create: true)
+        let reader = withReader ? try GeoPackageStore(path: path, readOnly: true) : nil
+        #expect(try reader?.counts()["parcels"] ?? 0 == 0)  // its connection stays open in its pool
+        let modeInside = try store.writeMany { (tx) throws(LandtrackError) -> String? in
+            for p in parcels { try tx.insert(p) }
+            do {
+                return try String.fetchOne((tx as! GeoPackageTransaction).db, sql: "PRAGMA journal_mode")
+            } catch {
+                throw .store(location: path, .database("\(error)"))
+            }
+        }
+        #expect(modeInside == (withReader ? "wal" : "delete"))
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        #expect(try DatabaseQueue(path: path, configuration: readOnly).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
+        #expect(try store.snapshot().parcels == parcels)
+        #expect(try reader?.counts()["parcels"] ?? parcels.count == parcels.count)
+        #expect(try store.read { db in try String.fetchOne(db, sql: "SELECT rtreecheck('rtree_parcels_geom')") } == "ok")
+    }
+
     /// A row SQLite refuses (a parcel id twice, past the reader's own duplicate check) is the
     /// database's error with SQLite's code, and the transaction leaves nothing.
     @Test func aRowSQLiteRefusesIsItsErrorAndLeavesNothing() throws {

@@ -50,6 +50,7 @@ public final class ForwardingStore: ParcelStore, @unchecked Sendable {
     public func extent(of layer: StoreLayer) throws(LandtrackError) -> Envelope? { try base.extent(of: layer) }
     public func historySpan() throws(LandtrackError) -> (first: CalendarDate, last: CalendarDate)? { try base.historySpan() }
     public func write<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T { try base.write(body) }
+    public func writeMany<T>(_ body: (any StoreTransaction) throws(LandtrackError) -> T) throws(LandtrackError) -> T { try base.writeMany(body) }
     public func record() throws(LandtrackError) -> StoreRecord { try base.record() }
     public func insertToken(owner: String, role: AccessRole, sha256: String, createdAt: String) throws(LandtrackError) -> Int64 {
         try base.insertToken(owner: owner, role: role, sha256: sha256, createdAt: createdAt)

@@ -118,14 +118,8 @@ struct StoreCommandTests {
         #expect(unknown.stderr.contains("no parcel \"NH-999999\""))
     }
 
-    /// An import killed midway (SIGKILL) leaves the store as it was; a rerun completes.
-    @Test func aKilledImportLeavesTheStoreAsItWas() throws {
-        let dir = try scratch()
-        let db = dir.appendingPathComponent("k.gpkg").path
-        _ = try Run(["import", "geodata/nanhai-sample-gk38.geojson", "--db", db])
-        let before = try GeoPackageStore(path: db).counts()
-
-        // 30,000 small squares (generated here: large data is never committed).
+    /// 30,000 small squares in EPSG:4490's axis order (generated here: large data is never committed).
+    func thirtyThousandSquares(in dir: URL) throws -> URL {
         var text = #"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4490"}},"features":["#
         for i in 0..<30_000 {
             let x = 113.0 + Double(i % 200) * 0.0005, y = 23.1 + Double(i / 200) * 0.0005
@@ -135,27 +129,59 @@ struct StoreCommandTests {
         text += "]}"
         let file = dir.appendingPathComponent("big.geojson")
         try text.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
 
+    /// Runs `landtrack import file --db db` and kills it (SIGKILL) once `file` (of the store)
+    /// has grown past `bytes`: whether it was still running then.
+    func importKilled(_ file: URL, into db: String, once grown: String, past bytes: Int) throws -> Bool {
         let process = Process()
         process.executableURL = Run.binary
         process.arguments = ["import", file.path, "--db", db]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Kill once the write transaction has spilled pages into the WAL.
-        let wal = db + "-wal"
         let deadline = Date().addingTimeInterval(120)
         while process.isRunning, Date() < deadline {
-            let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
-            if size > 512 * 1024 { break }
+            let size = (try? FileManager.default.attributesOfItem(atPath: grown)[.size] as? Int) ?? 0
+            if size > bytes { break }
             usleep(2_000)
         }
         let killedMidway = process.isRunning
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(killedMidway, "the import finished before it could be killed; the test proves nothing")
+        return killedMidway
+    }
 
+    /// An import killed midway (SIGKILL) leaves the store as it was; a rerun completes.
+    @Test func aKilledImportLeavesTheStoreAsItWas() throws {
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("k.gpkg").path
+        _ = try Run(["import", "geodata/nanhai-sample-gk38.geojson", "--db", db])
+        let before = try GeoPackageStore(path: db).counts()
+        let file = try thirtyThousandSquares(in: dir)
+        // Killed once the write transaction has spilled pages into the WAL.
+        #expect(try importKilled(file, into: db, once: db + "-wal", past: 512 * 1024),
+                "the import finished before it could be killed; the test proves nothing")
         #expect(try GeoPackageStore(path: db).counts() == before)
+        let rerun = try Run(["import", file.path, "--db", db])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(rerun.stdout.contains("30,000 added"))
+    }
+
+    /// A first import, written without the WAL (SQLite's rollback journal instead), killed once
+    /// it has written pages into the file itself: the journal it leaves takes the store back to
+    /// what it was, a store without parcels, which the rerun fills.
+    @Test func aKilledFirstImportLeavesAStoreWithoutParcels() throws {
+        let dir = try scratch()
+        let db = dir.appendingPathComponent("first.gpkg").path
+        let file = try thirtyThousandSquares(in: dir)
+        #expect(try importKilled(file, into: db, once: db, past: 4 * 1024 * 1024),
+                "the import finished before it could be killed; the test proves nothing")
+        #expect(FileManager.default.fileExists(atPath: db + "-journal"), "the import wrote through the rollback journal")
+        let counts = try GeoPackageStore(path: db).counts()
+        #expect(counts["parcels"] == 0 && counts["parcel_events"] == 0, "\(counts)")
+        #expect(!FileManager.default.fileExists(atPath: db + "-journal"), "opening the store rolled the journal back")
         let rerun = try Run(["import", file.path, "--db", db])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("30,000 added"))
