@@ -15,6 +15,19 @@ public enum ParcelState: String, Sendable, CaseIterable, Hashable, Codable {
     /// Roads, water, settlements: context for the programme.
     case other
 
+    /// The case's position in `allCases`, through a switch: per-parcel tallies index arrays with
+    /// it instead of hashing the state (a million parcels, two lookups each, took 0.1–0.2 s).
+    public var ordinal: Int {
+        switch self {
+        case .wasteland: 0
+        case .farmland: 1
+        case .reclaimedFarmland: 2
+        case .industrialPark: 3
+        case .ecoRestored: 4
+        case .other: 5
+        }
+    }
+
     /// The Chinese name used in programme documents.
     public var chineseName: String {
         switch self {

@@ -12,6 +12,12 @@ import Store
 public struct ChangesReport: Sendable, RenderableReport {
     public static let cultivated: Set<ParcelState> = [.farmland, .reclaimedFarmland]
 
+    /// `cultivated` by state ordinal: asked per parcel without hashing.
+    private static let cultivatedByOrdinal = ParcelState.allCases.map { cultivated.contains($0) }
+
+    /// Whether `state` is cultivated land (`cultivated`).
+    public static func isCultivated(_ state: ParcelState) -> Bool { cultivatedByOrdinal[state.ordinal] }
+
     public struct Cell: Sendable, Hashable {
         public var from: String
         public var to: String
@@ -54,26 +60,25 @@ public struct ChangesReport: Sendable, RenderableReport {
             before = before.filter { touched.contains($0.id) }
             after = after.filter { touched.contains($0.id) }
         }
-        // Cells keyed by state positions (the last two stand for "(new)" and "(retired)"): no
-        // string hashing per parcel.
+        // Cells by state ordinals (the last two stand for "(new)" and "(retired)"), in one array:
+        // no hashing per parcel.
         let states = ParcelState.allCases
-        let position = Dictionary(uniqueKeysWithValues: states.enumerated().map { ($0.element, $0.offset) })
         let (new, retired) = (states.count, states.count + 1)
-        var cells: [Int: (Int, Double)] = [:]
+        var cells = [(count: Int, area: Double)](repeating: (0, 0), count: (states.count + 2) * (states.count + 2))
         var gained = 0.0, regreened = 0.0, lost = 0.0, designated = 0.0, released = 0.0
         // Each parcel read in place through the buffers (never copied out of the lists).
         before.withUnsafeBufferPointer { then in
             after.withUnsafeBufferPointer { now in
                 Self.forEachPair(before, after) { i, j in
-                    let key = (i.map { position[then[$0].state]! } ?? new) * (states.count + 2) + (j.map { position[now[$0].state]! } ?? retired)
+                    let key = (i.map { then[$0].state.ordinal } ?? new) * (states.count + 2) + (j.map { now[$0].state.ordinal } ?? retired)
                     let area = j.map { now[$0].area(now[$0].areaSquareMetres, on: basis) } ?? then[i!].area(then[i!].areaSquareMetres, on: basis)
-                    cells[key, default: (0, 0)].0 += 1
-                    cells[key, default: (0, 0)].1 += area
+                    cells[key].count += 1
+                    cells[key].area += area
                     // Re-parcelling keeps land where it was: only a parcel seen on both dates moves area.
                     guard let i, let j else { return }
                     let (b, a) = (then[i].state, now[j].state)
                     let (wasPBF, isPBF) = (then[i].basicFarmland, now[j].basicFarmland)
-                    let wasCultivated = Self.cultivated.contains(b), isCultivated = Self.cultivated.contains(a)
+                    let wasCultivated = Self.isCultivated(b), isCultivated = Self.isCultivated(a)
                     if !wasCultivated && isCultivated { gained += area }
                     if wasCultivated && !isCultivated { lost += area }
                     if b != a && (a == .reclaimedFarmland || a == .ecoRestored) { regreened += area }
@@ -83,8 +88,9 @@ public struct ChangesReport: Sendable, RenderableReport {
             }
         }
         func name(_ i: Int) -> String { i == new ? "(new)" : i == retired ? "(retired)" : states[i].rawValue }
-        matrix = cells.map { Cell(from: name($0.key / (states.count + 2)), to: name($0.key % (states.count + 2)), count: $0.value.0,
-                                  area: AreaMeasure(squareMetres: $0.value.1)) }
+        matrix = cells.indices.filter { cells[$0].count > 0 }
+            .map { Cell(from: name($0 / (states.count + 2)), to: name($0 % (states.count + 2)), count: cells[$0].count,
+                        area: AreaMeasure(squareMetres: cells[$0].area)) }
             .sorted { ($0.from, $0.to) < ($1.from, $1.to) }
         newCultivatedLand = AreaMeasure(squareMetres: gained)
         reclaimedOrRegreened = AreaMeasure(squareMetres: regreened)

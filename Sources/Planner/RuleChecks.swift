@@ -393,7 +393,7 @@ public struct CheckReport: Sendable, RenderableReport {
                             var countedAtStart = false
                             // Inside the programme area at the start; the same geometry now is asked once.
                             var insideAtStart: Bool?
-                            if let i, ChangesReport.cultivated.contains(then[i].state) {
+                            if let i, ChangesReport.isCultivated(then[i].state) {
                                 let inside = try programme.map { (area) throws(LandtrackError) in try meets(then[i], area) } ?? true
                                 insideAtStart = inside
                                 if inside {
@@ -401,7 +401,7 @@ public struct CheckReport: Sendable, RenderableReport {
                                     countedAtStart = true
                                 }
                             }
-                            guard let j, let i, !countedAtStart, ChangesReport.cultivated.contains(now[j].state) else { return }
+                            guard let j, let i, !countedAtStart, ChangesReport.isCultivated(now[j].state) else { return }
                             if let programmeParcels, !programmeParcels.contains(now[j].id) { return }
                             if let programme {
                                 var inside = now[j].polygons == then[i].polygons ? insideAtStart : nil

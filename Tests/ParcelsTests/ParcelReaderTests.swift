@@ -166,6 +166,11 @@ struct ParcelReaderTests {
         #expect(ParcelState(parsing: "no such state") == nil)
     }
 
+    /// A state's ordinal (what per-parcel tallies index by) is its position among all states.
+    @Test func ordinalsArePositionsInAllCases() {
+        #expect(ParcelState.allCases.map(\.ordinal) == Array(ParcelState.allCases.indices))
+    }
+
     @Test func clockwiseExteriorsAreAccepted() throws {
         let cw = "[[113.1,23.05],[113.1,23.051],[113.101,23.051],[113.101,23.05],[113.1,23.05]]"
         let (_, parcels, problems) = try ParcelReader().readAll(InputBytes(text: parcelDocument(geometry: #"{"type":"Polygon","coordinates":[\#(cw)]}"#)))
