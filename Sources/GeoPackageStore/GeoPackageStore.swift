@@ -199,6 +199,9 @@ public final class GeoPackageStore: ParcelStore {
         do {
             return try pool.read(body)
         } catch {
+            // A reader opened after the file was deleted or replaced (the pool's readers are
+            // closed by `writeMany`, then opened again by path) fails on what is at the path now.
+            if let identity, FileIdentity(path: path) != identity { throw .store(location: path, .replaced) }
             throw Self.describe(error, path: path)
         }
     }
