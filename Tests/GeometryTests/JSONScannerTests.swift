@@ -141,6 +141,20 @@ struct JSONScannerTests {
             ("a", .array([.null, .bool(true), .number(0.1)])), ("o", .object(JSONObject([("x", .string(""))]))),
         ]))
         #expect(try parse(value.jsonText) == value)
+        // The text as the writer of strings alone would make it, member by member.
+        var byHand = "{"
+        for (i, (key, member)) in (value.objectValue?.members ?? []).enumerated() {
+            byHand += i > 0 ? "," : ""
+            JSONValue.writeString(key, to: &byHand)
+            byHand += ":"
+            switch member {
+            case let .string(s): JSONValue.writeString(s, to: &byHand)
+            case .object: byHand += #"{"x":""}"#
+            case .array: byHand += "[null,true,0.1]"
+            default: byHand += member == .number(-12.5) ? "-12.5" : "106806035"
+            }
+        }
+        #expect(value.jsonText == byHand + "}")
         // And Foundation agrees that it is JSON.
         #expect((try? JSONSerialization.jsonObject(with: Data(value.jsonText.utf8))) != nil)
     }
