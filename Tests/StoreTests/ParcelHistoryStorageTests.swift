@@ -151,24 +151,20 @@ struct SnapshotAssemblyTests {
             if i % 50 == 0 { replaced[id] = [(try d("2024-03-01"), i)] }
         }
         let history = ParcelHistory(anyOrder: events)
+        func fold(_ dates: [CalendarDate?]) throws(LandtrackError) -> [Snapshot] {
+            try SnapshotAssembly.snapshots(
+                at: dates, crs: .crs84, layers: [:], base: base, events: history, replaced: replaced, history: false,
+                decode: { (i: Int) throws(LandtrackError) -> [Polygon] in
+                    if i == failing { throw .store(location: "test", .corrupt("geometry \(i)")) }
+                    return []
+                })
+        }
         for dates in [[try d("2023-06-30"), nil], [nil, try d("2023-06-30")]] as [[CalendarDate?]] {
-            #expect(throws: LandtrackError.self) {
-                try SnapshotAssembly.snapshots(
-                    at: dates, crs: .crs84, layers: [:], base: base, events: history, replaced: replaced, history: false,
-                    decode: { (i: Int) throws(LandtrackError) -> [Polygon] in
-                        if i == failing { throw .store(location: "test", .corrupt("geometry \(i)")) }
-                        return []
-                    })
-            }
+            let error = #expect(throws: LandtrackError.self) { try fold(dates) }
+            #expect(error?.description.contains("geometry \(failing)") == true, "\(String(describing: error))")
         }
         // Negative control: without the unreadable one, the same fold succeeds.
         replaced[String(format: "NH-%05d", failing)] = nil
-        let snapshots = try SnapshotAssembly.snapshots(
-            at: [try d("2023-06-30"), nil], crs: .crs84, layers: [:], base: base, events: history, replaced: replaced, history: false,
-            decode: { (i: Int) throws(LandtrackError) -> [Polygon] in
-                if i == failing { throw .store(location: "test", .corrupt("geometry \(i)")) }
-                return []
-            })
-        #expect(snapshots.map(\.parcels.count) == [9_000, 9_000])
+        #expect(try fold([try d("2023-06-30"), nil]).map(\.parcels.count) == [9_000, 9_000])
     }
 }
