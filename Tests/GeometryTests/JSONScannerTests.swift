@@ -211,6 +211,77 @@ struct SkipBalancedTests {
         }
     }
 
+    /// The first pass on two threads, the second from a guessed seam, every seam the document
+    /// offers (so also inside strings holding "},{", inside nested arrays of objects, none): the end, the commas and an error where the walk has them; every cut is
+    /// one of the walk's (just past one of the array's own commas, with its count); a seam is
+    /// used only where the walk has such a comma. Documents cut short end in the walk's error.
+    @Test func theScanInTwoEndsAndCutsAsTheWalk() async throws {
+        await checkProperty(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
+            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
+            let features = (0..<Int.random(in: 0...12, using: &rng)).map { _ in
+                Bool.random(using: &rng) ? Self.feature(&rng)
+                    : #"{"type":"Feature","properties":{"name":"},{","list":[{"a":1}, {"b":[2]}]},"geometry":null}"#
+            }
+            var bytes = Array(("[" + features.joined(separator: [",", " , ", ",\n"][Int.random(in: 0..<3, using: &rng)]) + "] ").utf8)
+            if Int.random(in: 0..<4, using: &rng) == 0 { bytes = Array(bytes.prefix(Int.random(in: 1...bytes.count, using: &rng))) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let spacing = [1, 50, Int.max][Int.random(in: 0..<3, using: &rng)]
+            let walk = Self.reference(bytes, cutSpacing: spacing == .max ? Int.max / 2 : spacing)
+            let everyComma = Self.reference(bytes, cutSpacing: 1)?.cuts
+            bytes.withUnsafeBytes { raw in
+                var one = JSONScanner(bytes: raw)
+                let oneError: JSONSyntaxError?
+                do throws(JSONSyntaxError) { _ = try one.skipBalanced(cutSpacing: spacing) { _ in }; oneError = nil } catch { oneError = error }
+                // A guess's seam is the first "},{" from it: guessing at each of them (and past the
+                // last) tries every seam there is.
+                let guesses = [1] + bytes.indices.dropFirst().dropLast().filter {
+                    bytes[$0] == UInt8(ascii: ",") && bytes[$0 - 1] == UInt8(ascii: "}") && bytes[$0 + 1] == UInt8(ascii: "{")
+                } + [bytes.count]
+                for guess in guesses {
+                    var scanner = JSONScanner(bytes: raw)
+                    do throws(JSONSyntaxError) {
+                        let (cuts, commas, seam) = try scanner.skipBalancedInTwo(cutSpacing: spacing, guessFrom: guess,
+                                                                              progress: { _ in }, secondProgress: { _ in })
+                        #expect(walk != nil && oneError == nil, "guess \(guess): \(text)")
+                        #expect(commas == walk?.commas && scanner.index == walk?.end, "guess \(guess): \(text)")
+                        let allowed = Set((everyComma ?? []).map { "\($0.offset) \($0.elementsBefore)" })
+                        #expect(cuts.allSatisfy { allowed.contains("\($0.offset) \($0.elementsBefore)") }, "guess \(guess): \(text)")
+                        #expect(cuts.map(\.offset) == cuts.map(\.offset).sorted())
+                        if let seam { #expect(cuts.contains { $0.offset == seam }, "guess \(guess): \(text)") }
+                    } catch {
+                        #expect(walk == nil && error == oneError, "guess \(guess): \(text)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A seam guessed between two features is used (the second thread's scan counts); one guessed
+    /// inside a string that reads "},{" is not, and the scan is the walk's all the same.
+    @Test func aSeamIsUsedOnlyBetweenElements() throws {
+        let trap = #"{"type":"Feature","properties":{"name":"},{"},"geometry":null}"#
+        let plain = #"{"type":"Feature","properties":{},"geometry":null}"#
+        let text = "[" + [plain, trap, plain, plain].joined(separator: ",") + "]"
+        let bytes = Array(text.utf8)
+        let closeCommaOpen = bytes.indices.dropFirst().dropLast().filter {
+            bytes[$0] == UInt8(ascii: ",") && bytes[$0 - 1] == UInt8(ascii: "}") && bytes[$0 + 1] == UInt8(ascii: "{")
+        }
+        // Between the features, and in the trap's name (second of four).
+        #expect(closeCommaOpen.count == 4)
+        let (trapComma, lastBoundary) = (closeCommaOpen[1], closeCommaOpen[3])
+        try bytes.withUnsafeBytes { raw in
+            var between = JSONScanner(bytes: raw)
+            let split = try between.skipBalancedInTwo(cutSpacing: 1, guessFrom: lastBoundary, progress: { _ in }, secondProgress: { _ in })
+            #expect(split.seam == lastBoundary + 1)
+            #expect(split.commas == 3 && between.index == bytes.count)
+            var trapped = JSONScanner(bytes: raw)
+            let alone = try trapped.skipBalancedInTwo(cutSpacing: 1, guessFrom: trapComma, progress: { _ in }, secondProgress: { _ in })
+            #expect(alone.seam == nil)
+            #expect(alone.commas == 3 && trapped.index == bytes.count)
+            #expect(alone.cuts == split.cuts)
+        }
+    }
+
     /// Every byte value at every position of a word, beside every other in another lane: each
     /// marked exactly when it opens, closes or quotes (the skip counts these marks).
     @Test func bracketsAreMarkedExactlyInEveryLane() {

@@ -234,7 +234,20 @@ public struct GeoJSONReader {
         var inside = scanner
         inside.index += 1
         let empty = inside.peek() == UInt8(ascii: "]")
-        let (cuts, commas) = try scanner.skipBalanced(cutSpacing: cutSpacing) { input.releasePages(before: $0) }
+        let cuts: [JSONScanner.ElementCut], commas: Int
+        if cutSpacing != .max, scanner.bytes.count - scanner.index >= 8 * cutSpacing {
+            // A parallel read: the second half of the array is scanned on a thread of its own.
+            var secondReleased: Int?
+            (cuts, commas, _) = try scanner.skipBalancedInTwo(
+                cutSpacing: cutSpacing, guessFrom: scanner.index + (scanner.bytes.count - scanner.index) / 2,
+                progress: { input.releasePages(before: $0) },
+                secondProgress: { offset in
+                    let from = secondReleased ?? offset
+                    secondReleased = input.releasePages(from: from, before: offset) ?? from
+                })
+        } else {
+            (cuts, commas) = try scanner.skipBalanced(cutSpacing: cutSpacing) { input.releasePages(before: $0) }
+        }
         input.rewind()
         return (cuts, empty ? 0 : commas + 1)
     }

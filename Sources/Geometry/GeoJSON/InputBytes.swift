@@ -84,11 +84,21 @@ public final class InputBytes {
     public func rewind() { released = 0 }
 
     public func releasePages(before offset: Int) {
-        guard let mapped else { return }
+        if let end = releasePages(from: released, before: offset) { released = end }
+    }
+
+    /// Hands back the whole pages from `start` to before `offset` once they are 64 MB or more
+    /// (another thread's pass over a later part of the input, which keeps `start` itself): the
+    /// end of what was handed back, nil when nothing was. The counter of `releasePages(before:)`
+    /// is not touched.
+    @discardableResult
+    public func releasePages(from start: Int, before offset: Int) -> Int? {
+        guard let mapped else { return nil }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (start + page - 1) / page * page
         let end = (min(offset, mappedLength) / page) * page
-        guard end - released >= 64 << 20 else { return }
-        madvise(mapped + released, end - released, MADV_DONTNEED)
-        released = end
+        guard end - first >= 64 << 20 else { return nil }
+        madvise(mapped + first, end - first, MADV_DONTNEED)
+        return end
     }
 }

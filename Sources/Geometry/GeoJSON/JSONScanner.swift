@@ -419,12 +419,39 @@ struct JSONScanner {
     /// brackets and strings; and the commas between its elements.
     @discardableResult
     mutating func skipBalanced(cutSpacing: Int = .max, progress: (Int) -> Void) throws(JSONSyntaxError) -> (cuts: [ElementCut], commas: Int) {
-        let open = index
-        var depth = 0
-        var nextReport = index + (1 << 20)
+        var scan = BalancedScan(open: index, depth: 0, cutSpacing: cutSpacing, from: index)
+        _ = try continueBalanced(&scan, progress: progress)
+        return (scan.cuts, scan.commas)
+    }
+
+    /// Where a first pass over an array is: how deep, the cuts and commas so far. A scan stopped
+    /// just past one of the array's own commas goes on from there as if it had never stopped
+    /// (nothing else is known there: no string is open, the depth is the array's).
+    struct BalancedScan {
+        /// The array's '[' (named when the input ends before it closes).
+        let open: Int
+        var depth: Int
+        let cutSpacing: Int
+        var nextCut: Int
         var cuts: [ElementCut] = []
-        var nextCut = cutSpacing == .max ? Int.max : index + cutSpacing
         var commas = 0
+
+        init(open: Int, depth: Int, cutSpacing: Int, from start: Int) {
+            self.open = open
+            self.depth = depth
+            self.cutSpacing = cutSpacing
+            nextCut = cutSpacing == .max ? .max : start &+ cutSpacing
+        }
+    }
+
+    /// Follows brackets and strings from `index`, at `scan`'s depth, until the array closes
+    /// (true) or just past the array's own comma that ends at `stop` (false).
+    mutating func continueBalanced(_ scan: inout BalancedScan, stop: Int = -1, progress: (Int) -> Void) throws(JSONSyntaxError) -> Bool {
+        // Locals, written back on the way out: the loop keeps them in registers.
+        var depth = scan.depth, commas = scan.commas, nextCut = scan.nextCut
+        defer { (scan.depth, scan.commas, scan.nextCut) = (depth, commas, nextCut) }
+        let cutSpacing = scan.cutSpacing
+        var nextReport = index + (1 << 20)
         let n = bytes.count
         while index < n {
             // Inside an element (depth 2 and more) only brackets and quotes matter: eight bytes
@@ -463,7 +490,7 @@ struct JSONScanner {
                 depth += 1
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 depth -= 1
-                if depth == 0 { return (cuts, commas) }
+                if depth == 0 { return true }
             case UInt8(ascii: "\""):
                 while index < n, bytes[index] != UInt8(ascii: "\"") {
                     index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
@@ -473,9 +500,10 @@ struct JSONScanner {
                 guard depth == 1 else { break }
                 commas += 1
                 if index >= nextCut {
-                    cuts.append(ElementCut(offset: index, elementsBefore: commas))
+                    scan.cuts.append(ElementCut(offset: index, elementsBefore: commas))
                     nextCut = index &+ cutSpacing
                 }
+                if index == stop { return false }
             default:
                 if index >= nextReport {
                     progress(index)
@@ -483,7 +511,7 @@ struct JSONScanner {
                 }
             }
         }
-        throw error("input ends inside an array or object that starts here (truncated file?)", at: open)
+        throw error("input ends inside an array or object that starts here (truncated file?)", at: scan.open)
     }
 
     /// The high bit of every byte of `word` that is a bracket, a brace or a double quote (bytes
