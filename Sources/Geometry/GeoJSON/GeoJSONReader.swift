@@ -62,7 +62,7 @@ public struct GeoJSONReader {
     ) throws(LandtrackError) {
         try mappingErrors(of: input) {
             try input.withBytes { bytes in
-                try readDocument(bytes, input: input, cutSpacing: .max, header: header, collection: { runs in
+                try readDocument(bytes, input: input, cutSpacing: .max, firstPassInTwo: false, header: header, collection: { runs in
                     for k in 0..<runs.count { try runs.read(run: k, releasing: input, feature) }
                 }, single: feature)
             }
@@ -75,8 +75,10 @@ public struct GeoJSONReader {
     /// `parallelism.runBytes` (a first pass finds the cuts between features, following only
     /// brackets and strings) and the runs are parsed and processed on `parallelism.threads`
     /// threads, each with a worker of its own (`FeatureWorker.fork`), while `deliver` runs on
-    /// the calling thread. Features, problems and errors are those of a read on one thread, in
-    /// the same order: a syntax error stops the read after the features before it.
+    /// the calling thread. With more than one core the first pass over a long features array
+    /// runs on two threads (`JSONScanner.skipBalancedInTwo`), whatever `parallelism.threads`.
+    /// Features, problems and errors are those of a read on one thread, in the same order: a
+    /// syntax error stops the read after the features before it.
     public func read<Worker: FeatureWorker>(
         _ input: InputBytes, parallelism: ReadParallelism,
         start: (GeoJSONHeader) throws(LandtrackError) -> Worker,
@@ -85,7 +87,10 @@ public struct GeoJSONReader {
         var worker: Worker?
         try mappingErrors(of: input) {
             try input.withBytes { bytes in
+                // The first pass on two threads also when the parse has one: it runs before any
+                // feature is handed out, while the thread that takes them (a store's writer) waits.
                 try readDocument(bytes, input: input, cutSpacing: parallelism.threads > 1 ? parallelism.runBytes : .max,
+                                 firstPassInTwo: parallelism.threads > 1 || Cores.available > 1,
                                  header: { (head) throws(LandtrackError) in worker = try start(head) },
                                  collection: { runs in
                                      try FeatureRuns.readInParallel(runs, input: input, threads: parallelism.threads, first: worker!, deliver: deliver)
@@ -134,7 +139,7 @@ public struct GeoJSONReader {
     /// (cut into runs at least `cutSpacing` bytes long), a lone Feature's or geometry's
     /// through `single`.
     private func readDocument(
-        _ bytes: UnsafeRawBufferPointer, input: InputBytes, cutSpacing: Int,
+        _ bytes: UnsafeRawBufferPointer, input: InputBytes, cutSpacing: Int, firstPassInTwo: Bool,
         header: (GeoJSONHeader) throws(LandtrackError) -> Void,
         collection: (FeatureRuns) throws -> Void,
         single: (Result<GeoJSONFeature, Diagnostic>) throws(LandtrackError) -> Void
@@ -169,7 +174,7 @@ public struct GeoJSONReader {
             case "features":
                 scanner.skipWhitespace()
                 featuresOffset = scanner.index
-                (cuts, elements) = try skipReleasing(&scanner, input: input, cutSpacing: cutSpacing)
+                (cuts, elements) = try skipReleasing(&scanner, input: input, cutSpacing: cutSpacing, inTwo: firstPassInTwo)
             default: try scanner.skipValue(depth: 1)
             }
         }
@@ -226,7 +231,9 @@ public struct GeoJSONReader {
     /// does not leave the whole file resident. Only brackets and strings are followed: the
     /// second pass parses (and checks) every byte of it.
     /// Returns the cuts, and the number of elements (nil when "features" is not an array).
-    private func skipReleasing(_ scanner: inout JSONScanner, input: InputBytes, cutSpacing: Int) throws -> ([JSONScanner.ElementCut], Int?) {
+    /// `inTwo`: the array's second half is scanned on a thread of its own when the array is long
+    /// (8 MB, or 8 runs).
+    private func skipReleasing(_ scanner: inout JSONScanner, input: InputBytes, cutSpacing: Int, inTwo: Bool) throws -> ([JSONScanner.ElementCut], Int?) {
         guard scanner.peek() == UInt8(ascii: "[") else {
             try scanner.skipValue(depth: 1)
             return ([], nil)
@@ -235,8 +242,7 @@ public struct GeoJSONReader {
         inside.index += 1
         let empty = inside.peek() == UInt8(ascii: "]")
         let cuts: [JSONScanner.ElementCut], commas: Int
-        if cutSpacing != .max, scanner.bytes.count - scanner.index >= 8 * cutSpacing {
-            // A parallel read: the second half of the array is scanned on a thread of its own.
+        if inTwo, scanner.bytes.count - scanner.index >= 8 * min(cutSpacing, 1 << 20) {
             var secondReleased: Int?
             (cuts, commas, _) = try scanner.skipBalancedInTwo(
                 cutSpacing: cutSpacing, guessFrom: scanner.index + (scanner.bytes.count - scanner.index) / 2,
