@@ -464,6 +464,19 @@ extension ParcelCache {
             }
         }
 
+        /// `keep(contacts)` on a thread of its own while `body` runs (the command's analysis and
+        /// output, on one thread at its end): at a million parcels the write is 22 MB into fresh
+        /// page-cache pages, 0.2 s that waited its turn. Returns once both are done.
+        public func keep<T>(_ contacts: ParcelContacts, during body: () throws -> T) rethrows -> T {
+            let written = DispatchSemaphore(value: 0)
+            Thread {
+                keep(contacts)
+                written.signal()
+            }.start()
+            defer { written.wait() }
+            return try body()
+        }
+
         /// Keeps `contacts` for the parcels read under this entry (best effort, atomic rename:
         /// a failure to write never fails the command).
         public func keep(_ contacts: ParcelContacts) {

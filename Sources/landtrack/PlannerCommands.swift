@@ -186,29 +186,34 @@ struct ContiguityCommand: ParsableCommand {
             }
         }
         snapshot = nil  // no second copy of the parcels stays alive
-        let report: ContiguityReport
-        do {
-            // With a file the cache keeps: gap 0's contact graph of all its parcels, kept beside
-            // them by the first contiguity command that selects at least half of them (for a
-            // few parcels, a pass over all would cost more than it saves) and read by the next
-            // (any gap, any selection).
-            var contacts = cacheEntry?.contacts(parcelCount: parcels.count)
-            if contacts == nil, let cacheEntry,
-               2 * options.selectedCount(parcels) >= parcels.count {
-                contacts = try ParcelContacts.of(parcels)
-                cacheEntry.keep(contacts!)
+        func analyseAndPrint(_ contacts: ParcelContacts?) throws {
+            let report: ContiguityReport
+            do {
+                report = try ContiguityReport.analyse(parcels, crs: crs, options: options, contacts: contacts)
+            } catch {
+                throw landtrack.report(error)
             }
-            report = try ContiguityReport.analyse(parcels, crs: crs, options: options, contacts: contacts)
-        } catch {
-            throw landtrack.report(error)
+            switch format {
+            case .geojson: print(report.geojson(), terminator: "")
+            case .table: print(report.table(), terminator: "")
+            case .json: print(report.json(), terminator: "")
+            case .csv: print(report.csv(), terminator: "")
+            }
+            keepUntilExit(report)
         }
-        switch format {
-        case .geojson: print(report.geojson(), terminator: "")
-        case .table: print(report.table(), terminator: "")
-        case .json: print(report.json(), terminator: "")
-        case .csv: print(report.csv(), terminator: "")
+        // With a file the cache keeps: gap 0's contact graph of all its parcels, kept beside
+        // them by the first contiguity command that selects at least half of them (for a few
+        // parcels, a pass over all would cost more than it saves) and read by the next (any
+        // gap, any selection). It is written while the report is made.
+        let kept = cacheEntry?.contacts(parcelCount: parcels.count)
+        if kept == nil, let cacheEntry, 2 * options.selectedCount(parcels) >= parcels.count {
+            let contacts: ParcelContacts
+            do { contacts = try ParcelContacts.of(parcels) } catch { throw landtrack.report(error) }
+            try cacheEntry.keep(contacts) { try analyseAndPrint(contacts) }
+        } else {
+            try analyseAndPrint(kept)
         }
-        keepUntilExit(parcels, report)
+        keepUntilExit(parcels)
     }
 }
 
