@@ -27,7 +27,13 @@ struct Landtrack: AsyncParsableCommand {
         subcommands: [AreaCommand.self, ValidateCommand.self, ImportCommand.self, TransitionCommand.self, PBFCommand.self,
                       MergeCommand.self, SplitCommand.self, HistoryCommand.self, ParcelsCommand.self, ExportCommand.self, CopyCommand.self, SummaryCommand.self, ChangesCommand.self, ContiguityCommand.self, CheckCommand.self,
                       MapCommand.self, ServeCommand.self, TokenCommand.self])
+
+    static func main() async {
+        Allocator.configureForThreads()
+        await main(nil)
+    }
 }
+
 
 /// Exit codes shared by the commands.
 enum Exit {
