@@ -316,14 +316,23 @@ public struct ContiguityReport: Sendable, RenderableReport {
 
         /// How many of `parcels` are taken into blocks (each read in place, none copied).
         public func selectedCount(_ parcels: [Parcel]) -> Int {
-            parcels.withUnsafeBufferPointer { buffer in
-                buffer.indices.reduce(0) { $0 + (selects(state: buffer[$1].state, basicFarmland: buffer[$1].basicFarmland) ? 1 : 0) }
+            let selects = selection()
+            return parcels.withUnsafeBufferPointer { buffer in
+                buffer.indices.reduce(0) { $0 + (selects(buffer[$1].state, buffer[$1].basicFarmland) ? 1 : 0) }
             }
         }
 
         /// `selects` on the two fields it reads (a caller reading them in place copies no parcel).
         func selects(state: ParcelState, basicFarmland: Bool) -> Bool {
             (states?.contains(state) ?? true) && (!basicFarmlandOnly || basicFarmland)
+        }
+
+        /// `selects(state:basicFarmland:)` with the states looked up by ordinal in a table made
+        /// once: for a million parcels, hashing each one's state in the set was 40 ms a pass.
+        func selection() -> (ParcelState, Bool) -> Bool {
+            let taken = ParcelState.allCases.map { states?.contains($0) ?? true }
+            let pbfOnly = basicFarmlandOnly
+            return { state, basicFarmland in taken[state.ordinal] && (!pbfOnly || basicFarmland) }
         }
     }
 
@@ -357,8 +366,9 @@ public struct ContiguityReport: Sendable, RenderableReport {
         var positions: [Int] = []
         var inIDOrder = true
         var envelopes: [Envelope?] = []
+        let selects = options.selection()
         all.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices where options.selects(state: buffer[i].state, basicFarmland: buffer[i].basicFarmland) {
+            for i in buffer.indices where selects(buffer[i].state, buffer[i].basicFarmland) {
                 positions.append(i)
             }
             for k in positions.indices.dropFirst() where buffer[positions[k - 1]].id > buffer[positions[k]].id {
