@@ -8,10 +8,24 @@
 /// an id only when those bits agree; growing moves slots by the hashes kept, without hashing again.
 struct FirstFeatureByID {
     /// 0 is empty; else the hash's high 32 bits, then the entry's number + 1.
-    private var slots: [UInt64] = Array(repeating: 0, count: 1024)
+    private var slots: [UInt64]
     private var hashes: [Int] = []
     private var ids: [String] = []
     private var featureIndices: [Int] = []
+
+    /// Room for `expected` ids from the start (a read knows how many features follow): a million
+    /// ids grew the table ten times, each time moving every slot and copying the three lists.
+    /// At most two million are made room for (a file of empty objects has many elements and no
+    /// ids); more grow as before.
+    init(expected: Int = 0) {
+        let room = min(max(0, expected), 1 << 21)
+        var size = 1024
+        while size < 2 * room { size *= 2 }
+        slots = Array(repeating: 0, count: size)
+        hashes.reserveCapacity(room)
+        ids.reserveCapacity(room)
+        featureIndices.reserveCapacity(room)
+    }
 
     /// The index of the first feature with `id`; nil when this is the first (it is then
     /// remembered with `featureIndex`). `hash` is `id.hashValue`.

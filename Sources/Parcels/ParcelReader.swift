@@ -133,7 +133,10 @@ public struct ParcelReader: Sendable {
             }
             let made = try CoordinateNormalizer(crs: declared, axisOrder: options.axisOrder)
             normalizer = made
-            if let features = header.featureCount { expecting(features) }
+            if let features = header.featureCount {
+                expecting(features)
+                seenIDs = FirstFeatureByID(expected: features)
+            }
             try start(made.geographicCRS)
             return ParcelExamination(options: options, normalizer: made, keptProperties: properties)
         }, deliver: { (outcome: ParcelExamination.Outcome) throws(LandtrackError) in

@@ -7,8 +7,8 @@ import TestSupport
 @Suite("First feature by id")
 struct FirstFeatureByIDTests {
     /// `hashOf` maps an id to the hash handed in: the real one, or one that makes collisions.
-    func expectSameAsADictionary(_ ids: [String], hashOf: (String) -> Int, sourceLocation: SourceLocation = #_sourceLocation) {
-        var register = FirstFeatureByID()
+    func expectSameAsADictionary(_ ids: [String], expected: Int = 0, hashOf: (String) -> Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        var register = FirstFeatureByID(expected: expected)
         var truth: [String: Int] = [:]
         for (n, id) in ids.enumerated() {
             let index = n + 1
@@ -29,6 +29,14 @@ struct FirstFeatureByIDTests {
     @Test(arguments: [1, 2, 3] as [UInt64])
     func answersAsADictionaryWithRealHashes(seed: UInt64) {
         expectSameAsADictionary(Self.ids(seed: seed), hashOf: { $0.hashValue })
+    }
+
+    /// Made room for the ids a read expects (as many, fewer: it still grows, more), and with the
+    /// colliding hashes: the same answers.
+    @Test(arguments: [1, 3_000, 6_000, 50_000])
+    func answersAsADictionaryWhenMadeRoomFor(expected: Int) {
+        expectSameAsADictionary(Self.ids(seed: 4), expected: expected, hashOf: { $0.hashValue })
+        expectSameAsADictionary(Self.ids(seed: 5), expected: expected, hashOf: { $0.utf8.reduce(0) { $0 &+ Int($1) } % 7 })
     }
 
     /// Every id's hash one of 7 values: the same high bits in every slot, long probes, ids told
