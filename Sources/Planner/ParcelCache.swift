@@ -18,10 +18,11 @@ public struct ParcelCache: Sendable {
     public let directory: URL
     /// Parcels a thread encodes or decodes at a time (the runs are spread over every core).
     public var parcelsPerRun: Int
-    static let magic: [UInt8] = Array("LTPC0005".utf8)
-    /// The fewest bytes a parcel takes in the file (an empty id, no texts, no polygon): a count
-    /// that the runs cannot hold is damage, found before room for that many parcels is asked for.
-    static let smallestParcel = 1 + 2 + 1 + 1 + 16 + 1 + 1
+    static let magic: [UInt8] = Array("LTPC0006".utf8)
+    /// The fewest bytes a parcel takes in the file (an id as its predecessor's, no texts, no
+    /// deduction, no polygon): a count that the runs cannot hold is damage, found before room for
+    /// that many parcels is asked for.
+    static let smallestParcel = 2 + 2 + 1 + 1 + 8 + 1 + 1 + 1
 
     public init(directory: URL, parcelsPerRun: Int = 8192) {
         self.directory = directory
@@ -63,11 +64,13 @@ public struct ParcelCache: Sendable {
     }
 
     // MARK: Format: magic, fingerprint (32), CRS identifier, count, run size, then the runs of
-    // parcels, each parcel: id, state, PBF, village, land use, area, deduction share and code,
-    // polygons (rings: their positions as decimal integers, or as Float64 pairs: `Writer.ring`);
-    // then the index: where each run starts, and last where the index starts. Texts' lengths and
-    // the counts of polygons, rings and positions are varints (`Writer.count`); the header's
-    // count and run size and the index are 8-byte integers.
+    // parcels, each parcel: id (as the bytes it shares with the run's previous id, then the
+    // rest), state, PBF, village and land use (run-local texts: `Writer.Run.text`), area,
+    // deduction share (a byte 0 for none, else 1 and the Float64) and code, polygons (rings:
+    // their positions as decimal integers, or as Float64 pairs: `Writer.ring`); then the index:
+    // where each run starts, and last where the index starts. Texts' lengths and the counts of
+    // polygons, rings and positions are varints (`Writer.count`); the header's count and run
+    // size and the index are 8-byte integers. A run is decoded without the runs before it.
 
     func read(_ key: Key) -> (parcels: [Parcel], crs: CoordinateReferenceSystem)? {
         // Memory-mapped, pages handed back as the decoding passes them: the cache file and the
@@ -155,15 +158,16 @@ public struct ParcelCache: Sendable {
             let run = parcelsPerRun
             func encode(_ k: Int) -> [UInt8] {
                 var out: [UInt8] = []
+                var encoder = Writer.Run()
                 for p in parcels[(k * run)..<min(parcels.count, (k + 1) * run)] {
-                    Writer.string(p.id, &out)
+                    encoder.id(p.id, &out)
                     out.append(stateIndex[p.state]!)
                     out.append(p.basicFarmland ? 1 : 0)
-                    Writer.optionalString(p.village, &out)
-                    Writer.optionalString(p.landuseCode, &out)
+                    encoder.text(p.village, &out)
+                    encoder.text(p.landuseCode, &out)
                     Writer.double(p.areaSquareMetres, &out)
-                    Writer.double(p.deduction?.ratio ?? 0, &out)
-                    Writer.optionalString(p.deduction?.code, &out)
+                    Writer.share(p.deduction?.ratio ?? 0, &out)
+                    encoder.text(p.deduction?.code, &out)
                     Writer.count(p.polygons.count, &out)
                     for polygon in p.polygons {
                         Writer.count(polygon.rings.count, &out)
@@ -217,6 +221,43 @@ public struct ParcelCache: Sendable {
             guard let s else { return out.append(0) }
             out.append(1)
             string(s, &out)
+        }
+
+        /// A deduction share: a byte 0 for +0.0 (most parcels: none), else 1 and the Float64.
+        static func share(_ v: Double, _ out: inout [UInt8]) {
+            guard v.bitPattern != 0 else { return out.append(0) }
+            out.append(1)
+            double(v, &out)
+        }
+
+        /// What a run's parcels share: texts already written in it, and the previous id. (A
+        /// parcel's 46 bytes of attributes were two fifths of the cache: ids that differ in their
+        /// last digits, a few village names and land-use codes said again and again.)
+        struct Run {
+            private var texts: [String: Int] = [:]
+            private var previousID: [UInt8] = []
+
+            /// The id as the count of leading bytes it shares with the run's previous id, then
+            /// the rest (a varint count and the bytes).
+            mutating func id(_ id: String, _ out: inout [UInt8]) {
+                let bytes = Array(id.utf8)
+                var shared = 0
+                while shared < min(bytes.count, previousID.count), bytes[shared] == previousID[shared] { shared += 1 }
+                count(shared, &out)
+                count(bytes.count - shared, &out)
+                out.append(contentsOf: bytes[shared...])
+                previousID = bytes
+            }
+
+            /// A text as a varint: 0 for none, k for the run's k-th text, and one more than the
+            /// run's texts for a new one, whose length and bytes follow (it is the next text).
+            mutating func text(_ s: String?, _ out: inout [UInt8]) {
+                guard let s else { return out.append(0) }
+                if let k = texts[s] { return count(k, &out) }
+                texts[s] = texts.count + 1
+                count(texts.count, &out)
+                string(s, &out)
+            }
         }
         /// The powers of ten a ring's positions may be scaled by (all exact in Float64).
         static let scales: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
@@ -288,11 +329,23 @@ public struct ParcelCache: Sendable {
         var offset = 0
         var atEnd: Bool { offset == raw.count }
 
+        /// The texts of the run so far, and its previous id (`Writer.Run`).
+        var texts: [String] = []
+        var previousID: [UInt8] = []
+
+        /// A parcel's fields before its polygons, as `write` wrote them; nil when the bytes are
+        /// not those.
+        mutating func attributes() -> (id: String, state: ParcelState, basicFarmland: Bool, village: String?, landuse: String?,
+                                       area: Double, deductionRatio: Double, deductionCode: String?)? {
+            guard let id = id(), let stateIndex = byte(), stateIndex < ParcelState.allCases.count, let pbf = byte(),
+                  let village = text(), let landuse = text(), let area = double(),
+                  let deductionRatio = share(), let deductionCode = text() else { return nil }
+            return (id, ParcelState.allCases[Int(stateIndex)], pbf == 1, village, landuse, area, deductionRatio, deductionCode)
+        }
+
         /// One parcel as `write` wrote it; nil when the bytes are not one.
         mutating func parcel() -> Parcel? {
-            guard let id = string(), let stateIndex = byte(), stateIndex < ParcelState.allCases.count, let pbf = byte(),
-                  let village = optionalString(), let landuse = optionalString(), let area = double(),
-                  let deductionRatio = double(), let deductionCode = optionalString(),
+            guard let (id, state, basicFarmland, village, landuse, area, deductionRatio, deductionCode) = attributes(),
                   let polygonCount = count(), polygonCount <= raw.count - offset else { return nil }
             var polygons: [Polygon] = []
             polygons.reserveCapacity(polygonCount)
@@ -312,7 +365,7 @@ public struct ParcelCache: Sendable {
                 }
                 polygons.append(Polygon(exterior: exterior, holes: holes))
             }
-            return Parcel(id: id, state: ParcelState.allCases[Int(stateIndex)], basicFarmland: pbf == 1,
+            return Parcel(id: id, state: state, basicFarmland: basicFarmland,
                           village: village, landuseCode: landuse, polygons: polygons, areaSquareMetres: area,
                           deduction: .stored(ratio: deductionRatio, code: deductionCode))
         }
@@ -371,6 +424,32 @@ public struct ParcelCache: Sendable {
             if flag == 0 { return .some(nil) }
             guard flag == 1, let s = string() else { return nil }
             return .some(s)
+        }
+        /// An id as `Writer.Run.id` wrote it.
+        mutating func id() -> String? {
+            guard let shared = count(), shared <= previousID.count, let n = count(), n <= raw.count - offset else { return nil }
+            var bytes = Array(previousID[..<shared])
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + n)]))
+            offset += n
+            previousID = bytes
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        /// A text as `Writer.Run.text` wrote it: .some(nil) for none.
+        mutating func text() -> String?? {
+            guard let k = count() else { return nil }
+            if k == 0 { return .some(nil) }
+            if k <= texts.count { return .some(texts[k - 1]) }
+            guard k == texts.count + 1, let s = string() else { return nil }
+            texts.append(s)
+            return .some(s)
+        }
+        /// A deduction share as `Writer.share` wrote it.
+        mutating func share() -> Double? {
+            switch byte() {
+            case 0?: return 0
+            case 1?: return double()
+            default: return nil
+            }
         }
         /// `n` positions as `Writer.ring` wrote them.
         mutating func ring(_ n: Int) -> [Point]? {

@@ -51,8 +51,7 @@ struct ParcelCacheTests {
             var index = ParcelCache.Reader(raw: raw, offset: tail.int()! + 8 * 214)
             var r = ParcelCache.Reader(raw: raw, offset: index.int()!)
             for _ in 0..<2 { _ = r.parcel() }
-            _ = r.string(); _ = r.byte(); _ = r.byte(); _ = r.optionalString(); _ = r.optionalString()
-            _ = r.double(); _ = r.double(); _ = r.optionalString()
+            _ = r.attributes()
             _ = r.count(); _ = r.count(); _ = r.count()   // polygons, rings, points
             return r.offset
         }
@@ -245,18 +244,71 @@ struct ParcelCacheTests {
     /// could hold is no parcel, and no room is asked for that many.
     @Test(arguments: [[Int(Int32.max)], [1, Int(Int32.max)]]) func aCountLargerThanTheBytesLeftIsNoParcel(counts: [Int]) {
         var bytes: [UInt8] = []
-        ParcelCache.Writer.string("NH-1", &bytes)
+        var run = ParcelCache.Writer.Run()
+        run.id("NH-1", &bytes)
         bytes += [0, 1]
-        ParcelCache.Writer.optionalString(nil, &bytes)
-        ParcelCache.Writer.optionalString(nil, &bytes)
+        run.text(nil, &bytes)
+        run.text(nil, &bytes)
         ParcelCache.Writer.double(1, &bytes)
-        ParcelCache.Writer.double(0, &bytes)
-        ParcelCache.Writer.optionalString(nil, &bytes)
+        ParcelCache.Writer.share(0, &bytes)
+        run.text(nil, &bytes)
         for c in counts { ParcelCache.Writer.count(c, &bytes) }
         bytes += Array(repeating: 0, count: 16)
         bytes.withUnsafeBytes { raw in
             var r = ParcelCache.Reader(raw: raw)
             #expect(r.parcel() == nil)
+        }
+    }
+
+    /// A run's attributes come back as written, whatever the ids share (also a part of a
+    /// character: ids are cut by bytes), whatever texts repeat or are absent, whatever the share
+    /// (+0.0 in a byte, -0.0 and the rest as Float64): encoded by one `Writer.Run`, decoded by one
+    /// `Reader`, parcel after parcel; a text referred to before it was written is no parcel.
+    @Test func attributesComeBackAsWritten() async {
+        await checkProperty(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
+            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
+            let stems = ["NH-00", "NH-01", "村", "杜", "", "長い"], texts = ["竹冈村", "0101", "0601", "", "x"]
+            let shares: [Double] = [0, -0.0, 0.05, 1e-300, .leastNonzeroMagnitude]
+            let rows = (0..<Int.random(in: 1...40, using: &rng)).map { _ -> (String, ParcelState, Bool, String?, String?, Double, Double, String?) in
+                func text() -> String? { Bool.random(using: &rng) ? nil : texts.randomElement(using: &rng)! }
+                return (stems.randomElement(using: &rng)! + String(Int.random(in: 0...120, using: &rng)), ParcelState.allCases.randomElement(using: &rng)!,
+                        Bool.random(using: &rng), text(), text(), Double.random(in: 0...1e6, using: &rng), shares.randomElement(using: &rng)!, text())
+            }
+            var bytes: [UInt8] = []
+            var run = ParcelCache.Writer.Run()
+            for row in rows {
+                run.id(row.0, &bytes)
+                bytes += [UInt8(row.1.ordinal), row.2 ? 1 : 0]
+                run.text(row.3, &bytes)
+                run.text(row.4, &bytes)
+                ParcelCache.Writer.double(row.5, &bytes)
+                ParcelCache.Writer.share(row.6, &bytes)
+                run.text(row.7, &bytes)
+            }
+            bytes.withUnsafeBytes { raw in
+                var r = ParcelCache.Reader(raw: raw)
+                for row in rows {
+                    let got = r.attributes()
+                    #expect(got?.id == row.0 && got?.state == row.1 && got?.basicFarmland == row.2)
+                    #expect(got?.village == row.3 && got?.landuse == row.4 && got?.deductionCode == row.7)
+                    #expect(got?.area.bitPattern == row.5.bitPattern && got?.deductionRatio.bitPattern == row.6.bitPattern)
+                }
+                #expect(r.atEnd)
+            }
+        }
+        // A reference to a third text in a run that has one (2 would be the next, written out
+        // after it): no attributes.
+        var bytes: [UInt8] = []
+        var run = ParcelCache.Writer.Run()
+        run.id("A", &bytes)
+        bytes += [0, 0]
+        run.text("v", &bytes)
+        bytes += [3]
+        ParcelCache.Writer.double(1, &bytes)
+        bytes += [0, 0]
+        bytes.withUnsafeBytes { raw in
+            var r = ParcelCache.Reader(raw: raw)
+            #expect(r.attributes() == nil)
         }
     }
 
