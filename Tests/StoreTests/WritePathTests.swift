@@ -233,14 +233,30 @@ struct WritePathTests {
 /// Ids are text without control characters, compared exactly as stored.
 @Suite("Parcel ids")
 struct ParcelIDTests {
-    @Test(arguments: ["DUP-1\u{0}", "\u{0}", "A\tB", "line\nbreak", "del\u{7F}", "", String(repeating: "x", count: 257)])
+    @Test(arguments: ["DUP-1\u{0}", "\u{0}", "A\tB", "line\nbreak", "del\u{7F}", "", String(repeating: "x", count: 257),
+                      String(repeating: "村", count: 257)])
     func badIdsAreRefused(id: String) {
         #expect(ParcelID.problem(id) != nil)
     }
 
-    @Test(arguments: ["NH-000177", "大岗村-0001", "a b", String(repeating: "x", count: 256), "id with \"quotes\""])
+    @Test(arguments: ["NH-000177", "大岗村-0001", "a b", String(repeating: "x", count: 256), "id with \"quotes\"",
+                      String(repeating: "村", count: 256), String(repeating: "e\u{301}", count: 200)])
     func goodIdsPass(id: String) {
         #expect(ParcelID.problem(id) == nil)
+    }
+
+    /// The rule on ids of every length around the limit, in characters of one to four bytes and
+    /// of two scalars, with and without controls: a limit on characters, not bytes.
+    @Test func theQuickTestAgreesWithTheRule() {
+        var rng = SplitMix(seed: 14)
+        let pieces = ["a", "7", "-", "é", "村", "😀", "e\u{301}", "\u{0}", "\t", "\u{1F}", "\u{7F}", "\u{80}"]
+        for _ in 0..<3_000 {
+            let n = [0, 1, 85, 128, 255, 256, 257, 300][Int.random(in: 0..<8, using: &rng)]
+            let clean = Bool.random(using: &rng)
+            let id = (0..<n).map { _ in pieces[Int.random(in: 0..<(clean ? 7 : pieces.count), using: &rng)] }.joined()
+            let good = !id.isEmpty && id.count <= 256 && !id.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+            #expect((ParcelID.problem(id) == nil) == good, "\(id.count) characters, \(id.utf8.count) bytes")
+        }
     }
 
     /// "DUP-1\u0000" in a file no longer slips past the duplicate check to overwrite DUP-1.
