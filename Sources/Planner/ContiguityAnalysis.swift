@@ -366,6 +366,8 @@ public struct ContiguityReport: Sendable, RenderableReport {
         var positions: [Int] = []
         var inIDOrder = true
         var envelopes: [Envelope?] = []
+        // Only where they are used: tiles for a gap, or for gap 0's pass without a contact graph.
+        let needsEnvelopes = options.gapMetres > 0 || (contacts == nil && gapZero == nil)
         let selects = options.selection()
         all.withUnsafeBufferPointer { buffer in
             for i in buffer.indices where selects(buffer[i].state, buffer[i].basicFarmland) {
@@ -376,20 +378,28 @@ public struct ContiguityReport: Sendable, RenderableReport {
                 break
             }
             if !inIDOrder { positions.sort { buffer[$0].id < buffer[$1].id } }
-            envelopes = positions.map { Self.envelope(of: buffer[$0].polygons) }
+            if needsEnvelopes {
+                envelopes = positions.map { Self.envelope(of: buffer[$0].polygons) }
+            }
         }
         precondition(contacts == nil || contacts?.parcelCount == all.count, "contacts of another list of parcels")
         let selected = Selection(parcels: all, positions: positions)
         let ctx = GEOSContext()
+        // Every parcel has polygons, except those read without them for gap 0 from a kept contact
+        // graph (`PlannerInput.loadForKeptContacts`), which no geometry operation may then reach.
+        func polygons(_ i: Int) -> [Polygon] {
+            precondition(!selected[i].polygons.isEmpty, "parcel \(selected[i].id) was read without its polygons")
+            return selected[i].polygons
+        }
         func lonlat(_ i: Int) throws(LandtrackError) -> GEOSGeometryHandle {
-            try ctx.geometry(.multiPolygon(MultiPolygon(selected[i].polygons)))
+            try ctx.geometry(.multiPolygon(MultiPolygon(polygons(i))))
         }
         // The tiles' threads: each makes the parcels' GEOS copies in a context of its own.
         let threads = max(1, options.threads)
         let perTile = options.parcelsPerTile ?? max(1, ParcelTiles.standardSize / threads)
         let lonlatWorkers = (0..<threads).map { _ in
             let own = GEOSContext()
-            return TileWorker(ctx: own) { (i: Int) throws(LandtrackError) in try own.geometry(.multiPolygon(MultiPolygon(selected[i].polygons))) }
+            return TileWorker(ctx: own) { (i: Int) throws(LandtrackError) in try own.geometry(.multiPolygon(MultiPolygon(polygons(i)))) }
         }
         let included = [Bool](repeating: true, count: selected.count)
         // Gap 0's components and overlapping pairs, from the contact graph when there is one,
@@ -397,7 +407,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
         func gapZeroComponents(_ workers: [TileWorker]) throws(LandtrackError) -> (components: [[Int]], marked: [Int]) {
             if let contacts { return contacts.components(of: positions) }
             return try ContiguityAnalysis.contactComponents(included: included, tiles: ParcelTiles(envelopes, perTile: perTile),
-                                                            polygons: { selected[$0].polygons }, workers: workers)
+                                                            polygons: { polygons($0) }, workers: workers)
         }
         var mayOverlap = [Bool](repeating: false, count: selected.count)
         var method = "gap 0: parcels that touch or overlap, on their coordinates (shared vertices and edges proved exactly, GEOS for the rest)"
@@ -419,7 +429,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
                 }
                 planeWorkers.append(TileWorker(ctx: own, barriers: barriers) { (i: Int) throws(LandtrackError) in
                     var ps: [Polygon] = []
-                    for polygon in selected[i].polygons { ps.append(try transform.transform(polygon)) }
+                    for polygon in polygons(i) { ps.append(try transform.transform(polygon)) }
                     return try own.geometry(.multiPolygon(MultiPolygon(ps)))
                 })
             }

@@ -72,7 +72,9 @@ public struct ParcelCache: Sendable {
     // polygons, rings and positions are varints (`Writer.count`); the header's count and run
     // size and the index are 8-byte integers. A run is decoded without the runs before it.
 
-    func read(_ key: Key) -> (parcels: [Parcel], crs: CoordinateReferenceSystem)? {
+    /// The parcels kept under `key`; nil when there are none or they do not decode. `polygons:
+    /// false` skips every parcel's polygons (left empty): for what needs none of them.
+    func read(_ key: Key, polygons: Bool = true) -> (parcels: [Parcel], crs: CoordinateReferenceSystem)? {
         // Memory-mapped, pages handed back as the decoding passes them: the cache file and the
         // parcels decoded from it are not resident at once.
         guard FileManager.default.fileExists(atPath: key.cachePath.path), let input = try? InputBytes(path: key.cachePath.path) else { return nil }
@@ -114,7 +116,7 @@ public struct ParcelCache: Sendable {
                     let first = k * run
                     var n = 0
                     while n < min(run, count - first) {
-                        guard let p = reader.parcel() else { return (n, false) }
+                        guard let p = reader.parcel(polygons: polygons) else { return (n, false) }
                         (target.buffer.baseAddress! + first + n).initialize(to: p)
                         n += 1
                     }
@@ -343,13 +345,21 @@ public struct ParcelCache: Sendable {
             return (id, ParcelState.allCases[Int(stateIndex)], pbf == 1, village, landuse, area, deductionRatio, deductionCode)
         }
 
-        /// One parcel as `write` wrote it; nil when the bytes are not one.
-        mutating func parcel() -> Parcel? {
+        /// One parcel as `write` wrote it; nil when the bytes are not one. `polygons: false`:
+        /// its polygons are passed over (their counts and forms checked), and left empty.
+        mutating func parcel(polygons wanted: Bool = true) -> Parcel? {
             guard let (id, state, basicFarmland, village, landuse, area, deductionRatio, deductionCode) = attributes(),
                   let polygonCount = count(), polygonCount <= raw.count - offset else { return nil }
             var polygons: [Polygon] = []
-            polygons.reserveCapacity(polygonCount)
-            for _ in 0..<polygonCount {
+            if !wanted {
+                for _ in 0..<polygonCount {
+                    guard let ringCount = count(), ringCount >= 1, ringCount <= raw.count - offset else { return nil }
+                    for _ in 0..<ringCount {
+                        guard let n = count(), n >= 4, skipRing(n) else { return nil }
+                    }
+                }
+            }
+            for _ in 0..<(wanted ? polygonCount : 0) {
                 // Counts no larger than the bytes left (each part takes some): a damaged count
                 // never asks for room it cannot fill.
                 guard let ringCount = count(), ringCount >= 1, ringCount <= raw.count - offset,
@@ -474,6 +484,21 @@ public struct ParcelCache: Sendable {
             return failed ? nil : points
         }
 
+        /// Passes over `n` positions as `Writer.ring` wrote them; false when they are not there.
+        mutating func skipRing(_ n: Int) -> Bool {
+            guard let form = byte() else { return false }
+            if form == Writer.float64Pairs {
+                guard n <= (raw.count - offset) / 16 else { return false }
+                offset += 16 * n
+                return true
+            }
+            guard Int(form) < Writer.scales.count, n <= raw.count - offset else { return false }
+            for _ in 0..<(2 * n) {
+                guard leb128(maxBytes: 10) != nil else { return false }
+            }
+            return true
+        }
+
         mutating func points(_ n: Int) -> [Point]? {
             guard n >= 0, offset + 16 * n <= raw.count else { return nil }
             let start = offset
@@ -518,12 +543,16 @@ extension ParcelCache {
         /// another state of the input or another cache format, or damaged.
         // Format: magic, the parcel cache's magic, fingerprint (32), parcel count, the counts of
         // intersecting and overlapping pairs, then the pairs (UInt64, i << 32 | j, i < j).
-        public func contacts(parcelCount: Int) -> ParcelContacts? {
+        public func contacts(parcelCount: Int) -> ParcelContacts? { contacts(expecting: parcelCount) }
+
+        /// The contact graph kept for the parcels under this entry, for as many parcels as it
+        /// says (the caller holds it to the parcels it reads).
+        func contacts(expecting expected: Int?) -> ParcelContacts? {
             guard FileManager.default.fileExists(atPath: contactsPath.path), let input = try? InputBytes(path: contactsPath.path) else { return nil }
             return input.withBytes { raw -> ParcelContacts? in
                 var r = Reader(raw: raw)
                 guard r.bytes(Self.contactsMagic.count) == Self.contactsMagic, r.bytes(ParcelCache.magic.count) == ParcelCache.magic,
-                      r.bytes(32) == key.fingerprint, r.int() == parcelCount,
+                      r.bytes(32) == key.fingerprint, let parcelCount = r.int(), expected == nil || parcelCount == expected,
                       let n = r.int(), let m = r.int(), raw.count - r.offset == 8 * (n + m) else { return nil }
                 func pairs(_ count: Int, from offset: Int) -> [UInt64]? {
                     var valid = true
@@ -589,6 +618,21 @@ extension ParcelCache {
 }
 
 extension PlannerInput {
+    /// For gap 0 from a kept contact graph: the parcels of the file at `path` without their
+    /// polygons (skipped in the cache, not decoded), with the graph, when `cache` holds this
+    /// very file read with these options and a graph kept beside it in which no two parcels
+    /// overlap; nil otherwise (then load as usual). Blocks are then made from the graph, and
+    /// their areas from the parcels' kept areas: no polygon is needed (an overlap's area would
+    /// be). At a million parcels the polygons were most of such a command's time.
+    public static func loadForKeptContacts(path: String, options: ParcelReadOptions = ParcelReadOptions(), cache: ParcelCache?)
+        -> (parcels: [Parcel], crs: CoordinateReferenceSystem, entry: ParcelCache.Entry, contacts: ParcelContacts)? {
+        guard let cache, let key = cache.key(path: path, options: options) else { return nil }
+        let entry = ParcelCache.Entry(cache: cache, key: key)
+        guard let contacts = entry.contacts(expecting: nil), contacts.overlapping.isEmpty,
+              let hit = cache.read(key, polygons: false), hit.parcels.count == contacts.parcelCount else { return nil }
+        return (hit.parcels, hit.crs, entry, contacts)
+    }
+
     /// Parcels of the file at `path`, from `cache` when it holds this very file read with these
     /// options; otherwise read (and checked) as `load(_:options:)` does, and cached.
     public static func load(path: String, options: ParcelReadOptions = ParcelReadOptions(),

@@ -63,6 +63,16 @@ struct PlannerSourceOptions: ParsableArguments {
     /// original properties).
     /// `cacheEntry`: with a file the parcel cache keeps, where what is derived from these
     /// parcels may be kept too (their contact graph).
+    /// With a GeoJSON file the parcel cache holds, and a contact graph kept beside it in which
+    /// no two parcels overlap: the parcels without their polygons, and the graph
+    /// (`PlannerInput.loadForKeptContacts`); nil otherwise.
+    func loadWithKeptContacts() -> (parcels: [Parcel], crs: CoordinateReferenceSystem, contacts: ParcelContacts)? {
+        guard let file, !noCache, !GDALLayerSource.handles(file), var options = try? fields.readOptions() else { return nil }
+        options.defaultState = defaultState
+        return PlannerInput.loadForKeptContacts(path: file, options: options, cache: ParcelCache.standard)
+            .map { ($0.parcels, $0.crs, $0.contacts) }
+    }
+
     func load(content: SnapshotContent = .geometry) throws
         -> (parcels: [Parcel], crs: CoordinateReferenceSystem, snapshot: Snapshot?, cacheEntry: ParcelCache.Entry?) {
         try running { () throws(LandtrackError) in
@@ -170,8 +180,8 @@ struct ContiguityCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        var (parcels, crs, snapshot, cacheEntry) = try source.load()
+    /// The report's options from the flags (barriers apart: read from the store when asked).
+    func reportOptions() -> ContiguityReport.Options {
         var options = ContiguityReport.Options()
         if all { options.states = nil }
         if let states { options.states = Set(states.split(separator: ",").compactMap { ParcelState(parsing: String($0)) }) }
@@ -179,14 +189,13 @@ struct ContiguityCommand: ParsableCommand {
         options.gapMetres = gap
         options.minimumMu = minMu
         options.outlines = format == .geojson
-        if barriers {
-            options.barriers = try running { () throws(LandtrackError) in
-                if let snapshot { return try snapshot.barrierGeometries() }
-                return try source.store.open(readOnly: true).snapshot().barrierGeometries()
-            }
-        }
-        snapshot = nil  // no second copy of the parcels stays alive
-        func analyseAndPrint(_ contacts: ParcelContacts?) throws {
+        return options
+    }
+
+    func run() throws {
+        let options = reportOptions()
+        func analyseAndPrint(_ parcels: [Parcel], _ crs: CoordinateReferenceSystem, _ options: ContiguityReport.Options,
+                             _ contacts: ParcelContacts?) throws {
             let report: ContiguityReport
             do {
                 report = try ContiguityReport.analyse(parcels, crs: crs, options: options, contacts: contacts)
@@ -201,17 +210,32 @@ struct ContiguityCommand: ParsableCommand {
             }
             keepUntilExit(report)
         }
+        // Gap 0 from the contact graph kept beside a cached file, no two parcels overlapping:
+        // the parcels are read without their polygons (none is needed).
+        if gap == 0, !barriers, format != .geojson, let kept = source.loadWithKeptContacts() {
+            try analyseAndPrint(kept.parcels, kept.crs, options, kept.contacts)
+            return keepUntilExit(kept.parcels)
+        }
+        var (parcels, crs, snapshot, cacheEntry) = try source.load()
+        var withBarriers = options
+        if barriers {
+            withBarriers.barriers = try running { () throws(LandtrackError) in
+                if let snapshot { return try snapshot.barrierGeometries() }
+                return try source.store.open(readOnly: true).snapshot().barrierGeometries()
+            }
+        }
+        snapshot = nil  // no second copy of the parcels stays alive
         // With a file the cache keeps: gap 0's contact graph of all its parcels, kept beside
         // them by the first contiguity command that selects at least half of them (for a few
         // parcels, a pass over all would cost more than it saves) and read by the next (any
         // gap, any selection). It is written while the report is made.
         let kept = cacheEntry?.contacts(parcelCount: parcels.count)
-        if kept == nil, let cacheEntry, 2 * options.selectedCount(parcels) >= parcels.count {
+        if kept == nil, let cacheEntry, 2 * withBarriers.selectedCount(parcels) >= parcels.count {
             let contacts: ParcelContacts
             do { contacts = try ParcelContacts.of(parcels) } catch { throw landtrack.report(error) }
-            try cacheEntry.keep(contacts) { try analyseAndPrint(contacts) }
+            try cacheEntry.keep(contacts) { try analyseAndPrint(parcels, crs, withBarriers, contacts) }
         } else {
-            try analyseAndPrint(kept)
+            try analyseAndPrint(parcels, crs, withBarriers, kept)
         }
         keepUntilExit(parcels)
     }

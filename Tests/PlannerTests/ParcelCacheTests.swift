@@ -86,6 +86,33 @@ struct ParcelCacheTests {
         }
     }
 
+    /// Read without polygons, the cache gives the parcels of a full read with their polygons
+    /// left empty (runs of 7 and whole, multipolygons and holes passed over); a run damaged in a
+    /// ring's form is refused so too.
+    @Test(arguments: [7, 8192])
+    func aReadWithoutPolygonsIsTheParcelsWithoutThem(run: Int) throws {
+        let cache = ParcelCache(directory: try scratch(), parcelsPerRun: run)
+        let full = try PlannerInput.load(path: sample, cache: cache).parcels
+        let key = try #require(cache.key(path: sample, options: ParcelReadOptions()))
+        let light = try #require(cache.read(key, polygons: false))
+        #expect(light.parcels.count == full.count && light.parcels.allSatisfy { $0.polygons.isEmpty })
+        #expect(light.parcels == full.map { var p = $0; p.polygons = []; return p })
+        // The first parcel's first ring given a form neither decimal nor Float64.
+        let file = try #require(cacheFiles(cache).first)
+        var bytes = try Data(contentsOf: file)
+        let offset = bytes.withUnsafeBytes { raw -> Int in
+            var tail = ParcelCache.Reader(raw: raw, offset: raw.count - 8)
+            var index = ParcelCache.Reader(raw: raw, offset: tail.int()!)
+            var r = ParcelCache.Reader(raw: raw, offset: index.int()!)
+            _ = r.attributes()
+            _ = r.count(); _ = r.count(); _ = r.count()
+            return r.offset
+        }
+        bytes[offset] = 0x7F
+        try bytes.write(to: file)
+        #expect(cache.read(key, polygons: false) == nil)
+    }
+
     /// A changed file is read again, even with the same size.
     @Test func aChangedFileIsReadAgain() throws {
         let cache = ParcelCache(directory: try scratch())

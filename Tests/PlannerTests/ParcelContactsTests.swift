@@ -116,6 +116,58 @@ struct ParcelContactsTests {
 
     func scratch() throws -> URL { try scratchFolder("landtrack-contacts") }
 
+    /// A grid of squares (farmland, every third PBF) sharing their edges; `overlapping`: one of
+    /// them moved half into its neighbour.
+    static func grid(overlapping: Bool) -> String {
+        var features: [String] = []
+        for k in 0..<60 {
+            // In 1e-4° units, so that neighbours share their edges exactly.
+            let (x, y) = (1_130_000 + 10 * (k % 10) + (overlapping && k == 14 ? 5 : 0), 230_000 + 10 * (k / 10))
+            let ring = [(x, y), (x + 10, y), (x + 10, y + 10), (x, y + 10), (x, y)]
+                .map { "[\(Double($0.0) / 10_000),\(Double($0.1) / 10_000)]" }.joined(separator: ",")
+            let state = k % 7 == 3 ? "wasteland" : "farmland"
+            features.append(#"{"type":"Feature","properties":{"id":"G\#(k)","state":"\#(state)","basic_farmland":\#(k % 3 == 0)},"geometry":{"type":"Polygon","coordinates":[[\#(ring)]]}}"#)
+        }
+        return #"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}"
+    }
+
+    /// With a kept graph in which no two parcels overlap, gap 0's blocks come from parcels read
+    /// without their polygons, and are the blocks of the parcels with them, for every selection;
+    /// with an overlapping pair (whose area a block subtracts) the parcels are not read so.
+    @Test(arguments: [false, true])
+    func gapZeroFromAKeptGraphNeedsNoPolygons(overlapping: Bool) throws {
+        let folder = try scratch()
+        let input = folder.appendingPathComponent("grid.geojson")
+        try Self.grid(overlapping: overlapping).write(to: input, atomically: false, encoding: .utf8)
+        let cache = ParcelCache(directory: folder.appendingPathComponent("cache"))
+        #expect(PlannerInput.loadForKeptContacts(path: input.path, cache: cache) == nil, "nothing cached yet")
+        let loaded = try PlannerInput.loadCached(path: input.path, cache: cache)
+        #expect(PlannerInput.loadForKeptContacts(path: input.path, cache: cache) == nil, "no graph kept yet")
+        let contacts = try ParcelContacts.of(loaded.parcels)
+        #expect(contacts.overlapping.isEmpty == !overlapping)
+        try #require(loaded.entry).keep(contacts)
+        let light = PlannerInput.loadForKeptContacts(path: input.path, cache: cache)
+        guard !overlapping else {
+            #expect(light == nil)
+            return
+        }
+        let kept = try #require(light)
+        #expect(kept.parcels.allSatisfy { $0.polygons.isEmpty })
+        #expect(kept.parcels.map { var p = $0; p.polygons = []; return p } == loaded.parcels.map { var p = $0; p.polygons = []; return p })
+        for selection in ["farmland", "all", "pbf", "wasteland"] {
+            var options = ContiguityReport.Options()
+            switch selection {
+            case "all": options.states = nil
+            case "pbf": options.basicFarmlandOnly = true
+            case "wasteland": options.states = [.wasteland]
+            default: break
+            }
+            let full = try ContiguityReport.analyse(loaded.parcels, crs: loaded.crs, options: options)
+            #expect(full.blocks.count >= 1)
+            #expect(try ContiguityReport.analyse(kept.parcels, crs: kept.crs, options: options, contacts: kept.contacts).json() == full.json(), "\(selection)")
+        }
+    }
+
     /// Kept and read back as they were; refused for another count of parcels, when damaged,
     /// and once the input has changed (its entry is another, and the old graph is gone).
     @Test func theCacheKeepsTheGraphForTheseParcelsOnly() throws {
