@@ -644,14 +644,17 @@ extension PlannerInput {
     /// `load(path:options:cache:)`, with the cache entry the parcels were read or kept under
     /// (nil without a cache, or when the file cannot be fingerprinted): where what is derived
     /// from these parcels may be kept.
-    public static func loadCached(path: String, options: ParcelReadOptions = ParcelReadOptions(), cache: ParcelCache?)
+    /// `polygons: false`: from the cache the parcels come without their polygons (passed over,
+    /// not decoded), for what needs none (a summary of geodesic areas, the kept ones); read from
+    /// the file they have them.
+    public static func loadCached(path: String, options: ParcelReadOptions = ParcelReadOptions(), cache: ParcelCache?, polygons: Bool = true)
         throws(LandtrackError) -> (parcels: [Parcel], crs: CoordinateReferenceSystem, entry: ParcelCache.Entry?) {
         guard let cache, let key = cache.key(path: path, options: options) else {
             let (parcels, crs) = try load(try InputBytes(path: path), options: options)
             return (parcels, crs, nil)
         }
         let entry = ParcelCache.Entry(cache: cache, key: key)
-        if let hit = cache.read(key) { return (hit.parcels, hit.crs, entry) }
+        if let hit = cache.read(key, polygons: polygons) { return (hit.parcels, hit.crs, entry) }
         let result = try load(try InputBytes(path: path), options: options)
         cache.write(key, parcels: result.parcels, crs: result.crs)
         // Whatever was kept beside an older state of the file goes with it.

@@ -60,7 +60,7 @@ struct PlannerSourceOptions: ParsableArguments {
 
     /// The parcels of the file, or the store's snapshot on the date (with the layers, for
     /// barriers); from a store, the parcels carry what `content` asks for (the planner reads no
-    /// original properties).
+    /// original properties), and from the parcel cache their polygons only when it asks for them.
     /// `cacheEntry`: with a file the parcel cache keeps, where what is derived from these
     /// parcels may be kept too (their contact graph).
     /// With a GeoJSON file the parcel cache holds, and a contact graph kept beside it in which
@@ -84,7 +84,8 @@ struct PlannerSourceOptions: ParsableArguments {
                     let (parcels, crs) = try PlannerInput.load(GDALLayerSource(path: file, layer: layer, encoding: encoding), options: options)
                     return (parcels, crs, nil, nil)
                 }
-                let loaded = try PlannerInput.loadCached(path: file, options: options, cache: noCache ? nil : ParcelCache.standard)
+                let loaded = try PlannerInput.loadCached(path: file, options: options, cache: noCache ? nil : ParcelCache.standard,
+                                                         polygons: content.contains(.geometry))
                 return (loaded.parcels, loaded.crs, nil, loaded.entry)
             }
             let snapshot = try store.open(readOnly: true).snapshot(asOf: date, content: content)

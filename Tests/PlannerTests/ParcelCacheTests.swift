@@ -113,6 +113,17 @@ struct ParcelCacheTests {
         #expect(cache.read(key, polygons: false) == nil)
     }
 
+    /// A load that needs no polygons gets none from the cache, and the parcels of a full load
+    /// otherwise; when the file must be read, it gets them (and the cache is written whole).
+    @Test func aLoadWithoutPolygonsTakesNoneFromTheCache() throws {
+        let cache = ParcelCache(directory: try scratch())
+        let miss = try PlannerInput.loadCached(path: sample, cache: cache, polygons: false)
+        #expect(miss.parcels.allSatisfy { !$0.polygons.isEmpty })
+        let hit = try PlannerInput.loadCached(path: sample, cache: cache, polygons: false)
+        #expect(hit.parcels == miss.parcels.map { var p = $0; p.polygons = []; return p })
+        #expect(try PlannerInput.loadCached(path: sample, cache: cache).parcels == miss.parcels)
+    }
+
     /// A changed file is read again, even with the same size.
     @Test func aChangedFileIsReadAgain() throws {
         let cache = ParcelCache(directory: try scratch())

@@ -210,6 +210,23 @@ struct StoreCommandTests {
         #expect(wrong.stderr.contains("--as-of reads the store"))
     }
 
+    /// `summary` of a file prints what a run without the cache prints: when it fills the cache,
+    /// when it reads it (geodesic areas: the kept ones, no polygon read) and with a method that
+    /// measures the polygons again (they are read from the cache then).
+    @Test func summaryFromTheCachePrintsWhatTheFileGives() throws {
+        let file = "geodata/nanhai-sample.geojson"
+        let environment = ["XDG_CACHE_HOME": try scratch().path]
+        for arguments in [["--by", "village", "--by", "state", "--format", "json"], ["--by", "pbf", "--area-method", "planar", "--format", "csv"],
+                          ["--by", "landuse", "--area-method", "survey"]] {
+            let uncached = try Run(["summary", file] + arguments, environment: ["LANDTRACK_NO_CACHE": "1"])
+            #expect(uncached.status == 0 && uncached.stdout.contains("mu"), "\(uncached.stderr)")
+            for round in 1...2 {
+                let run = try Run(["summary", file] + arguments, environment: environment)
+                #expect(run.status == 0 && run.stdout == uncached.stdout, "\(arguments), run \(round)")
+            }
+        }
+    }
+
     /// The first contiguity command on a file that selects at least half its parcels keeps gap
     /// 0's contact graph beside them in the cache (one that selects few does not make it); the
     /// next ones (another gap, PBF only, all states) read it, unchanged, and print what a run
