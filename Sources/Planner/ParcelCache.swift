@@ -219,11 +219,6 @@ public struct ParcelCache: Sendable {
             count(s.utf8.count, &out)
             out.append(contentsOf: s.utf8)
         }
-        static func optionalString(_ s: String?, _ out: inout [UInt8]) {
-            guard let s else { return out.append(0) }
-            out.append(1)
-            string(s, &out)
-        }
 
         /// A deduction share: a byte 0 for +0.0 (most parcels: none), else 1 and the Float64.
         static func share(_ v: Double, _ out: inout [UInt8]) {
@@ -428,12 +423,6 @@ public struct ParcelCache: Sendable {
             guard let n = count(), n <= raw.count - offset else { return nil }
             defer { offset += n }
             return String(decoding: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + n)]), as: UTF8.self)
-        }
-        mutating func optionalString() -> String?? {
-            guard let flag = byte() else { return nil }
-            if flag == 0 { return .some(nil) }
-            guard flag == 1, let s = string() else { return nil }
-            return .some(s)
         }
         /// An id as `Writer.Run.id` wrote it.
         mutating func id() -> String? {

@@ -58,11 +58,6 @@ struct PlannerSourceOptions: ParsableArguments {
 
     var date: CalendarDate? { asOf.flatMap { try? CalendarDate(parsing: $0) } }
 
-    /// The parcels of the file, or the store's snapshot on the date (with the layers, for
-    /// barriers); from a store, the parcels carry what `content` asks for (the planner reads no
-    /// original properties), and from the parcel cache their polygons only when it asks for them.
-    /// `cacheEntry`: with a file the parcel cache keeps, where what is derived from these
-    /// parcels may be kept too (their contact graph).
     /// With a GeoJSON file the parcel cache holds, and a contact graph kept beside it in which
     /// no two parcels overlap: the parcels without their polygons, and the graph
     /// (`PlannerInput.loadForKeptContacts`); nil otherwise.
@@ -73,6 +68,11 @@ struct PlannerSourceOptions: ParsableArguments {
             .map { ($0.parcels, $0.crs, $0.contacts) }
     }
 
+    /// The parcels of the file, or the store's snapshot on the date (with the layers, for
+    /// barriers); from a store, the parcels carry what `content` asks for (the planner reads no
+    /// original properties), and from the parcel cache their polygons only when it asks for them.
+    /// `cacheEntry`: with a file the parcel cache keeps, where what is derived from these
+    /// parcels may be kept too (their contact graph).
     func load(content: SnapshotContent = .geometry) throws
         -> (parcels: [Parcel], crs: CoordinateReferenceSystem, snapshot: Snapshot?, cacheEntry: ParcelCache.Entry?) {
         try running { () throws(LandtrackError) in
