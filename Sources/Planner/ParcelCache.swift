@@ -346,19 +346,18 @@ public struct ParcelCache: Sendable {
             guard let (id, state, basicFarmland, village, landuse, area, deductionRatio, deductionCode) = attributes(),
                   let polygonCount = count(), polygonCount <= raw.count - offset else { return nil }
             var polygons: [Polygon] = []
-            if !wanted {
-                for _ in 0..<polygonCount {
-                    guard let ringCount = count(), ringCount >= 1, ringCount <= raw.count - offset else { return nil }
+            if wanted { polygons.reserveCapacity(polygonCount) }
+            for _ in 0..<polygonCount {
+                // Counts no larger than the bytes left (each part takes some): a damaged count
+                // never asks for room it cannot fill.
+                guard let ringCount = count(), ringCount >= 1, ringCount <= raw.count - offset else { return nil }
+                guard wanted else {
                     for _ in 0..<ringCount {
                         guard let n = count(), n >= 4, skipRing(n) else { return nil }
                     }
+                    continue
                 }
-            }
-            for _ in 0..<(wanted ? polygonCount : 0) {
-                // Counts no larger than the bytes left (each part takes some): a damaged count
-                // never asks for room it cannot fill.
-                guard let ringCount = count(), ringCount >= 1, ringCount <= raw.count - offset,
-                      let n = count(), let outline = ring(n), let exterior = try? LinearRing(outline) else { return nil }
+                guard let n = count(), let outline = ring(n), let exterior = try? LinearRing(outline) else { return nil }
                 // No array of rings for a polygon without holes (most parcels): one allocation less a parcel.
                 var holes: [LinearRing] = []
                 if ringCount > 1 {
@@ -535,14 +534,15 @@ extension ParcelCache {
         public func contacts(parcelCount: Int) -> ParcelContacts? { contacts(expecting: parcelCount) }
 
         /// The contact graph kept for the parcels under this entry, for as many parcels as it
-        /// says (the caller holds it to the parcels it reads).
-        func contacts(expecting expected: Int?) -> ParcelContacts? {
+        /// says when `expected` is nil (the caller holds it to the parcels it reads);
+        /// `withoutOverlaps`: nil, its pairs unread, when the graph has an overlapping pair.
+        func contacts(expecting expected: Int?, withoutOverlaps: Bool = false) -> ParcelContacts? {
             guard FileManager.default.fileExists(atPath: contactsPath.path), let input = try? InputBytes(path: contactsPath.path) else { return nil }
             return input.withBytes { raw -> ParcelContacts? in
                 var r = Reader(raw: raw)
                 guard r.bytes(Self.contactsMagic.count) == Self.contactsMagic, r.bytes(ParcelCache.magic.count) == ParcelCache.magic,
                       r.bytes(32) == key.fingerprint, let parcelCount = r.int(), expected == nil || parcelCount == expected,
-                      let n = r.int(), let m = r.int(), raw.count - r.offset == 8 * (n + m) else { return nil }
+                      let n = r.int(), let m = r.int(), !(withoutOverlaps && m > 0), raw.count - r.offset == 8 * (n + m) else { return nil }
                 func pairs(_ count: Int, from offset: Int) -> [UInt64]? {
                     var valid = true
                     let pairs = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -614,12 +614,11 @@ extension PlannerInput {
     /// their areas from the parcels' kept areas: no polygon is needed (an overlap's area would
     /// be). At a million parcels the polygons were most of such a command's time.
     public static func loadForKeptContacts(path: String, options: ParcelReadOptions = ParcelReadOptions(), cache: ParcelCache?)
-        -> (parcels: [Parcel], crs: CoordinateReferenceSystem, entry: ParcelCache.Entry, contacts: ParcelContacts)? {
-        guard let cache, let key = cache.key(path: path, options: options) else { return nil }
-        let entry = ParcelCache.Entry(cache: cache, key: key)
-        guard let contacts = entry.contacts(expecting: nil), contacts.overlapping.isEmpty,
+        -> (parcels: [Parcel], crs: CoordinateReferenceSystem, contacts: ParcelContacts)? {
+        guard let cache, let key = cache.key(path: path, options: options),
+              let contacts = ParcelCache.Entry(cache: cache, key: key).contacts(expecting: nil, withoutOverlaps: true),
               let hit = cache.read(key, polygons: false), hit.parcels.count == contacts.parcelCount else { return nil }
-        return (hit.parcels, hit.crs, entry, contacts)
+        return (hit.parcels, hit.crs, contacts)
     }
 
     /// Parcels of the file at `path`, from `cache` when it holds this very file read with these

@@ -62,10 +62,15 @@ struct PlannerSourceOptions: ParsableArguments {
     /// no two parcels overlap: the parcels without their polygons, and the graph
     /// (`PlannerInput.loadForKeptContacts`); nil otherwise.
     func loadWithKeptContacts() -> (parcels: [Parcel], crs: CoordinateReferenceSystem, contacts: ParcelContacts)? {
-        guard let file, !noCache, !GDALLayerSource.handles(file), var options = try? fields.readOptions() else { return nil }
-        options.defaultState = defaultState
+        guard let file, !noCache, !GDALLayerSource.handles(file), let options = try? readOptions() else { return nil }
         return PlannerInput.loadForKeptContacts(path: file, options: options, cache: ParcelCache.standard)
-            .map { ($0.parcels, $0.crs, $0.contacts) }
+    }
+
+    /// How the file's features become parcels: the field options and `--default-state`.
+    private func readOptions() throws(LandtrackError) -> ParcelReadOptions {
+        var options = try fields.readOptions()
+        options.defaultState = defaultState
+        return options
     }
 
     /// The parcels of the file, or the store's snapshot on the date (with the layers, for
@@ -77,8 +82,7 @@ struct PlannerSourceOptions: ParsableArguments {
         -> (parcels: [Parcel], crs: CoordinateReferenceSystem, snapshot: Snapshot?, cacheEntry: ParcelCache.Entry?) {
         try running { () throws(LandtrackError) in
             if let file {
-                var options = try fields.readOptions()
-                options.defaultState = defaultState
+                let options = try readOptions()
                 // The parcel cache keeps GeoJSON files; GDAL sources are read each time.
                 if GDALLayerSource.handles(file) {
                     let (parcels, crs) = try PlannerInput.load(GDALLayerSource(path: file, layer: layer, encoding: encoding), options: options)
@@ -197,11 +201,8 @@ struct ContiguityCommand: ParsableCommand {
         let options = reportOptions()
         func analyseAndPrint(_ parcels: [Parcel], _ crs: CoordinateReferenceSystem, _ options: ContiguityReport.Options,
                              _ contacts: ParcelContacts?) throws {
-            let report: ContiguityReport
-            do {
-                report = try ContiguityReport.analyse(parcels, crs: crs, options: options, contacts: contacts)
-            } catch {
-                throw landtrack.report(error)
+            let report = try running { () throws(LandtrackError) in
+                try ContiguityReport.analyse(parcels, crs: crs, options: options, contacts: contacts)
             }
             switch format {
             case .geojson: print(report.geojson(), terminator: "")
@@ -232,8 +233,7 @@ struct ContiguityCommand: ParsableCommand {
         // gap, any selection). It is written while the report is made.
         let kept = cacheEntry?.contacts(parcelCount: parcels.count)
         if kept == nil, let cacheEntry, 2 * withBarriers.selectedCount(parcels) >= parcels.count {
-            let contacts: ParcelContacts
-            do { contacts = try ParcelContacts.of(parcels) } catch { throw landtrack.report(error) }
+            let contacts = try running { () throws(LandtrackError) in try ParcelContacts.of(parcels) }
             try cacheEntry.keep(contacts) { try analyseAndPrint(parcels, crs, withBarriers, contacts) }
         } else {
             try analyseAndPrint(parcels, crs, withBarriers, kept)

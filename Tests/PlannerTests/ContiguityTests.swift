@@ -11,6 +11,22 @@ import VectorSources
 
 @Suite("Contiguity")
 struct ContiguityTests {
+    /// The selection's table (by PBF flag and state ordinal) answers as the rule does, for every
+    /// state, flag and option.
+    @Test(arguments: [nil, [ParcelState.farmland], [.wasteland, .farmland, .ecoRestored]] as [Set<ParcelState>?], [false, true])
+    func theSelectionTableIsTheRule(states: Set<ParcelState>?, pbfOnly: Bool) {
+        var options = ContiguityReport.Options()
+        options.states = states
+        options.basicFarmlandOnly = pbfOnly
+        let selects = options.selection()
+        for state in ParcelState.allCases {
+            for pbf in [false, true] {
+                #expect(selects(state, pbf) == options.selects(state: state, basicFarmland: pbf), "\(state), PBF \(pbf)")
+                #expect(selects(state, pbf) == ((states?.contains(state) ?? true) && (pbf || !pbfOnly)))
+            }
+        }
+    }
+
     /// Component sizes from summary.json (GEOS via shapely on the same coordinates).
     func referenceSizes(_ set: String, _ graph: String) throws -> [Int] {
         let contiguity = try SharedData.summary(set)["contiguity"] as! [String: Any]
