@@ -156,14 +156,13 @@ public struct ParcelCache: Sendable {
             var index: [UInt8] = []
             // Encoded in runs on every core and written in order: a few runs in memory at a
             // time, never a million parcels twice.
-            let stateIndex = Dictionary(uniqueKeysWithValues: ParcelState.allCases.enumerated().map { ($0.element, UInt8($0.offset)) })
             let run = parcelsPerRun
             func encode(_ k: Int) -> [UInt8] {
                 var out: [UInt8] = []
                 var encoder = Writer.Run()
                 for p in parcels[(k * run)..<min(parcels.count, (k + 1) * run)] {
                     encoder.id(p.id, &out)
-                    out.append(stateIndex[p.state]!)
+                    out.append(UInt8(p.state.ordinal))
                     out.append(p.basicFarmland ? 1 : 0)
                     encoder.text(p.village, &out)
                     encoder.text(p.landuseCode, &out)
@@ -206,7 +205,21 @@ public struct ParcelCache: Sendable {
         /// of the cache, whose size is the first command's write).
         static func count(_ v: Int, _ out: inout [UInt8]) { leb128(UInt64(v), &out) }
         /// A signed difference, zigzag-mapped (small magnitudes, small varints).
-        static func zigzag(_ v: Int64, _ out: inout [UInt8]) { leb128(UInt64(bitPattern: (v << 1) ^ (v >> 63)), &out) }
+        static func zigzag(_ v: Int64, _ out: inout [UInt8]) { leb128(zigzagged(v), &out) }
+        @inline(__always)
+        static func zigzagged(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+        /// `leb128` into memory with room for ten bytes at `n`; the index after it.
+        @inline(__always)
+        static func leb128(_ value: UInt64, _ out: UnsafeMutablePointer<UInt8>, at n: Int) -> Int {
+            var (z, n) = (value, n)
+            while z >= 0x80 {
+                out[n] = UInt8(truncatingIfNeeded: z) | 0x80
+                z >>= 7
+                n += 1
+            }
+            out[n] = UInt8(z)
+            return n + 1
+        }
         static func leb128(_ value: UInt64, _ out: inout [UInt8]) {
             var z = value
             while z >= 0x80 {
@@ -231,8 +244,27 @@ public struct ParcelCache: Sendable {
         /// parcel's 46 bytes of attributes were two fifths of the cache: ids that differ in their
         /// last digits, a few village names and land-use codes said again and again.)
         struct Run {
-            private var texts: [String: Int] = [:]
+            private var texts: [Text: Int] = [:]
+            /// The last texts written or referred to, with their numbers, tried before hashing:
+            /// neighbouring parcels mostly share their village and land-use code.
+            private var recent: [(text: Text, k: Int)] = []
             private var previousID: [UInt8] = []
+
+            /// A text as its bytes: two spellings of one character (composed, decomposed) are two
+            /// texts, as they are in the file; and hashing bytes needs no normalization (village
+            /// names in Chinese went through Unicode's for every parcel).
+            private struct Text: Hashable {
+                let string: String
+                init(_ string: String) { self.string = string }
+                static func == (a: Text, b: Text) -> Bool {
+                    var (x, y) = (a.string, b.string)
+                    return x.withUTF8 { u in y.withUTF8 { v in u.count == v.count && (u.count == 0 || memcmp(u.baseAddress!, v.baseAddress!, u.count) == 0) } }
+                }
+                func hash(into hasher: inout Hasher) {
+                    var s = string
+                    s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+                }
+            }
 
             /// The id as the count of leading bytes it shares with the run's previous id, then
             /// the rest (a varint count and the bytes).
@@ -250,10 +282,21 @@ public struct ParcelCache: Sendable {
             /// run's texts for a new one, whose length and bytes follow (it is the next text).
             mutating func text(_ s: String?, _ out: inout [UInt8]) {
                 guard let s else { return out.append(0) }
-                if let k = texts[s] { return count(k, &out) }
-                texts[s] = texts.count + 1
+                let text = Text(s)
+                if let hit = recent.first(where: { $0.text == text }) { return count(hit.k, &out) }
+                if let k = texts[text] {
+                    remember(text, k)
+                    return count(k, &out)
+                }
+                texts[text] = texts.count + 1
+                remember(text, texts.count)
                 count(texts.count, &out)
                 string(s, &out)
+            }
+
+            private mutating func remember(_ text: Text, _ k: Int) {
+                if recent.count == 4 { recent.removeFirst() }
+                recent.append((text, k))
             }
         }
         /// The powers of ten a ring's positions may be scaled by (all exact in Float64).
@@ -270,39 +313,51 @@ public struct ParcelCache: Sendable {
         /// means the integer divided by 10^k, as `Reader` divides it, gives the coordinate's very
         /// bits (-0.0 does not); any ring that is not so goes as Float64 pairs.
         static func ring(_ points: [Point], _ out: inout [UInt8]) {
-            guard let k = decimalScale(points) else {
-                out.append(float64Pairs)
-                return Writer.points(points, &out)
-            }
-            out.append(UInt8(k))
-            let scale = scales[k]
-            var (px, py): (Int64, Int64) = (0, 0)
-            for p in points {
-                let x = Int64((p.x * scale).rounded()), y = Int64((p.y * scale).rounded())
-                zigzag(x &- px, &out)
-                zigzag(y &- py, &out)
-                (px, py) = (x, y)
-            }
-        }
-
-        /// The least k that makes every coordinate of `points` an exact integer over 10^k
-        /// (checked value by value as it will be decoded), nil when none ≤ 9 does.
-        static func decimalScale(_ points: [Point]) -> Int? {
-            func exact(_ v: Double, _ scale: Double) -> Bool {
-                let m = (v * scale).rounded()
-                // Through Int64 as written: -0.0 becomes 0 and would come back +0.0.
-                return abs(m) < 9.0e15 && (Double(Int64(m)) / scale).bitPattern == v.bitPattern
-            }
-            guard let first = points.first else { return 0 }
-            // The first position's least scale, raised while a later coordinate needs more.
+            // The first position's least scale, raised while a later coordinate needs more: the
+            // positions are encoded as they are checked, and encoded again at the next scale
+            // when one is not exact (a single pass for nearly every ring; two rounded products
+            // per coordinate, one of them through libm, were half of the cache's encoding).
             var k = 0
-            while k < scales.count, !(exact(first.x, scales[k]) && exact(first.y, scales[k])) { k += 1 }
+            if let first = points.first {
+                while k < scales.count, integer(first.x, scales[k]) == nil || integer(first.y, scales[k]) == nil { k += 1 }
+            }
             while k < scales.count {
                 let scale = scales[k]
-                if points.allSatisfy({ exact($0.x, scale) && exact($0.y, scale) }) { return k }
+                // Into a buffer first (at most ten bytes a varint, two a position, and the byte k),
+                // appended whole: appending a byte at a time checked the array's room each time.
+                let encoded = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 + 20 * points.count) { buffer -> Bool in
+                    let base = buffer.baseAddress!
+                    var n = 0
+                    base[n] = UInt8(k)
+                    n += 1
+                    var (px, py): (Int64, Int64) = (0, 0)
+                    for p in points {
+                        guard let x = integer(p.x, scale), let y = integer(p.y, scale) else { return false }
+                        n = leb128(zigzagged(x &- px), base, at: n)
+                        n = leb128(zigzagged(y &- py), base, at: n)
+                        (px, py) = (x, y)
+                    }
+                    out.append(contentsOf: UnsafeBufferPointer(start: base, count: n))
+                    return true
+                }
+                if encoded { return }
                 k += 1
             }
-            return nil
+            out.append(float64Pairs)
+            Writer.points(points, &out)
+        }
+
+        /// The integer m with m / `scale` (as `Reader` divides it) giving `v`'s very bits, if
+        /// there is one (-0.0 has none: through Int64 it comes back +0.0).
+        @inline(__always)
+        static func integer(_ v: Double, _ scale: Double) -> Int64? {
+            let product = v * scale
+            // Below 2^51, adding and taking away 1.5 × 2^52 rounds to the nearest integer without
+            // a call (ties, to even, are never exact: m / scale cannot give back v there).
+            let m = abs(product) < 0x1p51 ? (product + 0x1.8p52) - 0x1.8p52 : product.rounded()
+            guard abs(m) < 9.0e15 else { return nil }
+            let integer = Int64(m)
+            return (Double(integer) / scale).bitPattern == v.bitPattern ? integer : nil
         }
 
         /// x, y as Float64 pairs: on a little-endian machine a `[Point]`'s memory is exactly that.

@@ -232,6 +232,7 @@ struct ParcelCacheTests {
         ("west and south", ["-70.1234567", "-33.4567891", "-70.1234", "-33.45", "-70", "-33"], 7),
         ("nine decimals", ["113.123456789", "23.987654321", "113.123456788", "23.987654322"], 9),
         ("whole numbers", ["500000", "2500000", "500010", "2500000", "500010", "2500010"], 0),
+        ("whole numbers past 2^51", ["3000000000000000", "1", "3000000000000001", "2", "3000000000000002", "1"], 0),
         ("ten decimals", ["113.1234567891", "23.1", "113.2", "23.2"], 0xFF),
         ("a third", ["\(1.0 / 3)", "23.1", "113.2", "23.2"], 0xFF),
         ("negative zero", ["-0.0", "0.5", "1", "0.5"], 0xFF),
@@ -299,13 +300,14 @@ struct ParcelCacheTests {
     }
 
     /// A run's attributes come back as written, whatever the ids share (also a part of a
-    /// character: ids are cut by bytes), whatever texts repeat or are absent, whatever the share
+    /// character: ids are cut by bytes), whatever texts repeat or are absent (byte for byte: two
+    /// spellings of é are two texts), whatever the share
     /// (+0.0 in a byte, -0.0 and the rest as Float64): encoded by one `Writer.Run`, decoded by one
     /// `Reader`, parcel after parcel; a text referred to before it was written is no parcel.
     @Test func attributesComeBackAsWritten() async {
         await checkProperty(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
-            let stems = ["NH-00", "NH-01", "村", "杜", "", "長い"], texts = ["竹冈村", "0101", "0601", "", "x"]
+            let stems = ["NH-00", "NH-01", "村", "杜", "", "長い"], texts = ["竹冈村", "0101", "0601", "", "x", "\u{E9}", "e\u{301}"]
             let shares: [Double] = [0, -0.0, 0.05, 1e-300, .leastNonzeroMagnitude]
             let rows = (0..<Int.random(in: 1...40, using: &rng)).map { _ -> (String, ParcelState, Bool, String?, String?, Double, Double, String?) in
                 func text() -> String? { Bool.random(using: &rng) ? nil : texts.randomElement(using: &rng)! }
@@ -328,7 +330,9 @@ struct ParcelCacheTests {
                 for row in rows {
                     let got = r.attributes()
                     #expect(got?.id == row.0 && got?.state == row.1 && got?.basicFarmland == row.2)
-                    #expect(got?.village == row.3 && got?.landuse == row.4 && got?.deductionCode == row.7)
+                    // As bytes: é composed and decomposed are equal Strings, and two texts.
+                    func utf8(_ s: String??) -> [UInt8]?? { s.map { $0.map { Array($0.utf8) } } }
+                    #expect(utf8(got?.village) == utf8(row.3) && utf8(got?.landuse) == utf8(row.4) && utf8(got?.deductionCode) == utf8(row.7))
                     #expect(got?.area.bitPattern == row.5.bitPattern && got?.deductionRatio.bitPattern == row.6.bitPattern)
                 }
                 #expect(r.atEnd)
