@@ -21,6 +21,7 @@ final class GeoPackageTransaction: StoreTransaction {
     /// Runs one statement; returns the last inserted row id.
     @discardableResult
     func execute(_ sql: String, _ arguments: StatementArguments) throws(LandtrackError) -> Int64 {
+        try flushPending()
         do {
             try db.cachedStatement(sql: sql).execute(arguments: arguments)
             return db.lastInsertedRowID
@@ -29,7 +30,15 @@ final class GeoPackageTransaction: StoreTransaction {
         }
     }
 
+    /// Runs `body` on the database, after any rows a first import holds back (`pendingParcels`,
+    /// `pendingEvents`): every statement of this transaction goes through here or `execute`, so
+    /// none sees the tables without them.
     private func run<T>(_ body: () throws -> T) throws(LandtrackError) -> T {
+        try flushPending()
+        return try mapped(body)
+    }
+
+    private func mapped<T>(_ body: () throws -> T) throws(LandtrackError) -> T {
         do { return try body() } catch { throw GeoPackageStore.describe(error, path: path) }
     }
 
@@ -116,11 +125,21 @@ final class GeoPackageTransaction: StoreTransaction {
     }
     private var indexWrites: IndexWrites?
     private var bulkCells: [RTreeBulkLoad.Cell] = []
-    /// The two statements a first import runs for every parcel, prepared once per transaction,
-    /// and the bytes of the geometry blob they bind, reused from row to row.
+    /// The two statements a first import runs, prepared once per transaction (for one row, and
+    /// for `rowsPerInsert`), and the bytes of the geometry blob they bind, reused from row to row.
     private var parcelInsert: BoundStatement?
     private var eventInsert: BoundStatement?
+    private var parcelBatchInsert: BoundStatement?
+    private var eventBatchInsert: BoundStatement?
     private var blobBytes: [UInt8] = []
+    /// While the index is built in bulk (a first import, a restore), parcels and their events
+    /// are inserted `rowsPerInsert` to a statement: SQLite's work per statement (its program's
+    /// start, the AUTOINCREMENT counter read and written) was a third of its time per row. They
+    /// wait here, with the ids they will have, until the batch is full or any other statement
+    /// runs (`run`, `execute`, `finish` insert them first).
+    static let rowsPerInsert = 32
+    private var pendingParcels: [(parcel: Parcel, fid: Int64, envelope: Envelope)] = []
+    private var pendingEvents: [(event: NewEvent, id: Int64)] = []
 
     func insert(_ p: Parcel) throws(LandtrackError) {
         try checkID(p.id)
@@ -137,36 +156,126 @@ final class GeoPackageTransaction: StoreTransaction {
         }
         // A parcel always has polygons (the reader refuses empty geometries).
         let envelope = MultiPolygon(p.polygons).envelope!
-        let fid = try run { () throws -> Int64 in
-            if parcelInsert == nil {
-                parcelInsert = try BoundStatement(db, sql: """
-                    INSERT INTO parcels (geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties,
-                                         deduction_ratio, deduction_code)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            }
-            let insert = parcelInsert!
-            GeoPackage.blob(wkb: WKB.multiPolygon(p.polygons), envelope: envelope, srsID: srs, into: &blobBytes)
-            try insert.bind(1, blob: blobBytes)
-            try insert.bind(2, p.id)
-            try insert.bind(3, p.state.rawValue)
-            try insert.bind(4, p.basicFarmland)
-            try insert.bind(5, p.village)
-            try insert.bind(6, p.landuseCode)
-            try insert.bind(7, p.areaSquareMetres)
-            try insert.bind(8, p.active)
-            try insert.bind(9, p.properties.jsonText)
-            try insert.bind(10, p.deduction?.ratio ?? 0)
-            try insert.bind(11, p.deduction?.code)
-            return try insert.run()
-        }
-        switch indexWrites {
-        case .bulk:
+        if case .bulk = indexWrites {
+            let fid = if let last = pendingParcels.last { last.fid + 1 } else { try nextRowID(table: "parcels", column: "fid") }
+            pendingParcels.append((p, fid, envelope))
             bulkCells.append(RTreeBulkLoad.Cell(id: fid, box: .init(minX: envelope.minX, maxX: envelope.maxX, minY: envelope.minY, maxY: envelope.maxY)))
-        case .direct:
+            if pendingParcels.count == Self.rowsPerInsert { try flushParcels() }
+            return
+        }
+        let fid = try run { () throws -> Int64 in
+            if parcelInsert == nil { parcelInsert = try BoundStatement(db, sql: Self.parcelInsertSQL(rows: 1)) }
+            try bindParcel(p, fid: nil, envelope: envelope, into: parcelInsert!, row: 0)
+            return try parcelInsert!.run()
+        }
+        if case .direct = indexWrites {
             // What the trigger writes: the envelope of the blob's header (ST_MinX … read it).
             try indexDirectly(fid, envelope)
-        default: break
+        }
+    }
+
+    /// The id AUTOINCREMENT would give the next row of `table`: one more than the largest it
+    /// ever gave (sqlite_sequence) or than any row has. A row inserted with it moves that on.
+    /// Asked only when no row of `table` is held back; the other table's are left waiting.
+    private func nextRowID(table: String, column: String) throws(LandtrackError) -> Int64 {
+        try mapped {
+            try Int64.fetchOne(db, sql: """
+                SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '\(table)'), 0),
+                           coalesce((SELECT max(\(column)) FROM "\(table)"), 0)) + 1
+                """) ?? 1
+        }
+    }
+
+    private static func parcelInsertSQL(rows: Int) -> String {
+        """
+        INSERT INTO parcels (fid, geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties,
+                             deduction_ratio, deduction_code)
+        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
+        """
+    }
+
+    private static func eventInsertSQL(rows: Int) -> String {
+        """
+        INSERT INTO parcel_events (event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
+          recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes)
+        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
+        """
+    }
+
+    /// Binds the `row`-th row of an insert made by `parcelInsertSQL`; a nil fid is AUTOINCREMENT's.
+    private func bindParcel(_ p: Parcel, fid: Int64?, envelope: Envelope, into insert: BoundStatement, row: Int) throws {
+        let at = Int32(row * 12)
+        GeoPackage.blob(wkb: WKB.multiPolygon(p.polygons), envelope: envelope, srsID: srs, into: &blobBytes)
+        try insert.bind(at + 1, fid)
+        try insert.bind(at + 2, blob: blobBytes)
+        try insert.bind(at + 3, p.id)
+        try insert.bind(at + 4, p.state.rawValue)
+        try insert.bind(at + 5, p.basicFarmland)
+        try insert.bind(at + 6, p.village)
+        try insert.bind(at + 7, p.landuseCode)
+        try insert.bind(at + 8, p.areaSquareMetres)
+        try insert.bind(at + 9, p.active)
+        try insert.bind(at + 10, p.properties.jsonText)
+        try insert.bind(at + 11, p.deduction?.ratio ?? 0)
+        try insert.bind(at + 12, p.deduction?.code)
+    }
+
+    /// Binds the `row`-th row of an insert made by `eventInsertSQL`; a nil id is AUTOINCREMENT's.
+    private func bindEvent(_ e: NewEvent, id: Int64?, into insert: BoundStatement, row: Int) throws {
+        let at = Int32(row * 15)
+        try insert.bind(at + 1, id)
+        try insert.bind(at + 2, e.parcelID)
+        try insert.bind(at + 3, e.kind.rawValue)
+        try insert.bind(at + 4, e.fromState?.rawValue)
+        try insert.bind(at + 5, e.toState?.rawValue)
+        try insert.bind(at + 6, e.pbfBefore)
+        try insert.bind(at + 7, e.pbfAfter)
+        try insert.bind(at + 8, e.date.description)
+        try insert.bind(at + 9, e.recordedAt)
+        try insert.bind(at + 10, e.recordedBy)
+        try insert.bind(at + 11, e.ref)
+        try insert.bind(at + 12, e.note)
+        try insert.bind(at + 13, e.ruleID)
+        if let previous = e.previousPolygons {
+            GeoPackage.blob(wkb: WKB.multiPolygon(previous), envelope: MultiPolygon(previous).envelope!, srsID: srs, into: &blobBytes)
+            try insert.bind(at + 14, blob: blobBytes)
+        } else {
+            try insert.bind(at + 14, blob: nil)
+        }
+        try insert.bind(at + 15, e.previousAttributes)
+    }
+
+    /// Inserts the rows held back, parcels first.
+    private func flushPending() throws(LandtrackError) {
+        try flushParcels()
+        try flushEvents()
+    }
+
+    /// The parcels held back, in one statement (of `rowsPerInsert` rows, or made for fewer).
+    private func flushParcels() throws(LandtrackError) {
+        guard !pendingParcels.isEmpty else { return }
+        let parcels = pendingParcels
+        pendingParcels.removeAll(keepingCapacity: true)
+        try mapped {
+            let full = parcels.count == Self.rowsPerInsert
+            if full && parcelBatchInsert == nil { parcelBatchInsert = try BoundStatement(db, sql: Self.parcelInsertSQL(rows: parcels.count)) }
+            let insert = try full ? parcelBatchInsert! : BoundStatement(db, sql: Self.parcelInsertSQL(rows: parcels.count))
+            for (row, p) in parcels.enumerated() { try bindParcel(p.parcel, fid: p.fid, envelope: p.envelope, into: insert, row: row) }
+            _ = try insert.run()
+        }
+    }
+
+    /// The events held back, as `flushParcels`.
+    private func flushEvents() throws(LandtrackError) {
+        guard !pendingEvents.isEmpty else { return }
+        let events = pendingEvents
+        pendingEvents.removeAll(keepingCapacity: true)
+        try mapped {
+            let full = events.count == Self.rowsPerInsert
+            if full && eventBatchInsert == nil { eventBatchInsert = try BoundStatement(db, sql: Self.eventInsertSQL(rows: events.count)) }
+            let insert = try full ? eventBatchInsert! : BoundStatement(db, sql: Self.eventInsertSQL(rows: events.count))
+            for (row, e) in events.enumerated() { try bindEvent(e.event, id: e.id, into: insert, row: row) }
+            _ = try insert.run()
         }
     }
 
@@ -195,6 +304,7 @@ final class GeoPackageTransaction: StoreTransaction {
     /// Before the transaction commits: the index built if it was kept for a bulk build, and the
     /// R*Tree's insert trigger made again if it was set aside.
     func finish() throws(LandtrackError) {
+        try flushPending()
         switch indexWrites {
         case .bulk:
             // The module fixed its node size when the table was made: the empty root has it.
@@ -225,41 +335,21 @@ final class GeoPackageTransaction: StoreTransaction {
 
     func append(_ e: NewEvent) throws(LandtrackError) -> Int64 {
         try checkID(e.parcelID)
+        if case .bulk = indexWrites {
+            let id = if let last = pendingEvents.last { last.id + 1 } else { try nextRowID(table: "parcel_events", column: "event_id") }
+            pendingEvents.append((e, id))
+            if pendingEvents.count == Self.rowsPerInsert { try flushEvents() }
+            return id
+        }
         return try insertEvent(e, id: nil)
     }
 
     /// Inserts an event; a nil id takes the next one (AUTOINCREMENT), a copy keeps its own.
     private func insertEvent(_ e: NewEvent, id: Int64?) throws(LandtrackError) -> Int64 {
         try run { () throws -> Int64 in
-            if eventInsert == nil {
-                eventInsert = try BoundStatement(db, sql: """
-                    INSERT INTO parcel_events (event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
-                      recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            }
-            let insert = eventInsert!
-            try insert.bind(1, id)
-            try insert.bind(2, e.parcelID)
-            try insert.bind(3, e.kind.rawValue)
-            try insert.bind(4, e.fromState?.rawValue)
-            try insert.bind(5, e.toState?.rawValue)
-            try insert.bind(6, e.pbfBefore)
-            try insert.bind(7, e.pbfAfter)
-            try insert.bind(8, e.date.description)
-            try insert.bind(9, e.recordedAt)
-            try insert.bind(10, e.recordedBy)
-            try insert.bind(11, e.ref)
-            try insert.bind(12, e.note)
-            try insert.bind(13, e.ruleID)
-            if let previous = e.previousPolygons {
-                GeoPackage.blob(wkb: WKB.multiPolygon(previous), envelope: MultiPolygon(previous).envelope!, srsID: srs, into: &blobBytes)
-                try insert.bind(14, blob: blobBytes)
-            } else {
-                try insert.bind(14, blob: nil)
-            }
-            try insert.bind(15, e.previousAttributes)
-            return try insert.run()
+            if eventInsert == nil { eventInsert = try BoundStatement(db, sql: Self.eventInsertSQL(rows: 1)) }
+            try bindEvent(e, id: id, into: eventInsert!, row: 0)
+            return try eventInsert!.run()
         }
     }
 

@@ -198,4 +198,52 @@ import TestSupport
         #expect(sqliteOrder == byBytes)
         #expect(try store.snapshot(asOf: CalendarDate(parsing: "2023-01-01")).parcels.map(\.id) == byBytes)
     }
+
+    /// While the index is built in bulk, parcels and events are held back and inserted
+    /// `rowsPerInsert` to a statement: they get the ids AUTOINCREMENT gives (consecutive in the
+    /// order inserted, past an id given once and deleted since), `append` returns the event's
+    /// very id, and a read inside the transaction sees every row held back.
+    @Test(arguments: [1, 31, 32, 33, 70])
+    func rowsHeldBackGetAutoincrementsIdsAndAreSeenByReads(count: Int) throws {
+        #expect(count <= 2 * GeoPackageTransaction.rowsPerInsert + 6, "the counts span a batch, a full one, one more")
+        let parcels = try squareParcelStore(Self.squares(count + 1)).snapshot().parcels
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("held-back-\(UUID().uuidString).gpkg").path
+        let store = try GeoPackageStore(path: path, create: true)
+        func sql(_ tx: any StoreTransaction, _ text: String) throws(LandtrackError) {
+            do { try (tx as! GeoPackageTransaction).db.execute(sql: text) } catch { throw .store(location: path, .database("\(error)")) }
+        }
+        let day = try CalendarDate(parsing: "2023-01-01")
+        func event(_ id: String) -> NewEvent { NewEvent(parcelID: id, kind: .imported, toState: .farmland, date: day, recordedAt: "t", recordedBy: "test") }
+        // Parcel 1 and event 1 given out; the parcel deleted (the index empty again: bulk once more).
+        try store.write { (tx) throws(LandtrackError) in
+            try tx.insert(parcels[count])
+            _ = try tx.append(event(parcels[count].id))
+        }
+        try store.write { (tx) throws(LandtrackError) in try sql(tx, "DELETE FROM parcels") }
+        var eventIDs: [Int64] = []
+        try store.write { (tx) throws(LandtrackError) in
+            for (i, p) in parcels.prefix(count).enumerated() {
+                try tx.insert(p)
+                eventIDs.append(try tx.append(event(p.id)))
+                if i == count / 2 {
+                    #expect(try tx.parcel(p.id) == p, "a parcel held back is read")
+                    #expect(try tx.event(eventIDs[i]).parcelID == p.id, "an event held back is read by the id append gave")
+                }
+            }
+        }
+        let (fids, events, sequence) = try store.read { db in
+            (try Row.fetchAll(db, sql: "SELECT fid, parcel_id FROM parcels ORDER BY fid").map { [String($0[0] as Int64), $0[1] as String] },
+             try Row.fetchAll(db, sql: "SELECT event_id, parcel_id FROM parcel_events WHERE event_id > 1 ORDER BY event_id")
+                .map { [String($0[0] as Int64), $0[1] as String] },
+             try Row.fetchAll(db, sql: "SELECT name, seq FROM sqlite_sequence WHERE name IN ('parcels', 'parcel_events') ORDER BY name")
+                .map { "\($0[0] as String) \($0[1] as Int64)" })
+        }
+        let expected = parcels.prefix(count).enumerated().map { [String($0.offset + 2), $0.element.id] }
+        #expect(fids == expected)
+        #expect(events == expected)
+        #expect(eventIDs == (0..<count).map { Int64($0 + 2) })
+        #expect(sequence == ["parcel_events \(count + 1)", "parcels \(count + 1)"])
+        #expect(try store.read { db in try String.fetchOne(db, sql: "SELECT rtreecheck('rtree_parcels_geom')") } == "ok")
+        #expect(try store.snapshot().parcels == Array(parcels.prefix(count)).sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) })
+    }
 }
