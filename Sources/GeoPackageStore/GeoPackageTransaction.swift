@@ -179,10 +179,10 @@ final class GeoPackageTransaction: StoreTransaction {
     /// Asked only when no row of `table` is held back; the other table's are left waiting.
     private func nextRowID(table: String, column: String) throws(LandtrackError) -> Int64 {
         try mapped {
-            try Int64.fetchOne(db, sql: """
+            try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '\(table)'), 0),
                            coalesce((SELECT max(\(column)) FROM "\(table)"), 0)) + 1
-                """) ?? 1
+                """)) ?? 1
         }
     }
 
