@@ -33,9 +33,11 @@ let package = Package(
         .systemLibrary(
             name: "CGEOS", path: "Sources/CGEOS", pkgConfig: "geos",
             providers: [.apt(["libgeos-dev"]), .brew(["geos"])]),
-        .systemLibrary(
-            name: "CPROJ", path: "Sources/CPROJ", pkgConfig: "proj",
-            providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
+        // PROJ's headers only (no pkg-config: its flags link libproj): landtrack is not linked with libproj,
+        // whose libraries (libtiff, libcurl, …) took ~10 ms of every command's start though most commands
+        // call no PROJ function; CPROJLoader opens it on first use and defines the functions Geometry calls.
+        .systemLibrary(name: "CPROJ", path: "Sources/CPROJ", providers: [.apt(["libproj-dev"]), .brew(["proj"])]),
+        .target(name: "CPROJLoader", dependencies: ["CPROJ"]),
         // GDAL's C API: survey data (Shapefile, File Geodatabase, GeoPackage, GML, …), seen only by VectorSources.
         // Its headers only (no pkg-config: its flags link libgdal): landtrack is not linked with libgdal, whose
         // ~100 libraries took ~65 ms of every command's start; CGDALLoader opens it on first use and defines
@@ -43,10 +45,11 @@ let package = Package(
         .systemLibrary(name: "CGDAL", path: "Sources/CGDAL", providers: [.apt(["libgdal-dev"])]),
         .target(name: "CGDALLoader", dependencies: ["CGDAL"]),
         // libpq: PostgreSQL's client library, seen only by the PostGIS backend.
-        .systemLibrary(
-            name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
-        .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ"]),
+        // Its headers only (no pkg-config: its flags link libpq, whose OpenSSL, Kerberos and LDAP took ~5 ms
+        // of every command's start); CLibPQLoader opens it when the PostGIS store first connects.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        .target(name: "CLibPQLoader", dependencies: ["CLibPQ"]),
+        .target(name: "Geometry", dependencies: ["CGEOS", "CPROJ", "CPROJLoader"]),
         // The parcel model and the file readers: no database (area and validate need none).
         .target(name: "Parcels", dependencies: ["Geometry", .product(name: "CSV", package: "CSV.swift")]),
         // Any vector source GDAL reads, as features for the parcel reader (GeoJSON keeps its own fast
@@ -65,7 +68,7 @@ let package = Package(
         .target(name: "GeoPackageStore", dependencies: ["Geometry", "Parcels", "Store", .product(name: "GRDB", package: "GRDB.swift"),
                                                         .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // A bureau's backend: PostgreSQL + PostGIS through libpq (COPY, cursors, row locks).
-        .target(name: "PostGISStore", dependencies: ["Geometry", "Parcels", "Store", "CLibPQ"]),
+        .target(name: "PostGISStore", dependencies: ["Geometry", "Parcels", "Store", "CLibPQ", "CLibPQLoader"]),
         // Pure functions over snapshots: summaries, changes, blocks, rule checks.
         .target(name: "Planner", dependencies: ["Geometry", "Parcels", "Store", .product(name: "Crypto", package: "swift-crypto")]),
         // `landtrack map`: one self-contained HTML page (data and drawing code inline, no network).

@@ -1,4 +1,5 @@
 import CLibPQ
+import CLibPQLoader
 import Foundation
 import Geometry
 
@@ -113,6 +114,11 @@ final class PGConnection {
 
     /// `PQconnectdb`: returns a connection even when it failed; its status says which.
     init(_ conninfo: String) throws {
+        // libpq is opened on the first connection (landtrack is not linked with it).
+        var reason = [CChar](repeating: 0, count: 512)
+        guard landtrack_pq_load(&reason, reason.count) == 1 else {
+            throw PGFailure(sqlState: nil, message: String(cString: reason))
+        }
         guard let c = PQconnectdb(conninfo) else { throw PGFailure(sqlState: nil, message: "out of memory") }
         handle = c
         guard PQstatus(c) == CONNECTION_OK else {

@@ -57,14 +57,21 @@ struct SurveySourceCommandTests {
     }
 
     /// GDAL is loaded only by a command on survey data: a GeoJSON summary does not open libgdal
-    /// (its ~100 libraries took ~80 ms of every start), a shapefile's does. The dynamic loader's
-    /// own log (LD_DEBUG=files) lists the files it opened; PROJ's, which every command links, shows
-    /// that the log is there.
-    @Test func gdalIsLoadedOnlyForSurveyData() throws {
+    /// (its ~100 libraries took ~80 ms of every start), a shapefile's does; nor does it open PROJ
+    /// (~10 ms) or libpq (~5 ms), which a 10 m block analysis and a PostGIS store open. The dynamic
+    /// loader's own log (LD_DEBUG=files) lists the files it opened; GEOS's, which every command
+    /// links, shows that the log is there.
+    @Test func gdalProjAndLibpqAreLoadedOnlyWhenUsed() throws {
         let geojson = try Run(["summary", sample], environment: ["LD_DEBUG": "files"])
         #expect(geojson.status == 0, "\(geojson.stderr.suffix(300))")
-        #expect(geojson.stderr.contains("file=libproj.so"))
-        #expect(!geojson.stderr.contains("libgdal"))
+        // GEOS is linked: its loading shows the dynamic linker's report is heard.
+        #expect(geojson.stderr.contains("file=libgeos_c.so"))
+        // PROJ and libpq are opened on first use too, and a summary of a GeoJSON file uses neither.
+        for library in ["libgdal", "libproj", "libpq"] { #expect(!geojson.stderr.contains("file=\(library)"), "\(library)") }
+        // A block analysis at a 10 m gap projects the parcels: PROJ is opened then.
+        let projected = try Run(["contiguity", sample, "--gap", "10"], environment: ["LD_DEBUG": "files", "LANDTRACK_NO_CACHE": "1"])
+        #expect(projected.status == 0, "\(projected.stderr.suffix(300))")
+        #expect(projected.stderr.contains("file=libproj.so"))
         let dir = try scratch()
         guard let shp = try gbkShapefile(dir.appendingPathComponent("dltb.shp").path, from: sample) else { return }
         let shapefile = try Run(["summary", shp, "--encoding", "GBK"], environment: ["LD_DEBUG": "files"])

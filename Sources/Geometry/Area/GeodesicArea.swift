@@ -34,7 +34,6 @@ public struct GeodesicAreaEngine: AreaEngine, Sendable {
     /// The fast path is not used poleward of this latitude (degrees).
     static let maximumFastLatitude = 80.0
 
-    private let geod: geod_geodesic
     private let e2: Double
     private let halfA2OneMinusE2: Double
     private let a2: Double
@@ -42,9 +41,6 @@ public struct GeodesicAreaEngine: AreaEngine, Sendable {
 
     public init(ellipsoid: Ellipsoid) {
         self.ellipsoid = ellipsoid
-        var g = geod_geodesic()
-        geod_init(&g, ellipsoid.semiMajorAxis, ellipsoid.flattening)
-        geod = g
         let a = ellipsoid.semiMajorAxis
         e2 = ellipsoid.eccentricitySquared
         a2 = a * a
@@ -80,7 +76,10 @@ public struct GeodesicAreaEngine: AreaEngine, Sendable {
             lons.append(p.x)
         }
         var area = 0.0, perimeter = 0.0
-        var g = geod
+        // Initialised here, not when the engine is made: most commands never leave the fast path,
+        // and PROJ is loaded on its first call (a microsecond's set-up beside the polygon's work).
+        var g = geod_geodesic()
+        geod_init(&g, ellipsoid.semiMajorAxis, ellipsoid.flattening)
         geod_polygonarea(&g, &lats, &lons, Int32(n), &area, &perimeter)
         return area
     }
