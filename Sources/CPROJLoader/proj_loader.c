@@ -28,7 +28,6 @@
 LANDTRACK_PROJ_FUNCTIONS(LANDTRACK_POINTER)
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int loaded;
 
 // The soname of the PROJ whose headers landtrack was compiled with (PROJ 9: libproj.so.25), then the
 // development link, which any libproj-dev installs.
@@ -50,16 +49,10 @@ static void load(void) {
             exit(70); \
         }
         LANDTRACK_PROJ_FUNCTIONS(LANDTRACK_RESOLVE)
-        loaded = 1;
         return;
     }
     fprintf(stderr, "landtrack: cannot load PROJ (libproj.so.25): %s (apt-get install libproj-dev)\n", why ? why : "");
     exit(70);
-}
-
-int landtrack_proj_loaded(void) {
-    // Read under the once: a thread that sees 1 sees the pointers set before it.
-    return __atomic_load_n(&loaded, __ATOMIC_ACQUIRE);
 }
 
 #define CALL(name) (pthread_once(&once, load), loaded_##name)

@@ -28,14 +28,26 @@ enum GeoPackage {
 
     /// The same blob written into `out` (its old content replaced, its storage kept).
     static func blob(wkb: [UInt8], envelope e: Envelope, srsID: Int32, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(40 + wkb.count)
-        out.append(contentsOf: [0x47, 0x50, 0, 0b0000_0011])
-        withUnsafeBytes(of: srsID.littleEndian) { out.append(contentsOf: $0) }
-        for v in [e.minX, e.maxX, e.minY, e.maxY] {
-            withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) }
-        }
+        header(envelope: e, srsID: srsID, into: &out)
         out.append(contentsOf: wkb)
+    }
+
+    /// The blob of `polygons` written into `out` (its old content replaced, its storage kept),
+    /// the WKB straight after the header.
+    static func blob(_ polygons: [Polygon], envelope e: Envelope, srsID: Int32, into out: inout [UInt8]) {
+        header(envelope: e, srsID: srsID, into: &out)
+        WKB.appendMultiPolygon(polygons, to: &out)
+    }
+
+    /// A GeoPackage binary header with its envelope (minx, maxx, miny, maxy), into `out`.
+    private static func header(envelope e: Envelope, srsID: Int32, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: [0x47, 0x50, 0, 0b0000_0011] as [UInt8])
+        withUnsafeBytes(of: srsID.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: e.minX.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: e.maxX.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: e.minY.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: e.maxY.bitPattern.littleEndian) { out.append(contentsOf: $0) }
     }
 
     /// The WKB inside a blob.

@@ -205,7 +205,7 @@ final class GeoPackageTransaction: StoreTransaction {
     /// Binds the `row`-th row of an insert made by `parcelInsertSQL`; a nil fid is AUTOINCREMENT's.
     private func bindParcel(_ p: Parcel, fid: Int64?, envelope: Envelope, into insert: BoundStatement, row: Int) throws {
         let at = Int32(row * 12)
-        GeoPackage.blob(wkb: WKB.multiPolygon(p.polygons), envelope: envelope, srsID: srs, into: &blobBytes)
+        GeoPackage.blob(p.polygons, envelope: envelope, srsID: srs, into: &blobBytes)
         try insert.bind(at + 1, fid)
         try insert.bind(at + 2, blob: blobBytes)
         try insert.bind(at + 3, p.id)
@@ -237,7 +237,7 @@ final class GeoPackageTransaction: StoreTransaction {
         try insert.bind(at + 12, e.note)
         try insert.bind(at + 13, e.ruleID)
         if let previous = e.previousPolygons {
-            GeoPackage.blob(wkb: WKB.multiPolygon(previous), envelope: MultiPolygon(previous).envelope!, srsID: srs, into: &blobBytes)
+            GeoPackage.blob(previous, envelope: MultiPolygon(previous).envelope!, srsID: srs, into: &blobBytes)
             try insert.bind(at + 14, blob: blobBytes)
         } else {
             try insert.bind(at + 14, blob: nil)

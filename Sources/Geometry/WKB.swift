@@ -9,12 +9,18 @@ public enum WKB {
     /// MultiPolygon WKB of `polygons` (the GeoPackage layer's geometry type).
     public static func multiPolygon(_ polygons: [Polygon]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(9 + polygons.reduce(0) { $0 + 9 + $1.vertexCount * 16 + $1.rings.count * 4 })
+        appendMultiPolygon(polygons, to: &out)
+        return out
+    }
+
+    /// `multiPolygon(polygons)` appended to `out` (a store's geometry blob after its header,
+    /// without an array of its own made and copied for every parcel).
+    public static func appendMultiPolygon(_ polygons: [Polygon], to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 9 + polygons.reduce(0) { $0 + 9 + $1.vertexCount * 16 + $1.rings.count * 4 })
         out.append(1)
         append(multiPolygonType, to: &out)
         append(UInt32(polygons.count), to: &out)
         for p in polygons { appendPolygon(p, to: &out) }
-        return out
     }
 
     static func appendPolygon(_ p: Polygon, to out: inout [UInt8]) {
@@ -23,6 +29,13 @@ public enum WKB {
         append(UInt32(p.holes.count + 1), to: &out)
         for ring in p.rings {
             append(UInt32(ring.points.count), to: &out)
+            #if _endian(little)
+            // A `[Point]`'s memory is its x, y pairs as little-endian Float64s: WKB's very bytes.
+            if MemoryLayout<Point>.stride == 16 {
+                ring.points.withUnsafeBytes { out.append(contentsOf: $0) }
+                continue
+            }
+            #endif
             for pt in ring.points {
                 append(pt.x.bitPattern, to: &out)
                 append(pt.y.bitPattern, to: &out)

@@ -196,13 +196,23 @@ struct RecordWriter {
                                       ruleID: rule.id))
     }
 
-    /// Adds a parcel new to the store, with its `import` event.
-    func add(_ p: Parcel, date: CalendarDate, ref: String?, source: String) throws(LandtrackError) {
+    /// Adds a parcel new to the store, with its `import` event (`importEvent`'s, made once for
+    /// the file: its note, dates and names are the same for every parcel).
+    func add(_ p: Parcel, event: NewEvent) throws(LandtrackError) {
         var stored = p
         stored.source = nil
         try tx.insert(stored)
-        _ = try tx.append(NewEvent(parcelID: p.id, kind: .imported, toState: p.state, pbfAfter: p.basicFarmland, date: date,
-                                   recordedAt: recordedAt, recordedBy: recordedBy, ref: ref, note: "imported from \(source)"))
+        var imported = event
+        imported.parcelID = p.id
+        imported.toState = p.state
+        imported.pbfAfter = p.basicFarmland
+        _ = try tx.append(imported)
+    }
+
+    /// The `import` event of the parcels `add` adds from `source`, for `add` to fill in.
+    func importEvent(date: CalendarDate, ref: String?, source: String) -> NewEvent {
+        NewEvent(parcelID: "", kind: .imported, date: date, recordedAt: recordedAt, recordedBy: recordedBy, ref: ref,
+                 note: "imported from \(source)")
     }
 
     /// Records a PBF designation or release as a `pbf` event.
@@ -386,6 +396,7 @@ extension ParcelStore {
             // Set up inside the transaction: a retried attempt starts again from the file's start.
             var reading = ImportReading(input, options: options)
             let writer = RecordWriter(tx, by: options.recordedBy)
+            let imported = writer.importEvent(date: options.date, ref: options.ref, source: input.name)
             var adopted = false
             var added = 0
             // The properties' JSON text made on the parsing thread, not on this one, the writer's
@@ -397,7 +408,7 @@ extension ParcelStore {
                 try reading.parcel(p)
                 // Once the file is refused nothing more is written: the transaction is rolled back.
                 guard !reading.refused else { return }
-                try writer.add(p, date: options.date, ref: options.ref, source: input.name)
+                try writer.add(p, event: imported)
                 added += 1
                 progress?(added)
             }, problem: { reading.problem($0) })

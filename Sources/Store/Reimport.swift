@@ -27,7 +27,7 @@ struct Reimport {
     mutating func compare(_ p: Parcel, position: Int, with old: Parcel?) throws(LandtrackError) {
         let tx = writer.tx, date = options.date
         guard let old else {
-            try writer.add(p, date: date, ref: options.ref, source: source)
+            try writer.add(p, event: writer.importEvent(date: date, ref: options.ref, source: source))
             summary.added += 1
             return
         }

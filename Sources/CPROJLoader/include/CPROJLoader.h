@@ -4,7 +4,6 @@
 #ifndef LANDTRACK_CPROJ_LOADER_H
 #define LANDTRACK_CPROJ_LOADER_H
 
-/// Nonzero once libproj is loaded (by the first call of a PROJ function landtrack makes).
-int landtrack_proj_loaded(void);
+// Nothing to call: the first PROJ function landtrack calls opens the library (proj_loader.c).
 
 #endif
