@@ -107,6 +107,10 @@ public final class GeoPackageStore: ParcelStore {
             // 1.3 s less to the file system (6.1 → 4.9 s). The store's queries sort by indexes,
             // so no large temporary sort ends up in memory instead.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // A new store's pages are 16 KiB, not 4: a first import writes a quarter of the
+            // pages (100k parcels: 0.96 → 0.87 s, half the system time); 64 KiB bought nothing
+            // more. Only before the file has its first table does this set anything.
+            if !exists { try db.execute(sql: "PRAGMA page_size = 16384") }
         }
         // A writer waits a little for another one, then says the store is locked.
         config.busyMode = .timeout(3)

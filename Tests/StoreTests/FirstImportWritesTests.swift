@@ -246,4 +246,15 @@ import TestSupport
         #expect(try store.read { db in try String.fetchOne(db, sql: "SELECT rtreecheck('rtree_parcels_geom')") } == "ok")
         #expect(try store.snapshot().parcels == Array(parcels.prefix(count)).sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) })
     }
+
+    /// A new store's pages are 16 KiB (a first import writes a quarter of the pages it wrote at
+    /// SQLite's 4 KiB); the R*Tree's nodes hold their 51 cells all the same.
+    @Test func aNewStoreHasPagesOfSixteenKiB() throws {
+        let store = try squareParcelStore(Self.squares(52))
+        let (pageSize, rootBytes) = try store.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_size"), try Int.fetchOne(db, sql: "SELECT length(data) FROM rtree_parcels_geom_node WHERE nodeno = 1"))
+        }
+        #expect(pageSize == 16384)
+        #expect(rootBytes == 4 + 51 * RTreeBulkLoad.bytesPerCell)
+    }
 }
