@@ -125,9 +125,10 @@ struct RTreeBulkLoad {
         var at = 4
         for cell in cells {
             Self.put(UInt64(bitPattern: level == 0 ? cell.id : childBase + cell.id), at: at, in: &bytes)
-            for (k, f) in [cell.box.minX, cell.box.maxX, cell.box.minY, cell.box.maxY].enumerated() {
-                Self.put(f.bitPattern, at: at + 8 + 4 * k, in: &bytes)
-            }
+            Self.put(cell.box.minX.bitPattern, at: at + 8, in: &bytes)
+            Self.put(cell.box.maxX.bitPattern, at: at + 12, in: &bytes)
+            Self.put(cell.box.minY.bitPattern, at: at + 16, in: &bytes)
+            Self.put(cell.box.maxY.bitPattern, at: at + 20, in: &bytes)
             at += Self.bytesPerCell
         }
         return bytes
@@ -138,13 +139,19 @@ struct RTreeBulkLoad {
         withUnsafeBytes(of: &v) { for (k, b) in $0.enumerated() { bytes[offset + k] = b } }
     }
 
+    static let rowsPerInsert = 64
+
+    private static func rowidInsertSQL(_ rtree: String, rows: Int) -> String {
+        "INSERT INTO \"\(rtree)_rowid\" (rowid, nodeno) VALUES " + Array(repeating: "(?, ?)", count: rows).joined(separator: ", ")
+    }
+
     /// Writes the tree into the shadow tables of `rtree` (which must be empty: its root has no
     /// cells), in the caller's transaction.
     func write(_ db: Database, rtree: String) throws {
         guard levels[0].contains(where: { !$0.isEmpty }) else { return }
         let node = try BoundStatement(db, sql: "INSERT OR REPLACE INTO \"\(rtree)_node\" (nodeno, data) VALUES (?, ?)")
         let parent = try BoundStatement(db, sql: "INSERT INTO \"\(rtree)_parent\" (nodeno, parentnode) VALUES (?, ?)")
-        let rowid = try BoundStatement(db, sql: "INSERT INTO \"\(rtree)_rowid\" (rowid, nodeno) VALUES (?, ?)")
+        let rowids = try BoundStatement(db, sql: Self.rowidInsertSQL(rtree, rows: Self.rowsPerInsert))
         // Row ids with their leaves in id order (the tables' B-trees grow at their ends).
         var leafOf: [(rowid: Int64, node: Int64)] = []
         for level in stride(from: levels.count - 1, through: 0, by: -1) {
@@ -166,10 +173,16 @@ struct RTreeBulkLoad {
             }
         }
         leafOf.sort { $0.rowid < $1.rowid }
-        for (id, leaf) in leafOf {
-            try rowid.bind(1, id)
-            try rowid.bind(2, leaf)
-            _ = try rowid.run()
+        // A row for each parcel: `rowsPerInsert` to a statement (a statement's own work was most
+        // of a row's), the last ones through a statement made for fewer.
+        for start in stride(from: 0, to: leafOf.count, by: Self.rowsPerInsert) {
+            let rows = leafOf[start..<min(start + Self.rowsPerInsert, leafOf.count)]
+            let insert = try rows.count == Self.rowsPerInsert ? rowids : BoundStatement(db, sql: Self.rowidInsertSQL(rtree, rows: rows.count))
+            for (k, row) in rows.enumerated() {
+                try insert.bind(Int32(2 * k + 1), row.rowid)
+                try insert.bind(Int32(2 * k + 2), row.node)
+            }
+            _ = try insert.run()
         }
     }
 }
