@@ -154,8 +154,10 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     private static func needsEscape(_ s: String) -> Bool {
-        for byte in s.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
-        return false
+        // Over the contiguous bytes (a native string's, without a copy): the UTF-8 view's
+        // iterator cost an import's parsing thread 3 %.
+        var s = s
+        return s.withUTF8 { bytes in bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
     }
 }
 
