@@ -251,30 +251,36 @@ final class GeoPackageTransaction: StoreTransaction {
         try flushEvents()
     }
 
-    /// The parcels held back, in one statement (of `rowsPerInsert` rows, or made for fewer).
+    /// The parcels held back, in one statement.
     private func flushParcels() throws(LandtrackError) {
-        guard !pendingParcels.isEmpty else { return }
-        let parcels = pendingParcels
-        pendingParcels.removeAll(keepingCapacity: true)
-        try mapped {
-            let full = parcels.count == Self.rowsPerInsert
-            if full && parcelBatchInsert == nil { parcelBatchInsert = try BoundStatement(db, sql: Self.parcelInsertSQL(rows: parcels.count)) }
-            let insert = try full ? parcelBatchInsert! : BoundStatement(db, sql: Self.parcelInsertSQL(rows: parcels.count))
-            for (row, p) in parcels.enumerated() { try bindParcel(p.parcel, fid: p.fid, envelope: p.envelope, into: insert, row: row) }
-            _ = try insert.run()
+        try flush(&pendingParcels, batch: &parcelBatchInsert, sql: Self.parcelInsertSQL) { p, insert, row in
+            try bindParcel(p.parcel, fid: p.fid, envelope: p.envelope, into: insert, row: row)
         }
     }
 
-    /// The events held back, as `flushParcels`.
+    /// The events held back, in one statement.
     private func flushEvents() throws(LandtrackError) {
-        guard !pendingEvents.isEmpty else { return }
-        let events = pendingEvents
-        pendingEvents.removeAll(keepingCapacity: true)
+        try flush(&pendingEvents, batch: &eventBatchInsert, sql: Self.eventInsertSQL) { e, insert, row in
+            try bindEvent(e.event, id: e.id, into: insert, row: row)
+        }
+    }
+
+    /// Inserts `pending` (emptied first) through `batch` when they are `rowsPerInsert` (prepared
+    /// once), else through a statement made for as many.
+    private func flush<Row>(_ pending: inout [Row], batch: inout BoundStatement?, sql: (Int) -> String,
+                            bind: (Row, BoundStatement, Int) throws -> Void) throws(LandtrackError) {
+        guard !pending.isEmpty else { return }
+        let rows = pending
+        pending.removeAll(keepingCapacity: true)
+        let full = rows.count == Self.rowsPerInsert
+        let insert: BoundStatement = try mapped {
+            if full, let batch { return batch }
+            let made = try BoundStatement(db, sql: sql(rows.count))
+            if full { batch = made }
+            return made
+        }
         try mapped {
-            let full = events.count == Self.rowsPerInsert
-            if full && eventBatchInsert == nil { eventBatchInsert = try BoundStatement(db, sql: Self.eventInsertSQL(rows: events.count)) }
-            let insert = try full ? eventBatchInsert! : BoundStatement(db, sql: Self.eventInsertSQL(rows: events.count))
-            for (row, e) in events.enumerated() { try bindEvent(e.event, id: e.id, into: insert, row: row) }
+            for (row, value) in rows.enumerated() { try bind(value, insert, row) }
             _ = try insert.run()
         }
     }
