@@ -27,8 +27,8 @@ public enum ParcelID {
         // Most ids: at most 256 bytes (so at most 256 characters) and no byte below 0x20 or 0x7F
         // (in UTF-8 those bytes are the control characters themselves, never part of another):
         // good, without counting characters (an import checks every id on its writer's thread).
-        var bytes = id
-        if bytes.withUTF8({ b in !b.isEmpty && b.count <= maximumLength && !b.contains { $0 < 0x20 || $0 == 0x7F } }) { return nil }
+        var text = id
+        if text.withUTF8({ b in !b.isEmpty && b.count <= maximumLength && !b.contains { $0 < 0x20 || $0 == 0x7F } }) { return nil }
         if id.isEmpty { return "an id must not be empty" }
         if id.count > maximumLength { return "an id has at most \(maximumLength) characters, this one has \(id.count)" }
         for (i, scalar) in id.unicodeScalars.enumerated() where scalar.value < 0x20 || scalar.value == 0x7F {

@@ -205,7 +205,6 @@ public struct ParcelCache: Sendable {
         /// of the cache, whose size is the first command's write).
         static func count(_ v: Int, _ out: inout [UInt8]) { leb128(UInt64(v), &out) }
         /// A signed difference, zigzag-mapped (small magnitudes, small varints).
-        static func zigzag(_ v: Int64, _ out: inout [UInt8]) { leb128(zigzagged(v), &out) }
         @inline(__always)
         static func zigzagged(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
         /// `leb128` into memory with room for ten bytes at `n`; the index after it.
@@ -455,7 +454,7 @@ public struct ParcelCache: Sendable {
             guard let v = leb128(maxBytes: 5), v <= UInt64(Int32.max) else { return nil }
             return Int(v)
         }
-        /// A signed difference as `Writer.zigzag` wrote it.
+        /// A signed difference as `Writer.ring` wrote it (`Writer.zigzagged`, as an LEB128 varint).
         mutating func zigzag() -> Int64? {
             leb128(maxBytes: 10).map { Int64(bitPattern: $0 >> 1) ^ -Int64(bitPattern: $0 & 1) }
         }

@@ -11,6 +11,8 @@ struct Reimport {
     let options: ImportOptions
     /// The file's name, for notes and messages.
     let source: String
+    /// The `import` event of the parcels new to the store, filled in by `RecordWriter.add`.
+    private let imported: NewEvent
     private(set) var summary: ImportSummary
     /// Refusals with the file position of their parcel (parcels are compared in id order).
     private var refusals: [(position: Int, refusal: Refusal)] = []
@@ -20,6 +22,7 @@ struct Reimport {
         self.options = options
         self.source = source
         self.summary = summary
+        imported = writer.importEvent(date: options.date, ref: options.ref, source: source)
     }
 
     /// Compares the file's parcel `p`, at `position` in the file, with `old`, the stored parcel
@@ -27,7 +30,7 @@ struct Reimport {
     mutating func compare(_ p: Parcel, position: Int, with old: Parcel?) throws(LandtrackError) {
         let tx = writer.tx, date = options.date
         guard let old else {
-            try writer.add(p, event: writer.importEvent(date: date, ref: options.ref, source: source))
+            try writer.add(p, event: imported)
             summary.added += 1
             return
         }
