@@ -125,18 +125,21 @@ final class GeoPackageTransaction: StoreTransaction {
     }
     private var indexWrites: IndexWrites?
     private var bulkCells: [RTreeBulkLoad.Cell] = []
-    /// The two statements a first import runs, prepared once per transaction (for one row, and
-    /// for `rowsPerInsert`), and the bytes of the geometry blob they bind, reused from row to row.
-    private var parcelInsert: BoundStatement?
-    private var eventInsert: BoundStatement?
-    private var parcelBatchInsert: BoundStatement?
-    private var eventBatchInsert: BoundStatement?
+    /// The inserts a first import runs, their statements prepared once per transaction, and the
+    /// bytes of the geometry blob they bind, reused from row to row.
+    private lazy var parcelRows = RowsInsert(db, into: "parcels", columns: [
+        "fid", "geom", "parcel_id", "state", "basic_farmland", "village", "landuse_code", "area_m2", "active", "properties",
+        "deduction_ratio", "deduction_code",
+    ])
+    private lazy var eventRows = RowsInsert(db, into: "parcel_events", columns: [
+        "event_id", "parcel_id", "kind", "from_state", "to_state", "pbf_before", "pbf_after", "effective_date", "recorded_at",
+        "recorded_by", "ref", "note", "rule_id", "previous_geom", "previous_attributes",
+    ])
     private var blobBytes: [UInt8] = []
     /// While the index is built in bulk (a first import, a restore), parcels and their events
-    /// are inserted `rowsPerInsert` to a statement: SQLite's work per statement (its program's
-    /// start, the AUTOINCREMENT counter read and written) was a third of its time per row. They
-    /// wait here, with the ids they will have, until the batch is full or any other statement
-    /// runs (`run`, `execute`, `finish` insert them first).
+    /// are inserted `rowsPerInsert` to a statement (`RowsInsert`). They wait here, with the ids
+    /// they will have, until the batch is full or any other statement runs (`run`, `execute`,
+    /// `finish` insert them first).
     static let rowsPerInsert = 32
     private var pendingParcels: [(parcel: Parcel, fid: Int64, envelope: Envelope)] = []
     private var pendingEvents: [(event: NewEvent, id: Int64)] = []
@@ -164,9 +167,7 @@ final class GeoPackageTransaction: StoreTransaction {
             return
         }
         let fid = try run { () throws -> Int64 in
-            if parcelInsert == nil { parcelInsert = try BoundStatement(db, sql: Self.parcelInsertSQL(rows: 1)) }
-            try bindParcel(p, fid: nil, envelope: envelope, into: parcelInsert!, row: 0)
-            return try parcelInsert!.run()
+            try parcelRows.run(CollectionOfOne(p)) { p, insert, at in try bindParcel(p, fid: nil, envelope: envelope, into: insert, at: at) }
         }
         if case .direct = indexWrites {
             // What the trigger writes: the envelope of the blob's header (ST_MinX … read it).
@@ -186,25 +187,9 @@ final class GeoPackageTransaction: StoreTransaction {
         }
     }
 
-    private static func parcelInsertSQL(rows: Int) -> String {
-        """
-        INSERT INTO parcels (fid, geom, parcel_id, state, basic_farmland, village, landuse_code, area_m2, active, properties,
-                             deduction_ratio, deduction_code)
-        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
-        """
-    }
-
-    private static func eventInsertSQL(rows: Int) -> String {
-        """
-        INSERT INTO parcel_events (event_id, parcel_id, kind, from_state, to_state, pbf_before, pbf_after, effective_date,
-          recorded_at, recorded_by, ref, note, rule_id, previous_geom, previous_attributes)
-        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
-        """
-    }
-
-    /// Binds the `row`-th row of an insert made by `parcelInsertSQL`; a nil fid is AUTOINCREMENT's.
-    private func bindParcel(_ p: Parcel, fid: Int64?, envelope: Envelope, into insert: BoundStatement, row: Int) throws {
-        let at = Int32(row * 12)
+    /// Binds a row of `parcelRows` whose first parameter is `first`; a nil fid is AUTOINCREMENT's.
+    private func bindParcel(_ p: Parcel, fid: Int64?, envelope: Envelope, into insert: BoundStatement, at first: Int32) throws {
+        let at = first - 1
         GeoPackage.blob(p.polygons, envelope: envelope, srsID: srs, into: &blobBytes)
         try insert.bind(at + 1, fid)
         try insert.bind(at + 2, blob: blobBytes)
@@ -220,9 +205,9 @@ final class GeoPackageTransaction: StoreTransaction {
         try insert.bind(at + 12, p.deduction?.code)
     }
 
-    /// Binds the `row`-th row of an insert made by `eventInsertSQL`; a nil id is AUTOINCREMENT's.
-    private func bindEvent(_ e: NewEvent, id: Int64?, into insert: BoundStatement, row: Int) throws {
-        let at = Int32(row * 15)
+    /// Binds a row of `eventRows` whose first parameter is `first`; a nil id is AUTOINCREMENT's.
+    private func bindEvent(_ e: NewEvent, id: Int64?, into insert: BoundStatement, at first: Int32) throws {
+        let at = first - 1
         try insert.bind(at + 1, id)
         try insert.bind(at + 2, e.parcelID)
         try insert.bind(at + 3, e.kind.rawValue)
@@ -253,36 +238,20 @@ final class GeoPackageTransaction: StoreTransaction {
 
     /// The parcels held back, in one statement.
     private func flushParcels() throws(LandtrackError) {
-        try flush(&pendingParcels, batch: &parcelBatchInsert, sql: Self.parcelInsertSQL) { p, insert, row in
-            try bindParcel(p.parcel, fid: p.fid, envelope: p.envelope, into: insert, row: row)
+        guard !pendingParcels.isEmpty else { return }
+        let rows = pendingParcels
+        pendingParcels.removeAll(keepingCapacity: true)
+        try mapped {
+            try parcelRows.run(rows) { p, insert, at in try bindParcel(p.parcel, fid: p.fid, envelope: p.envelope, into: insert, at: at) }
         }
     }
 
     /// The events held back, in one statement.
     private func flushEvents() throws(LandtrackError) {
-        try flush(&pendingEvents, batch: &eventBatchInsert, sql: Self.eventInsertSQL) { e, insert, row in
-            try bindEvent(e.event, id: e.id, into: insert, row: row)
-        }
-    }
-
-    /// Inserts `pending` (emptied first) through `batch` when they are `rowsPerInsert` (prepared
-    /// once), else through a statement made for as many.
-    private func flush<Row>(_ pending: inout [Row], batch: inout BoundStatement?, sql: (Int) -> String,
-                            bind: (Row, BoundStatement, Int) throws -> Void) throws(LandtrackError) {
-        guard !pending.isEmpty else { return }
-        let rows = pending
-        pending.removeAll(keepingCapacity: true)
-        let full = rows.count == Self.rowsPerInsert
-        let insert: BoundStatement = try mapped {
-            if full, let batch { return batch }
-            let made = try BoundStatement(db, sql: sql(rows.count))
-            if full { batch = made }
-            return made
-        }
-        try mapped {
-            for (row, value) in rows.enumerated() { try bind(value, insert, row) }
-            _ = try insert.run()
-        }
+        guard !pendingEvents.isEmpty else { return }
+        let rows = pendingEvents
+        pendingEvents.removeAll(keepingCapacity: true)
+        try mapped { try eventRows.run(rows) { e, insert, at in try bindEvent(e.event, id: e.id, into: insert, at: at) } }
     }
 
     private func indexDirectly(_ fid: Int64, _ envelope: Envelope) throws(LandtrackError) {
@@ -353,9 +322,7 @@ final class GeoPackageTransaction: StoreTransaction {
     /// Inserts an event; a nil id takes the next one (AUTOINCREMENT), a copy keeps its own.
     private func insertEvent(_ e: NewEvent, id: Int64?) throws(LandtrackError) -> Int64 {
         try run { () throws -> Int64 in
-            if eventInsert == nil { eventInsert = try BoundStatement(db, sql: Self.eventInsertSQL(rows: 1)) }
-            try bindEvent(e, id: id, into: eventInsert!, row: 0)
-            return try eventInsert!.run()
+            try eventRows.run(CollectionOfOne(e)) { e, insert, at in try bindEvent(e, id: id, into: insert, at: at) }
         }
     }
 

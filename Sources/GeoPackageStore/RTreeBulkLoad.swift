@@ -139,11 +139,8 @@ struct RTreeBulkLoad {
         withUnsafeBytes(of: &v) { for (k, b) in $0.enumerated() { bytes[offset + k] = b } }
     }
 
+    /// Leaf rows (one per parcel) inserted at once.
     static let rowsPerInsert = 64
-
-    private static func rowidInsertSQL(_ rtree: String, rows: Int) -> String {
-        "INSERT INTO \"\(rtree)_rowid\" (rowid, nodeno) VALUES " + Array(repeating: "(?, ?)", count: rows).joined(separator: ", ")
-    }
 
     /// Writes the tree into the shadow tables of `rtree` (which must be empty: its root has no
     /// cells), in the caller's transaction.
@@ -151,7 +148,7 @@ struct RTreeBulkLoad {
         guard levels[0].contains(where: { !$0.isEmpty }) else { return }
         let node = try BoundStatement(db, sql: "INSERT OR REPLACE INTO \"\(rtree)_node\" (nodeno, data) VALUES (?, ?)")
         let parent = try BoundStatement(db, sql: "INSERT INTO \"\(rtree)_parent\" (nodeno, parentnode) VALUES (?, ?)")
-        let rowids = try BoundStatement(db, sql: Self.rowidInsertSQL(rtree, rows: Self.rowsPerInsert))
+        var rowids = RowsInsert(db, into: "\(rtree)_rowid", columns: ["rowid", "nodeno"])
         // Row ids with their leaves in id order (the tables' B-trees grow at their ends).
         var leafOf: [(rowid: Int64, node: Int64)] = []
         for level in stride(from: levels.count - 1, through: 0, by: -1) {
@@ -174,15 +171,12 @@ struct RTreeBulkLoad {
         }
         leafOf.sort { $0.rowid < $1.rowid }
         // A row for each parcel: `rowsPerInsert` to a statement (a statement's own work was most
-        // of a row's), the last ones through a statement made for fewer.
+        // of a row's).
         for start in stride(from: 0, to: leafOf.count, by: Self.rowsPerInsert) {
-            let rows = leafOf[start..<min(start + Self.rowsPerInsert, leafOf.count)]
-            let insert = try rows.count == Self.rowsPerInsert ? rowids : BoundStatement(db, sql: Self.rowidInsertSQL(rtree, rows: rows.count))
-            for (k, row) in rows.enumerated() {
-                try insert.bind(Int32(2 * k + 1), row.rowid)
-                try insert.bind(Int32(2 * k + 2), row.node)
+            try rowids.run(leafOf[start..<min(start + Self.rowsPerInsert, leafOf.count)]) { row, insert, at in
+                try insert.bind(at, row.rowid)
+                try insert.bind(at + 1, row.node)
             }
-            _ = try insert.run()
         }
     }
 }

@@ -34,7 +34,6 @@ struct Landtrack: AsyncParsableCommand {
     }
 }
 
-
 /// Exit codes shared by the commands.
 enum Exit {
     /// The input has problems (validate), a check failed, or the store refused a change.
