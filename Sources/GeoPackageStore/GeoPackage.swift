@@ -237,13 +237,21 @@ enum GeoPackage {
                        arguments: [name, name, description])
     }
 
-    /// Refreshes a feature table's extent in gpkg_contents from its R*Tree.
-    static func updateExtent(_ db: Database, table: String) throws {
+    /// Refreshes a feature table's extent in gpkg_contents: `known`, the union of every box its
+    /// R*Tree holds, when the caller has it (a first import built the tree from its boxes), else
+    /// read from the R*Tree in one scan (four scans, one a column, were 0.03 s of a 100k import).
+    static func updateExtent(_ db: Database, table: String, known: RTreeBulkLoad.Box? = nil) throws {
+        let stamp = "last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+        if let known {
+            // The R*Tree's own values (floats): what min() and max() over it would give.
+            try db.execute(sql: "UPDATE gpkg_contents SET min_x = ?, max_x = ?, min_y = ?, max_y = ?, \(stamp) WHERE table_name = ?",
+                           arguments: [Double(known.minX), Double(known.maxX), Double(known.minY), Double(known.maxY), table])
+            return
+        }
         try db.execute(sql: """
             UPDATE gpkg_contents SET
-              min_x = (SELECT min(minx) FROM "rtree_\(table)_geom"), max_x = (SELECT max(maxx) FROM "rtree_\(table)_geom"),
-              min_y = (SELECT min(miny) FROM "rtree_\(table)_geom"), max_y = (SELECT max(maxy) FROM "rtree_\(table)_geom"),
-              last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+              (min_x, max_x, min_y, max_y) = (SELECT min(minx), max(maxx), min(miny), max(maxy) FROM "rtree_\(table)_geom"),
+              \(stamp)
             WHERE table_name = ?
             """, arguments: [table])
     }

@@ -220,7 +220,7 @@ public final class GeoPackageStore: ParcelStore {
                 let tx = try GeoPackageTransaction(db, path: path)
                 let result = try body(tx)
                 try tx.finish()
-                if tx.parcelsChanged { try GeoPackage.updateExtent(db, table: "parcels") }
+                if tx.parcelsChanged { try GeoPackage.updateExtent(db, table: "parcels", known: tx.builtIndexExtent) }
                 return result
             }
             try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }

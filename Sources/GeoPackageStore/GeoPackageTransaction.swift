@@ -11,6 +11,9 @@ final class GeoPackageTransaction: StoreTransaction {
     let path: String
     private var srs: Int32
     private(set) var parcelsChanged = false
+    /// The union of the R*Tree's boxes when `finish` built it whole (from an empty index), for
+    /// the table's extent.
+    private(set) var builtIndexExtent: RTreeBulkLoad.Box?
 
     init(_ db: Database, path: String) throws {
         self.db = db
@@ -167,7 +170,7 @@ final class GeoPackageTransaction: StoreTransaction {
             return
         }
         let fid = try run { () throws -> Int64 in
-            try parcelRows.run(CollectionOfOne(p)) { p, insert, at in try bindParcel(p, fid: nil, envelope: envelope, into: insert, at: at) }
+            try parcelRows.run(CollectionOfOne(p)) { p, row in try bindParcel(p, fid: nil, envelope: envelope, into: row) }
         }
         if case .direct = indexWrites {
             // What the trigger writes: the envelope of the blob's header (ST_MinX … read it).
@@ -187,47 +190,45 @@ final class GeoPackageTransaction: StoreTransaction {
         }
     }
 
-    /// Binds a row of `parcelRows` whose first parameter is `first`; a nil fid is AUTOINCREMENT's.
-    private func bindParcel(_ p: Parcel, fid: Int64?, envelope: Envelope, into insert: BoundStatement, at first: Int32) throws {
-        let at = first - 1
+    /// Binds a row of `parcelRows`; a nil fid is AUTOINCREMENT's.
+    private func bindParcel(_ p: Parcel, fid: Int64?, envelope: Envelope, into row: RowsInsert.Row) throws {
         GeoPackage.blob(p.polygons, envelope: envelope, srsID: srs, into: &blobBytes)
-        try insert.bind(at + 1, fid)
-        try insert.bind(at + 2, blob: blobBytes)
-        try insert.bind(at + 3, p.id)
-        try insert.bind(at + 4, p.state.rawValue)
-        try insert.bind(at + 5, p.basicFarmland)
-        try insert.bind(at + 6, p.village)
-        try insert.bind(at + 7, p.landuseCode)
-        try insert.bind(at + 8, p.areaSquareMetres)
-        try insert.bind(at + 9, p.active)
-        try insert.bind(at + 10, p.properties.jsonText)
-        try insert.bind(at + 11, p.deduction?.ratio ?? 0)
-        try insert.bind(at + 12, p.deduction?.code)
+        try row.bind(1, fid)
+        try row.bind(2, blob: blobBytes)
+        try row.bind(3, p.id)
+        try row.bind(4, p.state.rawValue)
+        try row.bind(5, p.basicFarmland)
+        try row.bind(6, p.village)
+        try row.bind(7, p.landuseCode)
+        try row.bind(8, p.areaSquareMetres)
+        try row.bind(9, p.active)
+        try row.bind(10, p.properties.jsonText)
+        try row.bind(11, p.deduction?.ratio ?? 0)
+        try row.bind(12, p.deduction?.code)
     }
 
-    /// Binds a row of `eventRows` whose first parameter is `first`; a nil id is AUTOINCREMENT's.
-    private func bindEvent(_ e: NewEvent, id: Int64?, into insert: BoundStatement, at first: Int32) throws {
-        let at = first - 1
-        try insert.bind(at + 1, id)
-        try insert.bind(at + 2, e.parcelID)
-        try insert.bind(at + 3, e.kind.rawValue)
-        try insert.bind(at + 4, e.fromState?.rawValue)
-        try insert.bind(at + 5, e.toState?.rawValue)
-        try insert.bind(at + 6, e.pbfBefore)
-        try insert.bind(at + 7, e.pbfAfter)
-        try insert.bind(at + 8, e.date.description)
-        try insert.bind(at + 9, e.recordedAt)
-        try insert.bind(at + 10, e.recordedBy)
-        try insert.bind(at + 11, e.ref)
-        try insert.bind(at + 12, e.note)
-        try insert.bind(at + 13, e.ruleID)
+    /// Binds a row of `eventRows`; a nil id is AUTOINCREMENT's.
+    private func bindEvent(_ e: NewEvent, id: Int64?, into row: RowsInsert.Row) throws {
+        try row.bind(1, id)
+        try row.bind(2, e.parcelID)
+        try row.bind(3, e.kind.rawValue)
+        try row.bind(4, e.fromState?.rawValue)
+        try row.bind(5, e.toState?.rawValue)
+        try row.bind(6, e.pbfBefore)
+        try row.bind(7, e.pbfAfter)
+        try row.bind(8, e.date.description)
+        try row.bind(9, e.recordedAt)
+        try row.bind(10, e.recordedBy)
+        try row.bind(11, e.ref)
+        try row.bind(12, e.note)
+        try row.bind(13, e.ruleID)
         if let previous = e.previousPolygons {
             GeoPackage.blob(previous, envelope: MultiPolygon(previous).envelope!, srsID: srs, into: &blobBytes)
-            try insert.bind(at + 14, blob: blobBytes)
+            try row.bind(14, blob: blobBytes)
         } else {
-            try insert.bind(at + 14, blob: nil)
+            try row.bind(14, blob: nil)
         }
-        try insert.bind(at + 15, e.previousAttributes)
+        try row.bind(15, e.previousAttributes)
     }
 
     /// Inserts the rows held back, parcels first.
@@ -241,8 +242,8 @@ final class GeoPackageTransaction: StoreTransaction {
         guard !pendingParcels.isEmpty else { return }
         let rows = pendingParcels
         pendingParcels.removeAll(keepingCapacity: true)
-        try mapped {
-            try parcelRows.run(rows) { p, insert, at in try bindParcel(p.parcel, fid: p.fid, envelope: p.envelope, into: insert, at: at) }
+        _ = try mapped {
+            try parcelRows.run(rows) { p, row in try bindParcel(p.parcel, fid: p.fid, envelope: p.envelope, into: row) }
         }
     }
 
@@ -251,7 +252,7 @@ final class GeoPackageTransaction: StoreTransaction {
         guard !pendingEvents.isEmpty else { return }
         let rows = pendingEvents
         pendingEvents.removeAll(keepingCapacity: true)
-        try mapped { try eventRows.run(rows) { e, insert, at in try bindEvent(e.event, id: e.id, into: insert, at: at) } }
+        _ = try mapped { try eventRows.run(rows) { e, row in try bindEvent(e.event, id: e.id, into: row) } }
     }
 
     private func indexDirectly(_ fid: Int64, _ envelope: Envelope) throws(LandtrackError) {
@@ -285,7 +286,9 @@ final class GeoPackageTransaction: StoreTransaction {
             // The module fixed its node size when the table was made: the empty root has it.
             let nodeBytes = try run { try Int.fetchOne(db, sql: "SELECT length(data) FROM \"rtree_parcels_geom_node\" WHERE nodeno = 1") } ?? 0
             if nodeBytes >= 4 + 2 * RTreeBulkLoad.bytesPerCell {
-                try run { try RTreeBulkLoad(bulkCells, nodeBytes: nodeBytes).write(db, rtree: "rtree_parcels_geom") }
+                let tree = RTreeBulkLoad(bulkCells, nodeBytes: nodeBytes)
+                try run { try tree.write(db, rtree: "rtree_parcels_geom") }
+                builtIndexExtent = tree.extent
                 bulkCells = []
             } else {
                 try flushBulkIndex()
@@ -322,7 +325,7 @@ final class GeoPackageTransaction: StoreTransaction {
     /// Inserts an event; a nil id takes the next one (AUTOINCREMENT), a copy keeps its own.
     private func insertEvent(_ e: NewEvent, id: Int64?) throws(LandtrackError) -> Int64 {
         try run { () throws -> Int64 in
-            try eventRows.run(CollectionOfOne(e)) { e, insert, at in try bindEvent(e, id: id, into: insert, at: at) }
+            try eventRows.run(CollectionOfOne(e)) { e, row in try bindEvent(e, id: id, into: row) }
         }
     }
 

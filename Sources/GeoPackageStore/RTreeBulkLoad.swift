@@ -106,6 +106,12 @@ struct RTreeBulkLoad {
         return out
     }
 
+    /// The union of every box in the tree (the root's cells'); nil for no cells.
+    var extent: Box? {
+        guard let root = levels.last?.first, let first = root.first else { return nil }
+        return root.dropFirst().reduce(first.box) { $0.union($1.box) }
+    }
+
     /// The tree's depth: 0 when the root is a leaf.
     var depth: Int { levels.count - 1 }
 
@@ -173,9 +179,9 @@ struct RTreeBulkLoad {
         // A row for each parcel: `rowsPerInsert` to a statement (a statement's own work was most
         // of a row's).
         for start in stride(from: 0, to: leafOf.count, by: Self.rowsPerInsert) {
-            try rowids.run(leafOf[start..<min(start + Self.rowsPerInsert, leafOf.count)]) { row, insert, at in
-                try insert.bind(at, row.rowid)
-                try insert.bind(at + 1, row.node)
+            try rowids.run(leafOf[start..<min(start + Self.rowsPerInsert, leafOf.count)]) { leaf, row in
+                try row.bind(1, leaf.rowid)
+                try row.bind(2, leaf.node)
             }
         }
     }

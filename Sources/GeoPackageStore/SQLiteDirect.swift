@@ -37,22 +37,25 @@ struct BoundStatement {
         try bind(i, v.map { Int64($0 ? 1 : 0) })
     }
 
-    func bind(_ i: Int32, _ v: String?) throws {
-        guard var v else { return try check(sqlite3_bind_null(handle, i)) }
-        // SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
-        let rc = v.withUTF8 { u in
-            u.count == 0 ? sqlite3_bind_text(handle, i, "", 0, Self.transient)
-                : u.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, i, $0.baseAddress, Int32(u.count), Self.transient) }
-        }
-        try check(rc)
-    }
-
     /// A blob; an empty one is bound as an empty blob, not NULL.
     func bind(_ i: Int32, blob bytes: [UInt8]?) throws {
         guard let bytes else { return try check(sqlite3_bind_null(handle, i)) }
         let rc = bytes.withUnsafeBytes { b in
             b.count == 0 ? sqlite3_bind_zeroblob(handle, i, 0) : sqlite3_bind_blob(handle, i, b.baseAddress, Int32(b.count), Self.transient)
         }
+        try check(rc)
+    }
+
+    /// A text or blob whose bytes stay where they are, unchanged, until this parameter is bound
+    /// again or the statement is finalized: SQLite keeps the pointer (SQLITE_STATIC) instead of
+    /// copying them (a copy is a malloc under SQLite's memory-statistics mutex and a free).
+    fileprivate func bind(_ i: Int32, kept bytes: UnsafeRawBufferPointer?, asText: Bool) throws {
+        guard let bytes else { return try check(sqlite3_bind_null(handle, i)) }
+        guard bytes.count > 0 else {
+            return try check(asText ? sqlite3_bind_text(handle, i, "", 0, Self.transient) : sqlite3_bind_zeroblob(handle, i, 0))
+        }
+        let rc = asText ? sqlite3_bind_text64(handle, i, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(bytes.count), nil, UInt8(SQLITE_UTF8))
+            : sqlite3_bind_blob64(handle, i, bytes.baseAddress, UInt64(bytes.count), nil)
         try check(rc)
     }
 
@@ -80,12 +83,16 @@ struct BoundStatement {
 /// An INSERT of many rows at once into `table`: `INSERT INTO table (columns) VALUES (?, …), (?, …)`,
 /// one statement for each count of rows asked for, prepared once. A statement's own work (its
 /// program's start, an AUTOINCREMENT counter read and written) was a third of SQLite's time per
-/// row when a first import inserted its rows one to a statement.
+/// row when a first import inserted its rows one to a statement. Texts and blobs are copied
+/// into the insert's own `KeptBytes` and bound without SQLite's copy: binding a row's texts
+/// (SQLite's malloc, its mutex and the free of the last row's) was a quarter of the first
+/// import's writing thread.
 struct RowsInsert {
     private let db: Database
     private let head: String
     private let columns: Int
     private var statements: [Int: BoundStatement] = [:]
+    private let kept = KeptBytes()
 
     init(_ db: Database, into table: String, columns: [String]) {
         self.db = db
@@ -93,10 +100,32 @@ struct RowsInsert {
         self.columns = columns.count
     }
 
-    /// Inserts `rows` in one statement, each bound by `bind` from the number of its first
-    /// parameter on; returns the row id SQLite inserted last.
+    /// One row's parameters, numbered from 1 as its columns are.
+    struct Row {
+        fileprivate let statement: BoundStatement
+        /// The statement's parameter before the row's first.
+        fileprivate let offset: Int32
+        fileprivate let kept: KeptBytes
+
+        func bind(_ column: Int32, _ v: Int64?) throws { try statement.bind(offset + column, v) }
+        func bind(_ column: Int32, _ v: Double?) throws { try statement.bind(offset + column, v) }
+        func bind(_ column: Int32, _ v: Bool?) throws { try statement.bind(offset + column, v) }
+
+        func bind(_ column: Int32, _ v: String?) throws {
+            guard var v else { return try statement.bind(offset + column, kept: nil, asText: true) }
+            try statement.bind(offset + column, kept: v.withUTF8 { kept.keep(UnsafeRawBufferPointer($0)) }, asText: true)
+        }
+
+        /// A blob; an empty one is bound as an empty blob, not NULL.
+        func bind(_ column: Int32, blob bytes: [UInt8]?) throws {
+            try statement.bind(offset + column, kept: bytes.map { b in b.withUnsafeBytes { kept.keep($0) } }, asText: false)
+        }
+    }
+
+    /// Inserts `rows` in one statement, each bound by `bind`; returns the row id SQLite
+    /// inserted last.
     @discardableResult
-    mutating func run<Rows: Collection>(_ rows: Rows, bind: (Rows.Element, BoundStatement, Int32) throws -> Void) throws -> Int64 {
+    mutating func run<Rows: Collection>(_ rows: Rows, bind: (Rows.Element, Row) throws -> Void) throws -> Int64 {
         precondition(!rows.isEmpty, "an INSERT of no rows")
         let statement: BoundStatement
         if let made = statements[rows.count] {
@@ -106,8 +135,46 @@ struct RowsInsert {
             statement = try BoundStatement(db, sql: head + Array(repeating: row, count: rows.count).joined(separator: ", "))
             statements[rows.count] = statement
         }
-        for (k, row) in rows.enumerated() { try bind(row, statement, Int32(k * columns + 1)) }
+        // Every parameter of the statement is bound again below: what the last run kept is free.
+        kept.reset()
+        for (k, row) in rows.enumerated() { try bind(row, Row(statement: statement, offset: Int32(k * columns), kept: kept)) }
         return try statement.run()
+    }
+}
+
+/// Bytes bound to statements without SQLite's copy: copied into blocks that never move, kept
+/// until `reset` (when every parameter that points here is about to be bound again), freed with
+/// the holder (after its statements: a statement finalized never reads its parameters).
+final class KeptBytes {
+    private var blocks: [UnsafeMutableRawBufferPointer] = []
+    private var block = 0
+    private var used = 0
+    private static let blockSize = 1 << 16
+
+    /// Makes the room of every kept byte free again.
+    func reset() {
+        block = 0
+        used = 0
+    }
+
+    /// A copy of `bytes`, unmoved until `reset`.
+    func keep(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        if block == blocks.count || used + bytes.count > blocks[block].count {
+            if block < blocks.count { block += 1 }
+            used = 0
+            // A block too small for these bytes (only one larger than blockSize) is passed over.
+            while block < blocks.count && blocks[block].count < bytes.count { block += 1 }
+            if block == blocks.count { blocks.append(.allocate(byteCount: max(bytes.count, Self.blockSize), alignment: 8)) }
+        }
+        let start = blocks[block].baseAddress! + used
+        start.copyMemory(from: source, byteCount: bytes.count)
+        used += bytes.count
+        return UnsafeRawBufferPointer(start: start, count: bytes.count)
+    }
+
+    deinit {
+        for b in blocks { b.deallocate() }
     }
 }
 

@@ -242,10 +242,13 @@ struct ParcelExamination: FeatureWorker {
         }
     }
 
-    private func kept(_ properties: JSONObject) -> ParcelProperties {
+    var wantsPropertiesText: Bool { keptProperties == .jsonText }
+
+    /// `text`: the properties' JSON text as the file has it, when it is what writing them gives.
+    private func kept(_ properties: JSONObject, text: String?) -> ParcelProperties {
         switch keptProperties {
         case .members: ParcelProperties(properties)
-        case .jsonText: properties.isEmpty ? ParcelProperties() : ParcelProperties(jsonText: JSONValue.object(properties).jsonText)
+        case .jsonText: properties.isEmpty ? ParcelProperties() : ParcelProperties(jsonText: text ?? JSONValue.object(properties).jsonText)
         case .none: ParcelProperties()
         }
     }
@@ -359,7 +362,7 @@ struct ParcelExamination: FeatureWorker {
         let (deduction, deductionProblems) = deductionValues.deduction(area: area, fields: fields)
         return examined(Parcel(
             id: id, state: state ?? .other, basicFarmland: basicFarmland ?? false, village: village, landuseCode: landuse,
-            polygons: polygons, areaSquareMetres: area, properties: kept(properties), deduction: deduction,
+            polygons: polygons, areaSquareMetres: area, properties: kept(properties, text: feature.propertiesText), deduction: deduction,
             source: Parcel.FileSource(featureIndex: feature.index, statesBasicFarmland: basicFarmland != nil,
                                       statesDeduction: deductionValues.stated)),
             warnings: deductionProblems)

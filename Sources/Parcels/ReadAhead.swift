@@ -25,8 +25,14 @@ extension ParcelReader {
         let thread = Thread {
             var batch: [ReadAheadChannel.Item] = []
             func send() throws(LandtrackError) {
-                guard channel.put(batch) else { throw .invalidArgument("reading stopped: the store refused the import") }
+                // The batches the caller is done with come back to be let go of here: their
+                // parcels were allocated on this thread, and glibc frees a block in the arena
+                // that made it, under that arena's lock (frees on the caller's thread fought
+                // this thread's mallocs for it).
+                let (open, spent) = channel.put(batch)
+                guard open else { throw .invalidArgument("reading stopped: the store refused the import") }
                 batch = []
+                withExtendedLifetime(spent) {}
             }
             let result: Result<ParcelFileInfo, LandtrackError>
             do throws(LandtrackError) {
@@ -50,7 +56,8 @@ extension ParcelReader {
         thread.stackSize = 16 << 20
         thread.start()
         do throws(LandtrackError) {
-            while let batch = channel.take() {
+            var spent: [ReadAheadChannel.Item] = []
+            while let batch = channel.take(handingBack: &spent) {
                 for item in batch {
                     switch item {
                     case let .start(crs): try start(crs)
@@ -58,6 +65,7 @@ extension ParcelReader {
                     case let .problem(d): try problem(d)
                     }
                 }
+                spent = batch
             }
         } catch {
             channel.cancel()
@@ -88,24 +96,34 @@ private final class ReadAheadChannel: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var queue: [[Item]] = []
+    /// Batches the taker is done with, for the reading thread to let go of.
+    private var spent: [[Item]] = []
     private var cancelled = false
     private var result: Result<ParcelFileInfo, LandtrackError>?
 
-    /// Waits for room; false when the taker stopped.
-    func put(_ batch: [Item]) -> Bool {
+    /// Waits for room; false when the taker stopped. Also returns the batches the taker is
+    /// done with, for the caller to let go of outside the lock.
+    func put(_ batch: [Item]) -> (open: Bool, spent: [[Item]]) {
         condition.lock()
         defer { condition.unlock() }
         while queue.count >= Self.capacity && !cancelled { condition.wait() }
-        guard !cancelled else { return false }
+        let done = spent
+        spent = []
+        guard !cancelled else { return (false, done) }
         queue.append(batch)
         condition.broadcast()
-        return true
+        return (true, done)
     }
 
-    /// The next batch; nil once the reading is over and everything was taken.
-    func take() -> [Item]? {
+    /// The next batch; nil once the reading is over and everything was taken. `done`, the
+    /// batch the caller finished (emptied here), goes back to the reading thread while it reads.
+    func take(handingBack done: inout [Item]) -> [Item]? {
         condition.lock()
         defer { condition.unlock() }
+        if !done.isEmpty && result == nil && !cancelled {
+            spent.append(done)
+            done = []
+        }
         while queue.isEmpty && result == nil { condition.wait() }
         guard !queue.isEmpty else { return nil }
         let batch = queue.removeFirst()

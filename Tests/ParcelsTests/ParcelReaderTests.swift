@@ -136,6 +136,23 @@ struct ParcelReaderTests {
         #expect(kept.problems == dropped.problems)
     }
 
+    /// An import keeps the properties as the JSON text it writes: taken from the file where the
+    /// file has it so (`JSONValue.compactText`), written again where not (spaces, escapes,
+    /// numbers spelt otherwise); either way the text of the parsed members.
+    @Test func keptPropertiesTextIsTheWrittenTextWhateverTheFileSpelling() throws {
+        let spellings = [
+            #"{"id":"NH-1","state":"farmland","area":1234.56,"village":"竹冈村","n":[1,2.25,null]}"#,
+            #"{ "id" : "NH-2", "state":"farmland", "area":1.5e3 }"#,
+            #"{"id":"NH-3","state":"farmland","note":"caf\u00e9 \"A\"","area":1234.50,"z":-0}"#,
+        ]
+        let features = spellings.map { #"{"type":"Feature","properties":\#($0),"geometry":{"type":"Polygon","coordinates":[\#(nanhaiSquare)]}}"# }
+        let doc = #"{"type":"FeatureCollection","features":[\#(features.joined(separator: ","))]}"#
+        let (_, parcels, problems) = try ParcelReader(properties: .jsonText).readAll(InputBytes(text: doc))
+        #expect(problems.isEmpty)
+        #expect(parcels.map(\.properties.jsonText) == (try spellings.map { try JSONValue.parse($0).jsonText }))
+        #expect(parcels[0].properties.jsonText == spellings[0], "a compact text is kept as it is")
+    }
+
     @Test func idComesFromTheFieldThenTheFeatureThenThePosition() throws {
         let g = #"{"type":"Polygon","coordinates":[\#(nanhaiSquare)]}"#
         let text = #"{"type":"FeatureCollection","features":[{"type":"Feature","id":9,"properties":{"BSM":"4406-001"},"geometry":\#(g)},{"type":"Feature","id":106806035,"properties":{},"geometry":\#(g)},{"type":"Feature","properties":null,"geometry":\#(g)}]}"#

@@ -257,4 +257,68 @@ import TestSupport
         #expect(pageSize == 16384)
         #expect(rootBytes == 4 + 51 * RTreeBulkLoad.bytesPerCell)
     }
+
+    /// Texts and blobs bound without SQLite's copy (`RowsInsert`, `KeptBytes`) arrive whole in
+    /// every row: empty, small, UTF-8, and larger than a block of kept bytes (one alone, and
+    /// after smaller ones in the same statement), statement after statement of other row counts.
+    @Test func keptTextsAndBlobsArriveWhole() throws {
+        let big = String(repeating: "竹冈村 0601 ", count: 9_000)  // 135,000 bytes: more than a 64 KiB block
+        let texts: [String?] = ["", "a", "NH-000001", big, nil, "{\"id\":\"NH-1\"}", String(repeating: "x", count: 70_000), "é"]
+        let blobs: [[UInt8]?] = [[], [1], nil, Array(repeating: 7, count: 100_000), [0, 0, 0], Array(big.utf8), [255], []]
+        var rows: [(Int64, String?, [UInt8]?)] = []
+        for round in 0..<3 {
+            for k in texts.indices { rows.append((Int64(rows.count + 1), texts[(k + round) % texts.count], blobs[(k * 3 + round) % blobs.count])) }
+        }
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT, blob BLOB)")
+            var insert = RowsInsert(db, into: "t", columns: ["id", "text", "blob"])
+            var start = 0
+            for count in [1, 5, 2, 8, 1, 7] where start < rows.count {
+                try insert.run(rows[start..<min(start + count, rows.count)]) { r, row in
+                    try row.bind(1, r.0)
+                    try row.bind(2, r.1)
+                    try row.bind(3, blob: r.2)
+                }
+                start += count
+            }
+            #expect(start >= rows.count)
+        }
+        let stored = try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, text, blob, typeof(blob) FROM t ORDER BY id").map { r in
+                (r[0] as Int64, r[1] as String?, (r[2] as Data?).map { Array($0) } ?? (r[3] as String == "blob" ? [] : nil))
+            }
+        }
+        #expect(stored.count == rows.count)
+        for (a, b) in zip(stored, rows) {
+            #expect(a.0 == b.0 && a.1 == b.1 && a.2 == b.2, "row \(b.0)")
+        }
+    }
+
+    /// A first import's extent in gpkg_contents (from the boxes the tree was built of) is what
+    /// the R*Tree gives, and so is the extent after a later import that adds parcels (read back
+    /// from the tree).
+    @Test func theExtentIsTheIndexsExtent() throws {
+        let store = try squareParcelStore(Self.squares(60))
+        func extents() throws -> ([Double?], [Double?]) {
+            try store.read { db in
+                let contents = try Row.fetchOne(db, sql: "SELECT min_x, max_x, min_y, max_y FROM gpkg_contents WHERE table_name = 'parcels'")!
+                let index = try Row.fetchOne(db, sql: "SELECT min(minx), max(maxx), min(miny), max(maxy) FROM rtree_parcels_geom")!
+                return ((0..<4).map { contents[$0] }, (0..<4).map { index[$0] })
+            }
+        }
+        let (first, firstIndex) = try extents()
+        #expect(first.allSatisfy { $0 != nil })
+        #expect(first == firstIndex)
+        let more = try squareParcelStore(Self.squares(80)).snapshot().parcels.suffix(20)
+        try store.write { (tx) throws(LandtrackError) in
+            for var p in more {
+                p.id = "more-" + p.id
+                try tx.insert(p)
+            }
+        }
+        let (after, afterIndex) = try extents()
+        #expect(after == afterIndex)
+        #expect(after != first, "the parcels added reach beyond the first extent")
+    }
 }

@@ -26,6 +26,12 @@ public protocol FeatureWorker {
     /// PROJ); nil while this worker still decides something from the features it sees (the
     /// axis order from the first position, say): the read then stays on the calling thread.
     func fork() -> Self?
+    /// Whether `process` uses `GeoJSONFeature.propertiesText` (the reader then makes it).
+    var wantsPropertiesText: Bool { get }
+}
+
+extension FeatureWorker {
+    public var wantsPropertiesText: Bool { false }
 }
 
 /// A FeatureCollection's features array cut into runs that parse on their own: run k starts just
@@ -34,7 +40,7 @@ public protocol FeatureWorker {
 struct FeatureRuns: @unchecked Sendable {
     // @unchecked: the bytes are read-only and outlive every thread that reads them (the
     // parallel read joins its threads before it returns).
-    let reader: GeoJSONReader
+    var reader: GeoJSONReader
     let bytes: UnsafeRawBufferPointer
     let start: Int
     let cuts: [JSONScanner.ElementCut]

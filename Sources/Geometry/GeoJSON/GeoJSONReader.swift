@@ -10,13 +10,19 @@ public struct GeoJSONFeature: Sendable {
     public let geometry: Geometry?
     /// The GeoJSON type of the geometry, also for an empty one; nil for a null geometry.
     public let geometryType: String?
+    /// The properties' compact JSON text (`JSONValue.object(properties).jsonText`), when the
+    /// worker asked for it (`FeatureWorker.wantsPropertiesText`) and the file has it so, byte for
+    /// byte (`JSONValue.compactText`); else nil.
+    public let propertiesText: String?
 
-    public init(index: Int, id: JSONValue?, properties: JSONObject?, geometry: Geometry?, geometryType: String?) {
+    public init(index: Int, id: JSONValue?, properties: JSONObject?, geometry: Geometry?, geometryType: String?,
+                propertiesText: String? = nil) {
         self.index = index
         self.id = id
         self.properties = properties
         self.geometry = geometry
         self.geometryType = geometryType
+        self.propertiesText = propertiesText
     }
 }
 
@@ -48,6 +54,8 @@ public struct GeoJSONHeader: Sendable {
 public struct GeoJSONReader {
     /// Property consulted for the id shown in diagnostics before the Feature's "id" member.
     public var idProperty: String?
+    /// Each feature's `propertiesText` taken from the file where it can be.
+    var makesPropertiesText = false
 
     public init(idProperty: String? = "id") {
         self.idProperty = idProperty
@@ -93,6 +101,8 @@ public struct GeoJSONReader {
                                  firstPassInTwo: parallelism.threads > 1 || Cores.available > 1,
                                  header: { (head) throws(LandtrackError) in worker = try start(head) },
                                  collection: { runs in
+                                     var runs = runs
+                                     runs.reader.makesPropertiesText = worker!.wantsPropertiesText
                                      try FeatureRuns.readInParallel(runs, input: input, threads: parallelism.threads, first: worker!, deliver: deliver)
                                  },
                                  single: { (result) throws(LandtrackError) in try deliver(worker!.process(result)) })
@@ -349,6 +359,7 @@ public struct GeoJSONReader {
         var type: JSONValue?
         var id: JSONValue?
         var properties: JSONValue?
+        var propertiesText: String?
         var geometry: (Geometry?, String?)?
         var sawGeometry = false
         try forEachMember(&scanner, of: "the feature") { key, scanner in
@@ -356,12 +367,17 @@ public struct GeoJSONReader {
             case "type": type = try scanner.parseValue(depth: 3)
             case "id": id = try scanner.parseValue(depth: 3)
             case "properties":
+                scanner.skipWhitespace()
+                let start = scanner.index
                 let value = try scanner.parseValue(depth: 3)
                 if let dup = value.objectValue?.firstDuplicateKey {
                     throw Diagnostic(.duplicateMember, "properties has member \"\(dup)\" twice, which makes it ambiguous",
                                      location: "properties")
                 }
                 properties = value
+                if makesPropertiesText, case let .object(o) = value, !o.isEmpty {
+                    propertiesText = JSONValue.compactText(parsed: UnsafeRawBufferPointer(rebasing: scanner.bytes[start..<scanner.index]))
+                }
             case "geometry":
                 sawGeometry = true
                 if scanner.peek() == UInt8(ascii: "n") {
@@ -401,7 +417,8 @@ public struct GeoJSONReader {
         guard sawGeometry, let geometry else {
             throw Diagnostic(.missingGeometry, "the feature has no \"geometry\" member (RFC 7946 requires one; it may be null)")
         }
-        return GeoJSONFeature(index: index, id: id, properties: propertyObject, geometry: geometry.0, geometryType: geometry.1)
+        return GeoJSONFeature(index: index, id: id, properties: propertyObject, geometry: geometry.0, geometryType: geometry.1,
+                              propertiesText: propertiesText)
     }
 
     // MARK: Geometry

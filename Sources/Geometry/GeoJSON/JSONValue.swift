@@ -105,6 +105,75 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// The text of a value just parsed from `bytes`, when those bytes already are what
+    /// `jsonText` writes for it: no space between tokens, strings without an escape or a control
+    /// character and valid UTF-8, numbers as `numberText` writes them (integers of at most 15
+    /// digits but "-0"; decimals of at most 15 significant digits without a trailing zero or an
+    /// exponent, from 0.0001 up). Most files' properties are written so, and copying them cost
+    /// a seventh of writing them again. nil: write the value (`jsonText`).
+    public static func compactText(parsed bytes: UnsafeRawBufferPointer) -> String? {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case quote:
+                i += 1
+                while i < bytes.count, bytes[i] != quote {
+                    if bytes[i] == backslash || bytes[i] < 0x20 { return nil }
+                    i += 1
+                }
+                i += 1
+            case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ":"), UInt8(ascii: ","):
+                i += 1
+            // Literals the parse has checked.
+            case UInt8(ascii: "t"), UInt8(ascii: "n"): i += 4
+            case UInt8(ascii: "f"): i += 5
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard let end = compactNumberEnd(bytes, from: i) else { return nil }
+                i = end
+            // Spaces, NaN and Infinity (written as null).
+            default: return nil
+            }
+        }
+        // Invalid UTF-8 was repaired by the parse: then the bytes are not the value's.
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// Where the number at `start` ends, if `numberText` writes it as it is (see `compactText`).
+    private static func compactNumberEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        let zero = UInt8(ascii: "0")
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= zero && bytes[i] <= zero + 9 }
+        var i = start
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        let integerStart = i
+        while isDigit(i) { i += 1 }
+        let integerDigits = i - integerStart
+        guard integerDigits >= 1, integerDigits == 1 || bytes[integerStart] != zero else { return nil }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while isDigit(i) { i += 1 }
+            // A trailing zero, or an integral value written with a fraction ("5.0"): written shorter.
+            guard i > fractionStart, bytes[i - 1] != zero else { return nil }
+            var significant = integerDigits + (i - fractionStart)
+            if integerDigits == 1, bytes[integerStart] == zero {
+                var firstDigit = fractionStart
+                while bytes[firstDigit] == zero { firstDigit += 1 }
+                // Below 0.0001 Swift writes an exponent ("1e-05").
+                guard firstDigit - fractionStart <= 3 else { return nil }
+                significant = i - firstDigit
+            }
+            // At most 15 significant digits: the shortest text that reads back is these digits.
+            guard significant <= 15 else { return nil }
+        } else {
+            // Integers below 10^15 are written as integers; "-0" as "0".
+            guard integerDigits <= 15, !(negative && bytes[integerStart] == zero) else { return nil }
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") { return nil }
+        return i
+    }
+
     /// Shortest text that reads back as the same double; integral values without ".0";
     /// non-finite values (which JSON cannot hold) as null.
     public static func numberText(_ n: Double) -> String {
