@@ -93,17 +93,38 @@ struct RTreeBulkLoad {
         let nodes = (cells.count + capacity - 1) / capacity
         let slices = Int(Double(nodes).squareRoot().rounded(.up))
         let perSlice = slices * capacity
-        let byX = cells.sorted { $0.box.centreX != $1.box.centreX ? $0.box.centreX < $1.box.centreX : $0.id < $1.id }
+        // Cells whose ids are their positions from the first's (a first import's rows, every
+        // level above) are sorted as integers: the key's bits made to order as the floats do,
+        // the position (so the id) below them. Comparing floats and ids in a closure took a
+        // million-parcel import's writer 0.2 s, with the other core idle.
+        let consecutive = cells.count < 1 << 32 && cells.indices.allSatisfy { cells[$0].id == cells[0].id + Int64($0) }
+        func sorted(_ positions: ArraySlice<Int>, by key: (Box) -> Float) -> [Int] {
+            guard consecutive else {
+                return positions.sorted { a, b in
+                    let (ka, kb) = (key(cells[a].box), key(cells[b].box))
+                    return ka != kb ? ka < kb : cells[a].id < cells[b].id
+                }
+            }
+            var keys = positions.map { UInt64(orderedBits(key(cells[$0].box))) << 32 | UInt64($0) }
+            keys.sort()
+            return keys.map { Int($0 & 0xFFFF_FFFF) }
+        }
+        let byX = sorted(Array(cells.indices)[...], by: \.centreX)
         var out: [[Cell]] = []
         out.reserveCapacity(nodes)
         for start in stride(from: 0, to: byX.count, by: perSlice) {
-            let slice = byX[start..<min(start + perSlice, byX.count)]
-                .sorted { $0.box.centreY != $1.box.centreY ? $0.box.centreY < $1.box.centreY : $0.id < $1.id }
+            let slice = sorted(byX[start..<min(start + perSlice, byX.count)], by: \.centreY)
             for s in stride(from: 0, to: slice.count, by: capacity) {
-                out.append(Array(slice[s..<min(s + capacity, slice.count)]))
+                out.append(slice[s..<min(s + capacity, slice.count)].map { cells[$0] })
             }
         }
         return out
+    }
+
+    /// The bits of `f` as an integer that orders as the floats do (-0 as 0; no NaN in a box).
+    static func orderedBits(_ f: Float) -> UInt32 {
+        let bits = (f + 0).bitPattern
+        return bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
     }
 
     /// The union of every box in the tree (the root's cells'); nil for no cells.

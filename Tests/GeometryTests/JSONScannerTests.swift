@@ -122,6 +122,18 @@ struct JSONScannerTests {
         #expect(throws: JSONSyntaxError.self) { try parse(bytes: [0x22, 0xFF, 0xFE, 0x22]) }
     }
 
+    /// Invalid sequences whose replacement (U+FFFD, three bytes) is as long as they are, or
+    /// that only a strict decoder refuses, among valid text: refused in plain and escaped
+    /// strings; valid four-byte text kept byte for byte.
+    @Test(arguments: [[0xF0, 0x90, 0x80], [0xE0, 0xA0], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80]] as [[UInt8]])
+    func invalidSequencesAreRefusedWhateverTheirLength(sequence: [UInt8]) throws {
+        let village = Array("竹冈村".utf8)
+        #expect(throws: JSONSyntaxError.self) { try parse(bytes: [0x22] + village + sequence + village + [0x22]) }
+        #expect(throws: JSONSyntaxError.self) { try parse(bytes: [0x22, 0x5C, 0x6E] + village + sequence + [0x22]) }
+        let valid = village + [0xF0, 0x9F, 0x8C, 0xBE]
+        #expect(try parse(bytes: [0x22] + valid + [0x22]) == .string(String(decoding: valid, as: UTF8.self)))
+    }
+
     @Test func absurdNestingIsRefusedNotACrash() throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(throws: JSONSyntaxError.self) { try parse(deep) }

@@ -321,4 +321,30 @@ import TestSupport
         #expect(after == afterIndex)
         #expect(after != first, "the parcels added reach beyond the first extent")
     }
+
+    /// The packing's sort as integers (ids consecutive from the first) orders as the plain
+    /// comparison of the boxes' centres, then ids, does: centres tied (many equal), -0 and 0,
+    /// negative and positive; and ids not consecutive take the plain comparison itself.
+    @Test(arguments: [false, true]) func packingOrdersAsComparingCentresThenIds(gaps: Bool) throws {
+        var rng = SplitMix(seed: gaps ? 7 : 11)
+        let values: [Float] = [0, -0.0, 1, -1, 113.1, -113.1, 23.05, Float(113.1).nextUp, 2.5e-40, -2.5e-40]
+        let cells = (0..<5_000).map { i -> RTreeBulkLoad.Cell in
+            let x = Bool.random(using: &rng) ? values[Int.random(in: 0..<values.count, using: &rng)] : Float.random(in: -180...180, using: &rng)
+            let y = Bool.random(using: &rng) ? values[Int.random(in: 0..<values.count, using: &rng)] : Float.random(in: -90...90, using: &rng)
+            return RTreeBulkLoad.Cell(id: gaps ? Int64(i) * 3 + 5 : Int64(i) + 1_000, box: .init(floats: x, x, y, y))
+        }
+        func plain(_ cells: [RTreeBulkLoad.Cell], capacity: Int) -> [[Int64]] {
+            let nodes = (cells.count + capacity - 1) / capacity
+            let perSlice = Int(Double(nodes).squareRoot().rounded(.up)) * capacity
+            let byX = cells.sorted { $0.box.centreX != $1.box.centreX ? $0.box.centreX < $1.box.centreX : $0.id < $1.id }
+            var out: [[Int64]] = []
+            for start in stride(from: 0, to: byX.count, by: perSlice) {
+                let slice = byX[start..<min(start + perSlice, byX.count)]
+                    .sorted { $0.box.centreY != $1.box.centreY ? $0.box.centreY < $1.box.centreY : $0.id < $1.id }
+                for s in stride(from: 0, to: slice.count, by: capacity) { out.append(slice[s..<min(s + capacity, slice.count)].map(\.id)) }
+            }
+            return out
+        }
+        #expect(RTreeBulkLoad.pack(cells, capacity: 51).map { $0.map(\.id) } == plain(cells, capacity: 51))
+    }
 }

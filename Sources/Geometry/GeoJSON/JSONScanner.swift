@@ -187,6 +187,18 @@ struct JSONScanner {
 
     // MARK: Strings
 
+    /// `bytes` as a String if they are valid UTF-8, else nil. Decoded (invalid sequences would
+    /// be replaced) and compared: a third of the time of `String(validating:as:)`, whose
+    /// generic entry looked up type metadata on every call (village names are not ASCII: every
+    /// parcel has one).
+    static func string(validUTF8 bytes: UnsafeRawBufferPointer) -> String? {
+        var s = String(decoding: bytes, as: UTF8.self)
+        let same = s.withUTF8 { decoded in
+            decoded.count == bytes.count && (bytes.isEmpty || memcmp(decoded.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+        }
+        return same ? s : nil
+    }
+
     mutating func parseString() throws(JSONSyntaxError) -> String {
         let open = index
         try expect(UInt8(ascii: "\""), "'\"'")
@@ -198,7 +210,7 @@ struct JSONScanner {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
                 if raw.allSatisfy({ $0 < 0x80 }) { return String(decoding: raw, as: UTF8.self) }
-                guard let s = String(validating: raw, as: UTF8.self) else {
+                guard let s = Self.string(validUTF8: raw) else {
                     throw error("string is not valid UTF-8", at: start)
                 }
                 return s
@@ -214,7 +226,7 @@ struct JSONScanner {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
-                guard let s = String(validating: utf8, as: UTF8.self) else {
+                guard let s = utf8.withUnsafeBytes({ Self.string(validUTF8: $0) }) else {
                     throw error("string is not valid UTF-8", at: start)
                 }
                 return s

@@ -135,8 +135,8 @@ public enum JSONValue: Sendable, Hashable {
             default: return nil
             }
         }
-        // Invalid UTF-8 was repaired by the parse: then the bytes are not the value's.
-        return String(validating: bytes, as: UTF8.self)
+        // (The parse refuses invalid UTF-8; checked again, as cheaply.)
+        return JSONScanner.string(validUTF8: bytes)
     }
 
     /// Where the number at `start` ends, if `numberText` writes it as it is (see `compactText`).
