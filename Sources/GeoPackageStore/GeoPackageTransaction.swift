@@ -145,6 +145,10 @@ final class GeoPackageTransaction: StoreTransaction {
     /// `finish` insert them first).
     static let rowsPerInsert = 32
     private var pendingParcels: [(parcel: Parcel, fid: Int64, envelope: Envelope)] = []
+    /// While the index is built in bulk, the file's pages are flushed every `parcelsPerWriteback`
+    /// parcels (about 10 MB of rows), so that the commit does not wait for all of them.
+    private var writeback: EarlyWriteback?
+    static let parcelsPerWriteback = 16_384
     private var pendingEvents: [(event: NewEvent, id: Int64)] = []
 
     func insert(_ p: Parcel) throws(LandtrackError) {
@@ -154,7 +158,11 @@ final class GeoPackageTransaction: StoreTransaction {
         if indexWrites == nil {
             let empty = try run { try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM \"rtree_parcels_geom_rowid\")") ?? false }
             indexWrites = .trigger
-            if empty { try setIndexTriggerAside(); indexWrites = .bulk }
+            if empty {
+                try setIndexTriggerAside()
+                indexWrites = .bulk
+                writeback = EarlyWriteback(path: path)
+            }
         }
         if case .trigger = indexWrites, inserted > Self.directIndexAfter {
             try setIndexTriggerAside()
@@ -167,6 +175,7 @@ final class GeoPackageTransaction: StoreTransaction {
             pendingParcels.append((p, fid, envelope))
             bulkCells.append(RTreeBulkLoad.Cell(id: fid, box: .init(minX: envelope.minX, maxX: envelope.maxX, minY: envelope.minY, maxY: envelope.maxY)))
             if pendingParcels.count == Self.rowsPerInsert { try flushParcels() }
+            if inserted % Self.parcelsPerWriteback == 0 { writeback?.request() }
             return
         }
         let fid = try run { () throws -> Int64 in
@@ -280,6 +289,8 @@ final class GeoPackageTransaction: StoreTransaction {
     /// Before the transaction commits: the index built if it was kept for a bulk build, and the
     /// R*Tree's insert trigger made again if it was set aside.
     func finish() throws(LandtrackError) {
+        writeback?.stop()
+        writeback = nil
         try flushPending()
         switch indexWrites {
         case .bulk:

@@ -196,7 +196,15 @@ struct RTreeBulkLoad {
                 }
             }
         }
-        leafOf.sort { $0.rowid < $1.rowid }
+        // In row id order: placed by id when the ids are consecutive (a first import's), else
+        // sorted (a closure sort of a million pairs was 0.1 s of a first import's end).
+        if let first = leafOf.lazy.map(\.rowid).min(), leafOf.lazy.map(\.rowid).max()! - first == Int64(leafOf.count - 1) {
+            var byID = [(rowid: Int64, node: Int64)](repeating: (0, 0), count: leafOf.count)
+            for leaf in leafOf { byID[Int(leaf.rowid - first)] = leaf }
+            leafOf = byID
+        } else {
+            leafOf.sort { $0.rowid < $1.rowid }
+        }
         // A row for each parcel: `rowsPerInsert` to a statement (a statement's own work was most
         // of a row's).
         for start in stride(from: 0, to: leafOf.count, by: Self.rowsPerInsert) {

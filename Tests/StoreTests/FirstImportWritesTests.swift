@@ -347,4 +347,18 @@ import TestSupport
         }
         #expect(RTreeBulkLoad.pack(cells, capacity: 51).map { $0.map(\.id) } == plain(cells, capacity: 51))
     }
+
+    /// The early flush of a first import's pages only flushes: a file it is asked to flush
+    /// many times keeps its bytes, a missing file gives none (the commit's sync does it all).
+    @Test func earlyWritebackOnlyFlushes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("writeback-\(UUID().uuidString)").path
+        #expect(EarlyWriteback(path: path) == nil)
+        let bytes = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let writeback = try #require(EarlyWriteback(path: path))
+        for _ in 0..<20 { writeback.request() }
+        writeback.stop()
+        writeback.request()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+    }
 }
