@@ -126,6 +126,49 @@ struct GeoJSONReaderTests {
         #expect(r.problems[3].code.rawValue == "bad-nesting")
     }
 
+    /// Positions written "[x,y]" (read by the plain path) and written any other way (spaces, a
+    /// z, NaN, an error inside): the same geometries, problems and errors as the general path
+    /// gives for the same positions with a space inside every one (which the plain path passes).
+    @Test func plainPositionsReadAsSpacedOnes() throws {
+        var rng = SplitMix(seed: 41)
+        var rings: [String] = []
+        for _ in 0..<200 {
+            let n = Int.random(in: 3...9, using: &rng)
+            // A convex ring (points around a centre in angle order): valid unless spoilt below.
+            let (cx, cy) = (Double.random(in: 113...114, using: &rng), Double.random(in: 23...24, using: &rng))
+            let angles = (0..<n).map { _ in Double.random(in: 0..<(2 * .pi), using: &rng) }.sorted()
+            var points = angles.map { (String(format: "%.7f", cx + 0.001 * cos($0)), String(format: "%.7f", cy + 0.001 * sin($0))) }
+            points.append(points[0])
+            var written = points.map { "[\($0.0),\($0.1)]" }
+            switch Int.random(in: 0...5, using: &rng) {
+            case 0: written[1] = "[\(points[1].0),\(points[1].1),5]"
+            case 1: written[1] = "[NaN,\(points[1].1)]"
+            case 2: written[1] = "[-Infinity,\(points[1].1)]"
+            case 3: written[1] = "[\(points[1].0),\"x\"]"
+            case 4: written[1] = "[\(points[1].0)]"
+            default: break
+            }
+            rings.append(written.joined(separator: ","))
+        }
+        func document(_ rings: [String]) -> String {
+            let features = rings.enumerated().map { k, ring in
+                #"{"type":"Feature","properties":{"id":"P\#(k)"},"geometry":{"type":"Polygon","coordinates":[[\#(ring)]]}}"#
+            }
+            return #"{"type":"FeatureCollection","features":[\#(features.joined(separator: ","))]}"#
+        }
+        let plain = try GeoJSONReader().readAll(InputBytes(text: document(rings)))
+        let spaced = try GeoJSONReader().readAll(InputBytes(text: document(rings.map { $0.replacingOccurrences(of: "[", with: "[ ") })))
+        #expect(plain.features.count > 50 && plain.problems.count > 50, "\(plain.features.count) features, problems \(Set(plain.problems.map(\.code.rawValue)))")
+        #expect(plain.features.map(\.geometry) == spaced.features.map(\.geometry))
+        #expect(plain.problems == spaced.problems)
+        // A syntax error inside a number is the same error, at the same byte, on either path.
+        let broken = document(["[113.1,23.],[113.2,23.1],[113.1,23.1],[113.1,23.]"])
+        let spacedBroken = broken.replacingOccurrences(of: "[113.1,23.]", with: "[113.1, 23.]")
+        for text in [broken, spacedBroken] {
+            #expect(refusal(InputBytes(text: text))?.contains("a number needs digits after '.'") == true, "\(text)")
+        }
+    }
+
     @Test(arguments: [
         ("not JSON at all", "not valid JSON"),
         (#"{"type":"FeatureCollection","features":[{"type":"Feature""#, "truncated"),

@@ -559,6 +559,13 @@ public struct GeoJSONReader {
             var lastZ = firstZ
             while try scanner.commaOrClose(UInt8(ascii: "]"), "a list of positions") {
                 scanner.coordinatePath[last] = scanner.positionScratch.count
+                // The common position, "[x,y]" without spaces, read here; anything else (a z,
+                // spaces, an error to name) by the general path from the same byte.
+                if let q = try scanner.plainPosition() {
+                    scanner.positionScratch.append(q)
+                    lastZ = nil
+                    continue
+                }
                 let node = try parseCoordinates(&scanner)
                 guard case let .position(q, z) = node else {
                     throw Diagnostic(.badNesting, "a list of positions contains an array nested more deeply than a position",

@@ -180,6 +180,31 @@ struct JSONScanner {
     }
 
     @inline(__always)
+    /// "[x,y]" at the current byte, exactly so (two numbers, no spaces, no NaN): the point;
+    /// else nil with the scanner where it was. A syntax error inside a number is thrown as
+    /// `parseNumber` throws it anywhere.
+    mutating func plainPosition() throws(JSONSyntaxError) -> Point? {
+        let start = index
+        func isPlainNumberStart(_ i: Int) -> Bool {
+            i < bytes.count && ((bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")) || bytes[i] == UInt8(ascii: "-"))
+        }
+        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "["), isPlainNumberStart(index + 1) else { return nil }
+        index += 1
+        let x = try parseNumber()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ","), isPlainNumberStart(index + 1) else {
+            index = start
+            return nil
+        }
+        index += 1
+        let y = try parseNumber()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "]") else {
+            index = start
+            return nil
+        }
+        index += 1
+        return Point(uncheckedX: x, y: y)
+    }
+
     func isNumberStart(_ b: UInt8) -> Bool {
         (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-")
             || b == UInt8(ascii: "N") || b == UInt8(ascii: "I")
