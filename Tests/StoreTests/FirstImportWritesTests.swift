@@ -360,5 +360,18 @@ import TestSupport
         writeback.stop()
         writeback.request()
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+        // Let go of without `stop` (a failed transaction's): its thread ends and closes the file.
+        func openHere() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter {
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path
+            }.count
+        }
+        for _ in 0..<5 { _ = EarlyWriteback(path: path)?.request() }
+        var open = try openHere()
+        for _ in 0..<250 where open > 0 {
+            Thread.sleep(forTimeInterval: 0.02)
+            open = try openHere()
+        }
+        #expect(open == 0, "the threads of writebacks let go of closed the file")
     }
 }
