@@ -25,14 +25,13 @@ extension ParcelReader {
         let thread = Thread {
             var batch: [ReadAheadChannel.Item] = []
             func send() throws(LandtrackError) {
-                // The batches the caller is done with come back to be let go of here: their
-                // parcels were allocated on this thread, and glibc frees a block in the arena
-                // that made it, under that arena's lock (frees on the caller's thread fought
-                // this thread's mallocs for it).
-                let (open, spent) = channel.put(batch)
+                // The batches the caller is done with come back with `put` and are let go of
+                // here, outside the lock: their parcels were allocated on this thread, and glibc
+                // frees a block in the arena that made it, under that arena's lock (frees on the
+                // caller's thread fought this thread's mallocs for it).
+                let (open, _) = channel.put(batch)
                 guard open else { throw .invalidArgument("reading stopped: the store refused the import") }
                 batch = []
-                withExtendedLifetime(spent) {}
             }
             let result: Result<ParcelFileInfo, LandtrackError>
             do throws(LandtrackError) {
