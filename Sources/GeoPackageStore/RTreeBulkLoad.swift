@@ -97,7 +97,7 @@ struct RTreeBulkLoad {
         // level above) are sorted as integers: the key's bits made to order as the floats do,
         // the position (so the id) below them. Comparing floats and ids in a closure took a
         // million-parcel import's writer 0.2 s, with the other core idle.
-        let consecutive = cells.count < 1 << 32 && cells.indices.allSatisfy { cells[$0].id == cells[0].id + Int64($0) }
+        let consecutive = cells.count < 1 << 32 && cells.indices.allSatisfy { cells[$0].id &- cells[0].id == Int64($0) && cells[$0].id >= cells[0].id }
         func sorted(_ positions: ArraySlice<Int>, by key: (Box) -> Float) -> [Int] {
             guard consecutive else {
                 return positions.sorted { a, b in
@@ -198,7 +198,8 @@ struct RTreeBulkLoad {
         }
         // In row id order: placed by id when the ids are consecutive (a first import's), else
         // sorted (a closure sort of a million pairs was 0.1 s of a first import's end).
-        if let first = leafOf.lazy.map(\.rowid).min(), leafOf.lazy.map(\.rowid).max()! - first == Int64(leafOf.count - 1) {
+        if let first = leafOf.lazy.map(\.rowid).min(), let last = leafOf.lazy.map(\.rowid).max(),
+           case let (span, overflow) = last.subtractingReportingOverflow(first), !overflow, span == Int64(leafOf.count - 1) {
             var byID = [(rowid: Int64, node: Int64)](repeating: (0, 0), count: leafOf.count)
             for leaf in leafOf { byID[Int(leaf.rowid - first)] = leaf }
             leafOf = byID
