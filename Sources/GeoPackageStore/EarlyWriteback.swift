@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,10 +26,8 @@ final class EarlyWriteback: Sendable {
         guard fd >= 0 else { return nil }
         let requests = requests
         let thread = Thread {
-            // Scheduled only on a core that would idle (SCHED_IDLE, 5 in Linux's sched.h): the
-            // thread mostly waits for the disk, and its own work must not slow the import's.
-            var param = sched_param(sched_priority: 0)
-            _ = pthread_setschedparam(pthread_self(), 5, &param)
+            // The thread mostly waits for the disk; its own work must not slow the import's.
+            Cores.runCallingThreadOnlyWhenIdle()
             requests.condition.lock()
             while true {
                 while !requests.requested && !requests.stopping { requests.condition.wait() }

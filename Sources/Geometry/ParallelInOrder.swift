@@ -8,6 +8,15 @@ public enum Cores {
         if let text = ProcessInfo.processInfo.environment["LANDTRACK_THREADS"], let n = Int(text), n >= 1 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
+
+    /// Has the calling thread scheduled only on a core that would otherwise idle (Linux's
+    /// SCHED_IDLE, 5 in sched.h, not imported): for work wanted only at the end (an import's
+    /// file hash, its early flushes), which at full weight took cores from the work everything
+    /// waits for. Ignored where the call fails.
+    public static func runCallingThreadOnlyWhenIdle() {
+        var param = sched_param(sched_priority: 0)
+        _ = pthread_setschedparam(pthread_self(), 5, &param)
+    }
 }
 
 /// Work items computed on several threads and delivered on the calling thread in their order:

@@ -88,12 +88,10 @@ public struct ImportFingerprint: Sendable, Equatable {
                 struct Input: @unchecked Sendable { let bytes: InputBytes }
                 let input = Input(bytes: bytes)
                 Thread { [self] in
-                    // Scheduled only when a core would idle (SCHED_IDLE, 5 in Linux's sched.h, not
-                    // imported): the hash is wanted at the import's end, and at full weight it took
-                    // a third of the cores from the first pass over the file, which the reading and
-                    // the writing wait for. A re-import that waits for it leaves the cores idle.
-                    var param = sched_param(sched_priority: 0)
-                    _ = pthread_setschedparam(pthread_self(), 5, &param)
+                    // The hash is wanted at the import's end: at full weight it took a third of
+                    // the cores from the first pass over the file, which the reading and the
+                    // writing wait for. A re-import that waits for it leaves the cores idle.
+                    Cores.runCallingThreadOnlyWhenIdle()
                     var hasher = SHA256()
                     input.bytes.withBytes { raw in
                         // In 64 MiB steps, the mapped pages handed back behind: hashing a large file

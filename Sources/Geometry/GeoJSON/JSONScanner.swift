@@ -180,6 +180,11 @@ struct JSONScanner {
     }
 
     @inline(__always)
+    func isNumberStart(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-")
+            || b == UInt8(ascii: "N") || b == UInt8(ascii: "I")
+    }
+
     /// "[x,y]" at the current byte, exactly so (two numbers, no spaces, no NaN): the point;
     /// else nil with the scanner where it was. A syntax error inside a number is thrown as
     /// `parseNumber` throws it anywhere.
@@ -203,11 +208,6 @@ struct JSONScanner {
         }
         index += 1
         return Point(uncheckedX: x, y: y)
-    }
-
-    func isNumberStart(_ b: UInt8) -> Bool {
-        (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-")
-            || b == UInt8(ascii: "N") || b == UInt8(ascii: "I")
     }
 
     // MARK: Strings
