@@ -58,6 +58,9 @@ public enum ContiguityAnalysis {
         }
         try tiles.forEach(workers: workers, { (worker, tileMembers) throws(LandtrackError) -> [Int] in
             let ctx = worker.ctx
+            if let start, let decide = worker.gapDecision, worker.barriers == nil {
+                return try joinsDecidedFirst(tileMembers, start: start, gap: gap, worker: worker, decide: decide)
+            }
             var members = tileMembers
             if let start {
                 let grown = tileMembers.map { i -> Envelope in
@@ -102,6 +105,46 @@ public enum ContiguityAnalysis {
             return local.joins(members)
         }, deliver: { (joins: [Int]) in all.join(pairs: joins) })
         return all.groups(included)
+    }
+
+    /// A tile's joins for a positive gap from gap 0's groups, the candidate pairs (envelopes
+    /// grown by the margins meet, groups differ) decided by the worker's `gapDecision` where it
+    /// can, and by GEOS (`GEOSPreparedDistanceWithin` in the plane) only for those left
+    /// undecided: most pairs are far from the gap either way, and neither PROJ nor GEOS sees
+    /// their parcels. The joins are those of the path through GEOS alone: every pair within the
+    /// gap is a candidate (the tiles' argument), and a candidate whose items are joined already
+    /// is not tested in either.
+    private static func joinsDecidedFirst(_ members: [Int], start: GapZeroGroups, gap: Double, worker: TileWorker,
+                                          decide: (Int, Int) -> GaussKrugerGap.Decision) throws(LandtrackError) -> [Int] {
+        let grown = members.map { i -> Envelope in
+            let e = start.envelopes[i]!
+            return Envelope(minX: e.minX - start.marginX, minY: e.minY - start.marginY, maxX: e.maxX + start.marginX, maxY: e.maxY + start.marginY)
+        }
+        var pairs: [UInt64] = []
+        forEachEnvelopePair(grown) { k, m in
+            if start.group[members[k]] != start.group[members[m]] { pairs.append(UInt64(min(k, m)) << 32 | UInt64(max(k, m))) }
+        }
+        // By first item: GEOS prepares a geometry once for all its undecided partners.
+        pairs.sort()
+        var local = UnionFind(count: members.count)
+        var first: [Int: Int] = [:]
+        for k in members.indices {
+            if let f = first[start.group[members[k]]] { local.join(f, k) } else { first[start.group[members[k]]] = k }
+        }
+        var geos = MadeOnDemand(worker, members)
+        var prepared: (k: Int, geometry: GEOSPreparedGeometry)?
+        for pair in pairs {
+            let (k, m) = (Int(pair >> 32), Int(pair & 0xFFFF_FFFF))
+            if local.find(k) == local.find(m) { continue }
+            switch decide(members[k], members[m]) {
+            case .within: local.join(k, m)
+            case .beyond: continue
+            case .undecided:
+                if prepared?.k != k { prepared = (k, try GEOSPreparedGeometry(geos.handle(k))) }
+                if try prepared!.geometry.distanceWithin(geos.handle(m), gap) { local.join(k, m) }
+            }
+        }
+        return local.joins(members)
     }
 
     /// Gap 0 (parcels that touch or overlap are joined) over `tiles` on the workers' threads,
@@ -415,6 +458,10 @@ public struct ContiguityReport: Sendable, RenderableReport {
            let longitude = selected.indices.lazy.compactMap({ selected[$0].polygons.first?.exterior.points.first?.x }).first {
             let planeTransform = try CoordinateTransform.gaussKrugerPlane(from: crs, near: longitude)
             let plane = "\(planeTransform.target)"
+            // Pairs far from the gap either way decided on their coordinates (no barriers: with
+            // them a pair within the gap is joined only when no barrier lies between).
+            let gapFilter = options.barriers.isEmpty
+                ? GaussKrugerGap.measuring(options.gapMetres, from: crs, near: longitude) : nil
             var planeWorkers: [TileWorker] = []
             for thread in 0..<threads {
                 // PROJ transformations are not shared between threads either: each its own copy.
@@ -426,7 +473,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
                     for b in options.barriers { hs.append(try own.geometry(try transform.transform(b))) }
                     barriers = try GEOSPreparedGeometry(try own.collection(hs))
                 }
-                planeWorkers.append(TileWorker(ctx: own, barriers: barriers) { (i: Int) throws(LandtrackError) in
+                planeWorkers.append(TileWorker(ctx: own, barriers: barriers, gapDecision: gapFilter.map { filter in { filter.decide(polygons($0), polygons($1)) } }) { (i: Int) throws(LandtrackError) in
                     var ps: [Polygon] = []
                     for polygon in polygons(i) { ps.append(try transform.transform(polygon)) }
                     return try own.geometry(.multiPolygon(MultiPolygon(ps)))

@@ -133,10 +133,15 @@ public struct TileWorker {
     public let ctx: GEOSContext
     public let geometry: (Int) throws(LandtrackError) -> GEOSGeometryHandle
     public let barriers: GEOSPreparedGeometry?
+    /// For a positive gap without barriers: whether items i and j are within the gap, decided
+    /// without GEOS where that is proved (`GaussKrugerGap`); `.undecided` pairs go to GEOS.
+    public let gapDecision: ((Int, Int) -> GaussKrugerGap.Decision)?
 
-    public init(ctx: GEOSContext, barriers: GEOSPreparedGeometry? = nil, geometry: @escaping (Int) throws(LandtrackError) -> GEOSGeometryHandle) {
+    public init(ctx: GEOSContext, barriers: GEOSPreparedGeometry? = nil, gapDecision: ((Int, Int) -> GaussKrugerGap.Decision)? = nil,
+                geometry: @escaping (Int) throws(LandtrackError) -> GEOSGeometryHandle) {
         self.ctx = ctx
         self.barriers = barriers
+        self.gapDecision = gapDecision
         self.geometry = geometry
     }
 }

@@ -70,7 +70,7 @@ public final class CoordinateTransform {
     /// `longitude`: the CGCS2000 zone's EPSG CRS where one exists (75°E–135°E), else the same
     /// construction (transverse Mercator, k = 1, false easting 500 km, GRS80 = CGCS2000 ellipsoid).
     public static func gaussKrugerPlane(from source: CoordinateReferenceSystem, near longitude: Double) throws(LandtrackError) -> CoordinateTransform {
-        let meridian = (longitude / 3).rounded() * 3
+        let meridian = gaussKrugerMeridian(near: longitude)
         if let zone = try? CoordinateReferenceSystem.gaussKruger3Degree(containing: meridian) {
             if conversionOnlySources.contains(source.identifier) {
                 return try CoordinateTransform(from: source, to: zone, pipeline: gaussKrugerPipeline(meridian: meridian))
@@ -83,6 +83,12 @@ public final class CoordinateTransform {
         let definition = "+proj=tmerc +lat_0=0 +lon_0=\(meridian) +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
         let sourceDefinition = source.identifier == "OGC:CRS84" ? "EPSG:4326" : source.identifier
         return try CoordinateTransform(from: source, to: plane, sourceDefinition: sourceDefinition, targetDefinition: definition)
+    }
+
+    /// The central meridian of `gaussKrugerPlane(from:near:)`'s plane: the multiple of 3° nearest
+    /// to `longitude`.
+    public static func gaussKrugerMeridian(near longitude: Double) -> Double {
+        (longitude / 3).rounded() * 3
     }
 
     /// Longitude/latitude CRSs from which PROJ's operation to a CGCS2000 zone is the zone's
