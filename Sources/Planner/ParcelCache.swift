@@ -160,7 +160,8 @@ public struct ParcelCache: Sendable {
             func encode(_ k: Int) -> [UInt8] {
                 var out: [UInt8] = []
                 var encoder = Writer.Run()
-                for p in parcels[(k * run)..<min(parcels.count, (k + 1) * run)] {
+                // Each parcel read in place (a copy of each was a retain and a release of each part).
+                func put(_ p: borrowing Parcel) {
                     encoder.id(p.id, &out)
                     out.append(UInt8(p.state.ordinal))
                     out.append(p.basicFarmland ? 1 : 0)
@@ -171,12 +172,18 @@ public struct ParcelCache: Sendable {
                     encoder.text(p.deduction?.code, &out)
                     Writer.count(p.polygons.count, &out)
                     for polygon in p.polygons {
-                        Writer.count(polygon.rings.count, &out)
-                        for ring in polygon.rings {
-                            Writer.count(ring.points.count, &out)
-                            Writer.ring(ring.points, &out)
+                        // The exterior, then the holes (not `rings`: an array made for each polygon).
+                        Writer.count(1 + polygon.holes.count, &out)
+                        Writer.count(polygon.exterior.points.count, &out)
+                        Writer.ring(polygon.exterior.points, &out)
+                        for hole in polygon.holes {
+                            Writer.count(hole.points.count, &out)
+                            Writer.ring(hole.points, &out)
                         }
                     }
+                }
+                parcels.withUnsafeBufferPointer { buffer in
+                    for i in (k * run)..<min(parcels.count, (k + 1) * run) { put(buffer[i]) }
                 }
                 return out
             }
@@ -268,13 +275,17 @@ public struct ParcelCache: Sendable {
             /// The id as the count of leading bytes it shares with the run's previous id, then
             /// the rest (a varint count and the bytes).
             mutating func id(_ id: String, _ out: inout [UInt8]) {
-                let bytes = Array(id.utf8)
-                var shared = 0
-                while shared < min(bytes.count, previousID.count), bytes[shared] == previousID[shared] { shared += 1 }
-                count(shared, &out)
-                count(bytes.count - shared, &out)
-                out.append(contentsOf: bytes[shared...])
-                previousID = bytes
+                var id = id
+                id.withUTF8 { bytes in
+                    var shared = 0
+                    while shared < min(bytes.count, previousID.count), bytes[shared] == previousID[shared] { shared += 1 }
+                    count(shared, &out)
+                    count(bytes.count - shared, &out)
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[shared...]))
+                    // Kept in the same storage (an array a parcel was a tenth of the encoding).
+                    previousID.removeAll(keepingCapacity: true)
+                    previousID.append(contentsOf: bytes)
+                }
             }
 
             /// A text as a varint: 0 for none, k for the run's k-th text, and one more than the

@@ -55,6 +55,8 @@ import TestSupport
         ("crossing edges", [square(0, 0, 2)], [Polygon(exterior: ring([(1, -1), (3, 1), (1, 3), (-1, 1)]))], .undecided),
         ("sharing two corners, bulging into the other",
          [square(0, 0, 2)], [Polygon(exterior: ring([(0, 2), (1, 1.5), (2, 2), (1, 3)]))], .undecided),
+        ("entering through one shared corner, leaving through another (edges outside lead in)",
+         [square(0, 0, 2)], [Polygon(exterior: ring([(3, 3), (2, 2), (1, 1), (0, 2), (-1, 3)]))], .undecided),
         ("in a hole without touching it", [holed], [square(1.5, 1.5)], .apart),
         ("filling a hole exactly", [holed], [square(1, 1, 2)], .touching),
         ("filling a hole given clockwise", [holed], [square(1, 1, 2, clockwise: true)], .touching),
