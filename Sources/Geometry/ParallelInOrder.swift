@@ -83,6 +83,22 @@ public enum ParallelInOrder {
 /// A buffer handed to the threads of a parallel loop, each writing a range of its own (the
 /// caller reads it only once they have ended): a store's rows decoded into their places, a
 /// snapshot's parcels folded in parts.
+extension ParallelInOrder {
+    /// `[transform(0), …, transform(count - 1)]`, worked out in chunks of `chunk` on `threads`
+    /// threads (for a pass over a million parcels that would otherwise hold up the others).
+    public static func map<T>(_ count: Int, threads: Int = Cores.available, chunk: Int = 16_384, _ transform: (Int) -> T) -> [T] {
+        guard threads > 1, count > chunk else { return (0..<count).map(transform) }
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let target = DisjointRanges(buffer)
+            forEach(0..<((count + chunk - 1) / chunk), workers: Array(repeating: (), count: threads),
+                    body: { (_: inout Void, k: Int) in
+                for i in (k * chunk)..<min(count, (k + 1) * chunk) { (target.buffer.baseAddress! + i).initialize(to: transform(i)) }
+            }, deliver: { _ in })
+            initialized = count
+        }
+    }
+}
+
 public struct DisjointRanges<Element>: @unchecked Sendable {
     // @unchecked: the ranges the threads write do not overlap, and nothing reads them meanwhile.
     public let buffer: UnsafeMutableBufferPointer<Element>

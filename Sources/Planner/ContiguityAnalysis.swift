@@ -412,6 +412,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
         let needsEnvelopes = options.gapMetres > 0 || (contacts == nil && gapZero == nil)
         let selects = options.selection()
         all.withUnsafeBufferPointer { buffer in
+            positions.reserveCapacity(buffer.count)
             for i in buffer.indices where selects(buffer[i].state, buffer[i].basicFarmland) {
                 positions.append(i)
             }
@@ -421,7 +422,7 @@ public struct ContiguityReport: Sendable, RenderableReport {
             }
             if !inIDOrder { positions.sort { buffer[$0].id < buffer[$1].id } }
             if needsEnvelopes {
-                envelopes = positions.map { Self.envelope(of: buffer[$0].polygons) }
+                envelopes = ParallelInOrder.map(positions.count) { Self.envelope(of: buffer[positions[$0]].polygons) }
             }
         }
         precondition(contacts == nil || contacts?.parcelCount == all.count, "contacts of another list of parcels")
@@ -482,7 +483,8 @@ public struct ContiguityReport: Sendable, RenderableReport {
             // Tiles in longitude/latitude with the gap as a margin in degrees, generously: a degree
             // of latitude is at least 110.5 km, one of longitude at least 111.3 km × cos(latitude),
             // and Gauss-Krüger distances differ from the ellipsoid's by under 0.2 % in a 3° zone.
-            let extent = envelopes.compactMap { $0 }.reduce(first) { $0.union($1) }
+            var extent = first
+            for case let e? in envelopes { extent = extent.union(e) }
             let maxLatitude = min(89.0, max(abs(extent.minY), abs(extent.maxY)))
             let marginY = 1.25 * options.gapMetres / 110_500
             let marginX = 1.25 * options.gapMetres / (111_300 * cos(maxLatitude * .pi / 180))

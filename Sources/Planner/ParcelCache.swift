@@ -491,11 +491,11 @@ public struct ParcelCache: Sendable {
         /// An id as `Writer.Run.id` wrote it.
         mutating func id() -> String? {
             guard let shared = count(), shared <= previousID.count, let n = count(), n <= raw.count - offset else { return nil }
-            var bytes = Array(previousID[..<shared])
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + n)]))
+            // In the previous id's storage (an array a parcel was a fifth of the decoding).
+            previousID.removeLast(previousID.count - shared)
+            previousID.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + n)]))
             offset += n
-            previousID = bytes
-            return String(decoding: bytes, as: UTF8.self)
+            return previousID.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
         }
         /// A text as `Writer.Run.text` wrote it: .some(nil) for none.
         mutating func text() -> String?? {

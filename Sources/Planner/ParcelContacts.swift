@@ -35,7 +35,9 @@ public struct ParcelContacts: Sendable {
     /// context of its own, GEOS copies made only for the pairs left undecided).
     public static func of(_ parcels: [Parcel], threads: Int = Cores.available, parcelsPerTile: Int? = nil) throws(LandtrackError) -> ParcelContacts {
         precondition(parcels.count <= Int(UInt32.max), "positions are packed in 32 bits")
-        let envelopes = parcels.withUnsafeBufferPointer { buffer in buffer.map { ContiguityReport.envelope(of: $0.polygons) } }
+        let envelopes = parcels.withUnsafeBufferPointer { buffer in
+            ParallelInOrder.map(buffer.count, threads: threads) { ContiguityReport.envelope(of: buffer[$0].polygons) }
+        }
         let threads = max(1, threads)
         let tiles = ParcelTiles(envelopes, perTile: parcelsPerTile ?? max(1, ParcelTiles.standardSize / threads))
         let workers = (0..<threads).map { _ in

@@ -45,4 +45,14 @@ struct ParallelInOrderTests {
         // The threads stopped within a window of where delivery stopped, not at the end.
         #expect(computed.most < 40)
     }
+
+    /// `map` is the plain map, whatever the threads and wherever the chunks end (class
+    /// instances: an element left unwritten would crash, not pass).
+    @Test(arguments: [1, 2, 3]) func mapIsThePlainMap(threads: Int) {
+        final class Box: Sendable { let value: Int; init(_ value: Int) { self.value = value } }
+        for count in [0, 1, 15, 16, 17, 48, 100] {
+            let mapped = ParallelInOrder.map(count, threads: threads, chunk: 16) { Box($0 * 7) }
+            #expect(mapped.map(\.value) == (0..<count).map { $0 * 7 }, "\(count) items")
+        }
+    }
 }
