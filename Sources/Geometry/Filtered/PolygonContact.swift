@@ -173,17 +173,21 @@ public struct DirectedEdges: Sendable {
     public mutating func append(_ polygons: [Polygon]) {
         let start = edges.count
         var envelope = polygons[0].envelope
-        for polygon in polygons {
-            for (r, ring) in polygon.rings.enumerated() {
-                // The interior on the left: an exterior counter-clockwise, a hole clockwise.
-                let forwards = (ring.signedArea > 0) == (r == 0)
-                let points = ring.points
+        // The interior on the left: an exterior counter-clockwise, a hole clockwise.
+        func add(_ ring: LinearRing, exterior: Bool) {
+            let forwards = (ring.signedArea > 0) == exterior
+            ring.points.withUnsafeBufferPointer { points in
                 for i in 0..<(points.count - 1) {
                     let (a, b) = forwards ? (points[i], points[i + 1]) : (points[i + 1], points[i])
                     guard a != b else { continue }
                     edges.append(Edge(from: XY(x: a.x, y: a.y), to: XY(x: b.x, y: b.y)))
                 }
             }
+        }
+        for polygon in polygons {
+            // The exterior, then the holes (not `rings`: an array made for each polygon).
+            add(polygon.exterior, exterior: true)
+            for hole in polygon.holes { add(hole, exterior: false) }
             envelope = envelope.union(polygon.envelope)
         }
         ranges.append(start..<edges.count)
