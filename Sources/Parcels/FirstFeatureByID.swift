@@ -1,3 +1,5 @@
+import Foundation
+
 /// The first feature of a file that had each id: the duplicate-id check of a read, which runs on
 /// the one thread that receives the features in order while the others parse.
 ///
@@ -6,9 +8,19 @@
 /// hash is computed beside the parse (`String.hashValue`, seeded per process as the dictionary's
 /// is), a slot holds 32 bits of it with the entry's number, so a lookup touches one slot and reads
 /// an id only when those bits agree; growing moves slots by the hashes kept, without hashing again.
+///
+/// While the ids come in ascending byte order and are ASCII (a file sorted by its key, as
+/// exports usually are), none can repeat an earlier one: they are only listed, and the table is
+/// built from the list at the first id that is not so (a lookup in a table of millions was a
+/// memory miss on that thread for every feature). ASCII because `String` equality is Unicode's:
+/// "K" equals the Kelvin sign, U+212A, whose bytes are greater.
 struct FirstFeatureByID {
-    /// 0 is empty; else the hash's high 32 bits, then the entry's number + 1.
-    private var slots: [UInt64]
+    /// 0 is empty; else the hash's high 32 bits, then the entry's number + 1. Empty while the
+    /// ids ascend.
+    private var slots: [UInt64] = []
+    private var ascending = true
+    /// The table's size when it is built.
+    private var tableSize: Int
     private var hashes: [Int] = []
     private var ids: [String] = []
     private var featureIndices: [Int] = []
@@ -21,7 +33,7 @@ struct FirstFeatureByID {
         let room = min(max(0, expected), 1 << 21)
         var size = 1024
         while size < 2 * room { size *= 2 }
-        slots = Array(repeating: 0, count: size)
+        tableSize = size
         hashes.reserveCapacity(room)
         ids.reserveCapacity(room)
         featureIndices.reserveCapacity(room)
@@ -30,6 +42,16 @@ struct FirstFeatureByID {
     /// The index of the first feature with `id`; nil when this is the first (it is then
     /// remembered with `featureIndex`). `hash` is `id.hashValue`.
     mutating func firstIndex(of id: String, hash: Int, featureIndex: Int) -> Int? {
+        if ascending {
+            if ids.isEmpty ? Self.isASCII(id) : Self.isASCIIAndAfter(id, ids[ids.count - 1]) {
+                precondition(ids.count < Int(UInt32.max) - 1, "more than 4 billion ids")
+                hashes.append(hash)
+                ids.append(id)
+                featureIndices.append(featureIndex)
+                return nil
+            }
+            buildTable()
+        }
         let tag = UInt64(UInt(bitPattern: hash)) >> 32
         let mask = slots.count - 1
         var slot = Self.start(hash) & mask
@@ -50,6 +72,37 @@ struct FirstFeatureByID {
         // At most half full: probes stay short.
         if ids.count * 2 > slots.count { grow() }
         return nil
+    }
+
+    /// The table of the ids listed so far, from their hashes; ids are looked up in it from now on.
+    private mutating func buildTable() {
+        ascending = false
+        while tableSize < 2 * ids.count + 2 { tableSize *= 2 }
+        slots = Array(repeating: 0, count: tableSize)
+        let mask = slots.count - 1
+        for entry in ids.indices {
+            var slot = Self.start(hashes[entry]) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = (UInt64(UInt(bitPattern: hashes[entry])) >> 32) << 32 | UInt64(entry + 1)
+        }
+    }
+
+    private static func isASCII(_ id: String) -> Bool {
+        var id = id
+        return id.withUTF8 { bytes in bytes.allSatisfy { $0 < 0x80 } }
+    }
+
+    /// Is `id` ASCII, and after `previous` (ASCII) in byte order?
+    private static func isASCIIAndAfter(_ id: String, _ previous: String) -> Bool {
+        var (id, previous) = (id, previous)
+        return id.withUTF8 { bytes in
+            previous.withUTF8 { earlier in
+                guard bytes.allSatisfy({ $0 < 0x80 }) else { return false }
+                let common = min(bytes.count, earlier.count)
+                let order = common == 0 ? 0 : memcmp(bytes.baseAddress!, earlier.baseAddress!, common)
+                return order > 0 || (order == 0 && bytes.count > earlier.count)
+            }
+        }
     }
 
     /// The slot a hash's probe starts at: its low bits (the tag is the high ones).

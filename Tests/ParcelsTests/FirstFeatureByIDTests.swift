@@ -51,4 +51,24 @@ struct FirstFeatureByIDTests {
     @Test func equalTagsDifferentHashes() {
         expectSameAsADictionary(Self.ids(seed: 9), hashOf: { Int(bitPattern: 0xABCD_0000_0000_0000) | ($0.hashValue & 0xFFFF) })
     }
+
+    /// Ids in ascending order are only listed; the first that is not (a repeat, an earlier id,
+    /// one that is not ASCII) builds the table, after which every earlier id is found: repeats
+    /// of the very last id, of the first, and ids that are prefixes of others.
+    @Test(arguments: [0, 100, 5_000])
+    func ascendingIdsThenRepeats(expected: Int) {
+        let sorted = (0..<3_000).map { "NH-" + String(repeating: "0", count: 6 - String($0).count) + String($0) }
+        expectSameAsADictionary(sorted + ["NH-000000", "NH-002999", "NH-001500", "NH-003000", "NH-001500"], expected: expected, hashOf: { $0.hashValue })
+        expectSameAsADictionary(sorted + ["NH-002999"], expected: expected, hashOf: { $0.hashValue })
+        expectSameAsADictionary(["A", "AB", "ABC", "AB", "B", "A"], expected: expected, hashOf: { $0.hashValue })
+        expectSameAsADictionary(["A", "AB", "ABC", "AB", "B", "A"], expected: expected, hashOf: { $0.utf8.reduce(0) { $0 &+ Int($1) } % 7 })
+    }
+
+    /// Unicode's equality, not the bytes': the Kelvin sign (U+212A, bytes after "K") is "K" to
+    /// `String`, and so a repeat; and an id in decomposed form repeats its composed spelling.
+    @Test func idsEqualAsTextButNotAsBytes() {
+        expectSameAsADictionary(["A", "K", "\u{212A}", "L"], hashOf: { $0.hashValue })
+        expectSameAsADictionary(["caf\u{E9}", "cafe\u{301}", "cafz"], hashOf: { $0.hashValue })
+        #expect("K" == "\u{212A}", "the premise: String equality is canonical equivalence")
+    }
 }
