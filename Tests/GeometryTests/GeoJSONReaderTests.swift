@@ -47,6 +47,36 @@ struct GeoJSONReaderTests {
         }
     }
 
+    /// A member name given twice makes a feature, its geometry or the root ambiguous: refused,
+    /// naming the member, among the first names and past the eighth (where the names seen are
+    /// no longer kept on the stack). Distinct names, even many, are read.
+    @Test(arguments: [
+        (#"{"type":"Feature","type":"Feature","properties":{},"geometry":null}"#, "\"type\""),
+        (#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2],"coordinates":[1,2]}}"#, "\"coordinates\""),
+        (#"{"type":"Feature","a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"c":10,"properties":{},"geometry":null}"#, "\"c\""),
+        (#"{"type":"Feature","a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"i":10,"properties":{},"geometry":null}"#, "\"i\""),
+        (#"{"type":"FeatureCollection","features":[],"type":"FeatureCollection"}"#, "\"type\""),
+    ])
+    func aMemberGivenTwiceIsRefused(text: String, member: String) {
+        var codes: [DiagnosticCode] = []
+        do {
+            let (_, _, problems) = try GeoJSONReader().readAll(InputBytes(text: text))
+            codes = problems.map(\.code)
+        } catch let LandtrackError.invalidInput(_, problems) {
+            codes = problems.map(\.code)
+        } catch {
+            Issue.record("refused otherwise: \(error)")
+        }
+        #expect(codes == [.duplicateMember], "member \(member)")
+    }
+
+    @Test func manyDistinctMembersAreRead() throws {
+        let extra = (0..<20).map { "\"m\($0)\":\($0)" }.joined(separator: ",")
+        let text = #"{"type":"Feature",\#(extra),"properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}"#
+        let (_, features, problems) = try GeoJSONReader().readAll(InputBytes(text: text))
+        #expect(problems.isEmpty && features.count == 1)
+    }
+
     @Test func suiteIsPresentWhenSharedDataIs() {
         if SharedData.isAvailable { #expect(HintCase.all().count == 62) }
     }

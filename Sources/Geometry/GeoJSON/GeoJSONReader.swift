@@ -175,7 +175,9 @@ public struct GeoJSONReader {
         var cuts: [JSONScanner.ElementCut] = []
         var elements: Int?
         var bbox: JSONValue?
-        let keys = try forEachMember(&scanner, of: "the root object") { key, scanner in
+        var keys: [String] = []
+        try forEachMember(&scanner, of: "the root object") { key, scanner in
+            keys.append(key)
             switch key {
             case "type": type = try scanner.parseValue(depth: 1)
             case "crs": crs = try scanner.parseValue(depth: 1)
@@ -270,27 +272,33 @@ public struct GeoJSONReader {
 
     /// Calls `body` for each member of the object at the scanner (the scanner is left on the
     /// member's value), refusing a member name given twice: for GeoJSON members that is
-    /// ambiguous. Returns the member names in order.
-    @discardableResult
+    /// ambiguous.
     private func forEachMember(
         _ scanner: inout JSONScanner, of what: String, location: String? = nil,
         _ body: (String, inout JSONScanner) throws -> Void
-    ) throws -> [String] {
+    ) throws {
         try scanner.expect(UInt8(ascii: "{"), "'{'")
-        var keys: [String] = []
         if scanner.peek() == UInt8(ascii: "}") {
             scanner.index += 1
-            return keys
+            return
         }
-        repeat {
-            let key = try scanner.parseKey()
-            if keys.contains(key) {
-                throw Diagnostic(.duplicateMember, "\(what) has member \"\(key)\" twice, which makes it ambiguous", location: location)
-            }
-            keys.append(key)
-            try body(key, &scanner)
-        } while try scanner.commaOrClose(UInt8(ascii: "}"), what)
-        return keys
+        // The names so far on the stack while there are few (a feature and its geometry have
+        // three or four): an array grown from empty was two allocations a feature.
+        let few = 8
+        try withUnsafeTemporaryAllocation(of: String.self, capacity: few) { seen in
+            var n = 0
+            var more: [String] = []
+            defer { seen.baseAddress!.deinitialize(count: min(n, few)) }
+            repeat {
+                let key = try scanner.parseKey()
+                if seen[..<min(n, few)].contains(key) || more.contains(key) {
+                    throw Diagnostic(.duplicateMember, "\(what) has member \"\(key)\" twice, which makes it ambiguous", location: location)
+                }
+                if n < few { (seen.baseAddress! + n).initialize(to: key) } else { more.append(key) }
+                n += 1
+                try body(key, &scanner)
+            } while try scanner.commaOrClose(UInt8(ascii: "}"), what)
+        }
     }
 
     private func expectEnd(_ scanner: inout JSONScanner) throws {
