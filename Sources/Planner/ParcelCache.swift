@@ -117,7 +117,7 @@ public struct ParcelCache: Sendable {
                     var n = 0
                     while n < min(run, count - first) {
                         guard let p = reader.parcel(polygons: polygons) else { return (n, false) }
-                        (target.buffer.baseAddress! + first + n).initialize(to: p)
+                        (target.buffer.baseAddress! + first + n).initialize(to: consume p)
                         n += 1
                     }
                     return (n, reader.atEnd)
