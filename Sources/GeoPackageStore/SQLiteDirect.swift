@@ -190,8 +190,8 @@ struct RawRows: Sendable {
         var value: Int64
     }
     let columnNames: [String]
-    private var cells: [Cell] = []
-    private var bytes: [UInt8] = []
+    fileprivate var cells: [Cell] = []
+    fileprivate var bytes: [UInt8] = []
 
     private init(columnNames: [String], rows: Int, bytes: Int = 0) {
         self.columnNames = columnNames
@@ -226,37 +226,60 @@ struct RawRows: Sendable {
         defer { sqlite3_reset(handle) }
         let n = sqlite3_column_count(handle)
         let names = (0..<n).map { String(cString: sqlite3_column_name(handle, $0)) }
-        var run = RawRows(columnNames: names, rows: rowsPerRun)
-        while true {
-            let rc = sqlite3_step(handle)
-            if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) },
-                                    sql: sql)
+        var bytesHint = 0
+        var done = false
+        while !done {
+            // A run's cells written in place (appending them one by one checked the array's
+            // room and uniqueness for every column, on the thread that steps SQLite).
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(bytesHint)
+            var rows = 0
+            var failure: (any Error)?
+            let cells = [Cell](unsafeUninitializedCapacity: rowsPerRun * Int(n)) { cells, initialized in
+                var k = 0
+                while rows < rowsPerRun {
+                    let rc = sqlite3_step(handle)
+                    if rc == SQLITE_DONE { done = true; break }
+                    guard rc == SQLITE_ROW else {
+                        failure = DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) },
+                                                sql: sql)
+                        break
+                    }
+                    for i in 0..<n {
+                        (cells.baseAddress! + k).initialize(to: Self.cell(handle, i, &bytes))
+                        k += 1
+                    }
+                    rows += 1
+                }
+                initialized = k
             }
-            for i in 0..<n { run.copy(handle, i) }
-            if run.count == rowsPerRun {
+            if let failure { throw failure }
+            // The next run's bytes in one allocation, the size of this one's and a little
+            // more (growing by doubling copied each run's bytes again and again).
+            bytesHint = bytes.count + bytes.count / 8
+            if rows > 0 {
+                var run = RawRows(columnNames: names, rows: 0)
+                (run.cells, run.bytes) = (cells, bytes)
                 try body(run)
-                // The next run's bytes in one allocation, the size of this one's and a little
-                // more (growing by doubling copied each run's bytes again and again).
-                run = RawRows(columnNames: names, rows: rowsPerRun, bytes: run.bytes.count + run.bytes.count / 8)
             }
         }
-        if run.count > 0 { try body(run) }
     }
 
-    private mutating func copy(_ handle: SQLiteStatement?, _ i: Int32) {
+    /// Column `i` of the statement's row, its bytes appended to `bytes`.
+    @inline(__always)
+    private static func cell(_ handle: SQLiteStatement?, _ i: Int32, _ bytes: inout [UInt8]) -> Cell {
         let type = sqlite3_column_type(handle, i)
         switch type {
-        case SQLITE_INTEGER: cells.append(Cell(type: type, length: 0, value: sqlite3_column_int64(handle, i)))
-        case SQLITE_FLOAT: cells.append(Cell(type: type, length: 0, value: Int64(bitPattern: sqlite3_column_double(handle, i).bitPattern)))
+        case SQLITE_INTEGER: return Cell(type: type, length: 0, value: sqlite3_column_int64(handle, i))
+        case SQLITE_FLOAT: return Cell(type: type, length: 0, value: Int64(bitPattern: sqlite3_column_double(handle, i).bitPattern))
         case SQLITE_TEXT, SQLITE_BLOB:
             // The pointer first, then the length (SQLite's documented order).
             let start = type == SQLITE_TEXT ? sqlite3_column_text(handle, i).map(UnsafeRawPointer.init) : sqlite3_column_blob(handle, i)
             let length = Int(sqlite3_column_bytes(handle, i))
-            cells.append(Cell(type: type, length: Int32(length), value: Int64(bytes.count)))
+            let cell = Cell(type: type, length: Int32(length), value: Int64(bytes.count))
             if let start, length > 0 { bytes.append(contentsOf: UnsafeRawBufferPointer(start: start, count: length)) }
-        default: cells.append(Cell(type: SQLITE_NULL, length: 0, value: 0))
+            return cell
+        default: return Cell(type: SQLITE_NULL, length: 0, value: 0)
         }
     }
 

@@ -44,7 +44,10 @@ public enum SimplePolygon {
                     // Edges that are not neighbours must be certainly apart (the last edge and the
                     // first are neighbours: they share the closing position).
                     let e = boxes[i]
-                    for j in stride(from: i + 2, to: i == 0 ? edges - 1 : edges, by: 1) {
+                    // A range, not a stride: a stride's steps went through Strideable's witnesses.
+                    let last = i == 0 ? edges - 1 : edges
+                    guard i + 2 < last else { continue }
+                    for j in (i + 2)..<last {
                         let f = boxes[j]
                         if e.maxX < f.minX || f.maxX < e.minX || e.maxY < f.minY || f.maxY < e.minY { continue }
                         let (p, q) = (ring[j], ring[j + 1])
