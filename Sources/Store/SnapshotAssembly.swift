@@ -63,10 +63,13 @@ public enum SnapshotAssembly {
             guard let date else { return try foldPart(part, on: nil, read: { buffer[$0] }) { buffer[bounds[part] + $0] = $1 } }
             var cursor = ParcelHistory.Cursor(events)
             var kept = 0
+            let base = buffer.baseAddress!
             for i in bounds[part]..<bounds[part + 1] {
-                let events = cursor.events(of: buffer[i].id)
-                if bounds[part] + kept == i, foldLeavesAsIs(buffer[i], events, through: date),
-                   replaced.isEmpty || replaced[buffer[i].id]?.contains(where: { $0.0 > date }) != true {
+                let id = base[i].id
+                let events = cursor.events(of: id)
+                if bounds[part] + kept == i,
+                   foldLeavesAsIs(state: base[i].state, basicFarmland: base[i].basicFarmland, active: base[i].active, events, through: date),
+                   replaced.isEmpty || replaced[id]?.contains(where: { $0.0 > date }) != true {
                     kept += 1
                     continue
                 }
@@ -162,7 +165,15 @@ public enum SnapshotAssembly {
     /// copying it.
     static func folded(_ p: borrowing Parcel, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate)
         -> (exists: Bool, state: ParcelState, basicFarmland: Bool) {
-        var (exists, state, basicFarmland) = (false, p.state, p.basicFarmland)
+        folded(state: p.state, basicFarmland: p.basicFarmland, events, through: date)
+    }
+
+    /// `folded` from the two fields it starts from (read in place by the caller: no parcel
+    /// handed over, none copied).
+    @inline(__always)
+    static func folded(state: ParcelState, basicFarmland: Bool, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate)
+        -> (exists: Bool, state: ParcelState, basicFarmland: Bool) {
+        var (exists, state, basicFarmland) = (false, state, basicFarmland)
         for e in events {
             guard e.effectiveDate <= date else { break }
             exists = exists || e.kind != .split && e.kind != .merge
@@ -178,9 +189,10 @@ public enum SnapshotAssembly {
 
     /// Does `fold` give back the parcel as it is (active, its state and PBF flag those of its
     /// last event by the date)? Then a snapshot built in place need not touch it.
-    static func foldLeavesAsIs(_ p: borrowing Parcel, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate) -> Bool {
-        let then = folded(p, events, through: date)
-        return then.exists && p.active && then.state == p.state && then.basicFarmland == p.basicFarmland
+    static func foldLeavesAsIs(state: ParcelState, basicFarmland: Bool, active: Bool, _ events: ArraySlice<ParcelEvent>,
+                               through date: CalendarDate) -> Bool {
+        let then = folded(state: state, basicFarmland: basicFarmland, events, through: date)
+        return then.exists && active && then.state == state && then.basicFarmland == basicFarmland
     }
 }
 
