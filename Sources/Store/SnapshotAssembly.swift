@@ -33,14 +33,18 @@ public enum SnapshotAssembly {
         let engine = GeodesicAreaEngine(ellipsoid: crs.ellipsoid)
         /// The parcel on `date` (nil: now), nil when it did not exist then; `cursor` walks the
         /// events alongside the parcels (both in id order).
-        func parcel(_ p: Parcel, on date: CalendarDate?, _ cursor: inout ParcelHistory.Cursor) throws(LandtrackError) -> Parcel? {
+        // The parcel handed over, not lent: folded in place and handed on (a parcel lent was
+        // copied at each step, a retain and a release of each of its parts).
+        func parcel(_ p: consuming Parcel, on date: CalendarDate?, _ cursor: inout ParcelHistory.Cursor) throws(LandtrackError) -> Parcel? {
             guard let date else { return p.active ? p : nil }
-            return try parcel(p, on: date, events: cursor.events(of: p.id))
+            let events = cursor.events(of: p.id)
+            return try parcel(p, on: date, events: events)
         }
-        func parcel(_ p: Parcel, on date: CalendarDate, events: ArraySlice<ParcelEvent>) throws(LandtrackError) -> Parcel? {
+        func parcel(_ p: consuming Parcel, on date: CalendarDate, events: ArraySlice<ParcelEvent>) throws(LandtrackError) -> Parcel? {
+            let id = p.id
             guard var then = fold(p, events, through: date) else { return nil }
             // Most stores have no replaced geometry: no lookup per parcel then.
-            if !replaced.isEmpty, let old = replaced[p.id]?.first(where: { $0.0 > date }) {
+            if !replaced.isEmpty, let old = replaced[id]?.first(where: { $0.0 > date }) {
                 let polygons = try decode(old.1)
                 then.areaSquareMetres = try engine.area(of: polygons)
                 then.polygons = content.contains(.geometry) ? polygons : []
@@ -80,7 +84,7 @@ public enum SnapshotAssembly {
             return kept
         }
         func foldPart(_ part: Int, on date: CalendarDate?, read: (Int) -> Parcel,
-                  keep: (Int, Parcel) -> Void) throws(LandtrackError) -> Int {
+                  keep: (Int, consuming Parcel) -> Void) throws(LandtrackError) -> Int {
             var cursor = ParcelHistory.Cursor(events)
             var kept = 0
             for i in bounds[part]..<bounds[part + 1] {
@@ -151,14 +155,13 @@ public enum SnapshotAssembly {
     /// A parcel as it stood on `date`, from its events (oldest first): nil before its first
     /// event and after a split or merge retired it; else the state and PBF flag of its last
     /// event on or before the date.
-    public static func fold(_ current: Parcel, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate) -> Parcel? {
-        let then = folded(current, events, through: date)
+    public static func fold(_ current: consuming Parcel, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate) -> Parcel? {
+        let then = folded(state: current.state, basicFarmland: current.basicFarmland, events, through: date)
         guard then.exists else { return nil }
-        var p = current
-        p.state = then.state
-        p.basicFarmland = then.basicFarmland
-        p.active = true
-        return p
+        current.state = then.state
+        current.basicFarmland = then.basicFarmland
+        current.active = true
+        return current
     }
 
     /// What `fold` makes of the parcel (whether it exists, its state and PBF flag), without
