@@ -58,8 +58,6 @@ public enum SnapshotAssembly {
         let bounds = (0...parts).map { base.count * $0 / parts }
         var out: [Snapshot] = []
         let workers = [Void](repeating: (), count: parts)
-        /// The parcels of `part` as they stood on `date`, read by `read`, handed to `keep` with
-        /// their position among those kept; how many were kept.
         /// `foldPart` for the last date, in place in `buffer`: a parcel the fold leaves as it is
         /// and that stays where it is is not copied out and back (at a million parcels, copies
         /// that were a third of assembling `check`'s snapshots).
@@ -83,6 +81,8 @@ public enum SnapshotAssembly {
             }
             return kept
         }
+        /// The parcels of `part` as they stood on `date`, read by `read`, handed to `keep` with
+        /// their position among those kept; how many were kept.
         func foldPart(_ part: Int, on date: CalendarDate?, read: (Int) -> Parcel,
                   keep: (Int, consuming Parcel) -> Void) throws(LandtrackError) -> Int {
             var cursor = ParcelHistory.Cursor(events)
@@ -164,15 +164,8 @@ public enum SnapshotAssembly {
         return current
     }
 
-    /// What `fold` makes of the parcel (whether it exists, its state and PBF flag), without
-    /// copying it.
-    static func folded(_ p: borrowing Parcel, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate)
-        -> (exists: Bool, state: ParcelState, basicFarmland: Bool) {
-        folded(state: p.state, basicFarmland: p.basicFarmland, events, through: date)
-    }
-
-    /// `folded` from the two fields it starts from (read in place by the caller: no parcel
-    /// handed over, none copied).
+    /// What `fold` makes of a parcel (whether it exists, its state and PBF flag) from the two
+    /// fields it starts from (read in place by the caller: no parcel handed over, none copied).
     @inline(__always)
     static func folded(state: ParcelState, basicFarmland: Bool, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate)
         -> (exists: Bool, state: ParcelState, basicFarmland: Bool) {
