@@ -190,13 +190,11 @@ struct RawRows: Sendable {
         var value: Int64
     }
     let columnNames: [String]
-    fileprivate var cells: [Cell] = []
-    fileprivate var bytes: [UInt8] = []
+    private let cells: [Cell]
+    private let bytes: [UInt8]
 
-    private init(columnNames: [String], rows: Int, bytes: Int = 0) {
-        self.columnNames = columnNames
-        cells.reserveCapacity(rows * columnNames.count)
-        self.bytes.reserveCapacity(bytes)
+    private init(columnNames: [String], cells: [Cell], bytes: [UInt8]) {
+        (self.columnNames, self.cells, self.bytes) = (columnNames, cells, bytes)
     }
 
     var count: Int { columnNames.isEmpty ? 0 : cells.count / columnNames.count }
@@ -257,11 +255,7 @@ struct RawRows: Sendable {
             // The next run's bytes in one allocation, the size of this one's and a little
             // more (growing by doubling copied each run's bytes again and again).
             bytesHint = bytes.count + bytes.count / 8
-            if rows > 0 {
-                var run = RawRows(columnNames: names, rows: 0)
-                (run.cells, run.bytes) = (cells, bytes)
-                try body(run)
-            }
+            if rows > 0 { try body(RawRows(columnNames: names, cells: cells, bytes: bytes)) }
         }
     }
 
