@@ -80,9 +80,6 @@ public enum ParallelInOrder {
     }
 }
 
-/// A buffer handed to the threads of a parallel loop, each writing a range of its own (the
-/// caller reads it only once they have ended): a store's rows decoded into their places, a
-/// snapshot's parcels folded in parts.
 extension ParallelInOrder {
     /// `[transform(0), …, transform(count - 1)]`, worked out in chunks of `chunk` on `threads`
     /// threads (for a pass over a million parcels that would otherwise hold up the others).
@@ -99,6 +96,9 @@ extension ParallelInOrder {
     }
 }
 
+/// A buffer handed to the threads of a parallel loop, each writing a range of its own (the
+/// caller reads it only once they have ended): a store's rows decoded into their places, a
+/// snapshot's parcels folded in parts.
 public struct DisjointRanges<Element>: @unchecked Sendable {
     // @unchecked: the ranges the threads write do not overlap, and nothing reads them meanwhile.
     public let buffer: UnsafeMutableBufferPointer<Element>

@@ -32,6 +32,28 @@ public enum ContiguityAnalysis {
         public init(group: [Int], envelopes: [Envelope?], marginX: Double, marginY: Double) {
             (self.group, self.envelopes, self.marginX, self.marginY) = (group, envelopes, marginX, marginY)
         }
+
+        /// Each pair of a tile's `members` (positions in it, the smaller first) that a gap may
+        /// join: their envelopes, grown by the margins, meet, and their groups differ.
+        func forEachCandidate(_ members: [Int], _ body: (Int, Int) -> Void) {
+            let grown = members.map { i -> Envelope in
+                let e = envelopes[i]!
+                return Envelope(minX: e.minX - marginX, minY: e.minY - marginY, maxX: e.maxX + marginX, maxY: e.maxY + marginY)
+            }
+            forEachEnvelopePair(grown) { k, m in
+                if group[members[k]] != group[members[m]] { body(k, m) }
+            }
+        }
+
+        /// Union-find over `members` (positions) with the items of each group joined.
+        func joinedByGroup(_ members: [Int]) -> UnionFind {
+            var joined = UnionFind(count: members.count)
+            var first: [Int: Int] = [:]
+            for k in members.indices {
+                if let f = first[group[members[k]]] { joined.join(f, k) } else { first[group[members[k]]] = k }
+            }
+            return joined
+        }
     }
 
     /// Components over `tiles`, the tiles shared out between the workers' threads: GEOS holds
@@ -63,27 +85,15 @@ public enum ContiguityAnalysis {
             }
             var members = tileMembers
             if let start {
-                let grown = tileMembers.map { i -> Envelope in
-                    let e = start.envelopes[i]!
-                    return Envelope(minX: e.minX - start.marginX, minY: e.minY - start.marginY, maxX: e.maxX + start.marginX, maxY: e.maxY + start.marginY)
-                }
                 var needed = [Bool](repeating: false, count: tileMembers.count)
-                forEachEnvelopePair(grown) { k, m in
-                    if start.group[tileMembers[k]] != start.group[tileMembers[m]] { needed[k] = true; needed[m] = true }
-                }
+                start.forEachCandidate(tileMembers) { k, m in needed[k] = true; needed[m] = true }
                 members = tileMembers.indices.filter { needed[$0] }.map { tileMembers[$0] }
             }
             var handles: [GEOSGeometryHandle] = []
             handles.reserveCapacity(members.count)
             for i in members { handles.append(try worker.geometry(i)) }
             let index = try GEOSSpatialIndex(context: ctx, geometries: handles)
-            var local = UnionFind(count: members.count)
-            if let start {
-                var first: [Int: Int] = [:]
-                for k in members.indices {
-                    if let f = first[start.group[members[k]]] { local.join(f, k) } else { first[start.group[members[k]]] = k }
-                }
-            }
+            var local = start?.joinedByGroup(members) ?? UnionFind(count: members.count)
             for k in members.indices {
                 let g = handles[k]
                 guard let envelope = try ctx.bounds(g) else { continue }
@@ -116,21 +126,11 @@ public enum ContiguityAnalysis {
     /// is not tested in either.
     private static func joinsDecidedFirst(_ members: [Int], start: GapZeroGroups, gap: Double, worker: TileWorker,
                                           decide: (Int, Int) -> GaussKrugerGap.Decision) throws(LandtrackError) -> [Int] {
-        let grown = members.map { i -> Envelope in
-            let e = start.envelopes[i]!
-            return Envelope(minX: e.minX - start.marginX, minY: e.minY - start.marginY, maxX: e.maxX + start.marginX, maxY: e.maxY + start.marginY)
-        }
         var pairs: [UInt64] = []
-        forEachEnvelopePair(grown) { k, m in
-            if start.group[members[k]] != start.group[members[m]] { pairs.append(UInt64(min(k, m)) << 32 | UInt64(max(k, m))) }
-        }
+        start.forEachCandidate(members) { k, m in pairs.append(UInt64(k) << 32 | UInt64(m)) }
         // By first item: GEOS prepares a geometry once for all its undecided partners.
         pairs.sort()
-        var local = UnionFind(count: members.count)
-        var first: [Int: Int] = [:]
-        for k in members.indices {
-            if let f = first[start.group[members[k]]] { local.join(f, k) } else { first[start.group[members[k]]] = k }
-        }
+        var local = start.joinedByGroup(members)
         var geos = MadeOnDemand(worker, members)
         var prepared: (k: Int, geometry: GEOSPreparedGeometry)?
         for pair in pairs {

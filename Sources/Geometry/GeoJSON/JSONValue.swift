@@ -201,14 +201,8 @@ public enum JSONValue: Sendable, Hashable {
     /// and control characters escaped (`\n`, `\r`, `\t`, else `\u00XX`), everything else as it is.
     public static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
-        // Checked and copied from the same contiguous bytes (a block list writes half a million ids).
-        var text = s
-        let plain = text.withUTF8 { bytes in
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
-            out.append(contentsOf: bytes)
-            return true
-        }
-        guard !plain else {
+        guard needsEscape(s) else {
+            out.append(contentsOf: s.utf8)
             out.append(0x22)
             return
         }
