@@ -4,14 +4,7 @@ import Foundation
 /// only what its error bound certifies and says "not certain" (0, false) otherwise, so a caller
 /// that treats "not certain" as "ask GEOS" is never wrong.
 enum FilteredPredicates {
-    struct XY: Equatable {
-        var x, y: Double
-
-        /// Written out and inlined: the synthesized one was called through Equatable's witness
-        /// table in `PolygonContact.between`, a tenth of its time.
-        @inline(__always)
-        static func == (a: XY, b: XY) -> Bool { a.x == b.x && a.y == b.y }
-    }
+    struct XY: Equatable { var x, y: Double }
 
     /// The sign of the orientation of r against the line p→q (1 left, -1 right), or 0 when
     /// the floating-point determinant does not certify it (Shewchuk's first-stage bound is

@@ -132,11 +132,10 @@ public struct DirectedEdges: Sendable {
         // The edge's box, worked out where it is used: a tile's table is tens of megabytes, and
         // a neighbour's edges are read from memory; 32 bytes an edge instead of 64 is half the
         // traffic (contacts were 40 % of gap 0's time).
-        // (Comparisons written out: the generic `min` and `max` were left as calls.)
-        @inline(__always) var minX: Double { from.x < to.x ? from.x : to.x }
-        @inline(__always) var maxX: Double { from.x < to.x ? to.x : from.x }
-        @inline(__always) var minY: Double { from.y < to.y ? from.y : to.y }
-        @inline(__always) var maxY: Double { from.y < to.y ? to.y : from.y }
+        @inline(__always) var minX: Double { min(from.x, to.x) }
+        @inline(__always) var maxX: Double { max(from.x, to.x) }
+        @inline(__always) var minY: Double { min(from.y, to.y) }
+        @inline(__always) var maxY: Double { max(from.y, to.y) }
 
         init(from: XY, to: XY) {
             self.from = from
