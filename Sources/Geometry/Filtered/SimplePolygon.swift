@@ -44,7 +44,6 @@ public enum SimplePolygon {
                     // Edges that are not neighbours must be certainly apart (the last edge and the
                     // first are neighbours: they share the closing position).
                     let e = boxes[i]
-                    // A range, not a stride: a stride's steps went through Strideable's witnesses.
                     let last = i == 0 ? edges - 1 : edges
                     guard i + 2 < last else { continue }
                     for j in (i + 2)..<last {
