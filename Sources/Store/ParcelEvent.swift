@@ -186,18 +186,23 @@ public struct ParcelHistory: Sendable {
 
     /// One parcel's events, oldest first (a binary search).
     public func events(of id: String) -> ArraySlice<ParcelEvent> {
-        var low = 0, high = events.count
-        while low < high {
-            let mid = (low + high) / 2
-            if ParcelID.precedes(events[mid].parcelID, id) { low = mid + 1 } else { high = mid }
-        }
-        return events[low..<runEnd(low, id)]
+        events[events.withUnsafeBufferPointer { Self.run(of: id, in: $0) }]
     }
 
-    /// Where the run of `id`'s events that starts at `start` ends.
-    fileprivate func runEnd(_ start: Int, _ id: String) -> Int {
+    /// Where `id`'s events are in `list` (in the history's order): a binary search.
+    fileprivate static func run(of id: String, in list: UnsafeBufferPointer<ParcelEvent>) -> Range<Int> {
+        var low = 0, high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ParcelID.precedes(list[mid].parcelID, id) { low = mid + 1 } else { high = mid }
+        }
+        return low..<runEnd(low, id, in: list)
+    }
+
+    /// Where the run of `id`'s events that starts at `start` in `list` ends.
+    fileprivate static func runEnd(_ start: Int, _ id: String, in list: UnsafeBufferPointer<ParcelEvent>) -> Int {
         var end = start
-        while end < events.count, events[end].parcelID == id { end += 1 }
+        while end < list.count, list[end].parcelID == id { end += 1 }
         return end
     }
 
@@ -206,35 +211,37 @@ public struct ParcelHistory: Sendable {
         var start = 0
         while start < events.count {
             let id = events[start].parcelID
-            let end = runEnd(start, id)
+            let end = events.withUnsafeBufferPointer { Self.runEnd(start, id, in: $0) }
             try body(id, events[start..<end])
             start = end
         }
     }
 
-    /// Events of parcels asked for in id order: each lookup goes on from the last one (an id
-    /// out of order is found by a binary search).
+    /// Events of parcels asked for in id order, read in place in a history's list (lent by
+    /// `events.withUnsafeBufferPointer` for the cursor's life): each lookup goes on from the
+    /// last one (an id out of order is found by a binary search).
+    // In place, not through the array: threads folding their parts of a snapshot retained and
+    // released the one list's storage twice a parcel, an atomic count they fought over.
     public struct Cursor {
-        private let history: ParcelHistory
+        private let list: UnsafeBufferPointer<ParcelEvent>
         private var position = 0
         private var lastID: String?
 
-        public init(_ history: ParcelHistory) { self.history = history }
+        public init(_ list: UnsafeBufferPointer<ParcelEvent>) { self.list = list }
 
-        public mutating func events(of id: String) -> ArraySlice<ParcelEvent> {
-            if let lastID, !ParcelID.precedes(lastID, id) { return history.events(of: id) }
+        public mutating func events(of id: String) -> Slice<UnsafeBufferPointer<ParcelEvent>> {
+            if let lastID, !ParcelID.precedes(lastID, id) { return list[ParcelHistory.run(of: id, in: list)] }
             if lastID == nil {
                 // The first lookup (a cursor may start in the middle of the parcels): a search.
                 lastID = id
-                let found = history.events(of: id)
-                position = found.endIndex
-                return found
+                let found = ParcelHistory.run(of: id, in: list)
+                position = found.upperBound
+                return list[found]
             }
             lastID = id
-            let all = history.events
-            while position < all.count, ParcelID.precedes(all[position].parcelID, id) { position += 1 }
-            let end = history.runEnd(position, id)
-            let found = all[position..<end]
+            while position < list.count, ParcelID.precedes(list[position].parcelID, id) { position += 1 }
+            let end = ParcelHistory.runEnd(position, id, in: list)
+            let found = list[position..<end]
             position = end
             return found
         }

@@ -40,11 +40,14 @@ public enum SnapshotAssembly {
             let events = cursor.events(of: p.id)
             return try parcel(p, on: date, events: events)
         }
-        func parcel(_ p: consuming Parcel, on date: CalendarDate, events: ArraySlice<ParcelEvent>) throws(LandtrackError) -> Parcel? {
+        // Asked once: in this unspecialized generic function each `isEmpty` looked up the
+        // metadata of `replaced`'s tuple type, behind a lock the threads shared.
+        let noneReplaced = replaced.isEmpty
+        func parcel(_ p: consuming Parcel, on date: CalendarDate, events: Slice<UnsafeBufferPointer<ParcelEvent>>) throws(LandtrackError) -> Parcel? {
             let id = p.id
             guard var then = fold(p, events, through: date) else { return nil }
             // Most stores have no replaced geometry: no lookup per parcel then.
-            if !replaced.isEmpty, let old = replaced[id]?.first(where: { $0.0 > date }) {
+            if !noneReplaced, let old = replaced[id]?.first(where: { $0.0 > date }) {
                 let polygons = try decode(old.1)
                 then.areaSquareMetres = try engine.area(of: polygons)
                 then.polygons = content.contains(.geometry) ? polygons : []
@@ -61,9 +64,10 @@ public enum SnapshotAssembly {
         /// `foldPart` for the last date, in place in `buffer`: a parcel the fold leaves as it is
         /// and that stays where it is is not copied out and back (at a million parcels, copies
         /// that were a third of assembling `check`'s snapshots).
-        func foldPartInPlace(_ part: Int, on date: CalendarDate?, _ buffer: UnsafeMutableBufferPointer<Parcel>) throws(LandtrackError) -> Int {
-            guard let date else { return try foldPart(part, on: nil, read: { buffer[$0] }) { buffer[bounds[part] + $0] = $1 } }
-            var cursor = ParcelHistory.Cursor(events)
+        func foldPartInPlace(_ part: Int, on date: CalendarDate?, _ buffer: UnsafeMutableBufferPointer<Parcel>,
+                             _ list: UnsafeBufferPointer<ParcelEvent>) throws(LandtrackError) -> Int {
+            guard let date else { return try foldPart(part, on: nil, list, read: { buffer[$0] }) { buffer[bounds[part] + $0] = $1 } }
+            var cursor = ParcelHistory.Cursor(list)
             var kept = 0
             let base = buffer.baseAddress!
             for i in bounds[part]..<bounds[part + 1] {
@@ -71,7 +75,7 @@ public enum SnapshotAssembly {
                 let events = cursor.events(of: id)
                 if bounds[part] + kept == i,
                    foldLeavesAsIs(state: base[i].state, basicFarmland: base[i].basicFarmland, active: base[i].active, events, through: date),
-                   replaced.isEmpty || replaced[id]?.contains(where: { $0.0 > date }) != true {
+                   noneReplaced || replaced[id]?.contains(where: { $0.0 > date }) != true {
                     kept += 1
                     continue
                 }
@@ -82,10 +86,10 @@ public enum SnapshotAssembly {
             return kept
         }
         /// The parcels of `part` as they stood on `date`, read by `read`, handed to `keep` with
-        /// their position among those kept; how many were kept.
-        func foldPart(_ part: Int, on date: CalendarDate?, read: (Int) -> Parcel,
+        /// their position among those kept; how many were kept. `list` is the events' list.
+        func foldPart(_ part: Int, on date: CalendarDate?, _ list: UnsafeBufferPointer<ParcelEvent>, read: (Int) -> Parcel,
                   keep: (Int, consuming Parcel) -> Void) throws(LandtrackError) -> Int {
-            var cursor = ParcelHistory.Cursor(events)
+            var cursor = ParcelHistory.Cursor(list)
             var kept = 0
             for i in bounds[part]..<bounds[part + 1] {
                 guard let then = try parcel(read(i), on: date, &cursor) else { continue }
@@ -94,60 +98,63 @@ public enum SnapshotAssembly {
             }
             return kept
         }
-        for (k, date) in dates.enumerated() {
-            var parcels: [Parcel] = []
-            if k == dates.count - 1 {
-                // In place: each kept parcel moves down over the ones left out of its part,
-                // then the parts close up.
-                var kept: [Int] = []
-                try base.withUnsafeMutableBufferPointer { (buffer) throws(LandtrackError) in
-                    let shared = DisjointRanges(buffer)
-                    try ParallelInOrder.forEach(0..<parts, workers: workers, body: { _, part in
-                        Result { () throws(LandtrackError) -> Int in
-                            try foldPartInPlace(part, on: date, shared.buffer)
-                        }
-                    }, deliver: { (result) throws(LandtrackError) in kept.append(try result.get()) })
-                }
-                for part in (0..<parts).reversed() { base.removeSubrange(bounds[part] + kept[part]..<bounds[part + 1]) }
-                parcels = base
-                base = []
-            } else {
-                // Each part's parcels straight into its range of one array, then the parts
-                // closed up by moving them (appended part by part, a million parcels were
-                // copied once more on one thread: 0.5 s).
-                var failure: LandtrackError?
-                parcels = [Parcel](unsafeUninitializedCapacity: base.count) { buffer, initialized in
-                    let target = DisjointRanges(buffer)
-                    var made: [(kept: Int, error: LandtrackError?)] = []
-                    ParallelInOrder.forEach(0..<parts, workers: workers, body: { _, part in
-                        var kept = 0
-                        do throws(LandtrackError) {
-                            _ = try foldPart(part, on: date, read: { base[$0] }) { k, then in
-                                (target.buffer.baseAddress! + bounds[part] + k).initialize(to: then)
-                                kept += 1
+        // The events lent to every part's cursor while the dates are folded.
+        try events.events.withUnsafeBufferPointer { (list) throws(LandtrackError) in
+            for (k, date) in dates.enumerated() {
+                var parcels: [Parcel] = []
+                if k == dates.count - 1 {
+                    // In place: each kept parcel moves down over the ones left out of its part,
+                    // then the parts close up.
+                    var kept: [Int] = []
+                    try base.withUnsafeMutableBufferPointer { (buffer) throws(LandtrackError) in
+                        let shared = DisjointRanges(buffer)
+                        try ParallelInOrder.forEach(0..<parts, workers: workers, body: { _, part in
+                            Result { () throws(LandtrackError) -> Int in
+                                try foldPartInPlace(part, on: date, shared.buffer, list)
                             }
-                            return (kept, nil)
-                        } catch {
-                            return (kept, error)
+                        }, deliver: { (result) throws(LandtrackError) in kept.append(try result.get()) })
+                    }
+                    for part in (0..<parts).reversed() { base.removeSubrange(bounds[part] + kept[part]..<bounds[part + 1]) }
+                    parcels = base
+                    base = []
+                } else {
+                    // Each part's parcels straight into its range of one array, then the parts
+                    // closed up by moving them (appended part by part, a million parcels were
+                    // copied once more on one thread: 0.5 s).
+                    var failure: LandtrackError?
+                    parcels = [Parcel](unsafeUninitializedCapacity: base.count) { buffer, initialized in
+                        let target = DisjointRanges(buffer)
+                        var made: [(kept: Int, error: LandtrackError?)] = []
+                        ParallelInOrder.forEach(0..<parts, workers: workers, body: { _, part in
+                            var kept = 0
+                            do throws(LandtrackError) {
+                                _ = try foldPart(part, on: date, list, read: { base[$0] }) { k, then in
+                                    (target.buffer.baseAddress! + bounds[part] + k).initialize(to: then)
+                                    kept += 1
+                                }
+                                return (kept, nil)
+                            } catch {
+                                return (kept, error)
+                            }
+                        }, deliver: { made.append($0) })
+                        failure = made.lazy.compactMap(\.error).first
+                        if failure != nil {
+                            for (part, m) in made.enumerated() { (buffer.baseAddress! + bounds[part]).deinitialize(count: m.kept) }
+                            initialized = 0
+                            return
                         }
-                    }, deliver: { made.append($0) })
-                    failure = made.lazy.compactMap(\.error).first
-                    if failure != nil {
-                        for (part, m) in made.enumerated() { (buffer.baseAddress! + bounds[part]).deinitialize(count: m.kept) }
-                        initialized = 0
-                        return
+                        var end = made[0].kept
+                        for part in 1..<parts {
+                            (buffer.baseAddress! + end).moveInitialize(from: buffer.baseAddress! + bounds[part], count: made[part].kept)
+                            end += made[part].kept
+                        }
+                        initialized = end
                     }
-                    var end = made[0].kept
-                    for part in 1..<parts {
-                        (buffer.baseAddress! + end).moveInitialize(from: buffer.baseAddress! + bounds[part], count: made[part].kept)
-                        end += made[part].kept
-                    }
-                    initialized = end
+                    if let failure { throw failure }
                 }
-                if let failure { throw failure }
+                // One copy of the events for every snapshot: each shows those up to its own date.
+                out.append(Snapshot(asOf: date, crs: crs, parcels: parcels, layers: layers, history: history ? events : nil))
             }
-            // One copy of the events for every snapshot: each shows those up to its own date.
-            out.append(Snapshot(asOf: date, crs: crs, parcels: parcels, layers: layers, history: history ? events : nil))
         }
         return out
     }
@@ -155,7 +162,7 @@ public enum SnapshotAssembly {
     /// A parcel as it stood on `date`, from its events (oldest first): nil before its first
     /// event and after a split or merge retired it; else the state and PBF flag of its last
     /// event on or before the date.
-    public static func fold(_ current: consuming Parcel, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate) -> Parcel? {
+    public static func fold(_ current: consuming Parcel, _ events: some Collection<ParcelEvent>, through date: CalendarDate) -> Parcel? {
         let then = folded(state: current.state, basicFarmland: current.basicFarmland, events, through: date)
         guard then.exists else { return nil }
         current.state = then.state
@@ -167,7 +174,7 @@ public enum SnapshotAssembly {
     /// What `fold` makes of a parcel (whether it exists, its state and PBF flag) from the two
     /// fields it starts from (read in place by the caller: no parcel handed over, none copied).
     @inline(__always)
-    static func folded(state: ParcelState, basicFarmland: Bool, _ events: ArraySlice<ParcelEvent>, through date: CalendarDate)
+    static func folded(state: ParcelState, basicFarmland: Bool, _ events: some Collection<ParcelEvent>, through date: CalendarDate)
         -> (exists: Bool, state: ParcelState, basicFarmland: Bool) {
         var (exists, state, basicFarmland) = (false, state, basicFarmland)
         for e in events {
@@ -185,7 +192,7 @@ public enum SnapshotAssembly {
 
     /// Does `fold` give back the parcel as it is (active, its state and PBF flag those of its
     /// last event by the date)? Then a snapshot built in place need not touch it.
-    static func foldLeavesAsIs(state: ParcelState, basicFarmland: Bool, active: Bool, _ events: ArraySlice<ParcelEvent>,
+    static func foldLeavesAsIs(state: ParcelState, basicFarmland: Bool, active: Bool, _ events: some Collection<ParcelEvent>,
                                through date: CalendarDate) -> Bool {
         let then = folded(state: state, basicFarmland: basicFarmland, events, through: date)
         return then.exists && active && then.state == state && then.basicFarmland == basicFarmland

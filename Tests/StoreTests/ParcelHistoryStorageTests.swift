@@ -46,8 +46,10 @@ struct ParcelHistoryStorageTests {
                 #expect(seen == model.keys.sorted(by: ParcelID.precedes))
                 // A cursor gives the same lists in id order and, by search, in any other.
                 for order in [Self.ids.sorted(by: ParcelID.precedes), Self.ids.shuffled(using: &rng)] {
-                    var cursor = ParcelHistory.Cursor(history)
-                    for id in order { #expect(Array(cursor.events(of: id)) == (model[id] ?? []), "\(id)") }
+                    history.events.withUnsafeBufferPointer { list in
+                        var cursor = ParcelHistory.Cursor(list)
+                        for id in order { #expect(Array(cursor.events(of: id)) == (model[id] ?? []), "\(id)") }
+                    }
                 }
             }
         }
