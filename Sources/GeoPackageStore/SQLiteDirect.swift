@@ -260,16 +260,23 @@ struct RawRows: Sendable {
     }
 
     /// Column `i` of the statement's row, its bytes appended to `bytes`.
+    ///
+    /// Read through the column's value (`sqlite3_column_value`): each `sqlite3_column_*` call
+    /// enters and leaves the connection's mutex and checks for a failed malloc, three calls a
+    /// column. SQLite calls that value unprotected: safe to read with `sqlite3_value_*` on the
+    /// one thread using the connection (GRDB lets no other use it meanwhile), and only until
+    /// the next step, before which its bytes are copied out.
     @inline(__always)
     private static func cell(_ handle: SQLiteStatement?, _ i: Int32, _ bytes: inout [UInt8]) -> Cell {
-        let type = sqlite3_column_type(handle, i)
+        guard let value = sqlite3_column_value(handle, i) else { return Cell(type: SQLITE_NULL, length: 0, value: 0) }
+        let type = sqlite3_value_type(value)
         switch type {
-        case SQLITE_INTEGER: return Cell(type: type, length: 0, value: sqlite3_column_int64(handle, i))
-        case SQLITE_FLOAT: return Cell(type: type, length: 0, value: Int64(bitPattern: sqlite3_column_double(handle, i).bitPattern))
+        case SQLITE_INTEGER: return Cell(type: type, length: 0, value: sqlite3_value_int64(value))
+        case SQLITE_FLOAT: return Cell(type: type, length: 0, value: Int64(bitPattern: sqlite3_value_double(value).bitPattern))
         case SQLITE_TEXT, SQLITE_BLOB:
             // The pointer first, then the length (SQLite's documented order).
-            let start = type == SQLITE_TEXT ? sqlite3_column_text(handle, i).map(UnsafeRawPointer.init) : sqlite3_column_blob(handle, i)
-            let length = Int(sqlite3_column_bytes(handle, i))
+            let start = type == SQLITE_TEXT ? sqlite3_value_text(value).map(UnsafeRawPointer.init) : sqlite3_value_blob(value)
+            let length = Int(sqlite3_value_bytes(value))
             let cell = Cell(type: type, length: Int32(length), value: Int64(bytes.count))
             if let start, length > 0 { bytes.append(contentsOf: UnsafeRawBufferPointer(start: start, count: length)) }
             return cell
