@@ -116,10 +116,11 @@ public struct ChangesReport: Sendable, RenderableReport {
         }
         var i = before.startIndex, j = after.startIndex
         while i < before.endIndex || j < after.endIndex {
-            if j == after.endIndex || (i < before.endIndex && precedes(before[i].id, after[j].id)) {
+            let order = j == after.endIndex ? -1 : i == before.endIndex ? 1 : ParcelID.order(before[i].id, after[j].id)
+            if order < 0 {
                 try body(i, nil)
                 i += 1
-            } else if i == before.endIndex || precedes(after[j].id, before[i].id) {
+            } else if order > 0 {
                 try body(nil, j)
                 j += 1
             } else {

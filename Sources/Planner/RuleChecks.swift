@@ -458,18 +458,26 @@ public struct CheckReport: Sendable, RenderableReport {
             results.append(Result(rule: .invalidGeometry, passed: findings.isEmpty, detail: "\(parcels.count) parcels checked", findings: findings))
         }
         if run.contains(.sliver) {
-            var findings: [Finding] = []
-            for p in parcels {
-                let (minimum, kind) = switch p.state {
+            func limit(_ state: ParcelState) -> (minimum: Double, kind: String) {
+                switch state {
                 case .industrialPark: (options.minimumConstruction, "construction")
                 case .farmland, .reclaimedFarmland: (options.minimumFarmland, "farmland")
                 default: (options.minimumOther, "other land")
                 }
-                if p.areaSquareMetres < minimum {
-                    findings.append(Finding(rule: .sliver, parcels: [p.id],
-                        message: "\(fixed(p.areaSquareMetres, 2)) m² \(p.state.rawValue) parcel, below the \(JSONValue.numberText(minimum)) m² minimum for \(kind)",
-                        area: p.area))
+            }
+            // Each state's message ending made once (a register of small patches has hundreds
+            // of thousands of slivers), the parcels read in place, not copied out one by one.
+            let endings = Dictionary(uniqueKeysWithValues: ParcelState.allCases.map { state in
+                (state, " m² \(state.rawValue) parcel, below the \(JSONValue.numberText(limit(state).minimum)) m² minimum for \(limit(state).kind)")
+            })
+            let findings = parcels.withUnsafeBufferPointer { all in
+                var findings: [Finding] = []
+                for i in all.indices where all[i].areaSquareMetres < limit(all[i].state).minimum {
+                    let area = all[i].areaSquareMetres
+                    findings.append(Finding(rule: .sliver, parcels: [all[i].id], message: fixed(area, 2) + endings[all[i].state]!,
+                                            area: AreaMeasure(squareMetres: area)))
                 }
+                return findings
             }
             results.append(Result(rule: .sliver, passed: findings.isEmpty,
                 detail: "minimum mapping units \(JSONValue.numberText(options.minimumConstruction)) / \(JSONValue.numberText(options.minimumFarmland)) / \(JSONValue.numberText(options.minimumOther)) m² (construction / farmland / other)",

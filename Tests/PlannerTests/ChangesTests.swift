@@ -72,4 +72,15 @@ struct ChangesTests {
             return parts[0] == "-" || parts[1] == "-" || parts[0] == parts[1]
         })
     }
+
+    /// Ids are paired by their bytes: "é" composed and decomposed (equal as Swift strings) are
+    /// two parcels, each on one date only.
+    @Test func idsPairByTheirBytes() {
+        func parcel(_ id: String) -> Parcel { Parcel(id: id, state: .farmland, polygons: [], areaSquareMetres: 1) }
+        var pairs: [String] = []
+        ChangesReport.forEachPair([parcel("a"), parcel("e\u{301}")], [parcel("a"), parcel("é")]) { i, j in
+            pairs.append("\(i.map(String.init) ?? "-")|\(j.map(String.init) ?? "-")")
+        }
+        #expect(pairs == ["0|0", "1|-", "-|1"])
+    }
 }

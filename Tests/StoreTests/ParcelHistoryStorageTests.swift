@@ -81,6 +81,13 @@ struct ParcelHistoryStorageTests {
         #expect(ParcelID.precedes("e\u{301}", "é") && !("e\u{301}" < "é") && !("é" < "e\u{301}"))
         #expect(ParcelID.precedes("A-1", "A-10") && ParcelID.precedes("A-10", "A-2"))
         #expect(!ParcelID.precedes("a", "a"))
+        // The three-way answer: 0 only for the same bytes, its sign that of `precedes`.
+        #expect(ParcelID.order("a", "a") == 0 && ParcelID.order("", "") == 0)
+        #expect(ParcelID.order("e\u{301}", "é") < 0 && ParcelID.order("é", "e\u{301}") > 0)
+        #expect(ParcelID.order("A-1", "A-10") < 0 && ParcelID.order("A-10", "A-1") > 0 && ParcelID.order("", "a") < 0)
+        for x in Self.ids {
+            for y in Self.ids { #expect((ParcelID.order(x, y) < 0) == ParcelID.precedes(x, y) && (ParcelID.order(x, y) == 0) == (x.utf8.elementsEqual(y.utf8))) }
+        }
     }
 }
 
