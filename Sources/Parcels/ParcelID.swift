@@ -20,14 +20,21 @@ public enum ParcelID {
     /// after (a walk of two lists asks once per step what two questions would).
     @inlinable
     public static func order(_ x: String, _ y: String) -> Int {
-        var x = x, y = y
-        return x.withUTF8 { a in
-            y.withUTF8 { b in
+        // Read in place (a small string's bytes on the stack), compared byte by byte: ids are
+        // short, and a call to memcmp cost more than the loop.
+        if let order = x.utf8.withContiguousStorageIfAvailable({ a in
+            y.utf8.withContiguousStorageIfAvailable { b in
                 let n = min(a.count, b.count)
-                let order = n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
-                return order != 0 ? Int(order) : a.count - b.count
+                var k = 0
+                while k < n {
+                    if a[k] != b[k] { return Int(a[k]) - Int(b[k]) }
+                    k += 1
+                }
+                return a.count - b.count
             }
-        }
+        }), let order { return order }
+        // A string not stored as UTF-8 (bridged): its UTF-8 view.
+        return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : x.utf8.elementsEqual(y.utf8) ? 0 : 1
     }
 
     /// What is wrong with `id`, or nil when it is a good id.

@@ -107,26 +107,34 @@ public struct ChangesReport: Sendable, RenderableReport {
     public static func forEachPair<E: Error>(_ before: [Parcel], _ after: [Parcel],
                                              _ body: (_ before: Int?, _ after: Int?) throws(E) -> Void) throws(E) {
         let precedes = ParcelID.precedes
-        func inOrder(_ list: [Parcel]) -> Bool { list.indices.dropFirst().allSatisfy { precedes(list[$0 - 1].id, list[$0].id) } }
-        guard inOrder(before), inOrder(after) else {
+        // Ids read in place in the lists' buffers (through the arrays, each was copied out).
+        func inOrder(_ list: UnsafeBufferPointer<Parcel>) -> Bool {
+            list.indices.dropFirst().allSatisfy { ParcelID.order(list[$0 - 1].id, list[$0].id) < 0 }
+        }
+        let ordered = before.withUnsafeBufferPointer { b in after.withUnsafeBufferPointer { a in inOrder(b) && inOrder(a) } }
+        guard ordered else {
             let then = Dictionary(before.indices.map { (before[$0].id, $0) }, uniquingKeysWith: { a, _ in a })
             let now = Dictionary(after.indices.map { (after[$0].id, $0) }, uniquingKeysWith: { a, _ in a })
             for id in Set(then.keys).union(now.keys).sorted(by: precedes) { try body(then[id], now[id]) }
             return
         }
-        var i = before.startIndex, j = after.startIndex
-        while i < before.endIndex || j < after.endIndex {
-            let order = j == after.endIndex ? -1 : i == before.endIndex ? 1 : ParcelID.order(before[i].id, after[j].id)
-            if order < 0 {
-                try body(i, nil)
-                i += 1
-            } else if order > 0 {
-                try body(nil, j)
-                j += 1
-            } else {
-                try body(i, j)
-                i += 1
-                j += 1
+        try before.withUnsafeBufferPointer { (b) throws(E) in
+            try after.withUnsafeBufferPointer { (a) throws(E) in
+                var i = 0, j = 0
+                while i < b.count || j < a.count {
+                    let order = j == a.count ? -1 : i == b.count ? 1 : ParcelID.order(b[i].id, a[j].id)
+                    if order < 0 {
+                        try body(i, nil)
+                        i += 1
+                    } else if order > 0 {
+                        try body(nil, j)
+                        j += 1
+                    } else {
+                        try body(i, j)
+                        i += 1
+                        j += 1
+                    }
+                }
             }
         }
     }

@@ -85,8 +85,16 @@ struct ParcelHistoryStorageTests {
         #expect(ParcelID.order("a", "a") == 0 && ParcelID.order("", "") == 0)
         #expect(ParcelID.order("e\u{301}", "é") < 0 && ParcelID.order("é", "e\u{301}") > 0)
         #expect(ParcelID.order("A-1", "A-10") < 0 && ParcelID.order("A-10", "A-1") > 0 && ParcelID.order("", "a") < 0)
-        for x in Self.ids {
-            for y in Self.ids { #expect((ParcelID.order(x, y) < 0) == ParcelID.precedes(x, y) && (ParcelID.order(x, y) == 0) == (x.utf8.elementsEqual(y.utf8))) }
+        // Short ids (stored in the string itself) and long ones, sharing prefixes, against the
+        // bytes' own lexicographic order.
+        var rng = SplitMix(seed: 11)
+        let pieces = ["A", "a", "-", "1", "10", "é", "e\u{301}", "黄庄", "NH-000000", "\u{7F}", "Z"]
+        let longer = (0..<60).map { _ in (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined() }
+        for x in Self.ids + longer {
+            for y in Self.ids + longer {
+                let bytesOrder = x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : x.utf8.elementsEqual(y.utf8) ? 0 : 1
+                #expect(ParcelID.order(x, y).signum() == bytesOrder && ParcelID.precedes(x, y) == (bytesOrder < 0), "\(x) \(y)")
+            }
         }
     }
 }
