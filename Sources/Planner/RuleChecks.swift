@@ -534,11 +534,23 @@ public struct CheckReport: Sendable, RenderableReport {
         return out
     }
 
-    public func json() -> String {
+    public func json() -> String { String(decoding: jsonUTF8(), as: UTF8.self) }
+
+    /// The JSON as it is written, not made into a `String` (30 MB copied once more into fresh
+    /// memory, for a million parcels' check).
+    public func utf8(_ format: ReportFormat) -> [UInt8] { format == .json ? jsonUTF8() : Array(render(format).utf8) }
+
+    private func jsonUTF8() -> [UInt8] {
         // Written straight out as UTF-8 bytes, not through a tree of values nor a String grown by
         // small appends: a million-parcel check has hundreds of thousands of findings (30 MB).
         var out: [UInt8] = []
-        out.reserveCapacity(4096 + results.reduce(0) { $0 + $1.findings.count * 96 })
+        // Room for all of it at once (grown by doubling, 30 MB were copied and written to fresh
+        // memory once more): the texts' own bytes and each finding's keys and figures.
+        out.reserveCapacity(results.reduce(4096) { room, r in
+            r.findings.reduce(room + r.detail.utf8.count + 512) { room, f in
+                f.parcels.reduce(room + f.message.utf8.count + 64) { $0 + $1.utf8.count + 3 }
+            }
+        })
         func text(_ s: String) { out.append(contentsOf: s.utf8) }
         func string(_ s: String) { JSONValue.writeString(s, to: &out) }
         text("{\"as_of\":" + (asOf.map { "\"\($0)\"" } ?? "null") + ",\"passed\":\(passed),\"area_basis\":\"\(basis.rawValue)\",\"rules\":[")
@@ -567,7 +579,7 @@ public struct CheckReport: Sendable, RenderableReport {
             text("]}")
         }
         text("]}\n")
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }
 

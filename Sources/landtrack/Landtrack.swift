@@ -44,6 +44,21 @@ enum Exit {
     static let busy = ExitCode(3)
 }
 
+/// Writes `bytes` to standard output as they are, after what `print` has buffered; a reader
+/// that has gone away ends the writing (as it ends `print`'s).
+func writeOut(_ bytes: [UInt8]) {
+    fflush(nil)
+    bytes.withUnsafeBytes { raw in
+        var done = 0
+        while done < raw.count {
+            let n = write(1, raw.baseAddress! + done, raw.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            done += n
+        }
+    }
+}
+
 /// Keeps what a command built alive to the end of the process instead of freeing it one value at
 /// a time once the report is out: the system takes a process's memory back at once, while freeing
 /// a million parcels one by one took ~0.3 s (~15 ms at 100k). Only the values given are kept:

@@ -377,7 +377,7 @@ struct CheckCommand: ParsableCommand {
         options.areaBasis = area.basis
         let store = try self.store.opened(readOnly: true)
         let report = try running { () throws(LandtrackError) in try CheckReport.load(from: store, options: options) }
-        print(report.render(format), terminator: "")
+        writeOut(report.utf8(format))
         if !report.passed { throw Exit.problems }
     }
 }

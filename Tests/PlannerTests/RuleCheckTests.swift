@@ -148,6 +148,9 @@ struct RuleCheckTests {
         let lines = try #require(report.results.first { $0.rule == .controlLinesOverlap })
         #expect(lines.findings.map(\.parcels) == [[], ["B"]])
         #expect(lines.detail == "2 overlaps; 1 PBF parcel with an invalid geometry not measured (see invalid-geometry)")
+        // The bytes written out are the rendered text's, in every format (JSON is written as bytes).
+        for format in ReportFormat.allCases { #expect(report.utf8(format) == Array(report.render(format).utf8), "\(format)") }
+        #expect(try JSONSerialization.jsonObject(with: Data(report.utf8(.json))) is [String: Any])
     }
 
     @Test func parcelOverlapAboveTheThreshold() throws {

@@ -11,6 +11,9 @@ public protocol RenderableReport {
     func json() -> String
     func csv() -> String
     func table() -> String
+    /// The report in `format` as UTF-8 bytes, for writing out: by default `render`'s text; a
+    /// report that writes its bytes itself hands them over as they are.
+    func utf8(_ format: ReportFormat) -> [UInt8]
 }
 
 extension RenderableReport {
@@ -21,6 +24,8 @@ extension RenderableReport {
         case .table: table()
         }
     }
+
+    public func utf8(_ format: ReportFormat) -> [UInt8] { Array(render(format).utf8) }
 }
 
 /// A plain-text table with right-aligned numeric columns, for terminals.
