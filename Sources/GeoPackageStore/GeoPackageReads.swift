@@ -322,7 +322,8 @@ extension GeoPackageStore {
         // `SELECT *`'s columns, the unread ones as NULL in their places: SQLite does not even
         // take them out of the record (a snapshot without properties leaves out a hundred bytes
         // of JSON a parcel; the events' replaced geometries and attributes stay on disk).
-        let columns = try db.columns(in: table).map { (c) -> String in
+        let tableColumns = try db.columns(in: table)
+        let columns = tableColumns.map { (c) -> String in
             let name = c.name.replacingOccurrences(of: "\"", with: "\"\"")
             return unread.contains(c.name) ? "NULL AS \"\(name)\"" : "\"\(name)\""
         }.joined(separator: ", ")
@@ -350,7 +351,7 @@ extension GeoPackageStore {
             var scanError: (any Error)?
             do {
                 try RawRows.scan(db, sql: "SELECT \(columns) FROM \(table) \(filter.sql)", arguments: filter.arguments,
-                                 rowsPerRun: rowsPerRun) { rows in
+                                 alwaysNull: tableColumns.map { unread.contains($0.name) }, rowsPerRun: rowsPerRun) { rows in
                     starts.append(scanned)
                     runs.submit((scanned, rows))
                     scanned += rows.count
