@@ -40,8 +40,10 @@ public enum SnapshotAssembly {
             let events = cursor.events(of: p.id)
             return try parcel(p, on: date, events: events)
         }
-        // Asked once: in this unspecialized generic function each `isEmpty` looked up the
-        // metadata of `replaced`'s tuple type, behind a lock the threads shared.
+        // Asked once, not per parcel: in this generic function (not specialized across modules)
+        // each question to `replaced` looked up its tuple type's metadata, behind a lock the
+        // folding threads shared (the in-place fold's per-parcel lookups are gone; the copying
+        // fold's `parcel` still makes one on entry, for its frame).
         let noneReplaced = replaced.isEmpty
         func parcel(_ p: consuming Parcel, on date: CalendarDate, events: Slice<UnsafeBufferPointer<ParcelEvent>>) throws(LandtrackError) -> Parcel? {
             let id = p.id
