@@ -264,7 +264,7 @@ struct RuleCheckTests {
         #expect(r.findings.first?.message == "\(String(format: "%.2f", area)) m² farmland parcel, below the 400 m² minimum for farmland")
         #expect(r.findings.first?.area?.squareMetres == area)
         #expect(try check(store, .sliver) { $0.minimumFarmland = 200 }.passed)
-        // Each state's own minimum and wording: the industrial park under a minimum of 300 m².
+        // Each state's own minimum and wording: the industrial park (≈ 256 m²) under a minimum of 300.5 m².
         let construction = try check(store, .sliver) { $0.minimumConstruction = 300.5 }
         #expect(construction.findings.map(\.parcels) == [["I"], ["S"]], "in id order")
         #expect(construction.findings.first?.message.hasSuffix(" m² industrial_park parcel, below the 300.5 m² minimum for construction") == true)
