@@ -45,11 +45,15 @@ public enum SnapshotAssembly {
         // folding threads shared (the in-place fold's per-parcel lookups are gone; the copying
         // fold's `parcel` still makes one on entry, for its frame).
         let noneReplaced = replaced.isEmpty
+        /// The geometry a later re-import replaced: the one `id` had on `date`, nil when none did.
+        func replacement(of id: String, on date: CalendarDate) -> (CalendarDate, Blob)? {
+            noneReplaced ? nil : replaced[id]?.first(where: { $0.0 > date })
+        }
         func parcel(_ p: consuming Parcel, on date: CalendarDate, events: Slice<UnsafeBufferPointer<ParcelEvent>>) throws(LandtrackError) -> Parcel? {
             let id = p.id
             guard var then = fold(p, events, through: date) else { return nil }
             // Most stores have no replaced geometry: no lookup per parcel then.
-            if !noneReplaced, let old = replaced[id]?.first(where: { $0.0 > date }) {
+            if let old = replacement(of: id, on: date) {
                 let polygons = try decode(old.1)
                 then.areaSquareMetres = try engine.area(of: polygons)
                 then.polygons = content.contains(.geometry) ? polygons : []
@@ -77,7 +81,7 @@ public enum SnapshotAssembly {
                 let events = cursor.events(of: id)
                 if bounds[part] + kept == i,
                    foldLeavesAsIs(state: base[i].state, basicFarmland: base[i].basicFarmland, active: base[i].active, events, through: date),
-                   noneReplaced || replaced[id]?.contains(where: { $0.0 > date }) != true {
+                   noneReplaced || replacement(of: id, on: date) == nil {
                     kept += 1
                     continue
                 }
