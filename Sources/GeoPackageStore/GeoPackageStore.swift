@@ -157,6 +157,11 @@ public final class GeoPackageStore: ParcelStore {
     private static func checkIsLandtrackStore(_ path: String) throws {
         var config = Configuration()
         config.readonly = true
+        // Waits as every other connection does: in WAL mode a reader without a busy handler is
+        // told SQLITE_BUSY while another connection briefly holds the WAL's locks (recovering
+        // the WAL index, cleaning up as it closes), and a store opened beside running writers
+        // was refused as locked (seen once in the concurrent writers' test).
+        config.busyMode = .timeout(3)
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
